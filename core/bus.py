@@ -1,0 +1,306 @@
+"""The ZeroMQ bus: an XSUB/XPUB forwarder, and async publisher/subscriber helpers.
+
+Publishers connect to the forwarder's XSUB side, subscribers to its XPUB side, so any service
+can move to another machine by changing the config. What the helpers add to raw pyzmq:
+
+- no loss at start: a PUB socket drops what it sends before the forwarder's subscription
+  reaches it. Our publisher is an XPUB socket: the forwarder subscribes to everything, and the
+  publisher buffers locally until that subscription arrives, then flushes in order;
+- no loss in bursts: high-water marks are unlimited on every socket of the path;
+- reconnection: ZeroMQ reconnects by itself; a connecting socket keeps its queue while the
+  forwarder restarts, so messages published meanwhile are delivered when it is back;
+- a subscriber can `settle()`: it waits until a probe published after its subscriptions comes
+  back, which proves its subscriptions have reached the forwarder;
+- malformed messages are counted and logged, never raised into a service loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import zmq
+import zmq.asyncio
+
+from core.messages import Envelope, Message, MessageError, Source, decode, encode_message
+from core.messages.alive import Probe
+
+_LOGGER = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], Awaitable[None] | None]
+
+
+def bind_endpoint(endpoint: str) -> str:
+    """The address to bind for a configured endpoint (`localhost` becomes 127.0.0.1)."""
+    return endpoint.replace("//localhost:", "//127.0.0.1:")
+
+
+def _context(ctx: zmq.asyncio.Context | None) -> zmq.asyncio.Context:
+    return ctx or zmq.asyncio.Context.instance()
+
+
+class Forwarder:
+    """The XSUB/XPUB proxy, run in a thread (the proxy loop is ZeroMQ's own C loop)."""
+
+    def __init__(self, pub_endpoint: str, sub_endpoint: str, *, grace_s: float = 0.5) -> None:
+        self._grace_s = grace_s
+        self._ctx = zmq.Context()
+        self.xsub = self._ctx.socket(zmq.XSUB)
+        self.xpub = self._ctx.socket(zmq.XPUB)
+        for sock in (self.xsub, self.xpub):
+            sock.setsockopt(zmq.SNDHWM, 0)
+            sock.setsockopt(zmq.RCVHWM, 0)
+            sock.setsockopt(zmq.LINGER, 0)
+        self.xsub.bind(bind_endpoint(pub_endpoint))
+        self.xpub.bind(bind_endpoint(sub_endpoint))
+        self._control = f"inproc://forwarder-control-{uuid.uuid4().hex}"
+        self._ctrl_in = self._ctx.socket(zmq.PAIR)
+        self._ctrl_in.bind(self._control)
+        self._ctrl_out = self._ctx.socket(zmq.PAIR)
+        self._ctrl_out.connect(self._control)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Forwarder:
+        """Start proxying in a daemon thread."""
+        self._thread = threading.Thread(target=self._run, name="bus-forwarder", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        # Subscribe upstream to everything, after a grace period that lets subscribers
+        # (re)connect first: each publisher buffers until this subscription reaches it, so
+        # what it published while the forwarder was away is not delivered to an empty room.
+        time.sleep(self._grace_s)
+        self.xsub.send(b"\x01")
+        try:
+            zmq.proxy_steerable(self.xsub, self.xpub, None, self._ctrl_in)
+        except zmq.ContextTerminated:
+            pass
+
+    def stop(self) -> None:
+        """Stop the proxy and close its sockets."""
+        if self._thread is not None:
+            self._ctrl_out.send(b"TERMINATE")
+            self._thread.join(timeout=5)
+            self._thread = None
+        for sock in (self.xsub, self.xpub, self._ctrl_in, self._ctrl_out):
+            sock.close(linger=0)
+        self._ctx.term()
+
+
+class Publisher:
+    """Publishes messages to the forwarder; buffers until the forwarder is there."""
+
+    def __init__(self, endpoint: str, source: Source, *, buffer: int = 200_000,
+                 ctx: zmq.asyncio.Context | None = None) -> None:
+        self.source = source
+        self.endpoint = endpoint
+        self._sock = _context(ctx).socket(zmq.XPUB)
+        self._sock.setsockopt(zmq.SNDHWM, 0)
+        self._sock.setsockopt(zmq.RCVHWM, 0)
+        self._sock.setsockopt(zmq.XPUB_VERBOSE, 1)  # see every (re)subscription
+        self._sock.setsockopt(zmq.LINGER, 2000)
+        self._sync = zmq.Socket.shadow(self._sock.underlying)
+        self._pending: collections.deque[bytes] = collections.deque(maxlen=buffer)
+        self._ready = asyncio.Event()
+        self.dropped = 0
+        self.sent = 0
+        self._monitor = self._sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._sock.connect(endpoint)
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._watch_subscriptions()),
+                       loop.create_task(self._watch_disconnects())]
+
+    @property
+    def ready(self) -> bool:
+        """True once the forwarder's subscription has arrived."""
+        return self._ready.is_set()
+
+    async def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the forwarder is reached; False on timeout (messages stay buffered)."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _watch_subscriptions(self) -> None:
+        while True:
+            try:
+                frame = await self._sock.recv()
+            except (zmq.ContextTerminated, zmq.ZMQError, asyncio.CancelledError):
+                return
+            if frame[:1] == b"\x01" and not self._ready.is_set():
+                _LOGGER.info("bus forwarder reached at %s", self.endpoint)
+                self._flush_pending()
+                self._ready.set()
+
+    async def _watch_disconnects(self) -> None:
+        while True:
+            try:
+                await self._monitor.recv_multipart()
+            except (zmq.ContextTerminated, zmq.ZMQError, asyncio.CancelledError):
+                return
+            if self._ready.is_set():
+                _LOGGER.warning("bus forwarder at %s went away; buffering", self.endpoint)
+            self._ready.clear()
+
+    def _flush_pending(self) -> None:
+        while self._pending:
+            self._sync.send(self._pending.popleft())
+            self.sent += 1
+
+    def publish(self, message: Message | Envelope, *, ts: float | None = None) -> None:
+        """Publish now, or buffer until the forwarder is reached (never blocks)."""
+        if isinstance(message, Envelope):
+            self.send_frame(message.encode())
+        else:
+            self.send_frame(encode_message(message, self.source,
+                                           time.time() if ts is None else ts))
+
+    def send_frame(self, frame: bytes) -> None:
+        """Send an already-encoded frame (hot path of `publish`)."""
+        if self._ready.is_set():
+            self._sync.send(frame)
+            self.sent += 1
+            return
+        if len(self._pending) == self._pending.maxlen:
+            self.dropped += 1
+            if self.dropped in (1, 10, 100) or self.dropped % 10_000 == 0:
+                _LOGGER.warning("bus unreachable at %s: dropped %d oldest buffered messages",
+                                self.endpoint, self.dropped)
+        self._pending.append(frame)
+
+    def close(self) -> None:
+        """Stop watching and close the socket (lingers up to 2 s to deliver what is queued)."""
+        for task in self._tasks:
+            task.cancel()
+        self._sock.disable_monitor()
+        self._monitor.close(linger=0)
+        self._sock.close()
+
+
+class Subscriber:
+    """Receives envelopes for topic prefixes; malformed messages are counted and skipped."""
+
+    def __init__(self, endpoint: str, topics: Iterable[str] = ("",), *,
+                 ctx: zmq.asyncio.Context | None = None) -> None:
+        self.endpoint = endpoint
+        self._sock = _context(ctx).socket(zmq.SUB)
+        self._sock.setsockopt(zmq.RCVHWM, 0)
+        self._sock.setsockopt(zmq.LINGER, 0)
+        for topic in topics:
+            self._sock.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        self._sync = zmq.Socket.shadow(self._sock.underlying)
+        self._sock.connect(endpoint)
+        self.received = 0
+        self.malformed = 0
+        self._batch: collections.deque[Envelope] = collections.deque()
+
+    def subscribe(self, topic: str) -> None:
+        """Add a topic prefix."""
+        self._sock.setsockopt(zmq.SUBSCRIBE, topic.encode())
+
+    async def settle(self, publisher: Publisher, timeout: float = 10.0) -> bool:
+        """Wait until our subscriptions are active at the forwarder (False on timeout)."""
+        token = uuid.uuid4().hex
+        probe = Probe(token)
+        probe_topic = probe.topic().encode() + b" "
+        self.subscribe(probe.topic())
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                publisher.publish(probe)
+                try:
+                    frame = await asyncio.wait_for(self._sock.recv(), 0.05)
+                except TimeoutError:
+                    continue
+                if frame.startswith(probe_topic):
+                    self._drain_probes(probe_topic)
+                    return True
+                self._accept(frame)
+            return False
+        finally:
+            self._sock.setsockopt(zmq.UNSUBSCRIBE, probe.topic().encode())
+
+    def _drain_probes(self, topic: bytes) -> None:
+        """Keep what arrived after the probe, minus later copies of it."""
+        while True:
+            try:
+                frame = self._sync.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if not frame.startswith(topic):
+                self._accept(frame)
+
+    def _accept(self, frame: bytes) -> None:
+        try:
+            envelope = decode(frame)
+        except MessageError as err:
+            self.malformed += 1
+            _LOGGER.warning("malformed bus message #%d skipped (%s)", self.malformed, err)
+            return
+        self.received += 1
+        self._batch.append(envelope)
+
+    async def recv_batch(self, max_items: int = 10_000) -> list[Envelope]:
+        """Wait for at least one valid envelope; return it with whatever else is queued."""
+        while not self._batch:
+            self._accept(await self._sock.recv())
+            for _ in range(max_items):
+                try:
+                    frame = self._sync.recv(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                self._accept(frame)
+        out = list(self._batch)
+        self._batch.clear()
+        return out
+
+    async def recv(self) -> Envelope:
+        """The next valid envelope."""
+        while not self._batch:
+            await self.recv_batch()
+        return self._batch.popleft()
+
+    def close(self) -> None:
+        """Close the socket."""
+        self._sock.close(linger=0)
+
+
+async def dispatch(subscriber: Subscriber, handler: Handler,
+                   errors: collections.Counter[str] | None = None) -> None:
+    """Feed every envelope to `handler` forever; a failing handler is logged and counted."""
+    while True:
+        for envelope in await subscriber.recv_batch():
+            try:
+                result = handler(envelope)
+                if asyncio.iscoroutine(result):
+                    await result
+            except (MessageError, ValueError, KeyError, TypeError) as err:
+                if errors is not None:
+                    errors[type(err).__name__] += 1
+                _LOGGER.warning("message on %s rejected: %s", envelope.topic, err)
+            except Exception:
+                if errors is not None:
+                    errors["handler"] += 1
+                _LOGGER.exception("handler failed on %s", envelope.topic)
+
+
+def parse(envelope: Envelope, cls: type[Any]) -> Any:
+    """The typed message in an envelope (raises MessageError)."""
+    return cls.from_envelope(envelope)
+
+
+async def serve(rt: Any) -> None:
+    """`basecamp run bus`: the forwarder, with the usual /alive and heartbeat."""
+    pub, sub = rt.config.bus_endpoints()
+    forwarder = Forwarder(pub, sub).start()
+    rt.on_stop(forwarder.stop)
+    rt.status["endpoints"] = lambda: {"publishers": pub, "subscribers": sub}

@@ -1,0 +1,84 @@
+"""Time as a dependency: every rule takes `now`, every service gets a Clock.
+
+`SystemClock` is the real one; `ManualClock` is moved by tests (days replayed in
+milliseconds); `FastClock` runs simulated time faster than wall time for demos and soaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class Clock(Protocol):
+    """Where services read the time and wait."""
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` of this clock's time."""
+
+
+class SystemClock:
+    """Wall time in the house's time zone."""
+
+    def __init__(self, tz: str | dt.tzinfo = "UTC") -> None:
+        self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+
+    def now(self) -> dt.datetime:
+        """The current wall time."""
+        return dt.datetime.now(self.tz)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep for real."""
+        await asyncio.sleep(seconds)
+
+
+class ManualClock:
+    """A clock that only moves when told: `advance()` wakes the sleepers that are due."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs a timezone-aware start")
+        self._now = start
+        self._sleepers: list[tuple[dt.datetime, asyncio.Future[None]]] = []
+
+    def now(self) -> dt.datetime:
+        """The clock's current time."""
+        return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait until the clock has been advanced past `seconds` from now."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self._now + dt.timedelta(seconds=seconds), future))
+        await future
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward and wake every sleeper that is due."""
+        self._now += dt.timedelta(seconds=seconds)
+        due = [(t, f) for t, f in self._sleepers if t <= self._now]
+        self._sleepers = [(t, f) for t, f in self._sleepers if t > self._now]
+        for _, future in due:
+            if not future.done():
+                future.set_result(None)
+
+
+class FastClock:
+    """Simulated time running `speed` times faster than wall time, from `start`."""
+
+    def __init__(self, start: dt.datetime, speed: float) -> None:
+        if start.tzinfo is None or speed <= 0:
+            raise ValueError("FastClock needs a timezone-aware start and a positive speed")
+        self._start, self._speed, self._t0 = start, speed, time.monotonic()
+
+    def now(self) -> dt.datetime:
+        """Simulated now."""
+        return self._start + dt.timedelta(seconds=(time.monotonic() - self._t0) * self._speed)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep `seconds` of simulated time."""
+        await asyncio.sleep(seconds / self._speed)

@@ -1,0 +1,55 @@
+"""Recognised commands and replies, whatever the channel (voice, SMS, push, kiosk, terminal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from core.messages.envelope import Message
+
+
+@dataclass(frozen=True)
+class Intent(Message):
+    """A recognised command: Home Assistant / Basecamp intent name and canonical slots."""
+
+    TOPIC: ClassVar[str] = "basecamp.intent"
+    intent: str
+    slots: dict[str, Any] = field(default_factory=dict)
+    channel: str = ""
+    """voice, sms, push, kiosk or terminal."""
+    sender: str = ""
+    text: str = ""
+
+    def topic(self) -> str:
+        return f"{self.TOPIC}.{self.intent}"
+
+
+@dataclass(frozen=True)
+class Reply(Message):
+    """What the house answers on a channel."""
+
+    TOPIC: ClassVar[str] = "basecamp.dialogs.reply"
+    text: str
+    channel: str
+    recipient: str = ""
+    expects_answer: bool = False
+    conversation: str = ""
+
+
+@dataclass(frozen=True)
+class SmsIncoming(Message):
+    """An SMS from a whitelisted number."""
+
+    TOPIC: ClassVar[str] = "basecamp.sms.incoming"
+    number: str
+    text: str
+    received_at: str = ""
+
+
+@dataclass(frozen=True)
+class SmsSend(Message):
+    """Ask the SMS gateway to send a message."""
+
+    TOPIC: ClassVar[str] = "basecamp.sms.send"
+    number: str
+    text: str

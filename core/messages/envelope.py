@@ -1,0 +1,158 @@
+"""The JSON envelope every bus message travels in: {topic, v, ts, src: {host, service}, data}.
+
+Topics are `basecamp.<domain>.<event>[.<detail>]`. On the wire a message is one ZeroMQ frame:
+the topic, a space, then the JSON envelope, so subscriptions match topic prefixes and a message
+costs one send and one receive. Only `encode`/`decode` touch bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple, Self, TypeVar
+
+import orjson
+
+VERSION = 1
+M = TypeVar("M", bound="Message")
+
+
+class MessageError(ValueError):
+    """A frame or payload that is not a valid Basecamp message."""
+
+
+class Source(NamedTuple):
+    """Who published a message."""
+
+    host: str
+    """Machine name, e.g. bc-hq."""
+    service: str
+    """Service name, e.g. heater."""
+
+
+class Envelope(NamedTuple):
+    """A message as it travels: topic, data, source, timestamp and schema version.
+
+    A NamedTuple rather than a dataclass: subscribers build one per message on the hot path.
+    """
+
+    topic: str
+    data: dict[str, Any]
+    src: Source
+    ts: float
+    """Seconds since the epoch (UTC) when the message was published."""
+    v: int = VERSION
+
+    def encode(self) -> bytes:
+        """The wire frame: topic, space, JSON envelope."""
+        return b"%s %s" % (self.topic.encode(), orjson.dumps(self.to_dict()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The envelope as plain data."""
+        return {"topic": self.topic, "v": self.v, "ts": self.ts,
+                "src": {"host": self.src.host, "service": self.src.service}, "data": self.data}
+
+
+def encode_message(message: Message, source: Source, ts: float) -> bytes:
+    """The wire frame of a typed message, serialised straight from the dataclass (fast path)."""
+    topic = message.topic()
+    body = {"topic": topic, "v": VERSION, "ts": ts,
+            "src": {"host": source.host, "service": source.service}, "data": message}
+    return b"%s %s" % (topic.encode(), orjson.dumps(body))
+
+
+def decode(frame: bytes) -> Envelope:
+    """Parse a wire frame; raises MessageError on anything malformed."""
+    head, sep, payload = frame.partition(b" ")
+    if not sep:
+        raise MessageError("frame has no topic separator")
+    try:
+        body = orjson.loads(payload)
+    except orjson.JSONDecodeError as err:
+        raise MessageError(f"payload is not JSON: {err}") from err
+    if not isinstance(body, dict):
+        raise MessageError("payload is not a JSON object")
+    try:
+        topic, ts, src, data = body["topic"], body["ts"], body["src"], body["data"]
+        version = body.get("v", VERSION)
+    except KeyError as err:
+        raise MessageError(f"envelope lacks {err.args[0]!r}") from None
+    if not isinstance(topic, str) or topic.encode() != head:
+        raise MessageError("envelope topic does not match the frame topic")
+    if not isinstance(ts, (int, float)) or not isinstance(data, dict) \
+            or not isinstance(src, dict) or not isinstance(version, int):
+        raise MessageError("envelope fields have wrong types")
+    if version > VERSION:
+        raise MessageError(f"envelope version {version} is newer than {VERSION}")
+    return Envelope(topic, data, Source(str(src.get("host", "?")), str(src.get("service", "?"))),
+                    ts, version)
+
+
+@functools.cache
+def _schema(cls: type) -> tuple[frozenset[str], tuple[str, ...], dict[str, frozenset[type]]]:
+    """Field names, required names, and exact accepted types of plain JSON fields."""
+    plain: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float),
+                                          bool: (bool,), dict: (dict,), list: (list,)}
+    fields = dataclasses.fields(cls)
+    required = tuple(f.name for f in fields if f.default is dataclasses.MISSING
+                     and f.default_factory is dataclasses.MISSING)
+    simple: dict[str, frozenset[type]] = {}
+    for name, hint in typing.get_type_hints(cls).items():
+        if name not in {f.name for f in fields}:
+            continue
+        union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+        accepted: tuple[type, ...] = ()
+        for arg in typing.get_args(hint) if union else (hint,):
+            base = typing.get_origin(arg) or arg
+            if arg is type(None):
+                accepted += (type(None),)
+            elif base in plain:
+                accepted += plain[base]
+            else:
+                break
+        else:
+            simple[name] = frozenset(accepted)
+    return frozenset(f.name for f in fields), required, simple
+
+
+class Message:
+    """Base of typed messages: a frozen dataclass with a TOPIC and plain-data round trip.
+
+    Subclasses are `@dataclass(frozen=True)` with JSON-friendly fields. A message whose topic
+    has a per-instance suffix overrides `topic()`.
+    """
+
+    TOPIC: ClassVar[str]
+
+    def topic(self) -> str:
+        """The topic this message is published on."""
+        return self.TOPIC
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message's data (the envelope's `data`)."""
+        return orjson.loads(orjson.dumps(self))  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Build the message from an envelope's `data`; raises MessageError."""
+        names, required, simple = _schema(cls)
+        for name in required:
+            if name not in data:
+                raise MessageError(f"{cls.__name__} lacks {name}")
+        values = {k: v for k, v in data.items() if k in names}
+        for name, value in values.items():
+            expected = simple.get(name)
+            if expected is not None and (type(value) not in expected):
+                raise MessageError(f"{cls.__name__}.{name}: unexpected {type(value).__name__}")
+        try:
+            return cls(**values)
+        except (TypeError, ValueError) as err:
+            raise MessageError(f"{cls.__name__}: {err}") from err
+
+    @classmethod
+    def from_envelope(cls, envelope: Envelope) -> Self:
+        """Build the message from a received envelope."""
+        return cls.from_dict(envelope.data)

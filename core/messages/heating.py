@@ -1,0 +1,66 @@
+"""State of what the modes drive: heating, night lights, the lightpack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from core.messages.envelope import Message
+
+
+@dataclass(frozen=True)
+class HeatingState(Message):
+    """The heater's profile, setpoint and relay (published at every change and periodically)."""
+
+    TOPIC: ClassVar[str] = "basecamp.heating.state"
+    profile: str
+    setpoint: float
+    relay: bool
+    sensor: str = ""
+    """Reference temperature sensor."""
+    temperature: float | None = None
+    until: str | None = None
+    """Expiry of a forced profile, ISO datetime."""
+
+
+@dataclass(frozen=True)
+class SetProfile(Message):
+    """Ask the heater for a profile (force_* may carry an expiry)."""
+
+    TOPIC: ClassVar[str] = "basecamp.heating.set_profile"
+    profile: str
+    until: str | None = None
+    changed_by: str = ""
+
+
+@dataclass(frozen=True)
+class RelayCommand(Message):
+    """Drive a latching relay (heater or night lights)."""
+
+    TOPIC: ClassVar[str] = "basecamp.relay.command"
+    relay: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class NightLightState(Message):
+    """Night lights: the chosen mode and whether they are lit."""
+
+    TOPIC: ClassVar[str] = "basecamp.nightlight.state"
+    mode: str
+    """on, off or auto."""
+    lit: bool
+    daylight: bool | None = None
+
+
+@dataclass(frozen=True)
+class LightpackState(Message):
+    """The RGB strip's colour and why."""
+
+    TOPIC: ClassVar[str] = "basecamp.lightpack.state"
+    colour: str
+    """A colour name, e.g. warm_white, red, blue."""
+    rgb: list[int]
+    overlay: str = ""
+    """Problem hint: "", orange or red."""
+    locked_by: str = ""

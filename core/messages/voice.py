@@ -1,0 +1,49 @@
+"""The voice path: wake word, transcript, announcements through the interphone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from core.messages.envelope import Message
+
+
+@dataclass(frozen=True)
+class Wake(Message):
+    """The wake word was heard."""
+
+    TOPIC: ClassVar[str] = "basecamp.voice.wake"
+    keyword: str
+    engine: str = ""
+
+
+@dataclass(frozen=True)
+class Transcript(Message):
+    """Speech to text result."""
+
+    TOPIC: ClassVar[str] = "basecamp.voice.transcript"
+    text: str
+    conversation: str = ""
+
+
+@dataclass(frozen=True)
+class Say(Message):
+    """Ask the interphone to speak (priority: higher first; key: from a lock)."""
+
+    TOPIC: ClassVar[str] = "basecamp.interphone.say"
+    text: str
+    priority: int = 0
+    key: str = ""
+    lang: str = ""
+    radio: bool = False
+    for_owner: bool = False
+    """Kept while the owner is away and spoken on return."""
+
+
+@dataclass(frozen=True)
+class Spoken(Message):
+    """The interphone finished speaking (or muted) an announcement."""
+
+    TOPIC: ClassVar[str] = "basecamp.voice.say"
+    text: str
+    muted: bool = False

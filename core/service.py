@@ -1,0 +1,278 @@
+"""The daemon runtime every Basecamp service uses.
+
+A service is a module with `async def serve(rt: Runtime) -> None`: it subscribes, adds HTTP
+routes and starts its tasks through `rt`, then returns (or runs forever). The runtime adds what
+every daemon needs: aiohttp `/alive` and `/status`, the bus heartbeat
+`basecamp.alive.<host>.<service>`, a "started <service> <version>" logbook entry, a metrics
+writer, timeouts on outbound HTTP, and a graceful stop on SIGTERM/SIGINT. When the bus or the
+logbook is unreachable the service keeps running: messages wait in the publisher's buffer and
+everything is logged locally too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import os
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+import core
+from core.bus import Handler, Publisher, Subscriber, dispatch
+from core.clock import Clock, SystemClock
+from core.config import Config
+from core.messages import Message, Source
+from core.messages.alive import Heartbeat
+from core.messages.log import Level, LogEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+Serve = Callable[["Runtime"], Awaitable[None]]
+
+
+class ServiceError(RuntimeError):
+    """A service cannot start (e.g. its port is taken)."""
+
+
+@dataclass
+class Runtime:
+    """What a running service gets: identity, config, clock, bus, HTTP app, metrics."""
+
+    config: Config
+    name: str
+    host: str
+    clock: Clock
+    publisher: Publisher
+    app: web.Application
+    version: str = core.__version__
+    started: float = field(default_factory=time.monotonic)
+    counters: collections.Counter[str] = field(default_factory=collections.Counter)
+    """Counted events (rejected messages, errors...), shown on /status."""
+    status: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    """Extra /status entries: name -> function returning JSON-friendly data."""
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _subscribers: list[Subscriber] = field(default_factory=list)
+    _on_stop: list[Callable[[], Any]] = field(default_factory=list)
+    _http: aiohttp.ClientSession | None = None
+    _metrics: Any = None
+
+    # ---- bus ---------------------------------------------------------------------------
+    def publish(self, message: Message) -> None:
+        """Publish a typed message (buffered while the bus is unreachable)."""
+        self.publisher.publish(message, ts=self.clock.now().timestamp())
+
+    def subscribe(self, topics: Iterable[str], handler: Handler) -> Subscriber:
+        """Call `handler` for every envelope on these topic prefixes; errors are counted."""
+        subscriber = Subscriber(self.config.bus_endpoints()[1], topics)
+        self._subscribers.append(subscriber)
+        self.spawn(dispatch(subscriber, handler, self.counters), name="subscriber")
+        return subscriber
+
+    async def settle(self, timeout: float = 5.0) -> bool:
+        """Wait until this service's subscriptions are active at the forwarder."""
+        results = [await sub.settle(self.publisher, timeout) for sub in self._subscribers]
+        return all(results)
+
+    # ---- logbook -----------------------------------------------------------------------
+    def log(self, level: Level | str, message: str) -> None:
+        """Log locally and send the entry to the logbook over the bus."""
+        level = Level(level)
+        _LOGGER.log(logging.getLevelName(level.upper()), "%s", message)
+        self.publish(LogEntry(self.host, self.name, level.value, message))
+
+    # ---- tasks -------------------------------------------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str = "") -> asyncio.Task[Any]:
+        """Run a background task for the life of the service; a crash is logged, counted."""
+        task = asyncio.get_running_loop().create_task(coro, name=f"{self.name}:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.counters["task_crashed"] += 1
+            _LOGGER.error("task %s crashed", task.get_name(), exc_info=task.exception())
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None] | None], *,
+              name: str = "periodic") -> asyncio.Task[Any]:
+        """Run `job` every `seconds` of the service clock; one failure does not stop it."""
+        async def loop() -> None:
+            while True:
+                try:
+                    result = job()
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception:
+                    self.counters[f"{name}_failed"] += 1
+                    _LOGGER.exception("periodic job %s failed", name)
+                await self.clock.sleep(seconds)
+        return self.spawn(loop(), name=name)
+
+    def on_stop(self, callback: Callable[[], Any]) -> None:
+        """Call `callback` (sync or async) when the service stops."""
+        self._on_stop.append(callback)
+
+    # ---- resources ---------------------------------------------------------------------
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """A client session whose every call times out (config `http.timeout_s`)."""
+        if self._http is None:
+            self._http = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.config.http.timeout_s))
+        return self._http
+
+    @property
+    def metrics(self) -> Any:
+        """This service's metrics writer (core.metrics.MetricsWriter), started on first use."""
+        if self._metrics is None:
+            from core.metrics import open_writer
+            self._metrics = open_writer(self.config, self.name)
+            self.spawn(self._metrics.run(), name="metrics")
+        return self._metrics
+
+    def data_dir(self) -> Path:
+        """This service's own folder under the house data dir (created)."""
+        single = self.name not in self.config.services or len(self.config.hosts(self.name)) == 1
+        path = self.config.path(self.name if single else f"{self.name}@{self.host}")
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def check_token(self, request: web.Request) -> None:
+        """Refuse a house-changing request without the configured token (401/403)."""
+        token = self.config.reveal(self.config.http.token)
+        if not token:
+            raise web.HTTPForbidden(text="no HTTP token configured: house changes are disabled")
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        given = given or request.query.get("token", "")
+        if given != token:
+            self.counters["unauthorized"] += 1
+            raise web.HTTPUnauthorized(text="missing or wrong token")
+
+    def uptime(self) -> float:
+        """Seconds since the service started."""
+        return round(time.monotonic() - self.started, 3)
+
+    def heartbeat(self) -> Heartbeat:
+        """This service's alive message."""
+        return Heartbeat(self.name, self.host, self.version, self.uptime())
+
+    async def _close(self) -> None:
+        for callback in reversed(self._on_stop):
+            try:
+                result = callback()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                _LOGGER.exception("stop callback failed")
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._metrics is not None:
+            await self._metrics.close()
+        for sub in self._subscribers:
+            sub.close()
+        if self._http is not None:
+            await self._http.close()
+        self.publisher.close()
+
+
+def _alive_routes(rt: Runtime) -> None:
+    async def alive(_: web.Request) -> web.Response:
+        return web.json_response({"service": rt.name, "version": rt.version, "host": rt.host,
+                                  "uptime_s": rt.uptime()})
+
+    async def status(_: web.Request) -> web.Response:
+        body: dict[str, Any] = {"service": rt.name, "version": rt.version, "host": rt.host,
+                                "uptime_s": rt.uptime(), "bus": {
+                                    "connected": rt.publisher.ready, "sent": rt.publisher.sent,
+                                    "dropped": rt.publisher.dropped,
+                                    "received": sum(s.received for s in rt._subscribers),
+                                    "malformed": sum(s.malformed for s in rt._subscribers)},
+                                "counters": dict(rt.counters)}
+        for key, provider in rt.status.items():
+            try:
+                body[key] = provider()
+            except Exception as err:  # a broken provider must not break /status
+                body[key] = {"error": str(err)}
+        return web.json_response(body, dumps=_dumps)
+
+    rt.app.router.add_get("/alive", alive)
+    rt.app.router.add_get("/status", status)
+
+
+def _dumps(obj: Any) -> str:
+    import orjson
+    return orjson.dumps(obj, default=str).decode()
+
+
+def bind_address(address: str) -> str:
+    """The address to listen on for a machine address (`localhost` -> 127.0.0.1)."""
+    return "127.0.0.1" if address == "localhost" else address
+
+
+def resolve_host(config: Config, name: str, host: str | None = None) -> str:
+    """Which machine this instance is: explicit, else $BASECAMP_HOST, else its only machine."""
+    host = host or os.environ.get("BASECAMP_HOST")
+    hosts = config.hosts(name) if name in config.services else tuple(config.machines)
+    if host:
+        if host not in config.machines:
+            raise ServiceError(f"unknown machine {host!r} (machines: {', '.join(config.machines)})")
+        return host
+    return hosts[0]
+
+
+@contextlib.asynccontextmanager
+async def running(name: str, serve: Serve, config: Config, *, host: str | None = None,
+                  clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    """Start a service (HTTP, heartbeat, `serve`) and stop it cleanly when the block exits."""
+    host = resolve_host(config, name, host)
+    clock = clock or SystemClock(config.house.timezone)
+    publisher = Publisher(config.bus_endpoints()[0], Source(host, name),
+                          buffer=config.bus.buffer)
+    rt = Runtime(config=config, name=name, host=host, clock=clock, publisher=publisher,
+                 app=web.Application())
+    _alive_routes(rt)
+    runner: web.AppRunner | None = None
+    try:
+        await serve(rt)
+        port = config.service_port(name, host) if name in config.services else 0
+        if port:
+            runner = web.AppRunner(rt.app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, bind_address(config.machines[host].address), port)
+            try:
+                await site.start()
+            except OSError as err:
+                raise ServiceError(f"{name}: cannot listen on port {port}: {err.strerror}") \
+                    from err
+        rt.every(config.bus.heartbeat_s, lambda: rt.publish(rt.heartbeat()), name="heartbeat")
+        rt.log(Level.INFO, f"started {name} {rt.version} on {host}")
+        yield rt
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await rt._close()
+
+
+async def run(name: str, serve: Serve, config: Config, *, host: str | None = None) -> None:
+    """Run a service until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(name, serve, config, host=host) as rt:
+        _LOGGER.info("%s %s running on %s", name, rt.version, rt.host)
+        await stop.wait()
+        _LOGGER.info("%s stopping", name)
+        rt.log(Level.INFO, f"stopping {name}")
+        await rt.publisher.wait_ready(0.5)

@@ -1,0 +1,1 @@
+"""Basecamp dialogs package."""

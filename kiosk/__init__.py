@@ -1,0 +1,1 @@
+"""Basecamp kiosk package."""

@@ -1,0 +1,1 @@
+"""Basecamp modes package."""

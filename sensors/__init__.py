@@ -1,0 +1,1 @@
+"""Basecamp sensors package."""

@@ -1,0 +1,46 @@
+"""Shared fixtures: a private demo house config, a running bus forwarder, a real InfluxDB."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from core.bus import Forwarder
+from core.config import Config
+from core.testing import InfluxServer, demo_config
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """The demo house with free ports and its data under tmp_path."""
+    return demo_config(tmp_path / "var")
+
+
+@pytest.fixture
+async def bus(config: Config) -> AsyncIterator[Forwarder]:
+    """A real forwarder on the config's bus ports."""
+    pub, sub = config.bus_endpoints()
+    forwarder = Forwarder(pub, sub, grace_s=0.05).start()
+    yield forwarder
+    forwarder.stop()
+
+
+@pytest.fixture(scope="session")
+def influx_session() -> Iterator[InfluxServer]:
+    """One real influxd for the session (tests use their own databases)."""
+    server = InfluxServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def influx(influx_session: InfluxServer) -> InfluxServer:
+    """The session's influxd, restarted if a previous test stopped it."""
+    if influx_session.proc is None:
+        influx_session.start()
+    return influx_session
