@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import threading
 import time
@@ -33,6 +34,7 @@ from core.messages.alive import Probe
 
 _LOGGER = logging.getLogger(__name__)
 
+_PROBE_PREFIX = Probe.TOPIC.encode() + b"."
 Handler = Callable[[Envelope], Awaitable[None] | None]
 
 
@@ -202,44 +204,48 @@ class Subscriber:
         self.received = 0
         self.malformed = 0
         self._batch: collections.deque[Envelope] = collections.deque()
+        self._probes: dict[bytes, asyncio.Event] = {}
+        self._reading = False
 
     def subscribe(self, topic: str) -> None:
         """Add a topic prefix."""
         self._sock.setsockopt(zmq.SUBSCRIBE, topic.encode())
 
     async def settle(self, publisher: Publisher, timeout: float = 10.0) -> bool:
-        """Wait until our subscriptions are active at the forwarder (False on timeout)."""
-        token = uuid.uuid4().hex
-        probe = Probe(token)
-        probe_topic = probe.topic().encode() + b" "
+        """Wait until our subscriptions are active at the forwarder (False on timeout).
+
+        Works whether or not another task is reading this subscriber: probe frames are
+        recognised wherever they are received and never delivered as messages.
+        """
+        probe = Probe(uuid.uuid4().hex)
+        topic = probe.topic().encode()
+        seen = asyncio.Event()
+        self._probes[topic + b" "] = seen
         self.subscribe(probe.topic())
         deadline = time.monotonic() + timeout
         try:
-            while time.monotonic() < deadline:
+            while not seen.is_set() and time.monotonic() < deadline:
                 publisher.publish(probe)
+                if self._reading:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(seen.wait(), 0.05)
+                    continue
                 try:
-                    frame = await asyncio.wait_for(self._sock.recv(), 0.05)
+                    self._batch.extend(await asyncio.wait_for(self._read(), 0.05))
                 except TimeoutError:
                     continue
-                if frame.startswith(probe_topic):
-                    self._drain_probes(probe_topic)
-                    return True
-                self._accept(frame)
-            return False
+            return seen.is_set()
         finally:
-            self._sock.setsockopt(zmq.UNSUBSCRIBE, probe.topic().encode())
-
-    def _drain_probes(self, topic: bytes) -> None:
-        """Keep what arrived after the probe, minus later copies of it."""
-        while True:
-            try:
-                frame = self._sync.recv(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            if not frame.startswith(topic):
-                self._accept(frame)
+            self._sock.setsockopt(zmq.UNSUBSCRIBE, topic)
+            # late copies of the probe may still arrive: keep recognising them for a while
+            asyncio.get_running_loop().call_later(2.0, self._probes.pop, topic + b" ", None)
 
     def _accept(self, frame: bytes) -> None:
+        if self._probes and frame.startswith(_PROBE_PREFIX):
+            event = self._probes.get(frame[:frame.find(b" ") + 1])
+            if event is not None:
+                event.set()
+            return
         try:
             envelope = decode(frame)
         except MessageError as err:
@@ -249,24 +255,38 @@ class Subscriber:
         self.received += 1
         self._batch.append(envelope)
 
-    async def recv_batch(self, max_items: int = 10_000) -> list[Envelope]:
-        """Wait for at least one valid envelope; return it with whatever else is queued."""
-        while not self._batch:
+    async def _read(self, max_items: int = 10_000) -> list[Envelope]:
+        """Read at least one frame, then whatever else is queued; return valid envelopes."""
+        self._reading = True
+        try:
             self._accept(await self._sock.recv())
-            for _ in range(max_items):
-                try:
-                    frame = self._sync.recv(zmq.NOBLOCK)
-                except zmq.Again:
-                    break
-                self._accept(frame)
+        finally:
+            self._reading = False
+        for _ in range(max_items):
+            try:
+                frame = self._sync.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            self._accept(frame)
         out = list(self._batch)
         self._batch.clear()
         return out
 
+    async def recv_batch(self, max_items: int = 10_000) -> list[Envelope]:
+        """Wait for at least one valid envelope; return it with whatever else is queued."""
+        if self._batch:
+            out = list(self._batch)
+            self._batch.clear()
+            return out
+        while True:
+            out = await self._read(max_items)
+            if out:
+                return out
+
     async def recv(self) -> Envelope:
         """The next valid envelope."""
-        while not self._batch:
-            await self.recv_batch()
+        if not self._batch:
+            self._batch.extend(await self.recv_batch())
         return self._batch.popleft()
 
     def close(self) -> None:

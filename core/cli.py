@@ -35,7 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kiosk": ("kiosk.cli:main", "kiosk tools (`basecamp kiosk screenshot`)"),
 }
 
-# Service -> "module:serve" where `async def serve(rt: core.service.Runtime) -> None`.
+# Service -> "module:serve" where `async def serve(rt: core.service.Runtime) -> None`, or
+# "module:main" for a service that owns its main loop (Qt): `def main(config, host) -> int`.
 SERVICES: dict[str, str] = {
     "bus": "core.bus:serve",
     "logbook": "core.logbook:serve",
@@ -46,7 +47,7 @@ SERVICES: dict[str, str] = {
     "dialogs": "dialogs.service:serve",
     "interphone": "assistant.interphone:serve",
     "assistant": "assistant.service:serve",
-    "kiosk": "kiosk.app:serve",
+    "kiosk": "kiosk.app:main",
     "watch": "watch.service:serve",
     "sentry": "watch.sentry:serve",
     "sms": "watch.sms:serve",
@@ -112,6 +113,8 @@ def run_command(argv: list[str]) -> int:
         print(f"basecamp: service {args.service} needs a package that is not installed: {err}",
               file=sys.stderr)
         return 3
+    if SERVICES[args.service].endswith(":main"):
+        return int(serve(config, args.host) or 0)
     try:
         asyncio.run(run(args.service, serve, config, host=args.host))
     except ServiceError as err:
