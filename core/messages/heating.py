@@ -64,3 +64,13 @@ class LightpackState(Message):
     overlay: str = ""
     """Problem hint: "", orange or red."""
     locked_by: str = ""
+
+
+@dataclass(frozen=True)
+class NightLightMode(Message):
+    """Ask the night lights for a mode: on, off or auto (the kiosk's AUTO button)."""
+
+    TOPIC: ClassVar[str] = "basecamp.nightlight.set_mode"
+    mode: str
+    """on, off or auto."""
+    changed_by: str = ""
