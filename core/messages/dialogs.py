@@ -53,3 +53,5 @@ class SmsSend(Message):
     TOPIC: ClassVar[str] = "basecamp.sms.send"
     number: str
     text: str
+    kind: str = ""
+    """"error_report" for a channel failure report: never reported again (no loops)."""

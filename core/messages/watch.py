@@ -47,3 +47,27 @@ class SentinelOk(Message):
 
     TOPIC: ClassVar[str] = "basecamp.watch.ok"
     cycle: int
+
+
+@dataclass(frozen=True)
+class PushSend(Message):
+    """Ask the push notifier to send a Pushover message."""
+
+    TOPIC: ClassVar[str] = "basecamp.push.send"
+    title: str
+    message: str
+    priority: int = 0
+    """Pushover priority: -2 lowest .. 1 high (2, emergency, is not used)."""
+    kind: str = ""
+    """"error_report" for a channel failure report: never reported again (no loops)."""
+
+
+@dataclass(frozen=True)
+class ChannelState(Message):
+    """A notification channel (sms, push) went down or came back; queued = waiting messages."""
+
+    TOPIC: ClassVar[str] = "basecamp.watch.channel"
+    channel: str
+    up: bool
+    queued: int = 0
+    error: str = ""

@@ -1,0 +1,150 @@
+"""Pure rules: debounce, one alert per state change, reminders, flapping, dependencies, caps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.messages.watch import Severity
+from watch.policy import MAINS, Check, Kind, Policy
+from watch.rules import (AlertBook, History, Notice, Observation, State, decide, evaluate)
+
+T0 = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
+SVC, MACHINE = "service:bc-hq/logbook", "machine:bc-hq"
+
+
+def policy(**kw: object) -> Policy:
+    checks = (Check(f"{MACHINE}#icmp", MACHINE, Kind.ICMP, "bc-hq"),
+              Check(f"{SVC}#http", SVC, Kind.HTTP, "bc-hq", "logbook"),
+              Check(f"{SVC}#supervisor", SVC, Kind.SUPERVISOR, "bc-hq", "logbook"),
+              Check(f"{MAINS}#mains", MAINS, Kind.MAINS, "bc-watch"))
+    base = dict(checks=checks, depends={SVC: MACHINE}, labels={SVC: "logbook sur bc-hq"},
+                severities={}, fail_n=2, fail_m=3, reminder_cycles=0, flap_window=10,
+                flap_changes=4, channels={"major": ("sms", "push", "log")})
+    base.update(kw)
+    return Policy(**base)  # type: ignore[arg-type]
+
+
+def run(pol: Policy, cycles: list[dict[str, bool]], **kw: object) -> list[list[tuple[str, str]]]:
+    """Feed cycles of {subject: ok}; return per cycle [(channel, notice)]."""
+    history, book, out = History(), AlertBook(), []
+    for i, cycle in enumerate(cycles):
+        now = T0 + dt.timedelta(seconds=30 * i)
+        obs = [Observation(f"{s}#x", s, ok, "" if ok else "connection refused")
+               for s, ok in cycle.items()]
+        findings, history = evaluate(obs, history, now, pol)
+        notes, book = decide(findings, book, now, pol, **kw)  # type: ignore[arg-type]
+        out.append([(n.channel, n.notice.value) for n in notes if n.subject == SVC])
+    return out
+
+
+@pytest.mark.parametrize(("pattern", "problems_at", "recovery_at"), [
+    ("FF", 1, None),          # 2 of 3 failed -> problem on the 2nd failure
+    ("FOF", 2, None),         # still 2 failures in the last 3
+    ("FOOF", None, None),     # never 2 failures within 3 checks
+    ("FFOO", 1, 3),           # recovery after 2 successes of the last 3
+    ("FFFOFO", 1, 5),
+])
+def test_debounce_n_of_m(pattern: str, problems_at: int | None, recovery_at: int | None) -> None:
+    result = run(policy(), [{MACHINE: True, SVC: c == "O"} for c in pattern])
+    problems = [i for i, notes in enumerate(result) if ("sms", "problem") in notes]
+    recoveries = [i for i, notes in enumerate(result) if ("sms", "recovery") in notes]
+    assert problems == ([problems_at] if problems_at is not None else [])
+    assert recoveries == ([recovery_at] if recovery_at is not None else [])
+
+
+def test_one_message_per_channel_per_state_change() -> None:
+    result = run(policy(), [{MACHINE: True, SVC: False}] * 50 + [{MACHINE: True, SVC: True}] * 3)
+    flat = [n for notes in result for n in notes]
+    assert sorted(flat) == sorted([("sms", "problem"), ("push", "problem"), ("log", "problem"),
+                                   ("sms", "recovery"), ("push", "recovery"),
+                                   ("log", "recovery")])
+
+
+def test_reminders_every_k_cycles() -> None:
+    result = run(policy(reminder_cycles=10), [{MACHINE: True, SVC: False}] * 32)
+    reminders = [i for i, notes in enumerate(result) if ("sms", "reminder") in notes]
+    assert reminders == [11, 21, 31]
+
+
+def test_thousand_failures_in_a_minute_give_one_message_per_channel() -> None:
+    pol = policy(reminder_cycles=0)
+    history, book, sent = History(), AlertBook(), []
+    for i in range(1000):
+        now = T0 + dt.timedelta(milliseconds=60 * i)
+        findings, history = evaluate([Observation("c", SVC, False, "boom")], history, now, pol)
+        notes, book = decide(findings, book, now, pol)
+        sent += notes
+    assert sorted(n.channel for n in sent) == ["log", "push", "sms"]
+
+
+def test_service_of_a_down_machine_is_suppressed() -> None:
+    result = run(policy(), [{MACHINE: False, SVC: False}] * 5)
+    assert result == [[]] * 5
+
+
+def test_blackout_silences_all_but_mains() -> None:
+    pol = policy()
+    history, book = History(), AlertBook()
+    subjects: list[str] = []
+    for i in range(4):
+        now = T0 + dt.timedelta(seconds=30 * i)
+        obs = [Observation("m", MAINS, False, "onbatt"), Observation("s", SVC, False, "x"),
+               Observation("h", MACHINE, True)]
+        findings, history = evaluate(obs, history, now, pol)
+        notes, book = decide(findings, book, now, pol, blackout=True)
+        subjects += [n.subject for n in notes]
+    assert set(subjects) == {MAINS}
+
+
+def test_flapping_opens_one_incident_and_closes_when_stable() -> None:
+    pattern = "FFOOFFOOFFOOFF" + "O" * 12
+    result = run(policy(flap_window=12, flap_changes=4),
+                 [{MACHINE: True, SVC: c == "O"} for c in pattern])
+    sms = [(i, n) for i, notes in enumerate(result) for ch, n in notes if ch == "sms"]
+    assert [n for _, n in sms].count("problem") <= 3
+    assert sms[-1][1] == "recovery"
+    # once flapping is detected, no further problem/recovery pairs until stable
+    flat = [n for _, n in sms]
+    assert flat.count("recovery") < flat.count("problem") + 1
+
+
+def test_channel_cap_moves_excess_to_the_logbook() -> None:
+    subjects = [f"service:bc-hq/s{i}" for i in range(30)]
+    pol = policy(depends={}, channels={"major": ("sms", "log")})
+    history, book = History(), AlertBook()
+    notes = []
+    for i in range(2):
+        findings, history = evaluate([Observation("c", s, False) for s in subjects], history,
+                                     T0 + dt.timedelta(seconds=i), pol)
+        out, book = decide(findings, book, T0 + dt.timedelta(seconds=i), pol, max_per_hour=5)
+        notes += out
+    assert sum(n.channel == "sms" for n in notes) == 5
+    # the capped SMS land in the logbook, merged with the logbook's own copy
+    assert sum(n.channel == "log" for n in notes) == 30
+    assert book.capped == 25
+
+
+def test_findings_carry_state_since_and_detail() -> None:
+    pol = policy()
+    history = History()
+    for i in range(3):
+        findings, history = evaluate([Observation("c", SVC, False, "HTTP 500")], history,
+                                     T0 + dt.timedelta(seconds=i), pol)
+    (finding,) = findings
+    assert finding.state is State.PROBLEM
+    assert finding.detail == "HTTP 500"
+    assert finding.since == (T0 + dt.timedelta(seconds=1)).isoformat()
+    assert finding.severity is Severity.MAJOR
+    assert history.subjects[SVC].last_error == "HTTP 500"
+
+
+def test_notice_texts_are_french() -> None:
+    pol = policy(fail_n=1, fail_m=1)
+    f, h = evaluate([Observation("c", SVC, False, "refused")], History(), T0, pol)
+    notes, book = decide(f, AlertBook(), T0, pol)
+    assert notes[0].text == "PROBLÈME: logbook sur bc-hq — refused"
+    f, h = evaluate([Observation("c", SVC, True)], h, T0, pol)
+    notes, _ = decide(f, book, T0, pol)
+    assert notes[0].notice is Notice.RECOVERY and notes[0].text == "RÉTABLI: logbook sur bc-hq"

@@ -1,0 +1,201 @@
+"""The watch policy, derived from the config: what is checked, its subject, severity, channels.
+
+`build_policy(config)` is pure. A *subject* is what an incident is about (a machine, a service,
+a sensor unit, the bus, mains power...); several checks may feed one subject (a service has its
+HTTP `/alive`, its supervisord state and its bus heartbeat) so that one failure yields one
+incident. Dependencies: a service depends on its machine; everything depends on mains power.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from core.config import Config
+from core.messages.watch import Severity
+from watch.settings import WatchSettings
+
+MAINS = "power:mains"
+BUS = "bus:forwarder"
+
+
+class Kind(StrEnum):
+    """How a check is done (one prober per kind)."""
+
+    ICMP = "icmp"
+    TCP = "tcp"
+    HTTP = "http"
+    SUPERVISOR = "supervisor"
+    HEARTBEAT = "heartbeat"
+    BUS = "bus"
+    FRESHNESS = "freshness"
+    BATTERY = "battery"
+    TEMPERATURE = "temperature"
+    DISK = "disk"
+    INTERNET = "internet"
+    COMMAND = "command"
+    MAINS = "mains"
+    LEAK = "leak"
+    WATER_HOURLY = "water_hourly"
+    POWER_HOURLY = "power_hourly"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check, run every cycle."""
+
+    id: str
+    """Unique, e.g. service:bc-hq/logbook#http."""
+    subject: str
+    """The incident it feeds, e.g. service:bc-hq/logbook."""
+    kind: Kind
+    machine: str
+    service: str = ""
+    target: str = ""
+    """URL, host:port, program name, unit, path... depending on the kind."""
+    args: tuple[str, ...] = ()
+    """Command line (COMMAND), internet targets (INTERNET)."""
+    low: float | None = None
+    high: float | None = None
+    severity: Severity = Severity.MAJOR
+    label: str = ""
+    """Human name used in messages."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Every check, the subjects' dependencies and the debounce/reminder rules."""
+
+    checks: tuple[Check, ...]
+    depends: dict[str, str] = field(default_factory=dict)
+    """subject -> the subject it depends on (service -> its machine)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    severities: dict[str, Severity] = field(default_factory=dict)
+    fail_n: int = 2
+    fail_m: int = 3
+    reminder_cycles: int = 60
+    flap_window: int = 10
+    flap_changes: int = 4
+    channels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def channels_for(self, subject: str, severity: Severity) -> tuple[str, ...]:
+        """Channels told about a subject: by key, by kind prefix, else by severity."""
+        for key in (subject, subject.partition(":")[0], severity.value):
+            if key in self.channels:
+                return self.channels[key]
+        return ("log",)
+
+    def subjects(self) -> list[str]:
+        """Subjects in check order, without repeats."""
+        return list(dict.fromkeys(c.subject for c in self.checks))
+
+
+def machine_subject(machine: str) -> str:
+    """Subject key of a machine."""
+    return f"machine:{machine}"
+
+
+def service_subject(machine: str, service: str) -> str:
+    """Subject key of a service instance."""
+    return f"service:{machine}/{service}"
+
+
+def _add(checks: list[Check], labels: dict[str, str], severities: dict[str, Severity],
+         check: Check, label: str) -> None:
+    checks.append(check)
+    labels.setdefault(check.subject, label)
+    severities[check.subject] = max(severities.get(check.subject, check.severity),
+                                    check.severity, key=lambda s: s == Severity.MAJOR)
+
+
+def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
+    """All checks the config asks for, as seen from the sentinel on `host`."""
+    ws = config.section("watch", WatchSettings)
+    checks: list[Check] = []
+    labels: dict[str, str] = {}
+    sev: dict[str, Severity] = {}
+    depends: dict[str, str] = {}
+    if ws.power.probe != "none":
+        _add(checks, labels, sev, Check(f"{MAINS}#mains", MAINS, Kind.MAINS, host,
+                                        target=ws.power.path, args=ws.power.command),
+             "secteur")
+    for name, machine in config.machines.items():
+        subject = machine_subject(name)
+        if ws.machine_check == "icmp":
+            _add(checks, labels, sev, Check(f"{subject}#icmp", subject, Kind.ICMP, name,
+                                            target=machine.address), f"machine {name}")
+        elif ws.machine_check == "tcp":
+            _add(checks, labels, sev, Check(
+                f"{subject}#tcp", subject, Kind.TCP, name,
+                target=f"{machine.address}:{machine.supervisor_port}"), f"machine {name}")
+    for service, svc in config.services.items():
+        if not svc.enabled or service in ws.ignore_services:
+            continue
+        for host_name in config.hosts(service):
+            subject = service_subject(host_name, service)
+            depends[subject] = machine_subject(host_name)
+            label = f"{service} sur {host_name}"
+            port = config.service_port(service, host_name)
+            if "http" in ws.service_checks and port:
+                url = f"{config.service_url(service, host_name)}/alive"
+                _add(checks, labels, sev, Check(f"{subject}#http", subject, Kind.HTTP, host_name,
+                                                service, url), label)
+            if "supervisor" in ws.service_checks:
+                _add(checks, labels, sev, Check(f"{subject}#supervisor", subject,
+                                                Kind.SUPERVISOR, host_name, service, service),
+                     label)
+            if "heartbeat" in ws.service_checks:
+                _add(checks, labels, sev, Check(f"{subject}#heartbeat", subject, Kind.HEARTBEAT,
+                                                host_name, service,
+                                                f"basecamp.alive.{host_name}.{service}",
+                                                high=ws.heartbeat_max_age_s), label)
+    if ws.bus_check:
+        depends[BUS] = machine_subject(config.bus.machine)
+        _add(checks, labels, sev, Check(f"{BUS}#probe", BUS, Kind.BUS, config.bus.machine),
+             "bus")
+    _metric_checks(ws, host, checks, labels, sev)
+    for cmd in ws.commands:
+        subject = f"command:{cmd.name}"
+        depends[subject] = machine_subject(cmd.machine)
+        _add(checks, labels, sev, Check(f"{subject}#command", subject, Kind.COMMAND, cmd.machine,
+                                        args=cmd.command, severity=Severity(cmd.severity)),
+             cmd.name)
+    return Policy(tuple(checks), depends, labels, sev, ws.fail_n, ws.fail_m, ws.reminder_cycles,
+                  ws.flap_window, ws.flap_changes, dict(ws.channels))
+
+
+def _metric_checks(ws: WatchSettings, host: str, checks: list[Check], labels: dict[str, str],
+                   sev: dict[str, Severity]) -> None:
+    minor = Severity.MINOR
+    for unit in ws.sensors.units:
+        subject = f"sensor:{unit}"
+        _add(checks, labels, sev, Check(f"{subject}#fresh", subject, Kind.FRESHNESS, host,
+                                        target=unit, high=ws.sensors.max_silence_s,
+                                        severity=minor), f"capteur {unit}")
+        _add(checks, labels, sev, Check(f"battery:{unit}#battery", f"battery:{unit}",
+                                        Kind.BATTERY, host, target=unit,
+                                        low=ws.sensors.battery_min_v, severity=minor),
+             f"pile du capteur {unit}")
+    for bound in ws.temperatures:
+        subject = f"temperature:{bound.unit}"
+        _add(checks, labels, sev, Check(f"{subject}#bounds", subject, Kind.TEMPERATURE, host,
+                                        target=bound.unit, low=bound.min_c, high=bound.max_c,
+                                        severity=Severity(bound.severity)),
+             f"température {bound.label or bound.unit}")
+    for path in ws.disk_paths:
+        subject = f"disk:{host}{path}"
+        _add(checks, labels, sev, Check(f"{subject}#disk", subject, Kind.DISK, host, target=path,
+                                        low=ws.disk_min_free_pct, severity=minor),
+             f"disque {path} de {host}")
+    if ws.internet_targets:
+        _add(checks, labels, sev, Check("internet:access#tcp", "internet:access", Kind.INTERNET,
+                                        host, args=ws.internet_targets, severity=minor),
+             "accès Internet")
+    _add(checks, labels, sev, Check("water:leak#night", "water:leak", Kind.LEAK, host),
+         "fuite d'eau")
+    _add(checks, labels, sev, Check("water:hourly#max", "water:hourly", Kind.WATER_HOURLY, host,
+                                    high=ws.water.max_litres_per_hour, severity=minor),
+         "consommation d'eau")
+    _add(checks, labels, sev, Check("power:hourly#max", "power:hourly", Kind.POWER_HOURLY, host,
+                                    high=ws.water.max_power_va, severity=minor),
+         "consommation électrique")

@@ -1,0 +1,226 @@
+"""The sentinel's pure rules, with Monit/Nagios semantics.
+
+    observations --evaluate--> findings (debounced, flapping, suppressed by dependencies)
+    findings + alert book --decide--> notifications (one per state change and channel,
+                                                     reminders every K cycles, rate caps)
+
+- debounce: a subject turns PROBLEM when N of its last M results failed, OK again when N of
+  the last M succeeded;
+- flapping: as many state changes as `flap_changes` within `flap_window` cycles; a flapping
+  subject opens one incident and stays open until it is stable and OK;
+- a subject whose dependency (its machine) is in PROBLEM is suppressed: no alert of its own;
+- during a BLACKOUT only mains power is told.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from core.messages.watch import Severity
+from watch.policy import MAINS, Policy
+
+
+class State(StrEnum):
+    """Debounced state of a subject."""
+
+    OK = "ok"
+    PROBLEM = "problem"
+
+
+class Notice(StrEnum):
+    """What a notification says about an incident."""
+
+    PROBLEM = "problem"
+    REMINDER = "reminder"
+    RECOVERY = "recovery"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One check result."""
+
+    check: str
+    subject: str
+    ok: bool
+    detail: str = ""
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class SubjectHistory:
+    """What the rules remember about one subject."""
+
+    results: tuple[bool, ...] = ()
+    state: State = State.OK
+    since: str = ""
+    changes: tuple[int, ...] = ()
+    """Cycles at which the state changed (within the flap window)."""
+    last_check: str = ""
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class History:
+    """All subjects' histories and the cycle counter."""
+
+    cycle: int = 0
+    subjects: dict[str, SubjectHistory] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A subject's state after this cycle."""
+
+    subject: str
+    state: State
+    severity: Severity
+    label: str
+    detail: str
+    since: str
+    changed: bool = False
+    flapping: bool = False
+    suppressed_by: str = ""
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An open problem."""
+
+    subject: str
+    severity: Severity
+    opened: str
+    detail: str
+    cycles: int = 0
+    """Cycles since the last notice (for reminders)."""
+    reminders: int = 0
+    flapping: bool = False
+
+
+@dataclass(frozen=True)
+class AlertBook:
+    """Open incidents and recent sends per channel (for the per-channel cap)."""
+
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    sent: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """channel -> ISO times of recent sends (last hour)."""
+    capped: int = 0
+    """Notifications moved to the logbook because their channel hit its hourly cap."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message for one channel."""
+
+    channel: str
+    subject: str
+    notice: Notice
+    severity: Severity
+    text: str
+
+
+def _combine(observations: Iterable[Observation]) -> dict[str, tuple[bool, str]]:
+    out: dict[str, tuple[bool, str]] = {}
+    for obs in observations:
+        ok, detail = out.get(obs.subject, (True, ""))
+        if not obs.ok:
+            detail = f"{detail}; {obs.detail}" if detail else obs.detail
+        out[obs.subject] = (ok and obs.ok, detail)
+    return out
+
+
+def evaluate(observations: Iterable[Observation], history: History, now: dt.datetime,
+             policy: Policy) -> tuple[list[Finding], History]:
+    """Fold one cycle's observations into findings and the next history."""
+    cycle = history.cycle + 1
+    stamp = now.isoformat()
+    subjects = dict(history.subjects)
+    findings: list[Finding] = []
+    for subject, (ok, detail) in _combine(observations).items():
+        old = subjects.get(subject, SubjectHistory(since=stamp))
+        results = (*old.results, ok)[-policy.fail_m:]
+        state = old.state
+        if state is State.OK and results.count(False) >= policy.fail_n:
+            state = State.PROBLEM
+        elif state is State.PROBLEM and results.count(True) >= policy.fail_n:
+            state = State.OK
+        changed = state is not old.state
+        changes = tuple(c for c in (*old.changes, *((cycle,) if changed else ()))
+                        if c > cycle - policy.flap_window)
+        new = SubjectHistory(results, state, stamp if changed else old.since or stamp, changes,
+                             stamp, detail if not ok else old.last_error)
+        subjects[subject] = new
+        findings.append(Finding(subject, state, policy.severities.get(subject, Severity.MAJOR),
+                                policy.labels.get(subject, subject), detail, new.since, changed,
+                                len(changes) >= policy.flap_changes))
+    out = []
+    for finding in findings:
+        dep = policy.depends.get(finding.subject, "")
+        if dep and subjects.get(dep, SubjectHistory()).state is State.PROBLEM:
+            finding = replace(finding, suppressed_by=dep)
+        out.append(finding)
+    return out, History(cycle, subjects)
+
+
+def _text(notice: Notice, finding: Finding, incident: Incident | None) -> str:
+    head = {Notice.PROBLEM: "PROBLÈME", Notice.REMINDER: "RAPPEL",
+            Notice.RECOVERY: "RÉTABLI"}[notice]
+    detail = finding.detail or (incident.detail if incident else "")
+    flap = " (instable)" if finding.flapping and notice is not Notice.RECOVERY else ""
+    text = f"{head}: {finding.label}{flap}"
+    return f"{text} — {detail}" if detail and notice is not Notice.RECOVERY else text
+
+
+def decide(findings: Iterable[Finding], book: AlertBook, now: dt.datetime, policy: Policy, *,
+           blackout: bool = False, max_per_hour: int = 20) -> tuple[list[Notification],
+                                                                   AlertBook]:
+    """Notifications for this cycle's findings, and the next alert book."""
+    incidents = dict(book.incidents)
+    out: list[tuple[Notice, Finding, Incident | None]] = []
+    for f in findings:
+        if (blackout and f.subject != MAINS) or f.suppressed_by:
+            continue
+        inc = incidents.get(f.subject)
+        if f.state is State.PROBLEM:
+            if inc is None:
+                inc = Incident(f.subject, f.severity, now.isoformat(), f.detail,
+                               flapping=f.flapping)
+                incidents[f.subject] = inc
+                out.append((Notice.PROBLEM, f, inc))
+                continue
+            inc = replace(inc, cycles=inc.cycles + 1, detail=f.detail or inc.detail,
+                          flapping=inc.flapping or f.flapping)
+            if policy.reminder_cycles and inc.cycles >= policy.reminder_cycles:
+                inc = replace(inc, cycles=0, reminders=inc.reminders + 1)
+                out.append((Notice.REMINDER, f, inc))
+            incidents[f.subject] = inc
+        elif inc is not None:
+            if f.flapping:  # stays open until the subject is stable
+                incidents[f.subject] = replace(inc, cycles=inc.cycles + 1, flapping=True)
+                continue
+            del incidents[f.subject]
+            out.append((Notice.RECOVERY, f, inc))
+    return _route(out, AlertBook(incidents, book.sent, book.capped), now, policy, max_per_hour)
+
+
+def _route(items: list[tuple[Notice, Finding, Incident | None]], book: AlertBook,
+           now: dt.datetime, policy: Policy, cap: int) -> tuple[list[Notification], AlertBook]:
+    hour_ago = (now - dt.timedelta(hours=1)).isoformat()
+    sent = {ch: [t for t in times if t > hour_ago] for ch, times in book.sent.items()}
+    capped = book.capped
+    notes: list[Notification] = []
+    for notice, f, inc in items:
+        severity = inc.severity if inc else f.severity
+        text = _text(notice, f, inc)
+        for channel in policy.channels_for(f.subject, severity):
+            times = sent.setdefault(channel, [])
+            if channel != "log" and len(times) >= cap and f.subject != MAINS:
+                capped += 1
+                channel = "log"
+            else:
+                times.append(now.isoformat())
+            notes.append(Notification(channel, f.subject, notice, severity, text))
+    deduped = list(dict.fromkeys(notes))
+    return deduped, AlertBook(book.incidents, {k: tuple(v) for k, v in sent.items()}, capped)
