@@ -106,20 +106,18 @@ def to_line(point: Point) -> str:
     return f"{head} {body} {to_ns(point.time)}"
 
 
-def _split(text: str, sep: str, limit: int = -1, *, quotes: bool = False) -> list[str]:
-    """Split on `sep` outside backslash escapes (and double quotes when `quotes`)."""
+def _split(text: str, sep: str, limit: int = -1) -> list[str]:
+    """Split on `sep` outside backslash escapes."""
     parts: list[str] = []
     cur: list[str] = []
-    i, quoted = 0, False
+    i = 0
     while i < len(text):
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
             cur.append(text[i:i + 2])
             i += 2
             continue
-        if quotes and ch == '"':
-            quoted = not quoted
-        if ch == sep and not quoted and (limit < 0 or len(parts) < limit):
+        if ch == sep and (limit < 0 or len(parts) < limit):
             parts.append("".join(cur))
             cur = []
         else:
@@ -166,13 +164,35 @@ def parse_line(line: str) -> Point:
         if len(pair) != 2:
             raise ValueError(f"bad tag {item!r} in {line!r}")
         tags[_unesc(pair[0])] = _unesc(pair[1])
+    return Point(_unesc(names[0]), _parse_fields(body, line), tags, int(stamp))
+
+
+def _parse_fields(body: str, line: str) -> dict[str, FieldValue]:
+    """key=value pairs; a value in double quotes may hold commas, spaces and equals signs."""
     fields: dict[str, FieldValue] = {}
-    for item in _split(body, ",", quotes=True):
-        pair = _split(item, "=", 1)
-        if len(pair) != 2:
-            raise ValueError(f"bad field {item!r} in {line!r}")
-        fields[_unesc(pair[0])] = _parse_value(pair[1])
-    return Point(_unesc(names[0]), fields, tags, int(stamp))
+    i = 0
+    while i < len(body):
+        key, i = _scan(body, i, "=")
+        if i >= len(body):
+            raise ValueError(f"bad field {key!r} in {line!r}")
+        if body[i + 1:i + 2] == '"':
+            end = i + 2
+            while end < len(body) and body[end] != '"':
+                end += 2 if body[end] == "\\" else 1
+            raw, i = body[i + 1:end + 1], end + 2
+        else:
+            raw, i = _scan(body, i + 1, ",")
+            i += 1
+        fields[_unesc(key)] = _parse_value(raw)
+    return fields
+
+
+def _scan(text: str, start: int, stop: str) -> tuple[str, int]:
+    """Text from `start` up to an unescaped `stop` character, and that character's index."""
+    i = start
+    while i < len(text) and text[i] != stop:
+        i += 2 if text[i] == "\\" else 1
+    return text[start:i], i
 
 
 # ---- stores ------------------------------------------------------------------------------
@@ -404,6 +424,9 @@ class MetricsWriter:
             retry_s
         self.written = 0
         self.failures = 0
+        """Failed attempts in the current outage (0 when the store answers)."""
+        self.outages = 0
+        """Outages seen since start."""
         self.last_error = ""
         self._wake = asyncio.Event()
 
@@ -443,6 +466,7 @@ class MetricsWriter:
 
     def _failed(self, err: StoreUnavailable) -> None:
         if not self.failures:
+            self.outages += 1
             _LOGGER.warning("metrics store unavailable, keeping %d lines queued: %s",
                             self.backlog, err)
         self.failures += 1
@@ -469,7 +493,7 @@ class MetricsWriter:
 
     def status(self) -> dict[str, Any]:
         """For /status."""
-        return {"backlog": self.backlog, "written": self.written,
+        return {"backlog": self.backlog, "written": self.written, "outages": self.outages,
                 "failures": self.failures, "last_error": self.last_error}
 
     async def close(self, timeout: float = 2.0) -> None:

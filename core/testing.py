@@ -88,6 +88,7 @@ class InfluxServer:
             raise FileNotFoundError("influxd not found: apt-get install influxdb")
         self._own = folder is None
         self.folder = Path(folder or tempfile.mkdtemp(prefix="bc-influx-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.rpc_port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None

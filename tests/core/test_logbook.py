@@ -1,0 +1,109 @@
+"""The logbook service over real HTTP and bus: entries in, days out, bad input refused."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+import tomli_w
+
+from core import logbook
+from core.bus import Forwarder
+from core.clock import ManualClock
+from core.config import Config
+from core.messages.log import LogEntry
+from core.service import running
+from core.testing import demo_data
+
+PARIS = dt.timezone(dt.timedelta(hours=1))
+
+
+def test_pure_helpers() -> None:
+    today = dt.date(2026, 11, 21)
+    assert logbook.parse_day("yesterday", today) == dt.date(2026, 11, 20)
+    assert logbook.parse_day("2026-01-02", today) == dt.date(2026, 1, 2)
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        logbook.parse_day("tomorrow-ish", today)
+    days = [today - dt.timedelta(days=n) for n in (0, 89, 90, 200)]
+    assert logbook.expired(days, today, 90) == days[2:]
+    with pytest.raises(ValueError, match="level must be"):
+        logbook.validate({"machine": "m", "service": "s", "message": "x", "level": "loud"})
+    assert logbook.validate({"machine": "m", "service": "s", "message": "x" * 9000}) \
+        .message == "x" * logbook.MAX_MESSAGE
+
+
+async def test_http_and_bus_entries_by_day(config: Config, bus: Forwarder) -> None:
+    clock = ManualClock(dt.datetime(2026, 11, 21, 23, 59, 30, tzinfo=PARIS))
+    async with running("logbook", logbook.serve, config, clock=clock) as rt:
+        await rt.settle()
+        url = config.service_url("logbook")
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{url}/log", json={
+                    "machine": "bc-ui", "service": "kiosk", "level": "warning",
+                    "message": "écran rallumé — 日本 ✓"}) as resp:
+                assert resp.status == 201
+            for bad in ({"machine": "bc-ui"}, ["not", "an", "object"],
+                        {"machine": "m", "service": "s", "message": 3}):
+                async with http.post(f"{url}/log", json=bad) as resp:
+                    assert resp.status == 400 and "error" in await resp.json()
+            async with http.post(f"{url}/log", data=b"\xff\xfe",
+                                 headers={"Content-Type": "application/json"}) as resp:
+                assert resp.status == 400
+            rt.publish(LogEntry("bc-hq", "muta", "error", "radio débranchée"))
+            await asyncio.sleep(0.2)
+            clock.advance(60)  # past midnight: a new day, a new file
+            rt.publish(LogEntry("bc-hq", "muta", "info", "radio rebranchée"))
+            await asyncio.sleep(0.2)
+            async with http.get(f"{url}/log", params={"day": "2026-11-21",
+                                                      "format": "json"}) as resp:
+                day = await resp.json()
+            async with http.get(f"{url}/log") as resp:
+                text = await resp.text()
+            async with http.get(f"{url}/log", params={"day": "someday"}) as resp:
+                assert resp.status == 400
+    messages = [e["message"] for e in day["entries"]]
+    assert "écran rallumé — 日本 ✓" in messages and "radio débranchée" in messages
+    assert "radio rebranchée" not in messages
+    assert "radio rebranchée" in text and "INFO" in text
+
+
+async def test_retention_deletes_old_days(config: Config, tmp_path: Path) -> None:
+    book = logbook.Book(tmp_path / "book")
+    for days_ago in (0, 10, 100):
+        when = dt.datetime(2026, 11, 21, 12, tzinfo=PARIS) - dt.timedelta(days=days_ago)
+        book.append(LogEntry("m", "s", "info", f"{days_ago}"), when)
+    assert book.rotate(dt.date(2026, 11, 21), 90) == [dt.date(2026, 8, 13)]
+    assert len(book.days()) == 2
+
+
+def test_cli_adds_and_shows(tmp_path: Path) -> None:
+    data = demo_data(tmp_path / "var")
+    conf = tmp_path / "house.toml"
+    conf.write_text(tomli_w.dumps(data))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    base = [sys.executable, "-m", "core.cli"]
+    down = subprocess.run([*base, "log", "--config", str(conf), "hello"], capture_output=True,
+                          text=True, env=env, timeout=30)
+    assert down.returncode == 1 and "logbook unreachable" in down.stderr
+    server = subprocess.Popen([*base, "run", "logbook", "--config", str(conf)], env=env,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            added = subprocess.run([*base, "log", "--config", str(conf), "--level", "warning",
+                                    "porte", "ouverte"], capture_output=True, text=True,
+                                   env=env, timeout=30)
+            if added.returncode == 0:
+                break
+        assert added.returncode == 0, added.stderr
+        shown = subprocess.run([*base, "log", "--config", str(conf), "--show"],
+                               capture_output=True, text=True, env=env, timeout=30)
+        assert "WARNING  bc-hq/cli: porte ouverte" in shown.stdout
+    finally:
+        server.terminate()
+        server.wait(10)
