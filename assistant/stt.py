@@ -1,0 +1,164 @@
+"""Speech to text with Vosk, restricted to the house grammar, with a free-dictation fallback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant import vosk_model
+from assistant.audio import RATE
+from assistant.grammar import Grammar, Match, compile_grammar, snap
+
+_LOGGER = logging.getLogger(__name__)
+
+ALTERNATIVES = 8
+BLOCK = 8000  # bytes fed to Kaldi at once when transcribing a whole utterance (250 ms)
+
+
+class Mode(StrEnum):
+    """Which decoding produced a transcript."""
+
+    GRAMMAR = "grammar"
+    FREE = "free"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """What was understood: the snapped sentence (grammar) or the dictated text (free)."""
+
+    text: str
+    mode: Mode
+    heard: str = ""
+    """The decoder's raw best text."""
+    distance: int = 0
+    """Word edits between `heard` and `text` (grammar mode)."""
+
+
+class Session(Protocol):
+    """One utterance being decoded as it arrives."""
+
+    def feed(self, pcm: bytes) -> None: ...
+
+    def partial(self) -> Match | None: ...
+
+    def finish(self) -> Transcription: ...
+
+
+class Transcriber(Protocol):
+    """A speech recogniser: open a streaming session per utterance."""
+
+    def start(self) -> Session: ...
+
+
+def _texts(result: str) -> list[str]:
+    data = json.loads(result)
+    if "alternatives" in data:
+        return [a.get("text", "") for a in data["alternatives"]]
+    return [data.get("text", "")]
+
+
+class VoskTranscriber:
+    """A Vosk model with one grammar recogniser (reused) and a lazy free-dictation one."""
+
+    def __init__(self, model: Any, grammar: Grammar | None, *, free_fallback: bool = True) -> None:
+        self._vosk = vosk_model.import_vosk()
+        self.model = model
+        self.free_fallback = free_fallback
+        self.grammar: Grammar | None = None
+        self._restricted: Any = None
+        self._free: Any = None
+        self.set_grammar(grammar)
+
+    @classmethod
+    def from_path(cls, path: Path, sentences: list[str] | None, *, free_fallback: bool = True,
+                  limit: int | None = None) -> VoskTranscriber:
+        """Load the model at `path` and restrict it to `sentences` (None: free dictation)."""
+        model = vosk_model.load(vosk_model.check_model(path))
+        grammar = None
+        if sentences is not None:
+            words = vosk_model.vocabulary(path)
+            grammar = compile_grammar(sentences, words, limit=limit,
+                                      unknown=vosk_model.unknown_token(words) if words
+                                      else "[unk]")
+        return cls(model, grammar, free_fallback=free_fallback)
+
+    def set_grammar(self, grammar: Grammar | None) -> None:
+        """Switch to a new grammar (e.g. after a config change)."""
+        self.grammar = grammar if grammar is not None and grammar.sentences else None
+        if grammar is not None and grammar.dropped:
+            _LOGGER.info("grammar: %d sentences, %d left out (words unknown to the model: %s)",
+                         len(grammar.sentences), len(grammar.dropped),
+                         ", ".join(sorted(grammar.oov)[:20]))
+        self._restricted = None
+        if self.grammar is not None:
+            self._restricted = self._vosk.KaldiRecognizer(self.model, RATE,
+                                                          self.grammar.to_json())
+            self._restricted.SetMaxAlternatives(ALTERNATIVES)
+
+    def free_recogniser(self) -> Any:
+        """The unrestricted recogniser (created on first use)."""
+        if self._free is None:
+            self._free = self._vosk.KaldiRecognizer(self.model, RATE)
+        return self._free
+
+    def start(self) -> VoskSession:
+        """A new utterance."""
+        return VoskSession(self)
+
+    def transcribe(self, pcm: bytes) -> Transcription:
+        """A whole utterance at once."""
+        session = self.start()
+        for i in range(0, len(pcm), BLOCK):
+            session.feed(pcm[i:i + BLOCK])
+        return session.finish()
+
+
+class VoskSession:
+    """Streams audio into the grammar recogniser, keeping it for a free re-decode."""
+
+    def __init__(self, owner: VoskTranscriber) -> None:
+        self.owner = owner
+        self.audio = bytearray()
+        self._rec = owner._restricted if owner._restricted is not None \
+            else owner.free_recogniser()
+        self._rec.Reset()
+        self._finals: list[str] = []
+
+    def feed(self, pcm: bytes) -> None:
+        """Decode more audio."""
+        self.audio += pcm
+        if self._rec.AcceptWaveform(pcm):
+            self._finals.append(_texts(self._rec.Result())[0])
+
+    def partial(self) -> Match | None:
+        """The grammar sentence the decoding matches so far, exactly, if any."""
+        grammar = self.owner.grammar
+        if grammar is None or self._finals:
+            return None
+        text = json.loads(self._rec.PartialResult()).get("partial", "")
+        match = snap([text], grammar, tolerance=0.0) if text else None
+        return match if match is not None and match.distance == 0 else None
+
+    def finish(self) -> Transcription:
+        """The transcript of the utterance."""
+        texts = _texts(self._rec.FinalResult())
+        if self._finals:  # Kaldi found an endpoint inside the command: join the pieces
+            texts = [" ".join([*self._finals, t]).strip() for t in texts]
+        grammar = self.owner.grammar
+        if grammar is None:
+            return Transcription(texts[0], Mode.FREE if texts[0] else Mode.NONE, texts[0])
+        match = snap(texts, grammar)
+        if match is not None:
+            return Transcription(match.sentence, Mode.GRAMMAR, texts[0], match.distance)
+        if self.owner.free_fallback:
+            free = self.owner.free_recogniser()
+            free.Reset()
+            free.AcceptWaveform(bytes(self.audio))
+            text = _texts(free.FinalResult())[0]
+            return Transcription(text, Mode.FREE if text else Mode.NONE, text)
+        return Transcription("", Mode.NONE, texts[0])
