@@ -1,0 +1,295 @@
+"""Probes: one async function per check kind, run concurrently, each cut by its timeout.
+
+A probe returns `(ok, detail)` or raises; `run_checks` turns every outcome (including a hang,
+a refused connection or a malformed answer) into an `Observation`, never an exception.
+Blocking clients (XML-RPC, metric stores) run in threads. supervisord is asked once per machine
+and cycle (`getAllProcessInfo`), whatever the number of services on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import psutil
+
+from core.config import Config
+from core.metrics import MetricsStore
+from watch import power, water
+from watch.policy import Check, Kind
+from watch.rules import Observation
+from watch.settings import WatchSettings
+from watch.supervisor import process_table
+
+_LOGGER = logging.getLogger(__name__)
+Result = tuple[bool, str]
+
+
+@dataclass
+class ProbeContext:
+    """What probes need: config, clock time, HTTP session, heartbeats, metrics, bus probe."""
+
+    config: Config
+    now: Callable[[], dt.datetime]
+    http: aiohttp.ClientSession
+    store: MetricsStore | None = None
+    heartbeats: dict[str, float] = field(default_factory=dict)
+    """topic -> epoch seconds of the last heartbeat seen."""
+    started: float = field(default_factory=time.time)
+    bus_probe: Callable[[], Awaitable[bool]] | None = None
+    _supervisors: dict[str, asyncio.Task[dict[str, dict[str, Any]]]] = field(
+        default_factory=dict)
+
+    @property
+    def settings(self) -> WatchSettings:
+        """The [watch] section."""
+        return self.config.section("watch", WatchSettings)
+
+    def new_cycle(self) -> None:
+        """Forget per-cycle caches (supervisord answers)."""
+        self._supervisors = {}
+
+    def supervisor(self, machine: str) -> asyncio.Task[dict[str, dict[str, Any]]]:
+        """This cycle's process table of a machine (asked once, shared by its services)."""
+        if machine not in self._supervisors:
+            self._supervisors[machine] = asyncio.ensure_future(asyncio.to_thread(
+                process_table, self.config, machine, self.settings.timeout_s))
+        return self._supervisors[machine]
+
+
+async def _tcp(host: str, port: int) -> Result:
+    _, writer = await asyncio.open_connection(host, port)
+    writer.close()
+    return True, f"{host}:{port} ouvert"
+
+
+def _split_target(target: str) -> tuple[str, int]:
+    host, _, port = target.rpartition(":")
+    return host, int(port)
+
+
+async def probe_tcp(check: Check, ctx: ProbeContext) -> Result:
+    """A TCP connect succeeds."""
+    return await _tcp(*_split_target(check.target))
+
+
+async def probe_icmp(check: Check, ctx: ProbeContext) -> Result:
+    """One ICMP echo answered (`ping`, no shell)."""
+    wait = str(max(1, math.ceil(ctx.settings.timeout_s)))
+    proc = await asyncio.create_subprocess_exec(
+        "ping", "-n", "-q", "-c", "1", "-W", wait, check.target,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        code = await proc.wait()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    return code == 0, "répond au ping" if code == 0 else "ne répond pas au ping"
+
+
+async def probe_http(check: Check, ctx: ProbeContext) -> Result:
+    """GET /alive answers 200 with a JSON object naming the service."""
+    async with ctx.http.get(check.target) as resp:
+        if resp.status != 200:
+            return False, f"/alive: HTTP {resp.status}"
+        try:
+            body = await resp.json(content_type=None)
+        except ValueError:
+            return False, "/alive: réponse mal formée (pas du JSON)"
+    if not isinstance(body, dict) or body.get("service", check.service) != check.service:
+        return False, f"/alive: réponse mal formée {str(body)[:80]!r}"
+    return True, f"up {body.get('uptime_s', '?')} s"
+
+
+async def probe_supervisor(check: Check, ctx: ProbeContext) -> Result:
+    """The program is RUNNING under supervisord (with its uptime)."""
+    table = await asyncio.shield(ctx.supervisor(check.machine))
+    info = table.get(check.target)
+    if info is None:
+        return False, f"supervisord: programme {check.target} inconnu"
+    state = str(info.get("statename", "?"))
+    if state != "RUNNING":
+        return False, f"supervisord: {state}"
+    uptime = max(0, int(info.get("now", 0)) - int(info.get("start", 0)))
+    return True, f"RUNNING depuis {uptime} s"
+
+
+async def probe_heartbeat(check: Check, ctx: ProbeContext) -> Result:
+    """A heartbeat was seen on the bus recently."""
+    seen = ctx.heartbeats.get(check.target)
+    now = ctx.now().timestamp()
+    age = now - (seen if seen is not None else ctx.started)
+    limit = check.high or 35.0
+    if age > limit:
+        what = f"dernier battement il y a {age:.0f} s" if seen else "aucun battement reçu"
+        return False, f"bus: {what}"
+    return True, f"battement il y a {age:.0f} s" if seen else "en attente du premier battement"
+
+
+async def probe_bus(check: Check, ctx: ProbeContext) -> Result:
+    """A probe published through the forwarder comes back."""
+    if ctx.bus_probe is None:
+        return True, "pas de sonde de bus"
+    ok = await ctx.bus_probe()
+    return ok, "le bus transporte les messages" if ok else "la sonde n'est pas revenue par le bus"
+
+
+def _store(ctx: ProbeContext) -> MetricsStore:
+    if ctx.store is None:
+        raise RuntimeError("pas de base de métriques")
+    return ctx.store
+
+
+async def _last(ctx: ProbeContext, measurement: str, fld: str, unit: str) -> Any:
+    return await asyncio.to_thread(_store(ctx).last, measurement, fld, {"unit": unit})
+
+
+async def probe_freshness(check: Check, ctx: ProbeContext) -> Result:
+    """The sensor unit reported within `high` seconds."""
+    times = [r[1] for f in ("temperature", "battery", "light")
+             if (r := await _last(ctx, "muta", f, check.target)) is not None]
+    if not times:
+        return False, f"capteur {check.target}: aucune mesure"
+    age = (ctx.now() - max(times)).total_seconds()
+    if age > (check.high or 900):
+        return False, f"capteur {check.target} muet depuis {age / 60:.0f} min"
+    return True, f"dernière mesure il y a {age:.0f} s"
+
+
+async def probe_battery(check: Check, ctx: ProbeContext) -> Result:
+    """The unit's battery is above `low` volts."""
+    last = await _last(ctx, "muta", "battery", check.target)
+    if last is None:
+        return True, "pas de mesure de pile"
+    volts = float(last[0])
+    ok = volts >= (check.low or 0)
+    return ok, f"pile {volts:.2f} V" + ("" if ok else f" (< {check.low:.1f} V)")
+
+
+async def probe_temperature(check: Check, ctx: ProbeContext) -> Result:
+    """The unit's temperature is within [low, high]."""
+    last = await _last(ctx, "muta", "temperature", check.target)
+    if last is None:
+        return True, "pas de mesure"
+    temp = float(last[0])
+    low, high = check.low if check.low is not None else -math.inf, check.high or math.inf
+    if temp < low:
+        return False, f"{temp:.1f} °C, trop froid (min {low:.0f} °C)"
+    if temp > high:
+        return False, f"{temp:.1f} °C, trop chaud (max {high:.0f} °C)"
+    return True, f"{temp:.1f} °C"
+
+
+async def probe_disk(check: Check, ctx: ProbeContext) -> Result:
+    """Free space on a local path is above `low` percent."""
+    usage = await asyncio.to_thread(psutil.disk_usage, check.target)
+    free = 100.0 - usage.percent
+    return free >= (check.low or 0), f"{free:.0f} % libre sur {check.target}"
+
+
+async def probe_internet(check: Check, ctx: ProbeContext) -> Result:
+    """At least one of the targets answers a TCP connect."""
+    tries = [asyncio.wait_for(_tcp(*_split_target(t)), ctx.settings.timeout_s)
+             for t in check.args]
+    results = await asyncio.gather(*tries, return_exceptions=True)
+    up = [t for t, r in zip(check.args, results, strict=True) if not isinstance(r, BaseException)]
+    return bool(up), f"{len(up)}/{len(check.args)} cibles joignables"
+
+
+async def _run(args: Iterable[str]) -> int:
+    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.DEVNULL,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    try:
+        return await proc.wait()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+
+
+async def probe_command(check: Check, ctx: ProbeContext) -> Result:
+    """A custom command exits with 0."""
+    code = await _run(check.args)
+    return code == 0, f"code de sortie {code}"
+
+
+async def probe_mains(check: Check, ctx: ProbeContext) -> Result:
+    """Mains present, from the configured file or command."""
+    if check.args:
+        on = await _run(check.args) == 0
+    else:
+        path = ctx.config.path(check.target)
+        text = await asyncio.to_thread(lambda: path.read_text() if path.exists() else "1")
+        on = power.parse_reading(text)
+    return on, "secteur présent" if on else "coupure de courant"
+
+
+async def probe_leak(check: Check, ctx: ProbeContext) -> Result:
+    """Last night had at least one slot without water consumption."""
+    ws = ctx.settings.water
+    start, end = water.last_night(ctx.now(), ws.night_start, ws.night_end,
+                                  ctx.config.house.timezone)
+    series = await asyncio.to_thread(_store(ctx).series, "water", "litres", start, end)
+    leak, detail = water.leaking(series, start, end, ws.slot_s)
+    return not leak, detail
+
+
+async def probe_water_hourly(check: Check, ctx: ProbeContext) -> Result:
+    """Water used in the last hour is under the safety maximum."""
+    now = ctx.now()
+    series = await asyncio.to_thread(_store(ctx).series, "water", "litres",
+                                     now - dt.timedelta(hours=1), now)
+    over, detail = water.over_maximum(sum(float(v) for _, v in series), check.high or 0, "L")
+    return not over, detail
+
+
+async def probe_power_hourly(check: Check, ctx: ProbeContext) -> Result:
+    """Mean apparent power over the last hour is under the safety maximum."""
+    now = ctx.now()
+    stats = await asyncio.to_thread(_store(ctx).stats, "power", "papp_va",
+                                    now - dt.timedelta(hours=1), now)
+    over, detail = water.over_maximum(stats.mean if stats else 0.0, check.high or 0, "VA")
+    return not over, detail
+
+
+PROBES: dict[Kind, Callable[[Check, ProbeContext], Awaitable[Result]]] = {
+    Kind.ICMP: probe_icmp, Kind.TCP: probe_tcp, Kind.HTTP: probe_http,
+    Kind.SUPERVISOR: probe_supervisor, Kind.HEARTBEAT: probe_heartbeat, Kind.BUS: probe_bus,
+    Kind.FRESHNESS: probe_freshness, Kind.BATTERY: probe_battery,
+    Kind.TEMPERATURE: probe_temperature, Kind.DISK: probe_disk, Kind.INTERNET: probe_internet,
+    Kind.COMMAND: probe_command, Kind.MAINS: probe_mains, Kind.LEAK: probe_leak,
+    Kind.WATER_HOURLY: probe_water_hourly, Kind.POWER_HOURLY: probe_power_hourly,
+}
+
+
+async def run_check(check: Check, ctx: ProbeContext) -> Observation:
+    """One check as an Observation: timeouts and errors are failures with a detail."""
+    timeout = ctx.settings.timeout_s
+    try:
+        ok, detail = await asyncio.wait_for(PROBES[check.kind](check, ctx), timeout)
+    except TimeoutError:
+        ok, detail = False, f"pas de réponse en {timeout:g} s"
+    except Exception as err:  # any failure of the checked thing is a finding
+        ok, detail = False, _describe(err)
+    return Observation(check.id, check.subject, ok, detail)
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, aiohttp.ClientConnectorError):
+        return "connexion refusée"
+    if isinstance(err, ConnectionRefusedError):
+        return "connexion refusée"
+    text = str(err) or type(err).__name__
+    return f"{type(err).__name__}: {text}"[:200]
+
+
+async def run_checks(checks: Iterable[Check], ctx: ProbeContext) -> list[Observation]:
+    """Run checks concurrently (one cycle)."""
+    ctx.new_cycle()
+    return list(await asyncio.gather(*(run_check(c, ctx) for c in checks)))

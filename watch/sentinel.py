@@ -1,0 +1,181 @@
+"""One sentinel cycle: probe, evaluate, decide, notify, remedy, remember.
+
+`Sentinel` holds the I/O seams (probe context, notifiers, outbox, remedies) around the pure
+rules; the service runs `cycle()` every interval, `basecamp watch once` runs it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.clock import Clock
+from core.config import Config
+from core.messages import Message
+from core.messages.log import Level
+from core.messages.watch import Alert, PowerState
+from watch import power, rules, state
+from watch.errors import SupervisorError
+from watch.notifiers import Notifier
+from watch.outbox import Outbox, drain
+from watch.policy import BUS, MAINS, Policy, build_policy
+from watch.probes import ProbeContext, run_checks
+from watch.rules import Finding, Notification, Observation
+from watch.settings import WatchSettings
+from watch.supervisor import restart
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Sentinel:
+    """The sentinel's state and one-cycle logic (I/O through injected seams)."""
+
+    def __init__(self, config: Config, ctx: ProbeContext, clock: Clock, *, host: str,
+                 notifiers: dict[str, Notifier], outbox: Outbox, state_path: Path | None,
+                 publish: Callable[[Message], None], log: Callable[[Level, str], None],
+                 policy: Policy | None = None) -> None:
+        self.config, self.ctx, self.clock, self.host = config, ctx, clock, host
+        self.settings = config.section("watch", WatchSettings)
+        self.policy = policy or build_policy(config, host=host)
+        self.notifiers, self.outbox, self.state_path = notifiers, outbox, state_path
+        self.publish, self.log = publish, log
+        self.memory = state.load(state_path) if state_path else state.Memory()
+        self.findings: dict[str, Finding] = {}
+        self.observations: dict[str, Observation] = {}
+        self.remedy: Callable[[str, str], str] = self._restart
+
+    async def cycle(self) -> list[Finding]:
+        """Run one check cycle; return its findings."""
+        now = self.clock.now()
+        mem = self.memory
+        wait = self.settings.power.return_wait_s
+        normal = power.normal_checks(mem.mains, now, wait)
+        checks = [c for c in self.policy.checks if normal or c.subject == MAINS]
+        observations = await run_checks(checks, self.ctx)
+        self.observations.update({o.check: o for o in observations})
+        findings, history = rules.evaluate(observations, mem.history, now, self.policy)
+        mains = mem.mains
+        for f in findings:
+            if f.subject == MAINS:
+                mains, events = power.step(mains, f.state is rules.State.OK, now)
+                for event in events:
+                    self.publish(PowerState(mains.state.value, mains.since))
+                    self.log(Level.CRITICAL if event is power.PowerEvent.LOST else Level.INFO,
+                             f"secteur: {event.value}")
+        notes, book = rules.decide(findings, mem.book, now, self.policy,
+                                   blackout=mains.state is power.Power.BLACKOUT)
+        self.memory = dataclasses.replace(mem, history=history, book=book, mains=mains)
+        self.findings.update({f.subject: f for f in findings})
+        self._alerts(notes)
+        for note in notes:
+            self.outbox.put(note.channel, {"subject": note.subject, "notice": note.notice.value,
+                                           "severity": note.severity.value, "text": note.text})
+        await self.flush()
+        if normal:
+            await self._remedies(findings)
+        if self.state_path:
+            await asyncio.to_thread(state.save, self.state_path, self.memory)
+        return findings
+
+    def _alerts(self, notes: list[Notification]) -> None:
+        seen: set[tuple[str, str]] = set()
+        for n in notes:
+            if (n.subject, n.notice) not in seen:
+                seen.add((n.subject, n.notice))
+                self.publish(Alert(n.subject, n.severity.value, n.notice.value, n.text, "watch"))
+
+    async def flush(self) -> dict[str, int]:
+        """Send what waits in the outbox on every channel that is up, in order."""
+        sent = {}
+        for channel, notifier in self.notifiers.items():
+            sent[channel] = await drain(self.outbox, channel, notifier.send)
+        return sent
+
+    async def _remedies(self, findings: list[Finding]) -> None:
+        remedied = dict(self.memory.remedied)
+        for f in findings:
+            if f.state is rules.State.OK:
+                remedied.pop(f.subject, None)
+                continue
+            if f.suppressed_by or f.subject in remedied or not self.settings.restart:
+                continue
+            target = self._remedy_target(f.subject)
+            if target is None:
+                continue
+            machine, program = target
+            try:
+                done = await asyncio.to_thread(self.remedy, machine, program)
+                self.log(Level.WARNING, f"remède: {done}; j'attends un humain si ça recommence")
+            except (SupervisorError, OSError) as err:
+                done = f"échec du redémarrage de {program}: {err}"
+                self.log(Level.ERROR, done)
+            remedied[f.subject] = done
+        self.memory = dataclasses.replace(self.memory, remedied=remedied)
+
+    def _remedy_target(self, subject: str) -> tuple[str, str] | None:
+        if subject == BUS:
+            return self.config.bus.machine, "bus"
+        kind, _, rest = subject.partition(":")
+        if kind != "service":
+            return None
+        machine, _, service = rest.partition("/")
+        return machine, service
+
+    def _restart(self, machine: str, program: str) -> str:
+        command = self.settings.docker.get(program)
+        if command:
+            import subprocess
+            proc = subprocess.run(list(command), capture_output=True, timeout=120, check=False)
+            if proc.returncode:
+                raise OSError(f"{command[0]} a échoué (code {proc.returncode})")
+            return f"{program} recréé par {command[0]}"
+        return restart(self.config, machine, program, self.settings.timeout_s)
+
+    # ---- status ------------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        """JSON per machine: its services, state, since, last check, last error."""
+        subjects = self.memory.history.subjects
+        incidents = self.memory.book.incidents
+
+        def entry(subject: str) -> dict[str, Any]:
+            h = subjects.get(subject)
+            f = self.findings.get(subject)
+            state_ = "unknown" if h is None else h.state.value
+            if f is not None and f.suppressed_by:
+                state_ = "unreachable"
+            return {"state": state_, "since": h.since if h else "",
+                    "last_check": h.last_check if h else "",
+                    "last_error": h.last_error if h else "",
+                    "detail": f.detail if f else "", "incident": subject in incidents,
+                    "remedy": self.memory.remedied.get(subject, "")}
+
+        machines: dict[str, Any] = {}
+        for name in self.config.machines:
+            machines[name] = {**entry(f"machine:{name}"), "services": {}}
+        others: dict[str, Any] = {}
+        for subject in self.policy.subjects():
+            kind, _, rest = subject.partition(":")
+            if kind == "service":
+                machine, _, service = rest.partition("/")
+                machines[machine]["services"][service] = entry(subject)
+            elif kind != "machine":
+                others[subject] = entry(subject)
+        return {"host": self.host, "cycle": self.memory.history.cycle,
+                "power": {"state": self.memory.mains.state.value,
+                          "since": self.memory.mains.since},
+                "machines": machines, "checks": others,
+                "incidents": sorted(incidents), "queued": self.outbox.count(),
+                "at": self.clock.now().isoformat(timespec="seconds")}
+
+
+def finding_line(f: Finding, now: dt.datetime) -> dict[str, Any]:
+    """A finding as one JSON-friendly record (`basecamp watch once`)."""
+    return {"subject": f.subject, "state": f.state.value, "severity": f.severity.value,
+            "label": f.label, "detail": f.detail, "since": f.since,
+            "suppressed_by": f.suppressed_by, "flapping": f.flapping,
+            "at": now.isoformat(timespec="seconds")}

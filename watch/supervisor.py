@@ -1,0 +1,76 @@
+"""supervisord's XML-RPC interface: process tables and restarts (blocking; run in a thread).
+
+A malformed or failing answer raises `SupervisorError` with a readable reason, which the
+probe turns into a finding.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import urllib.parse
+import xmlrpc.client
+from typing import Any
+
+from core.config import Config
+from watch.errors import SupervisorError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class _Transport(xmlrpc.client.Transport):
+    """HTTP transport whose connections time out."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host: Any) -> http.client.HTTPConnection:
+        conn = super().make_connection(host)
+        conn.timeout = self._timeout
+        return conn
+
+
+def proxy(config: Config, machine: str, timeout: float) -> xmlrpc.client.ServerProxy:
+    """An XML-RPC proxy to a machine's supervisord (credentials from the config)."""
+    m = config.machines[machine]
+    password = config.reveal(m.supervisor_password)
+    auth = ""
+    if password:
+        auth = (f"{urllib.parse.quote(m.supervisor_user, safe='')}:"
+                f"{urllib.parse.quote(password, safe='')}@")
+    url = f"http://{auth}{m.address}:{m.supervisor_port}/RPC2"
+    return xmlrpc.client.ServerProxy(url, transport=_Transport(timeout))
+
+
+def process_table(config: Config, machine: str, timeout: float) -> dict[str, dict[str, Any]]:
+    """program name -> process info (statename, start, now, pid...) from supervisord."""
+    try:
+        infos = proxy(config, machine, timeout).supervisor.getAllProcessInfo()
+    except xmlrpc.client.Fault as err:
+        raise SupervisorError(f"supervisord: {err.faultString}") from err
+    except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
+        raise SupervisorError(f"supervisord injoignable: {err}") from err
+    except Exception as err:  # expat errors on a malformed answer
+        raise SupervisorError(f"supervisord: réponse mal formée ({err})") from err
+    if not isinstance(infos, list) or not all(isinstance(i, dict) and "name" in i
+                                              for i in infos):
+        raise SupervisorError("supervisord: réponse mal formée")
+    return {str(i["name"]): i for i in infos}
+
+
+def restart(config: Config, machine: str, program: str, timeout: float) -> str:
+    """Stop (if running) and start a program; returns what was done."""
+    server = proxy(config, machine, timeout)
+    try:
+        info = server.supervisor.getProcessInfo(program)
+        name = f"{info['group']}:{info['name']}"
+        if info.get("statename") in ("RUNNING", "STARTING", "BACKOFF"):
+            server.supervisor.stopProcess(name, True)
+        server.supervisor.startProcess(name, True)
+    except xmlrpc.client.Fault as err:
+        raise SupervisorError(f"redémarrage de {program} refusé: {err.faultString}") from err
+    except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
+        raise SupervisorError(f"supervisord injoignable: {err}") from err
+    _LOGGER.info("restarted %s on %s through supervisord", program, machine)
+    return f"{program} redémarré par supervisord sur {machine}"
