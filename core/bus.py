@@ -80,10 +80,8 @@ class Forwarder:
         # what it published while the forwarder was away is not delivered to an empty room.
         time.sleep(self._grace_s)
         self.xsub.send(b"\x01")
-        try:
+        with contextlib.suppress(zmq.ContextTerminated):
             zmq.proxy_steerable(self.xsub, self.xpub, None, self._ctrl_in)
-        except zmq.ContextTerminated:
-            pass
 
     def stop(self) -> None:
         """Stop the proxy and close its sockets."""
@@ -108,7 +106,7 @@ class Publisher:
         self._sock.setsockopt(zmq.RCVHWM, 0)
         self._sock.setsockopt(zmq.XPUB_VERBOSE, 1)  # see every (re)subscription
         self._sock.setsockopt(zmq.LINGER, 2000)
-        self._sync = zmq.Socket.shadow(self._sock.underlying)
+        self._sync: zmq.Socket[bytes] = zmq.Socket.shadow(self._sock.underlying)
         self._pending: collections.deque[bytes] = collections.deque(maxlen=buffer)
         self._ready = asyncio.Event()
         self.dropped = 0
@@ -199,7 +197,7 @@ class Subscriber:
         self._sock.setsockopt(zmq.LINGER, 0)
         for topic in topics:
             self._sock.setsockopt(zmq.SUBSCRIBE, topic.encode())
-        self._sync = zmq.Socket.shadow(self._sock.underlying)
+        self._sync: zmq.Socket[bytes] = zmq.Socket.shadow(self._sock.underlying)
         self._sock.connect(endpoint)
         self.received = 0
         self.malformed = 0

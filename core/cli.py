@@ -101,10 +101,15 @@ def run_command(argv: list[str]) -> int:
                         help="one of: " + ", ".join(SERVICES))
     parser.add_argument("--host", help="machine this instance runs on (default: from config, "
                                        "or $BASECAMP_HOST)")
+    parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long before starting (the start order at boot)")
     add_config_argument(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
+    if args.delay > 0:
+        import time
+        time.sleep(args.delay)
     config = load_config_or_exit(args.config)
     from core.service import ServiceError, run
     try:

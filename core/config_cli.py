@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
         print()
     else:
         print(f"# effective config from {config.source}")
-        print(tomli_w.dumps(_drop_none(plain)), end="")
+        print(tomli_w.dumps(_drop_none(plain)), end="")  # type: ignore[arg-type]
     return 0
 
 

@@ -13,6 +13,7 @@ returns. Errors of the stores are translated to `StoreUnavailable` at the adapte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -235,7 +236,7 @@ class SQLiteStore:
         """)
 
     def write_lines(self, lines: Sequence[str]) -> None:
-        rows = []
+        rows: list[tuple[str, str, str, Any, FieldValue]] = []
         for line in lines:
             try:
                 point = parse_line(line)
@@ -486,10 +487,8 @@ class MetricsWriter:
                 await asyncio.sleep(self.retry_s)
                 continue
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.flush_interval_s)
-            except TimeoutError:
-                pass
 
     def status(self) -> dict[str, Any]:
         """For /status."""

@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 
 import orjson
@@ -138,7 +137,7 @@ class Message:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Build the message from an envelope's `data`; raises MessageError."""
-        names, required, simple = _schema(cls)
+        names, required, simple = _schema(cls)  # type: ignore[arg-type]
         for name in required:
             if name not in data:
                 raise MessageError(f"{cls.__name__} lacks {name}")

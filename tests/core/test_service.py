@@ -103,6 +103,7 @@ async def test_clock_drives_periodic_jobs(config: Config) -> None:
 
 def test_run_command_stops_cleanly_on_sigterm(config: Config, tmp_path: Path) -> None:
     import tomli_w
+
     from core.testing import demo_data
     data = demo_data(tmp_path / "var")
     conf = tmp_path / "house.toml"

@@ -1,0 +1,187 @@
+"""Deployment from the one config: supervisord files and boot hooks per machine.
+
+`render_supervisor` and `render_boot_hook` are pure (config in, text out);
+`basecamp deploy supervisor --host NAME [--out DIR]`, `basecamp deploy boot-hook --host NAME`
+and `basecamp deploy check` are their command-line faces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.config import Config
+
+# Start order from the owner's notes: seconds after boot each service waits before starting.
+START_DELAYS: dict[str, float] = {"bus": 0, "logbook": 0, "push": 15, "sms": 60,
+                                  "interphone": 75}
+DEFAULT_DELAY = 90.0
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One service instance on one machine."""
+
+    service: str
+    host: str
+    port: int
+    delay_s: float
+
+
+def placements(config: Config, host: str, *, speed: float = 1.0,
+               only: Sequence[str] | None = None) -> list[Placement]:
+    """Enabled services placed on `host`, in start order; delays divided by `speed`."""
+    found = []
+    for name, svc in config.services.items():
+        if not svc.enabled or host not in config.hosts(name):
+            continue
+        if only is not None and name not in only:
+            continue
+        delay = START_DELAYS.get(name, DEFAULT_DELAY) / speed
+        found.append(Placement(name, host, config.service_port(name, host), round(delay, 2)))
+    return sorted(found, key=lambda p: (p.delay_s, p.service))
+
+
+def render_supervisor(config: Config, host: str, *, basecamp: str, workdir: str,
+                      config_file: str | None, password: str, speed: float = 1.0,
+                      only: Sequence[str] | None = None,
+                      wrappers: dict[str, list[str]] | None = None) -> str:
+    """The supervisord.conf of one machine: its services, start order, logs, XML-RPC."""
+    machine = config.machines[host]
+    run_dir = config.path("supervisor")
+    lines = [
+        f"; Basecamp services of {host} - written by `basecamp deploy supervisor`",
+        "[unix_http_server]", f"file={run_dir}/{host}.sock", "chmod=0700", "",
+        "[inet_http_server]",
+        f"port={_bind(machine.address)}:{machine.supervisor_port}",
+        f"username={machine.supervisor_user}", f"password={password}", "",
+        "[supervisord]", f"identifier={host}", f"logfile={run_dir}/{host}.log",
+        f"pidfile={run_dir}/{host}.pid", f"directory={workdir}", "logfile_maxbytes=5MB",
+        "logfile_backups=2", "", "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
+        "[supervisorctl]", f"serverurl=unix://{run_dir}/{host}.sock", "",
+    ]
+    for p in placements(config, host, speed=speed, only=only):
+        args = [basecamp, "run", p.service, "--host", host]
+        if config_file:
+            args += ["--config", config_file]
+        if p.delay_s:
+            args += ["--delay", f"{p.delay_s:g}"]
+        args = [*(wrappers or {}).get(p.service, []), *args]
+        log_dir = config.path(p.service if len(config.hosts(p.service)) == 1
+                              else f"{p.service}@{host}")
+        lines += [
+            f"[program:{p.service}]",
+            "command=" + " ".join(shlex.quote(a) for a in args),
+            f"directory={workdir}",
+            f"environment=BASECAMP_HOST=\"{host}\",PYTHONUNBUFFERED=\"1\"",
+            f"priority={100 + int(p.delay_s)}",
+            # startsecs counts from the spawn: above the service's own waiting time
+            f"startsecs={int(p.delay_s) + 3}",
+            "startretries=3", "autorestart=true", "stopsignal=TERM", "stopwaitsecs=10",
+            "redirect_stderr=true", f"stdout_logfile={log_dir}/service.log",
+            "stdout_logfile_maxbytes=2MB", "stdout_logfile_backups=2", "",
+        ]
+    return "\n".join(lines)
+
+
+def _bind(address: str) -> str:
+    return "127.0.0.1" if address == "localhost" else address
+
+
+def render_boot_hook(config: Config, host: str) -> str:
+    """A shell script telling the logbook the machine has booted (if-up.d or rc.local)."""
+    url = config.service_url("logbook") + "/log"
+    body = (f'{{"machine": "{host}", "service": "boot", "level": "info", '
+            f'"message": "{host} booted"}}')
+    return "\n".join([
+        "#!/bin/sh",
+        f"# Tell the Basecamp logbook that {host} has booted. Written by `basecamp deploy`.",
+        "# Retries for two minutes: the network or the logbook may still be coming up.",
+        "for i in $(seq 1 24); do",
+        f"  curl -fsS -m 5 -H 'Content-Type: application/json' -d {shlex.quote(body)} "
+        f"{shlex.quote(url)} >/dev/null && exit 0",
+        "  sleep 5", "done", "exit 0", ""])
+
+
+def problems(config: Config) -> list[str]:
+    """What would stop a deployment: unplaced services and colliding ports."""
+    found = []
+    used: dict[tuple[str, int], str] = {}
+    for name, machine in config.machines.items():
+        used[(machine.address, machine.supervisor_port)] = f"supervisord of {name}"
+    bus_address = config.machines[config.bus.machine].address
+    for port, what in ((config.bus.pub_port, "bus publishers"),
+                       (config.bus.sub_port, "bus subscribers")):
+        key = (bus_address, port)
+        if key in used:
+            found.append(f"port {port} on {bus_address}: {what} and {used[key]}")
+        used[key] = what
+    for name in config.services:
+        for host in config.hosts(name):
+            port = config.service_port(name, host)
+            if not port:
+                continue
+            key = (config.machines[host].address, port)
+            if key in used:
+                found.append(f"port {port} on {key[0]}: {name}@{host} and {used[key]}")
+            used[key] = f"{name}@{host}"
+    return found
+
+
+def main(argv: list[str]) -> int:
+    """`basecamp deploy supervisor|boot-hook|check`."""
+    from core.cli import add_config_argument, load_config_or_exit
+    parser = argparse.ArgumentParser(prog="basecamp deploy",
+                                     description="Deployment files for the machines of the "
+                                                 "house, from the one config.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sup = sub.add_parser("supervisor", help="write the supervisord.conf of a machine")
+    sup.add_argument("--host", required=True, help="machine name from the config")
+    sup.add_argument("--out", help="folder to write <host>.conf into (default: stdout)")
+    sup.add_argument("--basecamp", default=str(Path(sys.argv[0]).resolve()),
+                     help="path of the basecamp command on that machine")
+    sup.add_argument("--workdir", default="/opt/basecamp", help="working folder there")
+    add_config_argument(sup)
+    hook = sub.add_parser("boot-hook", help="write the script that logs a machine's boot")
+    hook.add_argument("--host", required=True)
+    add_config_argument(hook)
+    check = sub.add_parser("check", help="validate placements and ports")
+    add_config_argument(check)
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    if getattr(args, "host", None) and args.host not in config.machines:
+        print(f"basecamp deploy: unknown machine {args.host!r} "
+              f"(machines: {', '.join(config.machines)})", file=sys.stderr)
+        return 2
+    if args.action == "check":
+        found = problems(config)
+        for problem in found:
+            print(f"basecamp deploy: {problem}", file=sys.stderr)
+        if not found:
+            print("ok")
+        return 2 if found else 0
+    if args.action == "boot-hook":
+        sys.stdout.write(render_boot_hook(config, args.host))
+        return 0
+    password = config.reveal(config.machines[args.host].supervisor_password)
+    if not password:
+        print("basecamp deploy: no supervisor password: set "
+              f"{config.machines[args.host].supervisor_password.describe()}", file=sys.stderr)
+        return 2
+    config_file = None if config.source.startswith("<") else str(Path(config.source).resolve())
+    text = render_supervisor(config, args.host, basecamp=args.basecamp, workdir=args.workdir,
+                             config_file=config_file, password=password)
+    if args.out:
+        out = Path(args.out) / f"{args.host}.conf"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.touch(mode=0o600)
+        out.write_text(text)
+        print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+    return 0

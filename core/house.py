@@ -1,0 +1,187 @@
+"""The one-machine demo: `basecamp up` starts every machine's supervisord on this computer.
+
+Each machine of the config gets its own supervisord (its own XML-RPC port, as on the real
+fleet), written by `core.deploy.render_supervisor` with the start order sped up. Services whose
+package is not installed are skipped with a message. Ctrl-C (or `basecamp down`) stops it all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xmlrpc.client
+from pathlib import Path
+from typing import Any
+
+from core.cli import SERVICES, add_config_argument, load_config_or_exit
+from core.config import Config
+from core.deploy import placements, render_supervisor
+
+DEMO_SPEED = 15.0
+"""The demo divides the boot delays (15 s … 90 s) by this, so the house is up in seconds."""
+
+
+def ensure_secret(config: Config, secret: Any) -> str:
+    """The secret's value; for the demo, a random one is created in its file if unset."""
+    value = config.reveal(secret)
+    if value:
+        return value
+    if not secret.file:
+        raise SystemExit(f"basecamp: no value for {secret.describe()}")
+    path = config.path(secret.file) if not Path(secret.file).is_absolute() else \
+        Path(secret.file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    value = secrets.token_urlsafe(24)
+    path.write_text(value + "\n")
+    return value
+
+
+def available(service: str) -> bool:
+    """Whether the module of a service is installed and written."""
+    module = SERVICES[service].partition(":")[0]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _basecamp() -> str:
+    found = Path(sys.executable).parent / "basecamp"
+    return str(found) if found.exists() else (shutil.which("basecamp") or "basecamp")
+
+
+def write_configs(config: Config, *, speed: float) -> tuple[list[Path], list[str]]:
+    """Write every machine's supervisord.conf; returns the files and the skipped services."""
+    ensure_secret(config, config.http.token)
+    config_file = None if config.source.startswith("<") else str(Path(config.source).resolve())
+    only = [name for name in config.services if available(name)]
+    skipped = [name for name in config.services if name not in only]
+    wrappers: dict[str, list[str]] = {}
+    if "kiosk" in only and not os.environ.get("DISPLAY"):
+        if shutil.which("xvfb-run"):
+            wrappers["kiosk"] = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
+        else:
+            only.remove("kiosk")
+            skipped.append("kiosk (no display and no xvfb-run)")
+    folder = config.path("supervisor")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for host, machine in config.machines.items():
+        for p in placements(config, host, only=only):
+            config.path(p.service if len(config.hosts(p.service)) == 1
+                        else f"{p.service}@{host}").mkdir(parents=True, exist_ok=True)
+        text = render_supervisor(config, host, basecamp=_basecamp(), workdir=os.getcwd(),
+                                 config_file=config_file,
+                                 password=ensure_secret(config, machine.supervisor_password),
+                                 speed=speed, only=only, wrappers=wrappers)
+        path = folder / f"{host}.conf"
+        path.touch(mode=0o600)
+        path.write_text(text)
+        files.append(path)
+    return files, skipped
+
+
+def rpc(config: Config, host: str) -> Any:
+    """XML-RPC proxy of a machine's supervisord."""
+    machine = config.machines[host]
+    password = config.reveal(machine.supervisor_password) or ""
+    address = "127.0.0.1" if machine.address == "localhost" else machine.address
+    return xmlrpc.client.ServerProxy(
+        f"http://{machine.supervisor_user}:{password}@{address}:{machine.supervisor_port}/RPC2")
+
+
+def status_lines(config: Config) -> list[str]:
+    """One line per program per machine, from each supervisord."""
+    lines = []
+    for host in config.machines:
+        try:
+            infos = rpc(config, host).supervisor.getAllProcessInfo()
+        except (OSError, xmlrpc.client.Error) as err:
+            lines.append(f"{host:<13} (supervisord unreachable: {err})")
+            continue
+        for info in infos:
+            lines.append(f"{host:<13} {info['name']:<12} {info['statename']:<9} "
+                         f"{info['description']}")
+    return lines
+
+
+def up_command(argv: list[str]) -> int:
+    """`basecamp up`: start the house; Ctrl-C stops it."""
+    parser = argparse.ArgumentParser(
+        prog="basecamp up", description="Start the whole house on this machine: one "
+        "supervisord per machine of the config, services in their start order.")
+    parser.add_argument("--status", action="store_true", help="show what runs, then exit")
+    parser.add_argument("--detach", action="store_true",
+                        help="start in the background (stop with `basecamp down`)")
+    parser.add_argument("--speed", type=float, default=DEMO_SPEED,
+                        help=f"divide the boot delays by this (default {DEMO_SPEED:g})")
+    add_config_argument(parser)
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    if args.status:
+        print("\n".join(status_lines(config)))
+        return 0
+    files, skipped = write_configs(config, speed=args.speed)
+    if skipped:
+        print(f"basecamp up: not started (not installed yet): {', '.join(skipped)}")
+    supervisord = str(Path(sys.executable).parent / "supervisord")
+    procs = [subprocess.Popen([supervisord, *([] if args.detach else ["-n"]), "-c", str(f)])
+             for f in files]
+    if args.detach:
+        for proc in procs:
+            proc.wait()
+        print("basecamp up: started in the background; `basecamp down` stops it")
+        return 0
+    _announce(config)
+    stop = {"now": False}
+
+    def _stop(*_: Any) -> None:
+        stop["now"] = True
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stop["now"] and all(p.poll() is None for p in procs):
+        time.sleep(0.3)
+    print("\nbasecamp up: stopping the house…")
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return 0
+
+
+def _announce(config: Config) -> None:
+    places = [f"  {host}: supervisord on port {m.supervisor_port}"
+              for host, m in config.machines.items()]
+    print("basecamp up: the house is starting (Ctrl-C stops it)\n" + "\n".join(places))
+    print(f"  logbook: {config.service_url('logbook')}/log\n"
+          "  try: .venv/bin/basecamp up --status | basecamp chat | basecamp log --show")
+
+
+def down_command(argv: list[str]) -> int:
+    """`basecamp down`: ask every machine's supervisord to shut down."""
+    parser = argparse.ArgumentParser(prog="basecamp down",
+                                     description="Stop the house started by `basecamp up`.")
+    add_config_argument(parser)
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    stopped = 0
+    for host in config.machines:
+        try:
+            rpc(config, host).supervisor.shutdown()
+            stopped += 1
+        except (OSError, xmlrpc.client.Error):
+            continue
+    print(f"basecamp down: {stopped} supervisord stopped")
+    return 0

@@ -1,0 +1,84 @@
+"""Deployment files from the config, and the demo house under real supervisord processes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from core.config import Config
+from core.deploy import placements, problems, render_boot_hook, render_supervisor
+from core.house import rpc
+from core.testing import demo_config, demo_data
+
+
+def test_start_order_and_delays(config: Config) -> None:
+    hq = placements(config, "bc-hq")
+    assert [p.service for p in hq][:2] == ["bus", "logbook"]
+    assert {p.service: p.delay_s for p in placements(config, "bc-watch")} == \
+        {"push": 15, "sms": 60, "watch": 90, "sysmetrics": 90}
+    assert [p.delay_s for p in placements(config, "bc-ui", speed=15)] == sorted(
+        p.delay_s for p in placements(config, "bc-ui", speed=15))
+
+
+def test_supervisor_conf_has_programs_and_rpc(config: Config) -> None:
+    text = render_supervisor(config, "bc-power", basecamp="/opt/bc/bin/basecamp",
+                             workdir="/opt/bc", config_file="/etc/basecamp.toml",
+                             password="pw")
+    assert f"port=127.0.0.1:{config.machines['bc-power'].supervisor_port}" in text
+    assert "[program:heater]" in text and "[program:power]" in text
+    assert "[program:logbook]" not in text
+    assert ("command=/opt/bc/bin/basecamp run heater --host bc-power --config "
+            "/etc/basecamp.toml --delay 90") in text
+    assert "startsecs=93" in text
+
+
+def test_boot_hook_posts_to_the_logbook(config: Config) -> None:
+    hook = render_boot_hook(config, "bc-water")
+    assert hook.startswith("#!/bin/sh")
+    assert config.service_url("logbook") + "/log" in hook and "bc-water booted" in hook
+
+
+def test_port_collisions_are_found(tmp_path: Path) -> None:
+    assert problems(demo_config(tmp_path)) == []
+    data = demo_data(tmp_path)
+    data["services"]["heater"]["port"] = data["services"]["logbook"]["port"]
+    collide = Config.from_dict(data)
+    assert any("heater" in p or "logbook" in p for p in problems(collide))
+
+
+@pytest.mark.slow
+def test_up_starts_supervisord_per_machine_and_stops_on_sigterm(tmp_path: Path) -> None:
+    data = demo_data(tmp_path / "var")
+    conf = tmp_path / "house.toml"
+    conf.write_text(tomli_w.dumps(data))
+    config = Config.from_dict(data, base_dir=str(tmp_path), source=str(conf))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("DISPLAY", None)
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "up", "--config", str(conf),
+                             "--speed", "1000"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        running: dict[str, str] = {}
+        for _ in range(150):
+            with contextlib.suppress(OSError):
+                running = {i["name"]: i["statename"]
+                           for i in rpc(config, "bc-hq").supervisor.getAllProcessInfo()}
+            if running.get("logbook") == "RUNNING" and running.get("bus") == "RUNNING":
+                break
+            time.sleep(0.2)
+        assert running.get("logbook") == "RUNNING", running
+        assert rpc(config, "bc-watch").supervisor.getState()["statename"] == "RUNNING"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "stopping the house" in out
