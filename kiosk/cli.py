@@ -1,0 +1,115 @@
+"""`basecamp kiosk screenshot --out FILE.png [--state FILE.json]`: render the kiosk for a given
+state to a PNG, offscreen (for the docs and to look at the result); `basecamp kiosk demo-state`
+prints the built-in demo state as JSON, a starting point for `--state` files.
+
+A state file holds `now` (ISO, optional), `messages` (a list of {"topic", "data"} as on the
+bus), `status_report` (the sentinel's JSON), `logbook` (the logbook's JSON day) and `series`
+({chart: [[label, [epoch s...], [values...]], ...]}), all optional.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.messages import Envelope, Source
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def demo_state(now: dt.datetime) -> dict[str, Any]:
+    """The demo house as a state file's data."""
+    from kiosk import demo
+    return {"now": now.isoformat(timespec="seconds"),
+            "messages": [{"topic": m.topic(), "data": m.to_dict()}
+                         for m in demo.demo_messages(now)],
+            "status_report": demo.demo_status_report(now), "logbook": demo.demo_logbook(now),
+            "series": demo.demo_series(now)}
+
+
+def render(state: dict[str, Any], out: Path, *, page: str, size: tuple[int, int],
+           lang: str, config: Any) -> None:
+    """Draw the window for `state` and save it as PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PyQt5.QtCore import Qt
+    from PyQt5.QtWidgets import QApplication
+
+    from kiosk.health import Health, parse_logbook, parse_status_report
+    from kiosk.settings import KioskSettings
+    from kiosk.texts import Texts
+    from kiosk.window import KioskWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    tz = ZoneInfo(config.house.timezone)
+    now = dt.datetime.fromisoformat(state["now"]) if state.get("now") else dt.datetime.now(tz)
+    settings = config.section("kiosk", KioskSettings)
+    window = KioskWindow(settings, Texts(lang or settings.lang or config.house.lang),
+                         lambda: now)
+    window.setAttribute(Qt.WA_DontShowOnScreen, True)
+    envelopes = [Envelope(m["topic"], m["data"], Source("screenshot", "kiosk"),
+                          now.timestamp()) for m in state.get("messages", [])]
+    window.apply(envelopes)
+    if "status_report" in state:
+        window.set_health(Health(parse_status_report(state["status_report"]), at=now))
+    if "logbook" in state:
+        window.set_log(parse_logbook(state["logbook"]))
+    window.set_charts({k: [tuple(c) for c in v] for k, v in state.get("series", {}).items()})
+    window.resize(*size)
+    window.show()
+    window.show_page(page)
+    app.processEvents()
+    if not window.grab().save(str(out), "PNG"):
+        raise OSError(f"cannot write {out}")
+    window.close()
+
+
+def main(argv: list[str]) -> int:
+    """`basecamp kiosk screenshot|demo-state`."""
+    from core.cli import add_config_argument, load_config_or_exit
+    parser = argparse.ArgumentParser(prog="basecamp kiosk", description="Kiosk tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    shot = sub.add_parser("screenshot", help="render the kiosk for a state to a PNG")
+    shot.add_argument("--out", required=True, metavar="FILE.png")
+    shot.add_argument("--state", metavar="FILE.json", help="state file (default: demo house)")
+    shot.add_argument("--page", default="home", choices=("home", "controls", "health",
+                                                         "charts"))
+    shot.add_argument("--size", default="", metavar="WxH",
+                      help="pixels (default: kiosk.width x kiosk.height)")
+    shot.add_argument("--lang", default="", choices=("", "fr", "en"))
+    add_config_argument(shot)
+    state_cmd = sub.add_parser("demo-state", help="print the demo state as JSON")
+    add_config_argument(state_cmd)
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    now = dt.datetime.now(ZoneInfo(config.house.timezone)).replace(microsecond=0)
+    if args.command == "demo-state":
+        print(json.dumps(demo_state(now), ensure_ascii=False, indent=1))
+        return 0
+    from kiosk.settings import KioskSettings
+    settings = config.section("kiosk", KioskSettings)
+    try:
+        size = tuple(int(v) for v in args.size.lower().split("x")) if args.size \
+            else (settings.width, settings.height)
+        if len(size) != 2 or min(size) < 100:
+            raise ValueError
+    except ValueError:
+        parser.error("--size must be WIDTHxHEIGHT, e.g. 1280x800")
+    try:
+        state = json.loads(Path(args.state).read_text(encoding="utf-8")) if args.state \
+            else demo_state(now)
+        if not isinstance(state, dict):
+            raise ValueError("the state file must hold a JSON object")
+        render(state, Path(args.out), page=args.page, size=size,  # type: ignore[arg-type]
+               lang=args.lang, config=config)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        print(f"basecamp kiosk: {err}", file=sys.stderr)
+        return 1
+    print(args.out)
+    return 0

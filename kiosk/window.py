@@ -1,0 +1,227 @@
+"""The kiosk window: banner, four pages, navigation, blanking overlay and the exit gesture.
+
+It keeps the `Screen`, folds what the bus brings (`apply`), and redraws the visible page.
+It never talks to the bus or the network itself: controls become `intent` signals, and data
+from HTTP and metrics arrives through `set_health`, `set_log` and `set_charts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPushButton, QShortcut,
+                             QStackedWidget, QVBoxLayout, QWidget)
+
+from core.messages import Envelope, Message
+from kiosk import blanking, tiles
+from kiosk.display import NoPower, ScreenPower
+from kiosk.health import Health, LogLine
+from kiosk.settings import KioskSettings
+from kiosk.texts import Texts
+from kiosk.view_model import Screen, fold_all, request, with_health, with_log
+from kiosk.widgets.charts import ChartsPage, Curve
+from kiosk.widgets.controls import ControlsPage
+from kiosk.widgets.health_page import HealthPage
+from kiosk.widgets.home import HomePage
+from kiosk.widgets.style import stylesheet
+
+_LOGGER = logging.getLogger(__name__)
+PAGES = ("home", "controls", "health", "charts")
+CORNER_PX = 80
+
+
+class KioskWindow(QWidget):
+    """The whole kiosk screen."""
+
+    intent = pyqtSignal(object)
+    """A message a control asks to publish."""
+    exit_requested = pyqtSignal()
+    charts_wanted = pyqtSignal(float)
+    """The charts page needs data for this many seconds back."""
+    supervisor_wanted = pyqtSignal(str)
+
+    def __init__(self, settings: KioskSettings, t: Texts, now: Callable[[], dt.datetime], *,
+                 power: ScreenPower | None = None, supervisor_urls: Mapping[str, str] = {},
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings, self.t, self.now = settings, t, now
+        self.screen = Screen(log_limit=settings.log_lines)
+        self._power = power or NoPower()
+        self._touched = now()
+        self._taps: list[float] = []
+        self.blanked = False
+        self.setWindowTitle("Basecamp")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        self.banner = QLabel("", self, objectName="banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+        self.stack = QStackedWidget(self)
+        self.home = HomePage(self)
+        self.controls = ControlsPage(settings, t, now, self)
+        self.health = HealthPage(settings, t, now, supervisor_urls, self)
+        self.charts = ChartsPage(t, self)
+        for page in (self.home, self.controls, self.health, self.charts):
+            self.stack.addWidget(page)
+        layout.addWidget(self.stack, 1)
+        nav = QHBoxLayout()
+        self.nav: dict[str, QPushButton] = {}
+        for i, name in enumerate(PAGES):
+            button = QPushButton(t(name), self, objectName="nav")
+            button.setCheckable(True)
+            button.setChecked(i == 0)
+            button.clicked.connect(lambda _=False, n=name: self.show_page(n))
+            nav.addWidget(button)
+            self.nav[name] = button
+        layout.addLayout(nav)
+        self.overlay = QWidget(self)
+        self.overlay.setStyleSheet("background: black;")
+        self.overlay.hide()
+        self.controls.requested.connect(self._requested)
+        self.charts.range_changed.connect(self.charts_wanted)
+        self.health.machine_clicked.connect(self.supervisor_wanted)
+        QShortcut(QKeySequence(settings.exit_key), self, activated=self.exit_requested.emit)
+        self._timer = QTimer(self, interval=1000, timeout=self.tick)
+        self._timer.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.setStyleSheet(stylesheet(settings.height))
+        self.refresh()
+
+    # ---- data in -------------------------------------------------------------------------
+    def apply(self, envelopes: Sequence[Envelope]) -> None:
+        """Fold bus messages and redraw."""
+        self.screen = fold_all(self.screen, list(envelopes), self.now())
+        self.refresh()
+
+    def set_health(self, health: Health) -> None:
+        """A new status-report reading."""
+        self.screen = with_health(self.screen, health)
+        if self.stack.currentWidget() is self.health:
+            self.refresh()
+
+    def set_log(self, lines: tuple[LogLine, ...]) -> None:
+        """The logbook's day."""
+        self.screen = with_log(self.screen, lines)
+        if self.stack.currentWidget() is self.health:
+            self.refresh()
+
+    def set_charts(self, data: Mapping[str, Sequence[Curve]], error: str = "") -> None:
+        """New chart curves."""
+        self.charts.show_series(data, error)
+
+    def _requested(self, control: str, value: str, message: Message) -> None:
+        self.screen = request(self.screen, control, value, self.now())
+        self.intent.emit(message)
+        self.refresh()
+
+    # ---- drawing -------------------------------------------------------------------------
+    def context(self) -> tiles.Context:
+        """What tile functions need now."""
+        return tiles.Context(self.now(), self.settings, self.t)
+
+    def refresh(self) -> None:
+        """Redraw the banner and the visible page."""
+        c = self.context()
+        banner = tiles.banner(self.screen, c)
+        if banner is None:
+            self.banner.hide()
+        else:
+            self.banner.setText(banner.value)
+            if self.banner.property("state") != banner.state:
+                self.banner.setProperty("state", banner.state)
+                self.banner.style().unpolish(self.banner)
+                self.banner.style().polish(self.banner)
+            self.banner.show()
+        page = self.stack.currentWidget()
+        if page is self.home:
+            self.home.show_tiles(tiles.home(self.screen, c), tiles.exchange_tile(self.screen, c))
+        elif page is self.controls:
+            self.controls.show_screen(self.screen)
+        elif page is self.health:
+            self.health.show_screen(self.screen)
+
+    def show_page(self, name: str) -> None:
+        """Switch to a page."""
+        self.stack.setCurrentIndex(PAGES.index(name))
+        for key, button in self.nav.items():
+            button.setChecked(key == name)
+        if name == "charts":
+            self.charts_wanted.emit(self.charts.range_s)
+        self.refresh()
+
+    def tick(self) -> None:
+        """Every second: the clock, ages, pending requests, blanking."""
+        self.refresh()
+        blank = blanking.should_blank(self.screen, self.now(), self._touched, self.settings)
+        if blank != self.blanked:
+            self.set_blank(blank)
+
+    def set_blank(self, blank: bool) -> None:
+        """Blank or wake the screen."""
+        self.blanked = blank
+        self._power.set_on(not blank)
+        if blank:
+            self.overlay.setGeometry(self.rect())
+            self.overlay.raise_()
+            self.overlay.show()
+            self.show_page("home")
+        else:
+            self.overlay.hide()
+
+    def wake(self) -> None:
+        """A touch: note the activity and light the screen."""
+        self._touched = self.now()
+        if self.blanked:
+            self.set_blank(False)
+
+    # ---- events --------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Touches wake the screen (and are swallowed while blank); corner taps exit."""
+        kind = event.type()
+        if kind in (QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress):
+            was_blank = self.blanked
+            self.wake()
+            if kind == QEvent.MouseButtonPress and self.isVisible():
+                self._corner_tap(event.globalPos())
+            if was_blank:
+                return True
+        return False
+
+    def _corner_tap(self, pos: object) -> None:
+        local = self.mapFromGlobal(pos)  # type: ignore[arg-type]
+        if local.x() > CORNER_PX or local.y() > CORNER_PX or local.x() < 0 or local.y() < 0:
+            self._taps.clear()
+            return
+        stamp = self.now().timestamp()
+        self._taps = [t for t in self._taps if stamp - t <= self.settings.exit_taps_s] + [stamp]
+        if len(self._taps) >= self.settings.exit_taps:
+            self._taps.clear()
+            self.exit_requested.emit()
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        """Fonts follow the window height; the overlay covers everything."""
+        self.setStyleSheet(stylesheet(self.height()))
+        self.overlay.setGeometry(self.rect())
+        super().resizeEvent(event)  # type: ignore[arg-type]
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        """Stop the timer and the event filter."""
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+
+def replace_screen(window: KioskWindow, **changes: object) -> None:
+    """Change fields of the window's screen (tools and tests)."""
+    window.screen = replace(window.screen, **changes)  # type: ignore[arg-type]
+    window.refresh()
