@@ -24,6 +24,8 @@ from watch.sentinel import Sentinel
 from watch.settings import WatchSettings
 
 _LOGGER = logging.getLogger(__name__)
+SENTINEL = web.AppKey("sentinel", Sentinel)
+"""The running sentinel, on `rt.app` (for tests and the kiosk's in-process use)."""
 
 
 def make_sentinel(rt: Runtime) -> Sentinel:
@@ -83,7 +85,7 @@ async def serve(rt: Runtime) -> None:
     rt.app.router.add_get("/status_report", status_report)
     rt.every(ws.interval_s, cycle, name="cycle")
     rt.every(ws.sentry.ok_interval_s, sentinel_ok, name="sentinel_ok")
-    rt.app["sentinel"] = sentinel
+    rt.app[SENTINEL] = sentinel
 
 
 def _dumps(obj: Any) -> str:

@@ -1,0 +1,159 @@
+"""`basecamp run sms`: the SMS gateway on bc-watch.
+
+- `basecamp.sms.send` requests go to a persisted outbox and out through the modem, in order,
+  at most `sms.max_per_hour` per hour (the rest wait: never dropped); the outbox journal
+  records every SMS sent;
+- the modem is polled for incoming SMS: those from whitelisted contacts (`may_command`) are
+  published on `basecamp.sms.incoming`, others are logged; an SMS is deleted from the SIM only
+  once it was handed to the connected bus;
+- a modem that disappears is reconnected at every poll; the outage is reported once by push
+  (marked as an error report, so the push side never reports it back: no loops).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from core.bus import Envelope
+from core.config import Config
+from core.messages.dialogs import SmsIncoming, SmsSend
+from core.messages.log import Level
+from core.messages.watch import ChannelState, PushSend
+from core.service import Runtime
+from watch.errors import ChannelDown
+from watch.modem import GammuModem, Modem, Received, same_number
+from watch.outbox import Outbox, drain
+from watch.settings import PushSettings, SmsSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def make_modem(config: Config) -> GammuModem:
+    """The configured modem (the dummy phone's folder lives under the data dir)."""
+    ss = config.section("sms", SmsSettings)
+    device = str(config.path(ss.device)) if ss.model == "dummy" else ss.device
+    if ss.model == "dummy":
+        config.path(ss.device).mkdir(parents=True, exist_ok=True)
+    return GammuModem(device, model=ss.model, connection=ss.connection,
+                      pin=config.reveal(ss.pin))
+
+
+def whitelisted(config: Config, number: str) -> bool:
+    """May this number command the house?"""
+    return any(c.may_command and c.phone and same_number(c.phone, number)
+               for c in config.contacts)
+
+
+class Gateway:
+    """The gateway's poll: receive, then send what waits (I/O through a Modem)."""
+
+    def __init__(self, rt: Runtime, modem: Modem, outbox: Outbox) -> None:
+        self.rt, self.modem, self.outbox = rt, modem, outbox
+        self.settings = rt.config.section("sms", SmsSettings)
+        self.up, self.error = True, ""
+        self.published: set[tuple[str, str, str]] = set()
+
+    async def poll(self) -> None:
+        """One round: incoming first, then the outbox; an outage is tracked and reported."""
+        try:
+            await self.receive()
+            await self.send()
+        except ChannelDown as err:
+            self._down(str(err))
+            return
+        if not self.up:
+            self._back()
+
+    async def receive(self) -> None:
+        """Publish whitelisted SMS, log the others, delete each once handed to the bus."""
+        for sms in await asyncio.to_thread(self.modem.fetch):
+            key = (sms.number, sms.text, sms.received_at)
+            if key not in self.published:
+                self._publish(sms)
+                self.published.add(key)
+            if self.rt.publisher.ready:
+                await asyncio.to_thread(self.modem.delete, sms)
+                self.published.discard(key)
+
+    def _publish(self, sms: Received) -> None:
+        if whitelisted(self.rt.config, sms.number):
+            self.rt.publish(SmsIncoming(sms.number, sms.text, sms.received_at))
+            self.rt.counters["received"] += 1
+        else:
+            self.rt.counters["unknown_sender"] += 1
+            self.rt.log(Level.WARNING, f"SMS d'un numéro inconnu {sms.number} ignoré "
+                                       f"({len(sms.text)} caractères)")
+
+    async def send(self) -> None:
+        """Send waiting SMS in order, within the hourly allowance."""
+        allowed = self.settings.max_per_hour - len(
+            self.outbox.journal("sms", since=time.time() - 3600))
+        if allowed <= 0 or not self.outbox.count("sms"):
+            return
+
+        async def one(payload: dict[str, Any]) -> None:
+            await asyncio.to_thread(self.modem.send, str(payload["number"]),
+                                    str(payload["text"]))
+            self.rt.counters["sent"] += 1
+
+        before = self.outbox.count("sms")
+        sent = await drain(self.outbox, "sms", one, allowed)
+        if sent < min(before, allowed):
+            raise ChannelDown(self.error or "envoi impossible")
+
+    def _down(self, error: str) -> None:
+        self.rt.counters["modem_errors"] += 1
+        if not self.up:
+            return
+        self.up, self.error = False, error
+        queued = self.outbox.count("sms")
+        self.rt.publish(ChannelState("sms", False, queued, error))
+        self.rt.log(Level.ERROR, f"SMS en panne ({error}); {queued} SMS en attente")
+        title = self.rt.config.section("push", PushSettings).title
+        self.rt.publish(PushSend(title, f"SMS en panne: {error}", 0, kind="error_report"))
+
+    def _back(self) -> None:
+        self.up, self.error = True, ""
+        self.rt.publish(ChannelState("sms", True, self.outbox.count("sms")))
+        self.rt.log(Level.INFO, "SMS rétabli")
+
+
+async def serve(rt: Runtime, modem: Modem | None = None) -> None:
+    """Start the gateway: outbox, subscription and the poll loop."""
+    ss = rt.config.section("sms", SmsSettings)
+    modem = modem or make_modem(rt.config)
+    outbox = Outbox(rt.data_dir() / "sms.sqlite")
+    gateway = Gateway(rt, modem, outbox)
+    rt.on_stop(outbox.close)
+    rt.on_stop(modem.close)
+    wake = asyncio.Event()
+
+    def on_request(envelope: Envelope) -> None:
+        msg = SmsSend.from_envelope(envelope)
+        if not msg.number or not msg.text:
+            raise ValueError("SmsSend needs a number and a text")
+        outbox.put("sms", {"number": msg.number, "text": msg.text, "kind": msg.kind})
+        rt.counters["queued"] += 1
+        wake.set()
+
+    async def loop() -> None:
+        while True:
+            try:
+                await gateway.poll()
+            except Exception:  # never let the gateway die on one bad round
+                rt.counters["poll_failed"] += 1
+                _LOGGER.exception("SMS poll failed")
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), ss.poll_s)
+            except TimeoutError:
+                pass
+
+    rt.subscribe([SmsSend.TOPIC], on_request)
+    rt.status["sms"] = lambda: {"up": gateway.up, "error": gateway.error,
+                                "queued": outbox.count("sms"),
+                                "sent_last_hour": len(outbox.journal("sms", time.time() - 3600))}
+    rt.spawn(loop(), name="poll")
