@@ -74,3 +74,13 @@ class NightLightMode(Message):
     mode: str
     """on, off or auto."""
     changed_by: str = ""
+
+
+@dataclass(frozen=True)
+class LightpackLock(Message):
+    """Take the lightpack over for `seconds` (0 releases it) and show `colour` meanwhile."""
+
+    TOPIC: ClassVar[str] = "basecamp.lightpack.lock"
+    owner: str
+    seconds: float
+    colour: str = ""

@@ -1,0 +1,45 @@
+"""Events and effects of the mode machines that are not bus messages [pure].
+
+Most events and effects ARE bus messages (`Intent`, `PirMotion`, `MutaUpdate`, `Alert`, `Say`,
+`ModeChanged`, `RelayCommand`...): a service hands what it received to `step` and publishes
+what comes back. The few below only exist inside the machines or for their services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """The clock moved: deadlines, expiries and schedules are checked."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForceMode:
+    """Put the presence machine in a mode directly (replay start, kiosk repair)."""
+
+    mode: str
+    changed_by: str = "terminal"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Effect: a scheduled spoken report is due (the service renders it)."""
+
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Prune:
+    """Effect: the weekly pruning of metrics older than `before` is due."""
+
+    before: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Effect: an event was ignored by rule (bad value, impossible transition); logged, counted."""
+
+    reason: str

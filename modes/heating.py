@@ -1,0 +1,296 @@
+"""Heating: profiles, weekly schedules, a thermostat with hysteresis and a failsafe [pure].
+
+`step(state, event, now) -> (state, effects)` over `ModeChanged`, `MutaUpdate` (temperatures),
+`SetProfile`, `Intent` (BasecampHeatingProfile) and `Tick`. Effects: `RelayCommand` when the
+relay must move, `HeatingState` when profile/setpoint/relay change, `Alert` (failsafe, comfort
+in the middle of the night) and `Rejected`.
+
+Which profile runs (`resolve`), first match wins: a forced profile not yet expired; asleep ->
+night on the bedroom sensor; lockout with a known return -> comfort from return − preheat; the
+chosen regime (comfort, eco, or a weekly schedule of comfort periods). Lockout with a known,
+long enough absence forces eco until return − preheat; coming back cancels that force.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.messages.dialogs import Intent
+from core.messages.heating import HeatingState, RelayCommand, SetProfile
+from core.messages.presence import ModeChanged
+from core.messages.sensors import MutaUpdate
+from core.messages.watch import Alert
+from modes import phrases
+from modes.effects import Rejected, Tick
+from modes.sun import _zone
+
+_LOGGER = logging.getLogger(__name__)
+REGIMES = ("work_week", "holiday_week", "comfort", "eco")
+FORCES = ("force_comfort", "force_eco")
+PROFILES = REGIMES + FORCES
+ABSENCE = "absence"
+Week = tuple[tuple[tuple[int, int], ...], ...]
+
+
+@dataclass(frozen=True)
+class HeatingRules:
+    """What the heating needs from the config, precompiled."""
+
+    primary: str = "salon"
+    secondary: str = "chambre"
+    comfort: float = 20.0
+    eco: float = 17.0
+    night: float = 18.0
+    hysteresis: float = 0.3
+    schedules: dict[str, Week] = field(default_factory=dict)
+    """Regime -> 7 days (Monday first) -> comfort periods in minutes since midnight."""
+    stale: dt.timedelta = dt.timedelta(minutes=30)
+    night_alert: tuple[int, int] = (60, 300)
+    preheat: dt.timedelta = dt.timedelta(hours=1)
+    min_absence: dt.timedelta = dt.timedelta(hours=3)
+    valid: tuple[float, float] = (-40.0, 60.0)
+    timezone: str = "Europe/Paris"
+    lang: str = "fr"
+
+
+@dataclass(frozen=True, slots=True)
+class Heating:
+    """The heating state: inputs seen so far and what was last decided."""
+
+    rules: HeatingRules
+    mode: str = "cocoon"
+    return_at: dt.datetime | None = None
+    regime: str = "work_week"
+    force: str = ""
+    force_until: dt.datetime | None = None
+    force_origin: str = ""
+    primary: float | None = None
+    primary_at: dt.datetime | None = None
+    secondary: float | None = None
+    secondary_at: dt.datetime | None = None
+    relay: bool = False
+    failsafe: bool = False
+    night_alert: bool = False
+    profile: str = ""
+    setpoint: float = 0.0
+    sensor: str = ""
+
+
+def setpoint_of(rules: HeatingRules, profile: str) -> float:
+    """Temperature wanted by a profile."""
+    if profile in ("comfort", "force_comfort"):
+        return rules.comfort
+    if profile == "night":
+        return rules.night
+    return rules.eco
+
+
+def _scheduled(rules: HeatingRules, regime: str, local: dt.datetime) -> str:
+    minute = local.hour * 60 + local.minute
+    for start, end in rules.schedules[regime][local.weekday()]:
+        if start <= minute < end:
+            return "comfort"
+    return "eco"
+
+
+def resolve(state: Heating, now: dt.datetime) -> tuple[str, float, str]:
+    """(profile, setpoint, reference sensor) that should run now."""
+    rules = state.rules
+    if state.force and (state.force_until is None or now < state.force_until):
+        profile = state.force
+    elif state.mode == "asleep":
+        return "night", rules.night, rules.secondary
+    elif state.mode == "lockout" and state.return_at is not None \
+            and state.return_at - rules.preheat <= now < state.return_at + rules.preheat:
+        profile = "comfort"
+    elif state.regime in rules.schedules:
+        profile = _scheduled(rules, state.regime, now.astimezone(_zone(rules.timezone)))
+    else:
+        profile = state.regime
+    return profile, setpoint_of(rules, profile), rules.primary
+
+
+def _reading(state: Heating, sensor: str, now: dt.datetime) -> tuple[float | None, str]:
+    """The fresh reference temperature (bedroom falls back to the primary sensor)."""
+    stale = state.rules.stale
+    if sensor == state.rules.secondary and state.secondary_at is not None \
+            and now - state.secondary_at <= stale:
+        return state.secondary, sensor
+    if state.primary_at is not None and now - state.primary_at <= stale:
+        return state.primary, state.rules.primary
+    return None, sensor
+
+
+def _alert(state: Heating, what: str, severity: str, status: str, phrase: str,
+           **values: object) -> Alert:
+    return Alert(key=f"heater:{what}", severity=severity, state=status,
+                 message=phrases.text(phrase, state.rules.lang, **values), source="heater")
+
+
+def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
+    """Thermostat, failsafe and night check after any input; appends effects to `out`."""
+    rules = state.rules
+    if state.force_until is not None and now >= state.force_until:
+        state = dataclasses.replace(state, force="", force_until=None, force_origin="")
+    profile, setpoint, sensor = resolve(state, now)
+    temperature, sensor = _reading(state, sensor, now)
+    relay, failsafe = state.relay, state.failsafe
+    if temperature is None:
+        if relay:
+            minutes = f"{rules.stale.total_seconds() / 60:g}"
+            out.append(_alert(state, "failsafe", "major", "problem", "failsafe",
+                              sensor=sensor, minutes=minutes))
+            failsafe = True
+        relay = False
+    else:
+        if failsafe:
+            out.append(_alert(state, "failsafe", "major", "recovery", "failsafe_cleared",
+                              sensor=sensor))
+            failsafe = False
+        if temperature < setpoint - rules.hysteresis:
+            relay = True
+        elif temperature > setpoint + rules.hysteresis:
+            relay = False
+    local = now.astimezone(_zone(rules.timezone))
+    minute = local.hour * 60 + local.minute
+    at_night = profile in ("comfort", "force_comfort") \
+        and rules.night_alert[0] <= minute < rules.night_alert[1]
+    if at_night != state.night_alert:
+        out.append(_alert(state, "comfort_at_night", "minor", "problem" if at_night else "recovery",
+                          "comfort_at_night" if at_night else "comfort_at_night_cleared",
+                          profile=profile))
+    if relay != state.relay:
+        out.append(RelayCommand(relay="heater", on=relay))
+    changed = (profile, setpoint, relay) != (state.profile, state.setpoint, state.relay)
+    if changed or failsafe != state.failsafe or at_night != state.night_alert \
+            or sensor != state.sensor:
+        state = dataclasses.replace(state, relay=relay, failsafe=failsafe, night_alert=at_night,
+                                    profile=profile, setpoint=setpoint, sensor=sensor)
+        if changed:
+            out.append(report(state, temperature))
+    return state
+
+
+def report(state: Heating, temperature: float | None = None) -> HeatingState:
+    """The HeatingState message of `state`."""
+    return HeatingState(profile=state.profile, setpoint=state.setpoint, relay=state.relay,
+                        sensor=state.sensor, temperature=temperature,
+                        until=state.force_until.isoformat() if state.force_until else None)
+
+
+# ---- inputs ---------------------------------------------------------------------------------
+def choose(state: Heating, profile: str, until: Any, now: dt.datetime,
+           origin: str = "") -> tuple[Heating, Rejected | None]:
+    """Apply a profile request (regime, or force with optional ISO expiry)."""
+    if profile in REGIMES:
+        return dataclasses.replace(state, regime=profile, force="", force_until=None,
+                                   force_origin=""), None
+    if profile not in FORCES:
+        return state, Rejected(f"unknown heating profile {profile!r}")
+    expiry = None
+    if until not in (None, ""):
+        try:
+            expiry = until if isinstance(until, dt.datetime) else dt.datetime.fromisoformat(until)
+        except (TypeError, ValueError):
+            return state, Rejected(f"profile expiry {until!r} is not an ISO datetime")
+        if expiry.tzinfo is None or expiry <= now:
+            return state, Rejected(f"profile expiry {until!r} is naive or in the past")
+    return dataclasses.replace(state, force=profile, force_until=expiry,
+                               force_origin=origin), None
+
+
+def _on_mode(state: Heating, event: ModeChanged, now: dt.datetime, out: list[Any]) -> Heating:
+    try:
+        back = dt.datetime.fromisoformat(event.return_at) if event.return_at else None
+    except ValueError:
+        back = None
+    if (event.mode, back) == (state.mode, state.return_at):
+        return state  # republished, nothing new
+    state = dataclasses.replace(state, mode=event.mode, return_at=back)
+    rules = state.rules
+    if event.mode == "lockout" and back is not None and back - now >= rules.min_absence:
+        state, _ = choose(state, "force_eco", back - rules.preheat, now, ABSENCE)
+    elif event.mode != "lockout" and state.force_origin == ABSENCE:
+        state = dataclasses.replace(state, force="", force_until=None, force_origin="")
+    return state
+
+
+def _on_muta(state: Heating, event: MutaUpdate, now: dt.datetime, out: list[Any]) -> Heating:
+    value, rules = event.temperature, state.rules
+    if value is None or event.unit not in (rules.primary, rules.secondary):
+        return state
+    if not rules.valid[0] <= value <= rules.valid[1]:
+        out.append(Rejected(f"temperature {value} from {event.unit} out of range"))
+        return state
+    if event.unit == rules.primary:
+        return dataclasses.replace(state, primary=value, primary_at=now)
+    return dataclasses.replace(state, secondary=value, secondary_at=now)
+
+
+def _on_profile(state: Heating, event: SetProfile, now: dt.datetime, out: list[Any]) -> Heating:
+    state, rejected = choose(state, event.profile, event.until, now)
+    if rejected is not None:
+        out.append(rejected)
+    return state
+
+
+def _on_intent(state: Heating, event: Intent, now: dt.datetime, out: list[Any]) -> Heating:
+    if event.intent != "BasecampHeatingProfile":
+        return state
+    state, rejected = choose(state, str(event.slots.get("profile", "")),
+                             event.slots.get("until"), now)
+    if rejected is not None:
+        out.append(rejected)
+    return state
+
+
+def _on_tick(state: Heating, event: Tick, now: dt.datetime, out: list[Any]) -> Heating:
+    return state
+
+
+_HANDLERS: dict[type, Callable[[Heating, Any, dt.datetime, list[Any]], Heating]] = {
+    ModeChanged: _on_mode, MutaUpdate: _on_muta, SetProfile: _on_profile, Intent: _on_intent,
+    Tick: _on_tick}
+EVENTS = tuple(_HANDLERS)
+
+
+def step(state: Heating, event: Any, now: dt.datetime) -> tuple[Heating, list[Any]]:
+    """Apply one event at `now`; the relay is left OFF if anything goes wrong (failsafe)."""
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
+        return state, []
+    out: list[Any] = []
+    try:
+        state = decide(handler(state, event, now, out), now, out)
+    except Exception as err:  # never leave a relay on because of a bug
+        _LOGGER.exception("heating step failed on %r", event)
+        out = [Rejected(f"heating failed on {type(event).__name__}: {err}")]
+        if state.relay:
+            out.append(RelayCommand(relay="heater", on=False))
+        state = dataclasses.replace(state, relay=False)
+    return state, out
+
+
+def to_plain(state: Heating) -> dict[str, Any]:
+    """What the heater keeps across restarts."""
+    return {"regime": state.regime, "force": state.force, "force_origin": state.force_origin,
+            "force_until": state.force_until.isoformat() if state.force_until else None,
+            "mode": state.mode,
+            "return_at": state.return_at.isoformat() if state.return_at else None}
+
+
+def from_plain(rules: HeatingRules, data: dict[str, Any]) -> Heating:
+    """Restore what `to_plain` kept; raises ValueError/KeyError/TypeError on a bad file."""
+    def when(key: str) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(data[key]) if data.get(key) else None
+    regime = str(data.get("regime", "work_week"))
+    if regime not in REGIMES:
+        raise ValueError(f"unknown regime {regime!r}")
+    return Heating(rules=rules, regime=regime, force=str(data.get("force", "")),
+                   force_until=when("force_until"), force_origin=str(data.get("force_origin", "")),
+                   mode=str(data.get("mode", "cocoon")), return_at=when("return_at"))

@@ -1,0 +1,132 @@
+"""Lightpack: a colour per mode, a problem overlay, a lock a dialog may hold for a while [pure].
+
+`step(state, event, now) -> (state, effects)` over `ModeChanged`, `Alert` (the sentinel's and
+the house's own), `LightpackLock` and `Tick`. The overlay is red while a major problem is open,
+orange while a minor one is open or for a few hours after the last problem cleared. A lock
+shows its owner's colour until it expires or is released. Effect: `LightpackState` on change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.messages.heating import LightpackLock, LightpackState
+from core.messages.presence import ModeChanged
+from core.messages.watch import Alert
+from modes.effects import Rejected, Tick
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LightpackRules:
+    """What the lightpack needs from the config."""
+
+    colours: dict[str, tuple[int, ...]] = field(default_factory=lambda: {
+        "warm_white": (255, 170, 90), "red": (255, 0, 0), "orange": (255, 110, 0),
+        "blue": (0, 50, 255)})
+    modes: dict[str, str] = field(default_factory=lambda: {
+        "cocoon": "warm_white", "lockout": "red", "asleep": "blue"})
+    cleared_hint: dt.timedelta = dt.timedelta(hours=12)
+    max_lock: dt.timedelta = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Lightpack:
+    """The strip's state."""
+
+    rules: LightpackRules
+    mode: str = "cocoon"
+    problems: tuple[tuple[str, str], ...] = ()
+    """Open problems: (alert key, severity)."""
+    cleared_at: dt.datetime | None = None
+    lock_owner: str = ""
+    lock_until: dt.datetime | None = None
+    lock_colour: str = ""
+    colour: str = ""
+    overlay: str = ""
+    locked_by: str = ""
+
+
+def looks(state: Lightpack, now: dt.datetime) -> tuple[str, str, str]:
+    """(colour, overlay, locked_by) the strip should show now."""
+    rules = state.rules
+    locked = bool(state.lock_owner) and state.lock_until is not None and now < state.lock_until
+    colour = state.lock_colour if locked and state.lock_colour else \
+        rules.modes.get(state.mode, "warm_white")
+    if any(severity == "major" for _, severity in state.problems):
+        overlay = "red"
+    elif state.problems or (state.cleared_at is not None
+                            and now - state.cleared_at < rules.cleared_hint):
+        overlay = "orange"
+    else:
+        overlay = ""
+    return colour, overlay, state.lock_owner if locked else ""
+
+
+def report(state: Lightpack) -> LightpackState:
+    """The LightpackState message of `state`."""
+    rgb = list(state.rules.colours.get(state.colour, (255, 255, 255)))
+    return LightpackState(colour=state.colour, rgb=rgb, overlay=state.overlay,
+                          locked_by=state.locked_by)
+
+
+def _on_mode(state: Lightpack, event: ModeChanged, now: dt.datetime, out: list[Any]) -> Lightpack:
+    return state if event.mode == state.mode else dataclasses.replace(state, mode=event.mode)
+
+
+def _on_alert(state: Lightpack, event: Alert, now: dt.datetime, out: list[Any]) -> Lightpack:
+    others = tuple(p for p in state.problems if p[0] != event.key)
+    if event.state == "recovery":
+        if len(others) == len(state.problems):
+            return state
+        return dataclasses.replace(state, problems=others, cleared_at=now)
+    if event.state not in ("problem", "reminder") or event.severity not in ("minor", "major"):
+        out.append(Rejected(f"alert {event.key}: state {event.state!r} / severity "
+                            f"{event.severity!r} not understood"))
+        return state
+    return dataclasses.replace(state, problems=(*others, (event.key, event.severity)))
+
+
+def _on_lock(state: Lightpack, event: LightpackLock, now: dt.datetime,
+             out: list[Any]) -> Lightpack:
+    held = state.lock_owner and state.lock_until is not None and now < state.lock_until
+    if held and event.owner != state.lock_owner:
+        out.append(Rejected(f"lightpack locked by {state.lock_owner}, not {event.owner}"))
+        return state
+    if event.seconds <= 0:
+        return dataclasses.replace(state, lock_owner="", lock_until=None, lock_colour="")
+    if event.colour and event.colour not in state.rules.colours:
+        out.append(Rejected(f"unknown colour {event.colour!r}"))
+        return state
+    seconds = min(dt.timedelta(seconds=event.seconds), state.rules.max_lock)
+    return dataclasses.replace(state, lock_owner=event.owner, lock_until=now + seconds,
+                               lock_colour=event.colour)
+
+
+def _on_tick(state: Lightpack, event: Tick, now: dt.datetime, out: list[Any]) -> Lightpack:
+    return state
+
+
+_HANDLERS: dict[type, Callable[[Lightpack, Any, dt.datetime, list[Any]], Lightpack]] = {
+    ModeChanged: _on_mode, Alert: _on_alert, LightpackLock: _on_lock, Tick: _on_tick}
+EVENTS = tuple(_HANDLERS)
+
+
+def step(state: Lightpack, event: Any, now: dt.datetime) -> tuple[Lightpack, list[Any]]:
+    """Apply one event at `now`: the new state and the effects."""
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
+        return state, []
+    out: list[Any] = []
+    state = handler(state, event, now, out)
+    shown = looks(state, now)
+    if shown != (state.colour, state.overlay, state.locked_by):
+        state = dataclasses.replace(state, colour=shown[0], overlay=shown[1], locked_by=shown[2])
+        out.append(report(state))
+    return state, out

@@ -1,0 +1,185 @@
+"""Night lights (veilleuse): ON / OFF / AUTO following outdoor light, sun sanity warnings [pure].
+
+`step(state, event, now) -> (state, effects)` over `Intent` (HassTurnOn/Off of the device),
+`NightLightMode`, `MutaUpdate` (outdoor lux) and `Tick`. AUTO lights up below `on_lux`, goes
+off above `off_lux` (hysteresis), never switches twice within the hold time, and follows the
+sun (astral) when the light sensor is silent. A reading that contradicts the sun raises a
+warning: "dark before sunset" or "light before sunrise" (the sensor is suspect).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.messages.dialogs import Intent
+from core.messages.heating import NightLightMode, NightLightState, RelayCommand
+from core.messages.sensors import MutaUpdate
+from core.messages.watch import Alert
+from modes import phrases
+from modes.effects import Rejected, Tick
+from modes.sun import Place, is_daylight, sun_phase
+
+_LOGGER = logging.getLogger(__name__)
+MODES = ("on", "off", "auto")
+
+
+@dataclass(frozen=True)
+class NightLightRules:
+    """What the night lights need from the config."""
+
+    names: frozenset[str] = frozenset({"veilleuse"})
+    """Device name and aliases, lower case."""
+    outdoor_sensor: str = "exterieur"
+    on_lux: float = 10.0
+    off_lux: float = 30.0
+    hold: dt.timedelta = dt.timedelta(minutes=10)
+    stale: dt.timedelta = dt.timedelta(minutes=30)
+    dark_lux: float = 5.0
+    bright_lux: float = 300.0
+    margin: dt.timedelta = dt.timedelta(minutes=60)
+    max_lux: float = 200000.0
+    place: Place = field(default_factory=Place)
+    lang: str = "fr"
+
+
+@dataclass(frozen=True, slots=True)
+class NightLight:
+    """The night lights' state."""
+
+    rules: NightLightRules
+    mode: str = "auto"
+    lit: bool = False
+    switched_at: dt.datetime | None = None
+    lux: float | None = None
+    lux_at: dt.datetime | None = None
+    daylight: bool | None = None
+    warning: str = ""
+    """Open sensor warning: "", dark_before_sunset or light_before_sunrise."""
+
+
+def _alert(state: NightLight, what: str, status: str, lux: float) -> Alert:
+    phrase = what if status == "problem" else "light_cleared"
+    return Alert(key=f"nightlight:{what}", severity="minor", state=status,
+                 message=phrases.text(phrase, state.rules.lang, lux=lux), source="nightlight")
+
+
+def _check_sun(state: NightLight, lux: float, now: dt.datetime, out: list[Any]) -> NightLight:
+    rules = state.rules
+    phase = sun_phase(rules.place, now, rules.margin)
+    if phase == "day":
+        warning = "dark_before_sunset" if lux < rules.dark_lux else ""
+    elif phase == "night":
+        warning = "light_before_sunrise" if lux > rules.bright_lux else ""
+    else:
+        return state  # twilight: anything goes
+    if warning == state.warning:
+        return state
+    if state.warning:
+        out.append(_alert(state, state.warning, "recovery", lux))
+    if warning:
+        out.append(_alert(state, warning, "problem", lux))
+    return dataclasses.replace(state, warning=warning)
+
+
+def decide(state: NightLight, now: dt.datetime, out: list[Any]) -> NightLight:
+    """Whether the lights should be lit now; appends the RelayCommand to `out`."""
+    rules = state.rules
+    daylight = is_daylight(rules.place, now)
+    lit = state.lit
+    if state.mode == "auto":
+        if state.lux is not None and state.lux_at is not None and now - state.lux_at <= rules.stale:
+            if state.lux < rules.on_lux:
+                lit = True
+            elif state.lux > rules.off_lux:
+                lit = False
+        else:
+            lit = not daylight
+        if lit != state.lit and state.switched_at is not None \
+                and now - state.switched_at < rules.hold:
+            lit = state.lit
+    else:
+        lit = state.mode == "on"
+    if lit == state.lit and daylight == state.daylight:
+        return state
+    if lit != state.lit:
+        out.append(RelayCommand(relay="veilleuse", on=lit))
+    return dataclasses.replace(state, lit=lit, daylight=daylight,
+                               switched_at=now if lit != state.lit else state.switched_at)
+
+
+def report(state: NightLight) -> NightLightState:
+    """The NightLightState message of `state`."""
+    return NightLightState(mode=state.mode, lit=state.lit, daylight=state.daylight)
+
+
+def _set_mode(state: NightLight, mode: str, out: list[Any]) -> NightLight:
+    if mode not in MODES:
+        out.append(Rejected(f"unknown night light mode {mode!r}"))
+        return state
+    if mode == state.mode:
+        return state
+    return dataclasses.replace(state, mode=mode, switched_at=None)
+
+
+def _on_intent(state: NightLight, event: Intent, now: dt.datetime, out: list[Any]) -> NightLight:
+    if event.intent not in ("HassTurnOn", "HassTurnOff"):
+        return state
+    name = str(event.slots.get("name", "")).lower()
+    if name not in state.rules.names and event.slots.get("domain") != "night_light":
+        return state
+    return _set_mode(state, "on" if event.intent == "HassTurnOn" else "off", out)
+
+
+def _on_mode(state: NightLight, event: NightLightMode, now: dt.datetime,
+             out: list[Any]) -> NightLight:
+    return _set_mode(state, event.mode, out)
+
+
+def _on_muta(state: NightLight, event: MutaUpdate, now: dt.datetime, out: list[Any]) -> NightLight:
+    lux = event.light
+    if lux is None or event.unit != state.rules.outdoor_sensor:
+        return state
+    if not 0 <= lux <= state.rules.max_lux:
+        out.append(Rejected(f"outdoor light {lux} lx out of range"))
+        return state
+    state = dataclasses.replace(state, lux=lux, lux_at=now)
+    return _check_sun(state, lux, now, out)
+
+
+def _on_tick(state: NightLight, event: Tick, now: dt.datetime, out: list[Any]) -> NightLight:
+    return state
+
+
+_HANDLERS: dict[type, Callable[[NightLight, Any, dt.datetime, list[Any]], NightLight]] = {
+    Intent: _on_intent, NightLightMode: _on_mode, MutaUpdate: _on_muta, Tick: _on_tick}
+EVENTS = tuple(_HANDLERS)
+
+
+def step(state: NightLight, event: Any, now: dt.datetime) -> tuple[NightLight, list[Any]]:
+    """Apply one event at `now`: the new state and the effects."""
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
+        return state, []
+    out: list[Any] = []
+    new = decide(handler(state, event, now, out), now, out)
+    if new.mode != state.mode or new.lit != state.lit or new.daylight != state.daylight:
+        out.append(report(new))
+    return new, out
+
+
+def to_plain(state: NightLight) -> dict[str, Any]:
+    """What the night light service keeps across restarts."""
+    return {"mode": state.mode, "lit": state.lit}
+
+
+def from_plain(rules: NightLightRules, data: dict[str, Any]) -> NightLight:
+    """Restore what `to_plain` kept; raises ValueError on a bad file."""
+    mode = str(data.get("mode", "auto"))
+    if mode not in MODES:
+        raise ValueError(f"unknown night light mode {mode!r}")
+    return NightLight(rules=rules, mode=mode, lit=bool(data.get("lit")))

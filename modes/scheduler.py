@@ -1,0 +1,89 @@
+"""Scheduler rules: spoken time every half hour, scheduled reports, weekly pruning [pure].
+
+`step(state, event, now) -> (state, effects)` over `ModeChanged` (mode and silence) and `Tick`.
+The time is spoken only in cocoon, not silenced, within the day's hours; a slot missed by more
+than `late` (a restart, a long tick) is skipped rather than spoken late. Effects: `Say`,
+`Report` (rendered by the service, which knows the temperatures), `Prune`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from core.messages.presence import ModeChanged
+from core.messages.voice import Say
+from modes import phrases
+from modes.effects import Prune, Report, Tick
+from modes.sun import _zone
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SchedulerRules:
+    """What the scheduler needs from the config (times in minutes since midnight)."""
+
+    announce: bool = True
+    every: int = 30
+    announce_from: int = 8 * 60
+    announce_to: int = 22 * 60
+    late: dt.timedelta = dt.timedelta(minutes=5)
+    reports: tuple[int, ...] = (8 * 60, 19 * 60)
+    prune_day: int = 6
+    prune_at: int = 3 * 60 + 30
+    retention: dt.timedelta = dt.timedelta(days=400)
+    timezone: str = "Europe/Paris"
+    lang: str = "fr"
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduler:
+    """What the scheduler remembers: the mode and the last slots handled."""
+
+    rules: SchedulerRules
+    mode: str = "cocoon"
+    silence: bool = False
+    last_slot: dt.datetime | None = None
+    last_report: dt.datetime | None = None
+    pruned_on: dt.date | None = None
+
+
+def _at(local: dt.datetime, minute: int) -> dt.datetime:
+    return local.replace(hour=minute // 60, minute=minute % 60, second=0, microsecond=0)
+
+
+def step(state: Scheduler, event: Any, now: dt.datetime) -> tuple[Scheduler, list[Any]]:
+    """Apply one event at `now`: the new state and the effects."""
+    kind = type(event)
+    if kind is ModeChanged:
+        if (event.mode, event.silence) == (state.mode, state.silence):
+            return state, []
+        return dataclasses.replace(state, mode=event.mode, silence=event.silence), []
+    if kind is not Tick:
+        return state, []
+    rules, out = state.rules, []
+    local = now.astimezone(_zone(rules.timezone))
+    minute = local.hour * 60 + local.minute
+    awake = state.mode == "cocoon" and not state.silence
+    slot = _at(local, minute // rules.every * rules.every)
+    changes: dict[str, Any] = {}
+    if slot != state.last_slot:
+        changes["last_slot"] = slot
+        if rules.announce and awake and local - slot <= rules.late \
+                and rules.announce_from <= minute <= rules.announce_to:
+            out.append(Say(phrases.time_of_day(slot, rules.lang)))
+    for at in rules.reports:
+        due = _at(local, at)
+        if due <= local <= due + rules.late and due != state.last_report:
+            changes["last_report"] = due
+            if awake:
+                out.append(Report(due))
+    if local.weekday() == rules.prune_day and minute >= rules.prune_at \
+            and state.pruned_on != local.date():
+        changes["pruned_on"] = local.date()
+        out.append(Prune(now - rules.retention))
+    return (dataclasses.replace(state, **changes) if changes else state), out
