@@ -1,0 +1,108 @@
+"""`basecamp watch once` (one check cycle, findings as JSON lines) and `basecamp status`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import urllib.error
+import urllib.request
+from typing import Any
+
+from core.cli import add_config_argument, load_config_or_exit
+
+
+def main(argv: list[str]) -> int:
+    """`basecamp watch once [--config FILE]`."""
+    parser = argparse.ArgumentParser(prog="basecamp watch",
+                                     description="Run sentinel check cycles by hand.")
+    parser.add_argument("action", choices=["once"], help="once: one cycle, findings as JSON")
+    parser.add_argument("--host", default="", help="machine the sentinel runs on")
+    add_config_argument(parser)
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    lines = asyncio.run(_once(config, args.host))
+    for line in lines:
+        print(json.dumps(line, ensure_ascii=False))
+    return 1 if any(line["state"] != "ok" for line in lines) else 0
+
+
+async def _once(config: Any, host: str) -> list[dict[str, Any]]:
+    import aiohttp
+
+    from core.clock import SystemClock
+    from core.metrics import open_store
+    from watch.outbox import Outbox
+    from watch.probes import ProbeContext
+    from watch.sentinel import Sentinel, finding_line
+
+    clock = SystemClock(config.house.timezone)
+    host = host or (config.hosts("watch")[0] if "watch" in config.services else "bc-watch")
+    timeout = aiohttp.ClientTimeout(total=config.http.timeout_s)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        store = open_store(config)
+        ctx = ProbeContext(config, clock.now, http, store=store)
+        # a single cycle decides nothing: every check counts once, no debounce, no alert
+        outbox = Outbox(":memory:")
+        sentinel = Sentinel(config, ctx, clock, host=host, notifiers={}, outbox=outbox,
+                            state_path=None, publish=lambda m: None, log=lambda lv, t: None)
+        sentinel.policy = _single_shot(sentinel.policy)
+        findings = await sentinel.cycle()
+        store.close()
+        now = clock.now()
+        out = [finding_line(f, now) for f in findings]
+    return out
+
+
+def _single_shot(policy: Any) -> Any:
+    import dataclasses
+    return dataclasses.replace(policy, fail_n=1, fail_m=1)
+
+
+# ---- basecamp status -----------------------------------------------------------------------
+def format_table(report: dict[str, Any]) -> str:
+    """The status report as a text table [pure]."""
+    rows = [("MACHINE", "SERVICE", "STATE", "SINCE", "LAST CHECK", "LAST ERROR")]
+    for name, machine in report.get("machines", {}).items():
+        rows.append((name, "", machine["state"], _short(machine["since"]),
+                     _short(machine["last_check"]), machine["last_error"][:50]))
+        for service, svc in machine.get("services", {}).items():
+            rows.append(("", service, svc["state"], _short(svc["since"]),
+                         _short(svc["last_check"]), svc["last_error"][:50]))
+    for subject, entry in report.get("checks", {}).items():
+        rows.append(("", subject, entry["state"], _short(entry["since"]),
+                     _short(entry["last_check"]), entry["last_error"][:50]))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    text = "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                     for r in rows)
+    power = report.get("power", {})
+    head = (f"sentinel on {report.get('host', '?')}, cycle {report.get('cycle', 0)}, "
+            f"power {power.get('state', '?')}, open incidents: "
+            f"{', '.join(report.get('incidents', [])) or 'none'}, queued: "
+            f"{report.get('queued', 0)}")
+    return head + "\n" + text
+
+
+def _short(stamp: str) -> str:
+    return stamp[:19].replace("T", " ") if stamp else "-"
+
+
+def status_command(argv: list[str]) -> int:
+    """`basecamp status [--json]`: the sentinel's status report as a table."""
+    parser = argparse.ArgumentParser(prog="basecamp status",
+                                     description="Print the sentinel's status report.")
+    parser.add_argument("--json", action="store_true", help="print the raw JSON report")
+    add_config_argument(parser)
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    url = config.service_url("watch") + "/status_report"
+    try:
+        with urllib.request.urlopen(url, timeout=config.http.timeout_s) as resp:
+            report = json.loads(resp.read())
+    except (OSError, urllib.error.URLError, ValueError) as err:
+        print(f"basecamp: the sentinel does not answer at {url}: {err}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json
+          else format_table(report))
+    return 0

@@ -1,0 +1,56 @@
+"""`basecamp run sentry`: on every other machine, reboot it when the sentinel stays silent.
+
+The sentinel publishes `SentinelOk` every `watch.sentry.ok_interval_s`; a sentry that hears
+nothing for `watch.sentry.silence_s` runs the configured reboot command once (a dry-run
+`echo` in the demo), logs it, and waits for the sentinel again before it may reboot anew.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from core.bus import Envelope
+from core.messages.log import Level
+from core.messages.watch import SentinelOk
+from core.service import Runtime
+from watch.settings import WatchSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def should_reboot(last_ok: float, rebooted: bool, now: float, silence_s: float) -> bool:
+    """Reboot now? (silent for too long, and not already rebooted in this silence) [pure]."""
+    return not rebooted and now - last_ok > silence_s
+
+
+async def serve(rt: Runtime) -> None:
+    """Listen for the sentinel's OK and run the reboot command after a long silence."""
+    ss = rt.config.section("watch", WatchSettings).sentry
+    state = {"last_ok": rt.clock.now().timestamp(), "rebooted": False, "cycle": -1}
+
+    def heard(envelope: Envelope) -> None:
+        ok = SentinelOk.from_envelope(envelope)
+        state.update(last_ok=rt.clock.now().timestamp(), rebooted=False, cycle=ok.cycle)
+
+    async def check() -> None:
+        now = rt.clock.now().timestamp()
+        if not should_reboot(float(state["last_ok"]), bool(state["rebooted"]), now,
+                             ss.silence_s):
+            return
+        state["rebooted"] = True
+        rt.counters["reboots"] += 1
+        silent = now - float(state["last_ok"])
+        rt.log(Level.CRITICAL, f"sentinelle muette depuis {silent:.0f} s: redémarrage de "
+                               f"{rt.host} ({' '.join(ss.reboot_command)})")
+        await rt.publisher.wait_ready(1.0)
+        proc = await asyncio.create_subprocess_exec(*ss.reboot_command,
+                                                    stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.STDOUT)
+        out, _ = await proc.communicate()
+        state["output"] = out.decode(errors="replace").strip()[:200]
+        rt.log(Level.INFO, f"commande de redémarrage terminée (code {proc.returncode})")
+
+    rt.subscribe([SentinelOk.TOPIC], heard)
+    rt.status["sentry"] = lambda: dict(state)
+    rt.every(max(0.05, min(ss.silence_s / 10, ss.ok_interval_s)), check, name="silence")
