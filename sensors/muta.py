@@ -12,8 +12,15 @@ from core.service import Runtime
 from sensors.errors import Reason, Rejected
 from sensors.lines import LineSplitter
 from sensors.muta_protocol import Deduplicator, MutaReading, parse_frame, to_reading
-from sensors.plumbing import Aggregates, Rejects, Stamper, heater_relay, lost_device, \
-    serial_link, settings
+from sensors.plumbing import (
+    Aggregates,
+    Rejects,
+    Stamper,
+    heater_relay,
+    lost_device,
+    serial_link,
+    settings,
+)
 from sensors.settings import SIM, Bounds, MutaUnit
 from sensors.simulate import MutaSimulator
 

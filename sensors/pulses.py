@@ -63,8 +63,9 @@ class SlotMeter:
         self._down = False
 
     def add(self, pulses: int, now: dt.datetime) -> list[Slot]:
-        """Count pulses seen at `now`; returns the slots that ended before."""
-        out = self.close_due(now)
+        """Count pulses seen at `now` (the input works again if it was lost); returns the
+        slots that ended before."""
+        out = self.resume(now) if self._down else self.close_due(now)
         self._pulses += pulses
         return out
 

@@ -83,7 +83,7 @@ def parse_group(group: bytes, mode: Mode) -> tuple[str, str, str] | Rejected:
     summed = group[:-2] if mode == "historique" else group[:-1]
     if checksum(summed) != cs:
         return Rejected(Reason.CHECKSUM, f"group {group[:40]!r}")
-    if any(b < 0x20 and b != 0x09 or b > 0x7E for b in summed):
+    if any((b < 0x20 and b != 0x09) or b > 0x7E for b in summed):
         return Rejected(Reason.BINARY, f"group {group[:40]!r}")
     fields = group[:-2].decode("ascii").split(chr(sep))
     if mode == "historique" and len(fields) == 2:
@@ -115,7 +115,7 @@ def parse_frame(frame: bytes, mode: Mode) -> TicFrame | Rejected:
     return TicFrame(mode, values, dates)
 
 
-def _number(values: Mapping[str, str], label: str) -> int | None | Rejected:
+def _number(values: Mapping[str, str], label: str) -> int | Rejected | None:
     text = values.get(label)
     if text is None:
         return None

@@ -7,8 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sensors.errors import Reason, Rejected
-from sensors.muta_protocol import (Deduplicator, MutaFrame, MutaReading, checksum, format_frame,
-                                   parse_frame, to_reading)
+from sensors.muta_protocol import (
+    Deduplicator,
+    MutaFrame,
+    MutaReading,
+    checksum,
+    format_frame,
+    parse_frame,
+    to_reading,
+)
 from sensors.settings import Bounds, SensorSettings
 
 UNITS = SensorSettings().muta.units

@@ -7,8 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sensors.errors import Reason, Rejected
-from sensors.tic import (FrameSplitter, PowerReading, TicFrame, checksum, format_frame,
-                         parse_frame, parse_group, to_reading)
+from sensors.tic import (
+    FrameSplitter,
+    PowerReading,
+    TicFrame,
+    checksum,
+    format_frame,
+    parse_frame,
+    parse_group,
+    to_reading,
+)
 
 # Groups captured from real meters (historique: a Linky/CBE in "HC" option; standard: a Linky),
 # as published in open-source Téléinfo projects' READMEs. Two historique checksums are spaces.
@@ -119,7 +127,7 @@ def test_splitter_bounds_memory() -> None:
 
 @given(st.binary(max_size=400), st.sampled_from(["historique", "standard"]))
 def test_random_bytes_never_crash(data: bytes, mode: str) -> None:
-    for item in FrameSplitter().feed(data) + [data]:
+    for item in [*FrameSplitter().feed(data), data]:
         if isinstance(item, bytes):
             frame = parse_frame(item, mode)  # type: ignore[arg-type]
             if isinstance(frame, TicFrame):
