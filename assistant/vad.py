@@ -65,6 +65,11 @@ class Endpointer:
         self._run = 0
         self._started_at: int | None = None
         self._last_voiced = 0
+        self._end_ms = limits.end_silence_ms
+
+    def hurry(self, end_silence_ms: int) -> None:
+        """End sooner: what was said is already a complete sentence."""
+        self._end_ms = min(self._end_ms, end_silence_ms)
 
     @property
     def speech_end_s(self) -> float:
@@ -81,7 +86,7 @@ class Endpointer:
         if self.outcome is not Outcome.LISTENING:
             return self.outcome
         self._pending += chunk
-        end_frames = self.limits.end_silence_ms // FRAME_MS
+        end_frames = max(1, self._end_ms // FRAME_MS)
         while len(self._pending) >= FRAME_BYTES and self.outcome is Outcome.LISTENING:
             frame, self._pending = self._pending[:FRAME_BYTES], self._pending[FRAME_BYTES:]
             self.audio += frame

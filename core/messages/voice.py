@@ -47,3 +47,16 @@ class Spoken(Message):
     TOPIC: ClassVar[str] = "basecamp.voice.say"
     text: str
     muted: bool = False
+
+
+@dataclass(frozen=True)
+class Listening(Message):
+    """The assistant opened (active) or closed the microphone for a command: a hint for the
+    kiosk and the lightpack."""
+
+    TOPIC: ClassVar[str] = "basecamp.voice.listening"
+    active: bool
+    follow_up: bool = False
+    """Re-opened without a wake word because the house asked a question."""
+    outcome: str = ""
+    """When closing: ended, no_speech or too_long."""

@@ -1,0 +1,63 @@
+"""What the voice path understands: the dialogs' sentences and engine, plus `voice.commands`.
+
+The dialogs package is imported lazily: without it the assistant still understands the
+phrases of `voice.commands` (phrase -> intent name, in any language the model speaks).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from assistant.grammar import normalise
+from assistant.pipeline import Answer, Handler
+from assistant.settings import VoiceSettings
+from core.messages.dialogs import Intent
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def commands(voice: VoiceSettings) -> dict[str, str]:
+    """`voice.commands` with normalised phrases."""
+    return {normalise(phrase): intent for phrase, intent in voice.commands.items()}
+
+
+def sentences(config: Any, voice: VoiceSettings) -> list[str]:
+    """Every sentence the recogniser should expect: the commands, then the dialogs' grammar."""
+    found = list(commands(voice))
+    try:
+        from dialogs.grammar import expand_sentences
+    except ImportError as err:
+        _LOGGER.warning("dialogs grammar unavailable (%s): only voice.commands are understood",
+                        err)
+        return found
+    try:
+        return found + expand_sentences(config, voice.language(config),
+                                        limit=voice.max_sentences)
+    except ValueError as err:  # a language the dialogs do not speak (e.g. the test model's)
+        _LOGGER.warning("no dialog sentences: %s; only voice.commands are understood", err)
+        return found
+
+
+def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
+            sender: str = "owner") -> Handler:
+    """Transcript -> Answer: `voice.commands` first, then the dialog engine."""
+    table = commands(voice)
+    engine: Any = None
+    try:
+        from dialogs.engine import DialogEngine
+        engine = DialogEngine(config, lang=voice.language(config))
+    except (ImportError, ValueError) as err:
+        _LOGGER.warning("dialog engine unavailable (%s): only voice.commands are understood", err)
+
+    def handle(text: str) -> Any:
+        name = table.get(normalise(text))
+        if name is not None:
+            return Answer(intent=Intent(name, channel="voice", sender=sender, text=text))
+        if engine is None:
+            return Answer()
+        return engine.handle(text, channel="voice", sender=sender, now=now())
+
+    return handle

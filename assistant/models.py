@@ -1,0 +1,120 @@
+"""Speech models: the official small Vosk models, downloaded from their publisher with
+checksum verification (the publisher's MD5 from its model list, then our SHA-256 manifest)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError, ChecksumMismatch
+
+_LOGGER = logging.getLogger(__name__)
+
+MODEL_LIST = "https://alphacephei.com/vosk/models/model-list.json"
+MANIFEST = "basecamp-manifest.json"
+
+
+@dataclass(frozen=True)
+class Model:
+    """A downloadable model."""
+
+    name: str
+    lang: str
+    url: str
+    size_mb: int
+
+
+CATALOGUE: dict[str, Model] = {m.name: m for m in (
+    Model("vosk-model-small-fr-0.22", "fr",
+          "https://alphacephei.com/vosk/models/vosk-model-small-fr-0.22.zip", 41),
+    Model("vosk-model-small-en-us-0.15", "en",
+          "https://alphacephei.com/vosk/models/vosk-model-small-en-us-0.15.zip", 40),
+)}
+
+
+def digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in blocks."""
+    h = hashlib.new(algorithm)
+    with path.open("rb") as file:
+        while block := file.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_file(path: Path, *, md5: str = "", sha256: str = "", size: int | None = None) -> None:
+    """Raise ChecksumMismatch unless the file has the expected size and digests."""
+    if size is not None and path.stat().st_size != size:
+        raise ChecksumMismatch(f"{path.name}: size {path.stat().st_size} != expected {size}")
+    for algorithm, expected in (("md5", md5), ("sha256", sha256)):
+        if expected and digest(path, algorithm) != expected.lower():
+            raise ChecksumMismatch(f"{path.name}: {algorithm} differs from the published one "
+                                   "(corrupt or tampered download; it was not installed)")
+
+
+def published(name: str, list_url: str = MODEL_LIST, timeout: float = 30) -> dict[str, Any]:
+    """The publisher's entry for a model (url, md5, size) from its model list."""
+    with urllib.request.urlopen(list_url, timeout=timeout) as response:
+        entries = json.load(response)
+    for entry in entries:
+        if entry.get("name") == name:
+            return dict(entry)
+    raise AssistantError(f"{name} is not in the publisher's model list {list_url}")
+
+
+def download(url: str, folder: Path, *, md5: str = "", sha256: str = "",
+             size: int | None = None, timeout: float = 60) -> Path:
+    """Fetch a model zip, verify it, unpack it into `folder`, write a SHA-256 manifest."""
+    if not (md5 or sha256):
+        raise ChecksumMismatch("refusing to install a model without a published checksum")
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = folder / Path(url).name
+    partial = archive.with_suffix(".part")
+    with urllib.request.urlopen(url, timeout=timeout) as response, \
+            partial.open("wb") as out:
+        shutil.copyfileobj(response, out)
+    try:
+        verify_file(partial, md5=md5, sha256=sha256, size=size)
+    except ChecksumMismatch:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(archive)
+    with zipfile.ZipFile(archive) as zf:
+        names = zf.namelist()
+        if any(n.startswith("/") or ".." in Path(n).parts for n in names):
+            raise ChecksumMismatch(f"{archive.name} holds unsafe paths")
+        zf.extractall(folder)
+    target = folder / names[0].split("/")[0]
+    write_manifest(target)
+    archive.unlink()
+    return target
+
+
+def write_manifest(model: Path) -> Path:
+    """Record the SHA-256 of every file of an installed model."""
+    files = {str(p.relative_to(model)): digest(p) for p in sorted(model.rglob("*"))
+             if p.is_file() and p.name != MANIFEST}
+    path = model / MANIFEST
+    path.write_text(json.dumps(files, indent=1))
+    return path
+
+
+def verify_model(model: Path) -> list[str]:
+    """Problems found in an installed model (missing or changed files); [] when intact."""
+    manifest = model / MANIFEST
+    if not manifest.exists():
+        return [f"{model}: no {MANIFEST} (not installed by `basecamp models download`)"]
+    problems = []
+    for name, expected in json.loads(manifest.read_text()).items():
+        path = model / name
+        if not path.exists():
+            problems.append(f"missing {name}")
+        elif digest(path) != expected:
+            problems.append(f"changed {name}")
+    return problems
