@@ -163,7 +163,7 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     if at_night != state.night_alert:
         out.append(_alert(state, "comfort_at_night", "minor", "problem" if at_night else "recovery",
                           "comfort_at_night" if at_night else "comfort_at_night_cleared",
-                          profile=profile))
+                          profile=phrases.profile_name(profile, rules.lang)))
     if relay != state.relay:
         out.append(RelayCommand(relay="heater", on=relay))
     changed = (profile, setpoint, relay) != (state.profile, state.setpoint, state.relay)

@@ -41,6 +41,15 @@ _TEXTS: dict[str, dict[str, str]] = {
 }
 MODE_NAMES = {"fr": {"cocoon": "cocon", "lockout": "absence", "asleep": "nuit"},
               "en": {"cocoon": "cocoon", "lockout": "lockout", "asleep": "asleep"}}
+PROFILE_NAMES = {"fr": {"comfort": "confort", "eco": "éco", "night": "nuit",
+                        "force_comfort": "confort forcé", "force_eco": "éco forcé"},
+                 "en": {"comfort": "comfort", "eco": "eco", "night": "night",
+                        "force_comfort": "forced comfort", "force_eco": "forced eco"}}
+
+
+def profile_name(profile: str, lang: str = "fr") -> str:
+    """A heating profile as people say it."""
+    return PROFILE_NAMES.get(lang, PROFILE_NAMES["fr"]).get(profile, profile)
 
 
 def text(key: str, lang: str = "fr", **values: object) -> str:
@@ -63,6 +72,7 @@ def report(now: dt.datetime, mode: str, temperature: float | None, sensor: str,
     if temperature is not None:
         value = f"{temperature:.1f}".replace(".", "," if lang == "fr" else ".")
         temp = text("report_temp", lang, value=value, sensor=sensor)
+    profile = profile_name(profile, lang)
     heating = text("report_heating", lang, profile=profile) if profile else ""
     names = MODE_NAMES.get(lang, MODE_NAMES["fr"])
     return text("report", lang, h=now.hour, m=now.minute, mode=names.get(mode, mode),

@@ -225,7 +225,7 @@ def _on_intent(state: Presence, event: Intent, now: dt.datetime) -> tuple[Presen
         if (device in state.rules.lights or event.slots.get("domain") == "light") \
                 and not is_daylight(state.rules.place, now):
             return state, [_alert(state, "light_at_night", "major", "problem", "light_at_night",
-                                  name=device or "light", channel=by)]
+                                  name=(device or "light").capitalize(), channel=by)]
     return state, []
 
 
