@@ -61,7 +61,7 @@ def render(state: dict[str, Any], out: Path, *, page: str, size: tuple[int, int]
     if "logbook" in state:
         window.set_log(parse_logbook(state["logbook"]))
     window.set_charts({k: [tuple(c) for c in v] for k, v in state.get("series", {}).items()})
-    window.resize(*size)
+    window.fit_to(*size)
     window.show()
     window.show_page(page)
     app.processEvents()

@@ -61,7 +61,8 @@ def _freshness(stamped: Stamped | dt.datetime | None, fault_key: str, s: Screen,
     fault = s.faults.get(fault_key)
     if at is None:
         if fault is not None:
-            return "stale", c.t("bad_data", time=c.t.moment(fault.at, c.now), reason="")
+            reason = fault.reason.partition(": ")[2][:60]
+            return "stale", c.t("bad_data", time=c.t.moment(fault.at, c.now), reason=reason)
         return "none", c.t("no_data")
     if fault is not None and fault.at > at:
         return "stale", c.t("no_data_since", time=c.t.moment(at, c.now))

@@ -12,10 +12,18 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from PyQt5.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
+from PyQt5.QtCore import QEvent, QObject, QTimer, pyqtSignal
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPushButton, QShortcut,
-                             QStackedWidget, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QShortcut,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.messages import Envelope, Message
 from kiosk import blanking, tiles
@@ -183,7 +191,7 @@ class KioskWindow(QWidget):
             self.set_blank(False)
 
     # ---- events --------------------------------------------------------------------------
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         """Touches wake the screen (and are swallowed while blank); corner taps exit."""
         kind = event.type()
         if kind in (QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress):
@@ -206,13 +214,20 @@ class KioskWindow(QWidget):
             self._taps.clear()
             self.exit_requested.emit()
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+    def fit_to(self, width: int, height: int) -> None:
+        """Resize, with the fonts of the new height applied first (they set minimum sizes)."""
+        self.setStyleSheet(stylesheet(height))
+        self.home.set_scale(height)
+        self.resize(width, height)
+
+    def resizeEvent(self, event: object) -> None:
         """Fonts follow the window height; the overlay covers everything."""
         self.setStyleSheet(stylesheet(self.height()))
+        self.home.set_scale(self.height())
         self.overlay.setGeometry(self.rect())
         super().resizeEvent(event)  # type: ignore[arg-type]
 
-    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: object) -> None:
         """Stop the timer and the event filter."""
         self._timer.stop()
         app = QApplication.instance()

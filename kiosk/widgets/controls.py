@@ -11,8 +11,16 @@ import logging
 from collections.abc import Callable
 
 from PyQt5.QtCore import pyqtSignal
-from PyQt5.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                             QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.messages import Message
 from kiosk import intents
@@ -61,6 +69,7 @@ class ControlsPage(QWidget):
                 button = QPushButton(label, self)
                 button.setCheckable(True)
                 button.setMinimumHeight(48)
+                button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
                 group.addButton(button)
                 line.addWidget(button)
                 self.buttons[(control, value)] = button

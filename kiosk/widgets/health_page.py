@@ -10,8 +10,14 @@ import logging
 from collections.abc import Callable, Mapping
 
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import (QFrame, QGridLayout, QLabel, QListWidget, QPushButton, QVBoxLayout,
-                             QWidget)
+from PyQt5.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.health import Level, MachineHealth, from_heartbeats
 from kiosk.settings import KioskSettings

@@ -38,7 +38,14 @@ class HomePage(QWidget):
         grid.setRowStretch(0, 3)
         for row in (1, 2):
             grid.setRowStretch(row, 2)
+        for col in range(4):
+            grid.setColumnStretch(col, 1)
         self.tiles["exchange"].hide()
+
+    def set_scale(self, window_height: int) -> None:
+        """Font sizes follow the window height."""
+        for tile in self.tiles.values():
+            tile.set_scale(window_height)
 
     def show_tiles(self, views: dict[str, TileView], exchange: TileView | None) -> None:
         """Draw the tiles; the exchange tile only while there is one."""

@@ -19,8 +19,6 @@ def stylesheet(height: int) -> str:
     return f"""
     QWidget {{ background: #101418; color: #e8e8e8; font-family: "DejaVu Sans"; }}
     QLabel#title {{ font-size: {px['title']}px; color: #a0a8b0; }}
-    QLabel#value {{ font-size: {px['value']}px; font-weight: bold; }}
-    QLabel#big {{ font-size: {px['big']}px; font-weight: bold; }}
     QLabel#detail {{ font-size: {px['detail']}px; color: #c0c8d0; }}
     QLabel#small, QListWidget {{ font-size: {px['small']}px; }}
     QLabel#section {{ font-size: {px['title']}px; color: #a0a8b0; font-weight: bold; }}

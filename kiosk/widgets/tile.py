@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PyQt5.QtGui import QFontMetrics
+from PyQt5.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.tiles import TileView
 
@@ -26,9 +27,15 @@ class TileWidget(QFrame):
         self.swatch = QFrame(self)
         self.swatch.setFixedHeight(12)
         self.swatch.hide()
+        self._big = big
+        self._base_px = 40
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(0)
         for label in (self.title, self.value, self.detail):
             label.setAlignment(Qt.AlignCenter)
+            # a long value must shrink its font, not widen the grid
+            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
             layout.addWidget(label)
         layout.addWidget(self.swatch)
         self._view: TileView | None = None
@@ -41,6 +48,8 @@ class TileWidget(QFrame):
         self._view = view
         self.title.setText(view.title)
         self.value.setText(view.value)
+        if old is None or old.value != view.value:
+            self._fit()
         self.detail.setText(view.detail)
         if view.colour and self.name != "mode":
             self.swatch.setStyleSheet(f"background: {view.colour}; border-radius: 6px;")
@@ -56,6 +65,27 @@ class TileWidget(QFrame):
             for child in self.findChildren(QLabel):
                 self.style().unpolish(child)
                 self.style().polish(child)
+
+    def set_scale(self, window_height: int) -> None:
+        """Size the value's font from the window height."""
+        self._base_px = max(10, int(window_height * (0.10 if self._big else 0.058)))
+        self._fit()
+
+    def _fit(self) -> None:
+        font = self.value.font()
+        font.setBold(True)
+        font.setPixelSize(self._base_px)
+        lines = self.value.text().split("\n") or [""]
+        widest = max(QFontMetrics(font).horizontalAdvance(line) for line in lines)
+        room = self.width() - 24
+        if widest > room > 0:
+            font.setPixelSize(max(8, int(self._base_px * room / widest)))
+        self.value.setFont(font)
+
+    def resizeEvent(self, event: object) -> None:
+        """Refit the value to the new width."""
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit()
 
     @property
     def view(self) -> TileView | None:

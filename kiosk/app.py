@@ -1,0 +1,119 @@
+"""`basecamp run kiosk`: the fullscreen Qt application. Qt owns the main loop, so this is a
+`main(config, host)` service: it wires the bus (QSocketNotifier), the I/O thread (status
+report, logbook, metrics, /alive) and the window, then runs until the exit gesture or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import socket
+import sys
+from zoneinfo import ZoneInfo
+
+from PyQt5.QtCore import QObject, QSocketNotifier, Qt
+from PyQt5.QtWidgets import QApplication
+
+from core.config import Config
+from core.messages import Source
+from kiosk.display import screen_power
+from kiosk.feeds import Feeds
+from kiosk.qtbus import BusReader, QtPublisher
+from kiosk.settings import KioskSettings
+from kiosk.texts import Texts
+from kiosk.view_model import TOPICS
+from kiosk.window import KioskWindow
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Kiosk(QObject):
+    """The window, its bus sockets and its I/O thread, wired together."""
+
+    def __init__(self, config: Config, host: str | None = None, *, run_service: bool = True,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from core.service import resolve_host
+        self.config = config
+        self.host = resolve_host(config, "kiosk", host)
+        self.settings = config.section("kiosk", KioskSettings)
+        tz = ZoneInfo(config.house.timezone)
+        urls = {name: f"http://{m.address}:{m.supervisor_port}"
+                for name, m in config.machines.items()}
+        self.window = KioskWindow(self.settings,
+                                  Texts(self.settings.lang or config.house.lang),
+                                  lambda: dt.datetime.now(tz), power=screen_power(),
+                                  supervisor_urls=urls)
+        pub, sub = config.bus_endpoints()
+        self.reader = BusReader(sub, TOPICS, parent=self)
+        self.publisher = QtPublisher(pub, Source(self.host, "kiosk"), parent=self)
+        self.feeds = Feeds(config, self.settings, self.host, run_service=run_service,
+                           parent=self)
+        self.reader.received.connect(self.window.apply)
+        self.window.intent.connect(self.publisher.publish)
+        self.window.charts_wanted.connect(self.feeds.want_charts)
+        self.window.supervisor_wanted.connect(self.feeds.want_supervisor)
+        self.feeds.health.connect(self.window.set_health)
+        self.feeds.log.connect(self.window.set_log)
+        self.feeds.charts.connect(self.window.set_charts)
+        self.feeds.supervisor.connect(self.window.health.show_supervisor)
+        self.feeds.start()
+
+    def show(self) -> None:
+        """Fullscreen on the primary screen (geometry set by hand: no window manager), or a
+        window of the configured size."""
+        if self.settings.hide_cursor:
+            QApplication.setOverrideCursor(Qt.BlankCursor)
+        if self.settings.fullscreen:
+            geometry = QApplication.primaryScreen().geometry()
+            self.window.fit_to(geometry.width(), geometry.height())
+            self.window.showFullScreen()
+            self.window.setGeometry(geometry)
+        else:
+            self.window.fit_to(self.settings.width, self.settings.height)
+            self.window.show()
+
+    def close(self) -> None:
+        """Stop the I/O thread, close the sockets and the window."""
+        self.feeds.stop()
+        self.reader.close()
+        self.publisher.close()
+        self.window.close()
+
+
+def _quit_on_signals(app: QApplication) -> QSocketNotifier:
+    """SIGTERM/SIGINT quit the Qt loop: the handler writes to a socket Qt watches."""
+    rsock, wsock = socket.socketpair()
+    rsock.setblocking(False)
+    wsock.setblocking(False)
+    signal.set_wakeup_fd(wsock.fileno())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)  # Python notes it; the wakeup fd wakes Qt
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Read, app)
+
+    def readable() -> None:
+        try:
+            rsock.recv(64)
+        except OSError:
+            pass
+        _LOGGER.info("kiosk: signal received, quitting")
+        app.quit()
+    notifier.activated.connect(readable)
+    # keep the sockets and the notifier alive as long as the application
+    app._basecamp_signal_sockets = (rsock, wsock, notifier)  # type: ignore[attr-defined]
+    return notifier
+
+
+def main(config: Config, host: str | None = None) -> int:
+    """Run the kiosk until the configured exit gesture/key or SIGTERM."""
+    app = QApplication.instance() or QApplication([sys.argv[0], "-name", "basecamp-kiosk"])
+    kiosk = Kiosk(config, host)
+    _quit_on_signals(app)
+    kiosk.window.exit_requested.connect(app.quit)
+    kiosk.show()
+    _LOGGER.info("kiosk running on %s (%s)", kiosk.host, app.platformName())
+    try:
+        return int(app.exec_())
+    finally:
+        kiosk.close()

@@ -1,0 +1,209 @@
+"""The kiosk's I/O thread: an asyncio loop beside Qt's, for everything that may block.
+
+It runs the usual service runtime (`/alive`, `/status`, heartbeat, "started" logbook entry),
+reads the sentinel's status report and the logbook's day every `status_refresh_s`, queries the
+metrics store for the charts, and reads supervisord on request. Results reach the GUI thread
+as Qt signals (queued across threads). Every request has a timeout; a failure becomes a
+`Health` with an error or an empty chart with a notice — the screen says "no data since ...".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+import xmlrpc.client
+from typing import Any
+
+import aiohttp
+from PyQt5.QtCore import QObject, pyqtSignal
+
+from core.config import Config
+from kiosk.chartdata import Series, query_charts
+from kiosk.health import Health, parse_logbook, parse_status_report
+from kiosk.settings import KioskSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Feeds(QObject):
+    """Background reads for the window; call `start()` once, `stop()` at the end."""
+
+    health = pyqtSignal(object)
+    """Health."""
+    log = pyqtSignal(object)
+    """tuple[LogLine, ...]."""
+    charts = pyqtSignal(object, str)
+    """({chart: [(label, xs, ys)]}, error)."""
+    supervisor = pyqtSignal(str, object)
+    """(machine, list of process dicts or an error string)."""
+
+    def __init__(self, config: Config, settings: KioskSettings, host: str, *,
+                 run_service: bool = True, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.config, self.settings, self.host = config, settings, host
+        self.run_service = run_service
+        self.range_s = 86400.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._wake_charts: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, name="kiosk-io", daemon=True)
+        self._last_health = Health()
+        self._store: Any = None
+
+    def start(self) -> None:
+        """Start the I/O thread."""
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the loop and wait for the thread."""
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+    def want_charts(self, range_s: float) -> None:
+        """Query the charts now for this range (thread-safe)."""
+        self.range_s = range_s
+        if self._loop is not None and self._wake_charts is not None:
+            self._loop.call_soon_threadsafe(self._wake_charts.set)
+
+    def want_supervisor(self, machine: str) -> None:
+        """Read a machine's supervisord processes (thread-safe)."""
+        if self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._supervisor(machine), self._loop)
+
+    # ---- the loop ------------------------------------------------------------------------
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._run())
+        except Exception:
+            _LOGGER.exception("kiosk: I/O thread failed")
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._wake_charts = asyncio.Event()
+        timeout = aiohttp.ClientTimeout(total=self.settings.request_timeout_s)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            tasks = [asyncio.create_task(self._every(self.settings.status_refresh_s,
+                                                     lambda: self._status(http))),
+                     asyncio.create_task(self._charts_loop())]
+            if self.run_service:
+                tasks.append(asyncio.create_task(self._service()))
+            await self._stop.wait()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._store is not None:
+            self._store.close()
+
+    async def _service(self) -> None:
+        from core.service import ServiceError, running
+
+        async def serve(rt: Any) -> None:
+            rt.status["kiosk"] = lambda: {"charts_range_s": self.range_s,
+                                          "health_error": self._last_health.error}
+        try:
+            async with running("kiosk", serve, self.config, host=self.host):
+                await asyncio.Event().wait()
+        except ServiceError as err:
+            _LOGGER.error("kiosk: no /alive endpoint: %s", err)
+
+    async def _every(self, seconds: float, job: Any) -> None:
+        while True:
+            try:
+                await job()
+            except Exception:
+                _LOGGER.exception("kiosk: periodic read failed")
+            await asyncio.sleep(seconds)
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC).astimezone()
+
+    # ---- reads ---------------------------------------------------------------------------
+    async def _get_json(self, http: aiohttp.ClientSession, url: str) -> Any:
+        async with http.get(url) as resp:
+            if resp.status != 200:
+                raise ValueError(f"HTTP {resp.status}")
+            return await resp.json(content_type=None)
+
+    async def _status(self, http: aiohttp.ClientSession) -> None:
+        now = self._now()
+        try:
+            data = await self._get_json(http, self.config.service_url("watch") + "/status_report")
+            health = Health(parse_status_report(data), at=now)
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, OSError) as err:
+            reason = str(err) or type(err).__name__
+            health = Health(self._last_health.machines, self._last_health.at, reason, now)
+        self._last_health = health
+        self.health.emit(health)
+        try:
+            data = await self._get_json(http, self.config.service_url("logbook")
+                                        + "/log?format=json")
+            self.log.emit(parse_logbook(data))
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, OSError) as err:
+            _LOGGER.info("kiosk: logbook unreadable: %s", err or type(err).__name__)
+
+    async def _charts_loop(self) -> None:
+        assert self._wake_charts is not None
+        while True:
+            await self._charts()
+            self._wake_charts.clear()
+            try:
+                await asyncio.wait_for(self._wake_charts.wait(), self.settings.charts_refresh_s)
+            except TimeoutError:
+                pass
+
+    async def _charts(self) -> None:
+        end = self._now()
+        start = end - dt.timedelta(seconds=self.range_s)
+        try:
+            if self._store is None:
+                from core.metrics import open_store
+                self._store = await asyncio.to_thread(open_store, self.config)
+            data: dict[str, list[Series]] = await asyncio.wait_for(
+                asyncio.to_thread(query_charts, self._store, self.settings.series, start, end),
+                self.settings.request_timeout_s * 2)
+            self.charts.emit(data, "")
+        except Exception as err:  # any store failure: an empty chart that says why
+            _LOGGER.warning("kiosk: metrics store unreadable: %s", err)
+            self.charts.emit({}, f"{type(err).__name__}: {err}"[:200])
+
+    async def _supervisor(self, machine: str) -> None:
+        spec = self.config.machines.get(machine)
+        if spec is None:
+            self.supervisor.emit(machine, "unknown machine")
+            return
+        password = self.config.reveal(spec.supervisor_password) or ""
+        url = f"http://{spec.address}:{spec.supervisor_port}/RPC2"
+        timeout = self.settings.request_timeout_s
+
+        def read() -> Any:
+            transport = _TimeoutTransport(timeout)
+            proxy = xmlrpc.client.ServerProxy(url, transport=transport)
+            if password:
+                proxy = xmlrpc.client.ServerProxy(
+                    url.replace("http://", f"http://{spec.supervisor_user}:{password}@"),
+                    transport=transport)
+            return proxy.supervisor.getAllProcessInfo()
+        try:
+            self.supervisor.emit(machine, await asyncio.to_thread(read))
+        except xmlrpc.client.ProtocolError as err:  # its text would carry the credentials
+            self.supervisor.emit(machine, f"{url}: HTTP {err.errcode} {err.errmsg}")
+        except (OSError, xmlrpc.client.Error) as err:
+            self.supervisor.emit(machine, f"{url}: {err}")
+
+
+class _TimeoutTransport(xmlrpc.client.Transport):
+    """An XML-RPC transport whose connections time out."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host: Any) -> Any:
+        """The HTTP connection, with a timeout."""
+        conn = super().make_connection(host)
+        conn.timeout = self._timeout
+        return conn
