@@ -7,6 +7,7 @@ device path (e.g. /dev/ttyUSB0, or the link a `basecamp simulate` process made).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -107,13 +108,14 @@ class WaterSettings:
 
 @dataclass(frozen=True)
 class BluetoothDevice:
-    """A known phone: a fixed address, or an identity key for random resolvable addresses."""
+    """A known phone, by its identity address.
+
+    Phones rotate random addresses; once paired with the scanning machine, BlueZ resolves them
+    and reports the identity address, which is the one to put here."""
 
     name: str = "phone-owner"
-    address: str = ""
-    """AA:BB:CC:DD:EE:FF (public or static address)."""
-    irk: str = ""
-    """32 hex digits: identity resolving key, for phones that rotate their address."""
+    address: str = "02:00:00:00:00:01"
+    """AA:BB:CC:DD:EE:FF."""
 
 
 def _demo_phones() -> tuple[BluetoothDevice, ...]:
@@ -189,13 +191,8 @@ class SensorSettings:
             key = f"{path}.bluetooth.devices[{i}]"
             if names.count(dev.name) > 1:
                 raise ConfigError(f"{key}.name", f"duplicate device name {dev.name!r}")
-            if not dev.address and not dev.irk:
-                raise ConfigError(key, "expected an `address` or an `irk`")
-            if dev.irk:
-                try:
-                    if len(bytes.fromhex(dev.irk)) != 16:
-                        raise ValueError
-                except ValueError:
-                    raise ConfigError(f"{key}.irk", "expected 32 hex digits") from None
+            if not re.fullmatch(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}", dev.address):
+                raise ConfigError(f"{key}.address", "expected AA:BB:CC:DD:EE:FF, got "
+                                                    f"{dev.address!r}")
         if len(self.reconnect_s) != 2 or not 0 < self.reconnect_s[0] <= self.reconnect_s[1]:
             raise ConfigError(f"{path}.reconnect_s", "expected [first, longest] > 0")
