@@ -5,6 +5,7 @@ report, logbook, metrics, /alive) and the window, then runs until the exit gestu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import signal
@@ -93,10 +94,8 @@ def _quit_on_signals(app: QApplication) -> QSocketNotifier:
     notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Read, app)
 
     def readable() -> None:
-        try:
+        with contextlib.suppress(OSError):
             rsock.recv(64)
-        except OSError:
-            pass
         _LOGGER.info("kiosk: signal received, quitting")
         app.quit()
     notifier.activated.connect(readable)

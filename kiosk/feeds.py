@@ -10,6 +10,7 @@ as Qt signals (queued across threads). Every request has a timeout; a failure be
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -150,10 +151,8 @@ class Feeds(QObject):
         while True:
             await self._charts()
             self._wake_charts.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake_charts.wait(), self.settings.charts_refresh_s)
-            except TimeoutError:
-                pass
 
     async def _charts(self) -> None:
         end = self._now()

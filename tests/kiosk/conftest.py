@@ -50,7 +50,7 @@ class FakeHouseHttp:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = urlparse(self.path).path
                 body = owner.report if path == "/status_report" else \
                     owner.logbook if path == "/log" else None
