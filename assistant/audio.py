@@ -138,7 +138,10 @@ class MicrophoneSource:
                                                callback=self._callback)
         self._stream.start()
         while self._stream is not None:
-            yield self._queue.get()
+            try:
+                yield self._queue.get(timeout=0.5)
+            except queue.Empty:  # wake up now and then to notice close()
+                continue
 
     def close(self) -> None:
         """Stop the input stream."""

