@@ -1,0 +1,235 @@
+"""Probes against real things: loopback HTTP servers, supervisord, TCP, commands, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from core.clock import ManualClock
+from core.metrics import Point, SQLiteStore, open_store, to_line
+from core.testing import free_port
+from tests.watch.conftest import small_house
+from watch.policy import Check, Kind, build_policy
+from watch.probes import ProbeContext, run_check, run_checks
+
+NOW = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.UTC)
+
+
+async def http_server(routes: dict[str, Any]) -> tuple[web.AppRunner, int]:
+    app = web.Application()
+    for path, handler in routes.items():
+        app.router.add_get(path, handler)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port
+
+
+async def test_http_alive_good_bad_malformed_hanging(tmp_path: Path) -> None:
+    async def good(_: web.Request) -> web.Response:
+        return web.json_response({"service": "logbook", "uptime_s": 3})
+
+    async def broken(_: web.Request) -> web.Response:
+        return web.Response(status=500)
+
+    async def garbage(_: web.Request) -> web.Response:
+        return web.Response(text="<html>nope")
+
+    async def wrong(_: web.Request) -> web.Response:
+        return web.json_response(["not", "an", "object"])
+
+    async def hang(_: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.Response()
+
+    runner, port = await http_server({"/good": good, "/broken": broken, "/garbage": garbage,
+                                      "/wrong": wrong, "/hang": hang})
+    config = small_house(tmp_path, watch={"timeout_s": 0.3})
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: NOW, http)
+        checks = [Check(p, p, Kind.HTTP, "bc-hq", "logbook", f"http://127.0.0.1:{port}/{p}")
+                  for p in ("good", "broken", "garbage", "wrong", "hang")]
+        checks.append(Check("refused", "refused", Kind.HTTP, "bc-hq", "logbook",
+                            f"http://127.0.0.1:{free_port()}/alive"))
+        started = time.monotonic()
+        obs = {o.check: o for o in await run_checks(checks, ctx)}
+        elapsed = time.monotonic() - started
+    await runner.cleanup()
+    assert obs["good"].ok
+    assert not obs["broken"].ok and "HTTP 500" in obs["broken"].detail
+    assert not obs["garbage"].ok and "mal formée" in obs["garbage"].detail
+    assert not obs["wrong"].ok and "mal formée" in obs["wrong"].detail
+    assert not obs["hang"].ok and "pas de réponse" in obs["hang"].detail
+    assert not obs["refused"].ok and "refusée" in obs["refused"].detail
+    assert elapsed < 1.5  # concurrent, and the hanging one is cut at 0.3 s
+
+
+async def test_supervisor_state_and_unknown_program(tmp_path: Path, supervisord_factory: Any,
+                                                    alive_script: Path) -> None:
+    port = free_port()
+    sd = supervisord_factory({"logbook": [sys.executable, str(alive_script), "logbook",
+                                          str(port)],
+                              "sleeper": ["sleep", "300"]})
+    config = small_house(tmp_path, supervisor_ports={"bc-hq": sd.port})
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: NOW, http)
+        checks = [Check(n, n, Kind.SUPERVISOR, "bc-hq", n, n)
+                  for n in ("logbook", "sleeper", "ghost")]
+        obs = {o.check: o for o in await run_checks(checks, ctx)}
+        assert obs["logbook"].ok and "RUNNING" in obs["logbook"].detail
+        assert not obs["ghost"].ok and "inconnu" in obs["ghost"].detail
+        sd.kill("sleeper")
+        obs = {o.check: o for o in await run_checks(checks, ctx)}
+        assert not obs["sleeper"].ok and "EXITED" in obs["sleeper"].detail
+        sd.close()
+        obs = {o.check: o for o in await run_checks(checks, ctx)}
+        assert not obs["logbook"].ok and "injoignable" in obs["logbook"].detail
+
+
+async def test_malformed_xmlrpc_answer_is_a_finding(tmp_path: Path) -> None:
+    async def rpc(_: web.Request) -> web.Response:
+        return web.Response(text="<?xml version='1.0'?><methodResponse><params><param>"
+                                 "<value><string>hello</string></value></param></params>"
+                                 "</methodResponse>", content_type="text/xml")
+
+    async def junk(_: web.Request) -> web.Response:
+        return web.Response(text="<<<not xml", content_type="text/xml")
+
+    app = web.Application()
+    app.router.add_post("/RPC2", rpc)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    config = small_house(tmp_path, supervisor_ports={"bc-hq": port})
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: NOW, http)
+        obs = await run_check(Check("x", "x", Kind.SUPERVISOR, "bc-hq", "x", "x"), ctx)
+    await runner.cleanup()
+    assert not obs.ok and "mal formée" in obs.detail
+
+
+async def test_tcp_command_internet_and_timeouts(tmp_path: Path) -> None:
+    server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    config = small_house(tmp_path, watch={"timeout_s": 0.5})
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: NOW, http)
+        checks = [Check("tcp", "a", Kind.TCP, "bc-hq", target=f"127.0.0.1:{port}"),
+                  Check("tcp-closed", "b", Kind.TCP, "bc-hq", target=f"127.0.0.1:{free_port()}"),
+                  Check("true", "c", Kind.COMMAND, "bc-hq", args=("true",)),
+                  Check("false", "d", Kind.COMMAND, "bc-hq", args=("false",)),
+                  Check("slow", "e", Kind.COMMAND, "bc-hq", args=("sleep", "20")),
+                  Check("net", "f", Kind.INTERNET, "bc-watch",
+                        args=(f"127.0.0.1:{free_port()}", f"127.0.0.1:{port}")),
+                  Check("nonet", "g", Kind.INTERNET, "bc-watch",
+                        args=(f"127.0.0.1:{free_port()}",)),
+                  Check("ping", "h", Kind.ICMP, "bc-hq", target="127.0.0.1"),
+                  Check("disk", "i", Kind.DISK, "bc-watch", target=str(tmp_path), low=0.0),
+                  Check("fulldisk", "j", Kind.DISK, "bc-watch", target=str(tmp_path),
+                        low=100.0)]
+        obs = {o.check: o for o in await run_checks(checks, ctx)}
+    server.close()
+    assert obs["tcp"].ok and not obs["tcp-closed"].ok
+    assert obs["true"].ok and not obs["false"].ok
+    assert not obs["slow"].ok and "pas de réponse" in obs["slow"].detail
+    assert obs["net"].ok and not obs["nonet"].ok
+    assert obs["ping"].ok
+    assert obs["disk"].ok and not obs["fulldisk"].ok
+
+
+def write(store: Any, *points: Point) -> None:
+    store.write_lines([to_line(p) for p in points])
+
+
+def muta(unit: str, when: dt.datetime, **fields: float) -> Point:
+    return Point("muta", fields, {"unit": unit}, when)
+
+
+async def metric_observations(config: Any, now: dt.datetime) -> dict[str, Any]:
+    policy = build_policy(config)
+    checks = [c for c in policy.checks if c.kind in (
+        Kind.FRESHNESS, Kind.BATTERY, Kind.TEMPERATURE, Kind.LEAK, Kind.WATER_HOURLY,
+        Kind.POWER_HOURLY)]
+    store = open_store(config)
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: now, http, store=store)
+        obs = {o.subject: o for o in await run_checks(checks, ctx)}
+    store.close()
+    return obs
+
+
+def sensor_house(tmp_path: Path, **extra: Any) -> Any:
+    return small_house(tmp_path, watch={
+        "sensors": {"units": ["salon", "chambre", "exterieur"], "max_silence_s": 900},
+        "temperatures": [{"unit": "salon", "min_c": 12, "max_c": 30},
+                         {"unit": "congelateur", "min_c": -30, "max_c": -15,
+                          "label": "congélateur", "severity": "major"}]}, **extra)
+
+
+def fill(store: Any, now: dt.datetime) -> None:
+    write(store,
+          muta("salon", now - dt.timedelta(minutes=2), temperature=19.5, battery=2.9),
+          muta("chambre", now - dt.timedelta(minutes=40), temperature=17.0, battery=2.8),
+          muta("exterieur", now - dt.timedelta(minutes=1), light=300.0, battery=1.8),
+          muta("congelateur", now - dt.timedelta(minutes=1), temperature=-8.0),
+          Point("power", {"papp_va": 9500.0}, {}, now - dt.timedelta(minutes=30)),
+          *[Point("water", {"litres": 80.0}, {}, now - dt.timedelta(minutes=m))
+            for m in (10, 20, 30, 40, 50)])
+
+
+def check_sensor_findings(obs: dict[str, Any]) -> None:
+    assert obs["sensor:salon"].ok
+    assert not obs["sensor:chambre"].ok and "muet depuis 40 min" in obs["sensor:chambre"].detail
+    assert obs["sensor:exterieur"].ok
+    assert obs["battery:salon"].ok and not obs["battery:exterieur"].ok
+    assert obs["temperature:salon"].ok
+    assert not obs["temperature:congelateur"].ok
+    assert "trop chaud" in obs["temperature:congelateur"].detail
+    assert not obs["water:hourly"].ok and not obs["power:hourly"].ok
+
+
+async def test_sensor_checks_on_sqlite_store(tmp_path: Path) -> None:
+    config = sensor_house(tmp_path)
+    store = SQLiteStore(config.path(config.metrics.sqlite_path))
+    fill(store, NOW)
+    store.close()
+    check_sensor_findings(await metric_observations(config, NOW))
+
+
+async def test_sensor_checks_on_influxdb(tmp_path: Path, influx: Any) -> None:
+    config = sensor_house(tmp_path, metrics=influx.overrides(database="watch_probes")["metrics"])
+    store = open_store(config)
+    fill(store, NOW)
+    store.close()
+    check_sensor_findings(await metric_observations(config, NOW))
+
+
+@pytest.mark.parametrize("leak", [True, False])
+async def test_water_leak_night(tmp_path: Path, leak: bool) -> None:
+    config = small_house(tmp_path, watch={"water": {"night_start": "01:00",
+                                                    "night_end": "05:00", "slot_s": 900}},
+                         house={"timezone": "UTC", "data_dir": str(tmp_path)})
+    store = SQLiteStore(config.path(config.metrics.sqlite_path))
+    night = dt.datetime(2024, 3, 1, 1, 0, tzinfo=dt.UTC)
+    minutes = range(0, 240, 5)
+    write(store, *[Point("water", {"litres": 0.0 if (not leak and 120 <= m < 140) else 0.3}, {},
+                         night + dt.timedelta(minutes=m)) for m in minutes])
+    store.close()
+    obs = await metric_observations(config, NOW)
+    assert obs["water:leak"].ok is not leak
+    # during the next night the finding still concerns the last complete night...
+    clock = ManualClock(dt.datetime(2024, 3, 2, 3, 0, tzinfo=dt.UTC))
+    assert (await metric_observations(config, clock.now()))["water:leak"].ok is not leak
+    # ...and the morning after a quiet night clears it
+    clock.advance(3 * 3600)
+    assert (await metric_observations(config, clock.now()))["water:leak"].ok
