@@ -123,7 +123,7 @@ class Smoother:
 class RssiSimulator:
     """Rooms on a grid of 4 m squares, one beacon in each; log-distance path loss with walls."""
 
-    def __init__(self, rooms: Sequence[str], *, seed: int = 7, noise_db: float = 4.0) -> None:
+    def __init__(self, rooms: Sequence[str], *, seed: int = 7, noise_db: float = 6.0) -> None:
         self.rooms = list(rooms)
         self.noise_db = noise_db
         self._rng = random.Random(seed)
