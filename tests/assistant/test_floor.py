@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from assistant import floor as fl
 from core.messages.voice import Say
 
-T0 = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 URGENT = 100
 LOCKED = fl.Floor(lock=fl.Lock("k1", "heater", T0 + timedelta(seconds=60)))
 

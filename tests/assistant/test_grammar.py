@@ -20,7 +20,7 @@ def test_normalise(text: str, expected: str) -> None:
 
 
 def test_compile_keeps_known_sentences_and_reports_the_rest() -> None:
-    vocab = frozenset("je pars suis revenu rapport complet [unk]".split())
+    vocab = frozenset(["je", "pars", "suis", "revenu", "rapport", "complet", "[unk]"])
     grammar = compile_grammar(["Je pars", "je pars", "Je suis revenu", "rapport complet",
                                "silence total", "dis à tous {message}"], vocab, unknown="[unk]")
     assert grammar.sentences == ("je pars", "je suis revenu", "rapport complet")

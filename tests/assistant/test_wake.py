@@ -11,8 +11,12 @@ import pytest
 
 from assistant import samples, wake
 from assistant.errors import EngineUnavailable
-from assistant.settings import (MicroWakeWordSettings, PorcupineSettings, VoiceSettings,
-                                VoskWakeSettings)
+from assistant.settings import (
+    MicroWakeWordSettings,
+    PorcupineSettings,
+    VoiceSettings,
+    VoskWakeSettings,
+)
 
 from .conftest import needs_espeak
 
