@@ -13,7 +13,6 @@ long enough absence forces eco until return − preheat; coming back cancels tha
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -27,7 +26,8 @@ from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import phrases
 from modes.effects import Rejected, Tick
-from modes.sun import _zone
+from modes.records import evolve
+from modes.sun import zone
 
 _LOGGER = logging.getLogger(__name__)
 REGIMES = ("work_week", "holiday_week", "comfort", "eco")
@@ -58,7 +58,7 @@ class HeatingRules:
     lang: str = "fr"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Heating:
     """The heating state: inputs seen so far and what was last decided."""
 
@@ -109,7 +109,7 @@ def resolve(state: Heating, now: dt.datetime) -> tuple[str, float, str]:
             and state.return_at - rules.preheat <= now < state.return_at + rules.preheat:
         profile = "comfort"
     elif state.regime in rules.schedules:
-        profile = _scheduled(rules, state.regime, now.astimezone(_zone(rules.timezone)))
+        profile = _scheduled(rules, state.regime, now.astimezone(zone(rules.timezone)))
     else:
         profile = state.regime
     return profile, setpoint_of(rules, profile), rules.primary
@@ -136,7 +136,7 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     """Thermostat, failsafe and night check after any input; appends effects to `out`."""
     rules = state.rules
     if state.force_until is not None and now >= state.force_until:
-        state = dataclasses.replace(state, force="", force_until=None, force_origin="")
+        state = evolve(state, force="", force_until=None, force_origin="")
     profile, setpoint, sensor = resolve(state, now)
     temperature, sensor = _reading(state, sensor, now)
     relay, failsafe = state.relay, state.failsafe
@@ -156,7 +156,7 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
             relay = True
         elif temperature > setpoint + rules.hysteresis:
             relay = False
-    local = now.astimezone(_zone(rules.timezone))
+    local = now.astimezone(zone(rules.timezone))
     minute = local.hour * 60 + local.minute
     at_night = profile in ("comfort", "force_comfort") \
         and rules.night_alert[0] <= minute < rules.night_alert[1]
@@ -169,7 +169,7 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     changed = (profile, setpoint, relay) != (state.profile, state.setpoint, state.relay)
     if changed or failsafe != state.failsafe or at_night != state.night_alert \
             or sensor != state.sensor:
-        state = dataclasses.replace(state, relay=relay, failsafe=failsafe, night_alert=at_night,
+        state = evolve(state, relay=relay, failsafe=failsafe, night_alert=at_night,
                                     profile=profile, setpoint=setpoint, sensor=sensor)
         if changed:
             out.append(report(state, temperature))
@@ -188,7 +188,7 @@ def choose(state: Heating, profile: str, until: Any, now: dt.datetime,
            origin: str = "") -> tuple[Heating, Rejected | None]:
     """Apply a profile request (regime, or force with optional ISO expiry)."""
     if profile in REGIMES:
-        return dataclasses.replace(state, regime=profile, force="", force_until=None,
+        return evolve(state, regime=profile, force="", force_until=None,
                                    force_origin=""), None
     if profile not in FORCES:
         return state, Rejected(f"unknown heating profile {profile!r}")
@@ -200,7 +200,7 @@ def choose(state: Heating, profile: str, until: Any, now: dt.datetime,
             return state, Rejected(f"profile expiry {until!r} is not an ISO datetime")
         if expiry.tzinfo is None or expiry <= now:
             return state, Rejected(f"profile expiry {until!r} is naive or in the past")
-    return dataclasses.replace(state, force=profile, force_until=expiry,
+    return evolve(state, force=profile, force_until=expiry,
                                force_origin=origin), None
 
 
@@ -211,25 +211,26 @@ def _on_mode(state: Heating, event: ModeChanged, now: dt.datetime, out: list[Any
         back = None
     if (event.mode, back) == (state.mode, state.return_at):
         return state  # republished, nothing new
-    state = dataclasses.replace(state, mode=event.mode, return_at=back)
+    state = evolve(state, mode=event.mode, return_at=back)
     rules = state.rules
     if event.mode == "lockout" and back is not None and back - now >= rules.min_absence:
         state, _ = choose(state, "force_eco", back - rules.preheat, now, ABSENCE)
     elif event.mode != "lockout" and state.force_origin == ABSENCE:
-        state = dataclasses.replace(state, force="", force_until=None, force_origin="")
+        state = evolve(state, force="", force_until=None, force_origin="")
     return state
 
 
-def _on_muta(state: Heating, event: MutaUpdate, now: dt.datetime, out: list[Any]) -> Heating:
+def _on_muta(state: Heating, event: MutaUpdate, now: dt.datetime,
+             out: list[Any]) -> Heating | None:
     value, rules = event.temperature, state.rules
     if value is None or event.unit not in (rules.primary, rules.secondary):
-        return state
+        return None
     if not rules.valid[0] <= value <= rules.valid[1]:
         out.append(Rejected(f"temperature {value} from {event.unit} out of range"))
         return state
     if event.unit == rules.primary:
-        return dataclasses.replace(state, primary=value, primary_at=now)
-    return dataclasses.replace(state, secondary=value, secondary_at=now)
+        return evolve(state, primary=value, primary_at=now)
+    return evolve(state, secondary=value, secondary_at=now)
 
 
 def _on_profile(state: Heating, event: SetProfile, now: dt.datetime, out: list[Any]) -> Heating:
@@ -239,9 +240,10 @@ def _on_profile(state: Heating, event: SetProfile, now: dt.datetime, out: list[A
     return state
 
 
-def _on_intent(state: Heating, event: Intent, now: dt.datetime, out: list[Any]) -> Heating:
+def _on_intent(state: Heating, event: Intent, now: dt.datetime,
+               out: list[Any]) -> Heating | None:
     if event.intent != "BasecampHeatingProfile":
-        return state
+        return None
     state, rejected = choose(state, str(event.slots.get("profile", "")),
                              event.slots.get("until"), now)
     if rejected is not None:
@@ -253,7 +255,8 @@ def _on_tick(state: Heating, event: Tick, now: dt.datetime, out: list[Any]) -> H
     return state
 
 
-_HANDLERS: dict[type, Callable[[Heating, Any, dt.datetime, list[Any]], Heating]] = {
+_Handler = Callable[[Heating, Any, dt.datetime, list[Any]], Heating | None]
+_HANDLERS: dict[type, _Handler] = {
     ModeChanged: _on_mode, MutaUpdate: _on_muta, SetProfile: _on_profile, Intent: _on_intent,
     Tick: _on_tick}
 EVENTS = tuple(_HANDLERS)
@@ -266,13 +269,16 @@ def step(state: Heating, event: Any, now: dt.datetime) -> tuple[Heating, list[An
         return state, []
     out: list[Any] = []
     try:
-        state = decide(handler(state, event, now, out), now, out)
+        new = handler(state, event, now, out)
+        if new is None:  # not for the heating (another unit's reading)
+            return state, out
+        state = decide(new, now, out)
     except Exception as err:  # never leave a relay on because of a bug
         _LOGGER.exception("heating step failed on %r", event)
         out = [Rejected(f"heating failed on {type(event).__name__}: {err}")]
         if state.relay:
             out.append(RelayCommand(relay="heater", on=False))
-        state = dataclasses.replace(state, relay=False)
+        state = evolve(state, relay=False)
     return state, out
 
 

@@ -9,7 +9,6 @@ rejected; a machine that raises keeps its previous state (the heating also turns
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from core.messages.voice import Say
 from core.messages.watch import Alert
 from modes import heating, lightpack, nightlight, phrases, presence, scheduler
 from modes.effects import Rejected, Report, Tick
+from modes.records import evolve
 from modes.settings import (
     DAYS,
     HeatingSettings,
@@ -31,7 +31,7 @@ from modes.settings import (
     SchedulerSettings,
     parse_span,
 )
-from modes.sun import Place
+from modes.sun import Place, zone
 
 _LOGGER = logging.getLogger(__name__)
 _FEEDBACK = (ModeChanged, Alert)
@@ -103,7 +103,7 @@ def rules_from_config(config: Config) -> Rules:
             timezone=house.timezone, lang=house.lang))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class House:
     """The five machines' states and the time of the last event."""
 
@@ -127,19 +127,24 @@ def initial(rules: Rules, mode: str = "cocoon", regime: str = "work_week",
 
 
 _Step = Callable[[Any, Any, dt.datetime], tuple[Any, list[Any]]]
-_MACHINES: tuple[tuple[str, frozenset[type], _Step], ...] = (
-    ("presence", frozenset(presence.EVENTS), presence.step),
-    ("heating", frozenset(heating.EVENTS), heating.step),
-    ("nightlight", frozenset(nightlight.EVENTS), nightlight.step),
-    ("lightpack", frozenset(lightpack.EVENTS), lightpack.step),
-    ("scheduler", frozenset({ModeChanged, Tick}), scheduler.step),
+_MACHINES: tuple[tuple[frozenset[type], _Step], ...] = (  # in the order of House's fields
+    (frozenset(presence.EVENTS), presence.step),
+    (frozenset(heating.EVENTS), heating.step),
+    (frozenset(nightlight.EVENTS), nightlight.step),
+    (frozenset(lightpack.EVENTS), lightpack.step),
+    (frozenset({ModeChanged, Tick}), scheduler.step),
 )
+_ROUTES: dict[type, tuple[tuple[int, _Step], ...]] = {
+    kind: tuple((i, machine) for i, (events, machine) in enumerate(_MACHINES) if kind in events)
+    for events, _ in _MACHINES for kind in events}
+_PRESENCE = 0
+_new, _set = object.__new__, object.__setattr__
 
 
 def start(house: House, now: dt.datetime) -> tuple[House, list[Any]]:
     """Announce the starting mode and let every machine decide once (a first tick)."""
     if house.presence.since is None:
-        house = dataclasses.replace(house, presence=dataclasses.replace(house.presence, since=now))
+        house = evolve(house, presence=evolve(house.presence, since=now))
     house, out = step(house, Tick(), now)
     announced = presence.announce(house.presence)
     house, more = step(house, announced, now)
@@ -151,32 +156,32 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
     if house.last_at is not None and now < house.last_at:
         return house, [Rejected(f"{type(event).__name__} at {now.isoformat()} is older than "
                                 f"the last event ({house.last_at.isoformat()})")]
-    states = {"presence": house.presence, "heating": house.heating,
-              "nightlight": house.nightlight, "lightpack": house.lightpack,
-              "scheduler": house.scheduler}
+    states = [house.presence, house.heating, house.nightlight, house.lightpack, house.scheduler]
+    now = now.astimezone(zone(states[1].rules.timezone))  # the machines' own calls are no-ops
     effects: list[Any] = []
     pending = [event]
     for current in pending:  # grows while we walk it: feedback between machines
-        kind = type(current)
-        for name, events, machine in _MACHINES:
-            if kind not in events or (current is not event and name == "presence"):
+        for index, machine in _ROUTES.get(type(current), ()):
+            if index == _PRESENCE and current is not event:
                 continue
             try:
-                states[name], out = machine(states[name], current, now)
+                states[index], out = machine(states[index], current, now)
             except Exception as err:
-                _LOGGER.exception("%s failed on %r", name, current)
-                out = [Rejected(f"{name} failed on {kind.__name__}: {err}")]
+                _LOGGER.exception("machine %d failed on %r", index, current)
+                out = [Rejected(f"{machine.__module__} failed on "
+                                f"{type(current).__name__}: {err}")]
             for effect in out:
                 if type(effect) is Report:
-                    effect = _render(states, effect)
+                    effect = _render(states[_PRESENCE].mode, states[1], effect)
                 elif isinstance(effect, _FEEDBACK):
                     pending.append(effect)
                 effects.append(effect)
-    return House(last_at=now, **states), effects
+    new = _new(House)  # House(...) without __init__'s checks: this is the hot path
+    _set(new, "__dict__", {"presence": states[0], "heating": states[1], "nightlight": states[2],
+                           "lightpack": states[3], "scheduler": states[4], "last_at": now})
+    return new, effects
 
 
-def _render(states: dict[str, Any], report: Report) -> Say:
-    heat: heating.Heating = states["heating"]
-    value, sensor = (heat.primary, heat.rules.primary)
-    return Say(phrases.report(report.at, states["presence"].mode.value, value, sensor,
+def _render(mode: str, heat: heating.Heating, report: Report) -> Say:
+    return Say(phrases.report(report.at, mode, heat.primary, heat.rules.primary,
                               heat.profile, heat.rules.lang))

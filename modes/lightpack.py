@@ -8,7 +8,6 @@ shows its owner's colour until it expires or is released. Effect: `LightpackStat
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from core.messages.heating import LightpackLock, LightpackState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from modes.effects import Rejected, Tick
+from modes.records import evolve
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class LightpackRules:
     max_lock: dt.timedelta = dt.timedelta(minutes=10)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Lightpack:
     """The strip's state."""
 
@@ -77,7 +77,7 @@ def report(state: Lightpack) -> LightpackState:
 
 
 def _on_mode(state: Lightpack, event: ModeChanged, now: dt.datetime, out: list[Any]) -> Lightpack:
-    return state if event.mode == state.mode else dataclasses.replace(state, mode=event.mode)
+    return state if event.mode == state.mode else evolve(state, mode=event.mode)
 
 
 def _on_alert(state: Lightpack, event: Alert, now: dt.datetime, out: list[Any]) -> Lightpack:
@@ -85,12 +85,12 @@ def _on_alert(state: Lightpack, event: Alert, now: dt.datetime, out: list[Any]) 
     if event.state == "recovery":
         if len(others) == len(state.problems):
             return state
-        return dataclasses.replace(state, problems=others, cleared_at=now)
+        return evolve(state, problems=others, cleared_at=now)
     if event.state not in ("problem", "reminder") or event.severity not in ("minor", "major"):
         out.append(Rejected(f"alert {event.key}: state {event.state!r} / severity "
                             f"{event.severity!r} not understood"))
         return state
-    return dataclasses.replace(state, problems=(*others, (event.key, event.severity)))
+    return evolve(state, problems=(*others, (event.key, event.severity)))
 
 
 def _on_lock(state: Lightpack, event: LightpackLock, now: dt.datetime,
@@ -100,12 +100,12 @@ def _on_lock(state: Lightpack, event: LightpackLock, now: dt.datetime,
         out.append(Rejected(f"lightpack locked by {state.lock_owner}, not {event.owner}"))
         return state
     if event.seconds <= 0:
-        return dataclasses.replace(state, lock_owner="", lock_until=None, lock_colour="")
+        return evolve(state, lock_owner="", lock_until=None, lock_colour="")
     if event.colour and event.colour not in state.rules.colours:
         out.append(Rejected(f"unknown colour {event.colour!r}"))
         return state
     seconds = min(dt.timedelta(seconds=event.seconds), state.rules.max_lock)
-    return dataclasses.replace(state, lock_owner=event.owner, lock_until=now + seconds,
+    return evolve(state, lock_owner=event.owner, lock_until=now + seconds,
                                lock_colour=event.colour)
 
 
@@ -127,6 +127,6 @@ def step(state: Lightpack, event: Any, now: dt.datetime) -> tuple[Lightpack, lis
     state = handler(state, event, now, out)
     shown = looks(state, now)
     if shown != (state.colour, state.overlay, state.locked_by):
-        state = dataclasses.replace(state, colour=shown[0], overlay=shown[1], locked_by=shown[2])
+        state = evolve(state, colour=shown[0], overlay=shown[1], locked_by=shown[2])
         out.append(report(state))
     return state, out

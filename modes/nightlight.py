@@ -9,7 +9,6 @@ warning: "dark before sunset" or "light before sunrise" (the sensor is suspect).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import phrases
 from modes.effects import Rejected, Tick
+from modes.records import evolve
 from modes.sun import Place, is_daylight, sun_phase
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class NightLightRules:
     lang: str = "fr"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NightLight:
     """The night lights' state."""
 
@@ -83,7 +83,7 @@ def _check_sun(state: NightLight, lux: float, now: dt.datetime, out: list[Any]) 
         out.append(_alert(state, state.warning, "recovery", lux))
     if warning:
         out.append(_alert(state, warning, "problem", lux))
-    return dataclasses.replace(state, warning=warning)
+    return evolve(state, warning=warning)
 
 
 def decide(state: NightLight, now: dt.datetime, out: list[Any]) -> NightLight:
@@ -108,7 +108,7 @@ def decide(state: NightLight, now: dt.datetime, out: list[Any]) -> NightLight:
         return state
     if lit != state.lit:
         out.append(RelayCommand(relay="veilleuse", on=lit))
-    return dataclasses.replace(state, lit=lit, daylight=daylight,
+    return evolve(state, lit=lit, daylight=daylight,
                                switched_at=now if lit != state.lit else state.switched_at)
 
 
@@ -123,15 +123,16 @@ def _set_mode(state: NightLight, mode: str, out: list[Any]) -> NightLight:
         return state
     if mode == state.mode:
         return state
-    return dataclasses.replace(state, mode=mode, switched_at=None)
+    return evolve(state, mode=mode, switched_at=None)
 
 
-def _on_intent(state: NightLight, event: Intent, now: dt.datetime, out: list[Any]) -> NightLight:
+def _on_intent(state: NightLight, event: Intent, now: dt.datetime,
+               out: list[Any]) -> NightLight | None:
     if event.intent not in ("HassTurnOn", "HassTurnOff"):
-        return state
+        return None
     name = str(event.slots.get("name", "")).lower()
     if name not in state.rules.names and event.slots.get("domain") != "night_light":
-        return state
+        return None
     return _set_mode(state, "on" if event.intent == "HassTurnOn" else "off", out)
 
 
@@ -140,14 +141,15 @@ def _on_mode(state: NightLight, event: NightLightMode, now: dt.datetime,
     return _set_mode(state, event.mode, out)
 
 
-def _on_muta(state: NightLight, event: MutaUpdate, now: dt.datetime, out: list[Any]) -> NightLight:
+def _on_muta(state: NightLight, event: MutaUpdate, now: dt.datetime,
+             out: list[Any]) -> NightLight | None:
     lux = event.light
     if lux is None or event.unit != state.rules.outdoor_sensor:
-        return state
+        return None
     if not 0 <= lux <= state.rules.max_lux:
         out.append(Rejected(f"outdoor light {lux} lx out of range"))
         return state
-    state = dataclasses.replace(state, lux=lux, lux_at=now)
+    state = evolve(state, lux=lux, lux_at=now)
     return _check_sun(state, lux, now, out)
 
 
@@ -155,7 +157,8 @@ def _on_tick(state: NightLight, event: Tick, now: dt.datetime, out: list[Any]) -
     return state
 
 
-_HANDLERS: dict[type, Callable[[NightLight, Any, dt.datetime, list[Any]], NightLight]] = {
+_HANDLERS: dict[type, Callable[[NightLight, Any, dt.datetime, list[Any]],
+                               NightLight | None]] = {
     Intent: _on_intent, NightLightMode: _on_mode, MutaUpdate: _on_muta, Tick: _on_tick}
 EVENTS = tuple(_HANDLERS)
 
@@ -166,7 +169,10 @@ def step(state: NightLight, event: Any, now: dt.datetime) -> tuple[NightLight, l
     if handler is None:
         return state, []
     out: list[Any] = []
-    new = decide(handler(state, event, now, out), now, out)
+    new = handler(state, event, now, out)
+    if new is None:  # not for the night lights
+        return state, out
+    new = decide(new, now, out)
     if new.mode != state.mode or new.lit != state.lit or new.daylight != state.daylight:
         out.append(report(new))
     return new, out

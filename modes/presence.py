@@ -13,7 +13,6 @@ in lockout raises an alert.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from core.messages.voice import Say
 from core.messages.watch import Alert
 from modes import phrases
 from modes.effects import ForceMode, Rejected, Tick
+from modes.records import evolve
 from modes.sun import Place, is_daylight
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class PresenceRules:
     lang: str = "fr"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Presence:
     """The presence state (persisted, see `to_plain`)."""
 
@@ -131,20 +131,20 @@ def _enter_cocoon(state: Presence, now: dt.datetime, out: list[Any]) -> Presence
 
 def _enter_asleep(state: Presence, now: dt.datetime, out: list[Any]) -> Presence:
     if state.rules.silence_when_asleep:
-        return dataclasses.replace(state, silence_saved=state.silence, silence=True)
+        return evolve(state, silence_saved=state.silence, silence=True)
     return state
 
 
 def _exit_asleep(state: Presence, now: dt.datetime, out: list[Any]) -> Presence:
     if state.rules.silence_when_asleep:
-        return dataclasses.replace(state, silence=state.silence_saved)
+        return evolve(state, silence=state.silence_saved)
     return state
 
 
 def _exit_lockout(state: Presence, now: dt.datetime, out: list[Any]) -> Presence:
     if state.intrusion:
         out.append(_alert(state, "intrusion", "major", "recovery", "intrusion_cleared"))
-    return dataclasses.replace(state, return_at=None, scan_until=None, scan_sensor="",
+    return evolve(state, return_at=None, scan_until=None, scan_sensor="",
                                intrusion=False)
 
 
@@ -168,7 +168,7 @@ def transition(state: Presence, target: Mode, now: dt.datetime, by: str, reason:
         if exit_hook is not None:
             state = exit_hook(state, now, out)
     same = target == state.mode
-    state = dataclasses.replace(state, mode=target, since=state.since if same else now,
+    state = evolve(state, mode=target, since=state.since if same else now,
                                 changed_by=by, reason=reason, return_at=return_at)
     if not same:
         enter_hook = _ON_ENTER.get(target)
@@ -210,14 +210,14 @@ def _on_intent(state: Presence, event: Intent, now: dt.datetime) -> tuple[Presen
             if name == "BasecampLeave" else None
         state, out = fire(state, name, now, by, name)
         if when is not None and state.mode == LOCKOUT:
-            state = dataclasses.replace(state, return_at=when)
+            state = evolve(state, return_at=when)
             out[-1] = announce(state)
         return state, notes + out
     if name == "BasecampSilence":
         wanted = event.slots.get("state")
         if wanted not in ("on", "off"):
             return state, [Rejected(f"silence state {wanted!r} is not on/off")]
-        state = dataclasses.replace(state, silence=wanted == "on", changed_by=by,
+        state = evolve(state, silence=wanted == "on", changed_by=by,
                                     reason=f"silence {wanted}")
         return state, [announce(state)]
     if name == "HassTurnOn" and state.mode == LOCKOUT and event.channel not in _REMOTE:
@@ -236,11 +236,11 @@ def _on_pir(state: Presence, event: PirMotion, now: dt.datetime) -> tuple[Presen
         return state, []
     seen = state.phone_seen_at
     if seen is not None and now - seen <= state.rules.scan_grace and exit_delay_over(state, seen):
-        state = dataclasses.replace(state, scan_until=now, scan_sensor=event.sensor)
+        state = evolve(state, scan_until=now, scan_sensor=event.sensor)
         return fire(state, KNOWN_PHONE, now, ChangedBy.SENSOR.value, "known phone at the door")
     if state.scan_until is not None:
         return state, []
-    state = dataclasses.replace(state, scan_until=now + state.rules.scan_grace,
+    state = evolve(state, scan_until=now + state.rules.scan_grace,
                                 scan_sensor=event.sensor)
     return state, [BluetoothScanRequest(reason=f"motion {event.sensor} in lockout")]
 
@@ -251,7 +251,7 @@ def _on_bluetooth(state: Presence, event: BluetoothPresence,
         return state, [Rejected(f"unknown Bluetooth device {event.device!r}")]
     if not event.seen:
         return state, []
-    state = dataclasses.replace(state, phone_seen_at=now)
+    state = evolve(state, phone_seen_at=now)
     if state.mode == LOCKOUT and entry_check_open(state, now):
         return fire(state, KNOWN_PHONE, now, ChangedBy.SENSOR.value, f"{event.device} seen")
     return state, []
@@ -282,7 +282,7 @@ def step(state: Presence, event: Any, now: dt.datetime) -> tuple[Presence, list[
             and not state.intrusion:
         early.append(_alert(state, "intrusion", "major", "problem", "intrusion",
                             sensor=state.scan_sensor))
-        state = dataclasses.replace(state, scan_until=None, intrusion=True)
+        state = evolve(state, scan_until=None, intrusion=True)
     handler = _HANDLERS.get(type(event))
     if handler is None:
         return state, early

@@ -8,7 +8,6 @@ than `late` (a restart, a long tick) is skipped rather than spoken late. Effects
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from core.messages.presence import ModeChanged
 from core.messages.voice import Say
 from modes import phrases
 from modes.effects import Prune, Report, Tick
-from modes.sun import _zone
+from modes.records import evolve
+from modes.sun import zone
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,16 +40,19 @@ class SchedulerRules:
     lang: str = "fr"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Scheduler:
     """What the scheduler remembers: the mode and the last slots handled."""
 
     rules: SchedulerRules
     mode: str = "cocoon"
     silence: bool = False
-    last_slot: dt.datetime | None = None
-    last_report: dt.datetime | None = None
-    pruned_on: dt.date | None = None
+    last_slot: int = -1
+    """Last half-hour slot handled, as local day ordinal * 1440 + minute."""
+    last_report: int = -1
+    """Last report handled, same encoding."""
+    pruned_on: int = -1
+    """Local day ordinal of the last pruning."""
 
 
 def _at(local: dt.datetime, minute: int) -> dt.datetime:
@@ -62,28 +65,31 @@ def step(state: Scheduler, event: Any, now: dt.datetime) -> tuple[Scheduler, lis
     if kind is ModeChanged:
         if (event.mode, event.silence) == (state.mode, state.silence):
             return state, []
-        return dataclasses.replace(state, mode=event.mode, silence=event.silence), []
+        return evolve(state, mode=event.mode, silence=event.silence), []
     if kind is not Tick:
         return state, []
     rules, out = state.rules, []
-    local = now.astimezone(_zone(rules.timezone))
+    local = now.astimezone(zone(rules.timezone))
     minute = local.hour * 60 + local.minute
+    day = local.toordinal()
     awake = state.mode == "cocoon" and not state.silence
-    slot = _at(local, minute // rules.every * rules.every)
+    late = rules.late.total_seconds()
+    start = minute // rules.every * rules.every
+    slot = day * 1440 + start
     changes: dict[str, Any] = {}
     if slot != state.last_slot:
         changes["last_slot"] = slot
-        if rules.announce and awake and local - slot <= rules.late \
-                and rules.announce_from <= minute <= rules.announce_to:
-            out.append(Say(phrases.time_of_day(slot, rules.lang)))
+        if rules.announce and awake and rules.announce_from <= minute <= rules.announce_to \
+                and (minute - start) * 60 + local.second <= late:
+            out.append(Say(phrases.time_of_day(_at(local, start), rules.lang)))
     for at in rules.reports:
-        due = _at(local, at)
-        if due <= local <= due + rules.late and due != state.last_report:
-            changes["last_report"] = due
+        key = day * 1440 + at
+        if key != state.last_report and 0 <= (minute - at) * 60 + local.second <= late:
+            changes["last_report"] = key
             if awake:
-                out.append(Report(due))
+                out.append(Report(_at(local, at)))
     if local.weekday() == rules.prune_day and minute >= rules.prune_at \
-            and state.pruned_on != local.date():
-        changes["pruned_on"] = local.date()
+            and state.pruned_on != day:
+        changes["pruned_on"] = day
         out.append(Prune(now - rules.retention))
-    return (dataclasses.replace(state, **changes) if changes else state), out
+    return (evolve(state, **changes) if changes else state), out

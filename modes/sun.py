@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from astral import Observer
@@ -24,14 +25,15 @@ class Place:
 
 
 @functools.lru_cache(maxsize=16)
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo of an IANA name (cached)."""
     return ZoneInfo(name)
 
 
 @functools.lru_cache(maxsize=256)
 def sun_times(place: Place, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """(sunrise, sunset) of `day` at `place`; polar day/night give the whole day or nothing."""
-    tz = _zone(place.timezone)
+    tz = zone(place.timezone)
     observer = Observer(latitude=place.latitude, longitude=place.longitude)
     try:
         times = sun(observer, date=day, tzinfo=tz)
@@ -46,18 +48,31 @@ def sun_times(place: Place, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def local_day(place: Place, now: dt.datetime) -> dt.date:
     """The house's calendar day at `now`."""
-    return now.astimezone(_zone(place.timezone)).date()
+    return now.astimezone(zone(place.timezone)).date()
+
+
+_memo: list[Any] = [None, None, None]  # place, day, (sunrise, sunset): the hot path's answer
+
+
+def today(place: Place, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(sunrise, sunset) of the house's day at `now`, memoised for repeated calls."""
+    day = now.astimezone(zone(place.timezone)).date()
+    if _memo[0] is place and _memo[1] == day:
+        return _memo[2]  # type: ignore[no-any-return]
+    times = sun_times(place, day)
+    _memo[:] = [place, day, times]
+    return times
 
 
 def is_daylight(place: Place, now: dt.datetime) -> bool:
     """True between sunrise and sunset at the house."""
-    rise, set_ = sun_times(place, local_day(place, now))
+    rise, set_ = today(place, now)
     return rise <= now < set_
 
 
 def sun_phase(place: Place, now: dt.datetime, margin: dt.timedelta) -> str:
     """"day" (sun up by more than `margin`), "night" (down by more), or "twilight"."""
-    rise, set_ = sun_times(place, local_day(place, now))
+    rise, set_ = today(place, now)
     if rise + margin <= now <= set_ - margin:
         return "day"
     if now < rise - margin or now > set_ + margin:
