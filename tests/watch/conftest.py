@@ -101,9 +101,12 @@ def supervisord_factory(tmp_path: Path) -> Iterator[Any]:
 
 def small_house(data_dir: Path, *, services: dict[str, Any] | None = None,
                 watch: dict[str, Any] | None = None, supervisor_ports: dict[str, int] | None = None,
-                **extra: Any) -> Config:
-    """A demo house reduced to bc-hq and bc-watch with the given services."""
+                bus: Config | None = None, **extra: Any) -> Config:
+    """A demo house reduced to bc-hq and bc-watch with the given services (on `bus`'s ports:
+    pass the `config` fixture whose forwarder the `bus` fixture runs)."""
     data = demo_data(data_dir)
+    if bus is not None:
+        data["bus"]["pub_port"], data["bus"]["sub_port"] = bus.bus.pub_port, bus.bus.sub_port
     data["machines"] = {k: v for k, v in data["machines"].items() if k in ("bc-hq", "bc-watch")}
     for machine, port in (supervisor_ports or {}).items():
         data["machines"][machine]["supervisor_port"] = port
