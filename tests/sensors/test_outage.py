@@ -43,7 +43,8 @@ async def test_influx_outage_loses_no_reading(tmp_path: Path, config: Config, bu
                     await wait_for(lambda: rt.metrics.backlog == 0, 10, "first flush")
                     influx.stop()
                 await port.write(b"".join(sim.frames(clock.now())))
-                await wait_for(lambda: rt.counters["readings"] == 3 * (minute + 1), 5,
+                want = 3 * (minute + 1)
+                await wait_for(lambda: rt.counters["readings"] == want, 5,  # noqa: B023
                                "readings")
                 clock.advance(60)
                 if minute == 39:
