@@ -70,7 +70,7 @@ def models_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="basecamp models",
                                      description="Speech models for the voice assistant.")
     sub = parser.add_subparsers(dest="action", required=True)
-    sub.add_parser("list", help="the official models and those installed")
+    listing = sub.add_parser("list", help="the official models and those installed")
     get = sub.add_parser("download", help="fetch a model from its publisher, verified")
     get.add_argument("name", nargs="?", help="model name (default: the configured one)")
     get.add_argument("--url", help="explicit archive URL (needs --md5 or --sha256)")
@@ -78,7 +78,7 @@ def models_command(argv: list[str]) -> int:
     get.add_argument("--sha256", default="")
     check = sub.add_parser("verify", help="check an installed model against its manifest")
     check.add_argument("path", nargs="?", help="model folder (default: voice.model_dir)")
-    for p in (parser, get, check):
+    for p in (parser, listing, get, check):
         add_config_argument(p)
     args = parser.parse_args(argv)
     config = load_config_or_exit(args.config)
