@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from core.bus import Envelope
-from core.metrics import Point, open_store
 from core.messages.watch import SentinelOk
+from core.metrics import Point, open_store
 from core.service import Runtime
 from watch.notifiers import build_notifiers
 from watch.outbox import Outbox

@@ -105,6 +105,7 @@ def small_house(data_dir: Path, *, services: dict[str, Any] | None = None,
     """A demo house reduced to bc-hq and bc-watch with the given services (on `bus`'s ports:
     pass the `config` fixture whose forwarder the `bus` fixture runs)."""
     data = demo_data(data_dir)
+    data["bus"]["heartbeat_s"] = 0.5
     if bus is not None:
         data["bus"]["pub_port"], data["bus"]["sub_port"] = bus.bus.pub_port, bus.bus.sub_port
     data["machines"] = {k: v for k, v in data["machines"].items() if k in ("bc-hq", "bc-watch")}
