@@ -88,8 +88,8 @@ def mode_tile(s: Screen, c: Context) -> TileView:
     state = "ok"
     if s.faults.get("mode") and s.faults["mode"].at > s.mode.at:
         state, detail = "stale", c.t("no_data_since", time=c.t.moment(s.mode.at, c.now))
-    return TileView(c.t("silence.on") if m.silence else c.t("silence.off"),
-                    c.t(f"mode.{m.mode}"), detail, state, MODE_COLOURS.get(m.mode, ""))
+    title = c.t("ctl.mode") + (" · " + c.t("silence.on") if m.silence else "")
+    return TileView(title, c.t(f"mode.{m.mode}"), detail, state, MODE_COLOURS.get(m.mode, ""))
 
 
 def clock_tile(s: Screen, c: Context) -> TileView:
