@@ -1,0 +1,123 @@
+"""The interphone service for real: bus, HTTP with the token, TTS + sox to WAV files."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from assistant import interphone
+from core.bus import Forwarder, Subscriber
+from core.config import Config
+from core.messages.presence import ModeChanged
+from core.messages.voice import Say, Spoken
+from core.service import Runtime, running
+from core.testing import demo_config
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),
+                                 reason="espeak-ng and sox are needed")]
+TOKEN = "s3cret"
+
+
+@pytest.fixture
+def phone_config(config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
+    """The demo house on the `bus` fixture's ports, speaking to WAV files only."""
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", TOKEN)
+    return demo_config(tmp_path / "var", {
+        "bus": {"pub_port": config.bus.pub_port, "sub_port": config.bus.sub_port},
+        "interphone": {"output": "wav", "volume": 0.5, "contrast": 0, "tts": "espeak-ng"}})
+
+
+@pytest.fixture
+async def phone(phone_config: Config, bus: Forwarder) -> AsyncIterator[Runtime]:
+    async with running("interphone", interphone.serve, phone_config) as rt:
+        assert await rt.settle()
+        yield rt
+
+
+async def spoken(sub: Subscriber, count: int, timeout: float = 15.0) -> list[Spoken]:
+    out: list[Spoken] = []
+    async with asyncio.timeout(timeout):
+        while len(out) < count:
+            out += [Spoken.from_envelope(e) for e in await sub.recv_batch()]
+    return out
+
+
+async def get(config: Config, path: str, token: str | None = TOKEN, **query: Any
+              ) -> tuple[int, Any]:
+    url = config.service_url("interphone") + path
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession() as s, s.get(url, params=query, headers=headers) as r:
+        return r.status, (await r.json() if r.content_type == "application/json"
+                          else await r.text())
+
+
+def level(path: Path) -> tuple[float, float]:
+    err = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True).stderr
+    length = float(re.search(r"Length \(seconds\):\s+([\d.]+)", err)[1])  # type: ignore[index]
+    peak = float(re.search(r"Maximum amplitude:\s+([\d.]+)", err)[1])  # type: ignore[index]
+    return length, peak
+
+
+async def test_http_announce_is_spoken_to_a_wav_with_the_sox_chain(
+        phone: Runtime, phone_config: Config) -> None:
+    sub = Subscriber(phone_config.bus_endpoints()[1], [Spoken.TOPIC])
+    assert await sub.settle(phone.publisher)
+    status, _ = await get(phone_config, "/announce", token=None, text="Bonjour")
+    assert status == 401
+    status, body = await get(phone_config, "/announce", text="Il est midi.")
+    assert status == 202 and "queued" in body
+    assert (await spoken(sub, 1))[0] == Spoken("Il est midi.")
+    wavs = sorted(phone_config.path("interphone/spoken").glob("*.wav"))
+    assert len(wavs) == 1
+    length, peak = level(wavs[0])
+    assert 0.6 < length < 4.0
+    assert peak == pytest.approx(0.5 * 10 ** (-3 / 20), abs=0.03)  # gain -n -3, vol 0.5
+    sub.close()
+
+
+async def test_lock_holds_others_until_release(phone: Runtime, phone_config: Config) -> None:
+    sub = Subscriber(phone_config.bus_endpoints()[1], [Spoken.TOPIC])
+    assert await sub.settle(phone.publisher)
+    status, lock = await get(phone_config, "/lock", service="heater")
+    assert status == 200 and lock["key"]
+    status, _ = await get(phone_config, "/lock", service="modes")
+    assert status == 409
+    phone.publish(Say("autre annonce"))
+    await get(phone_config, "/announce", text="chauffage en mode confort", key=lock["key"])
+    assert await spoken(sub, 1) == [Spoken("chauffage en mode confort")]
+    status, _ = await get(phone_config, "/release", key="wrong")
+    assert status == 409
+    status, _ = await get(phone_config, "/release", key=lock["key"])
+    assert status == 200
+    assert await spoken(sub, 1) == [Spoken("autre annonce")]
+    sub.close()
+
+
+async def test_owner_messages_kept_while_away_and_silence(phone: Runtime,
+                                                          phone_config: Config) -> None:
+    sub = Subscriber(phone_config.bus_endpoints()[1], [Spoken.TOPIC])
+    assert await sub.settle(phone.publisher)
+    phone.publish(ModeChanged("lockout", "2024-03-01T08:00:00+01:00", "voice"))
+    await asyncio.sleep(0.3)
+    phone.publish(Say("Paul rentre à vingt heures", for_owner=True))
+    phone.publish(Say("il est midi"))
+    assert await spoken(sub, 1) == [Spoken("il est midi")]
+    phone.publish(ModeChanged("asleep", "2024-03-01T22:00:00+01:00", "voice", silence=True))
+    await asyncio.sleep(0.3)
+    assert await spoken(sub, 1) == [Spoken("Paul rentre à vingt heures", muted=True)]
+    phone.publish(ModeChanged("cocoon", "2024-03-01T22:05:00+01:00", "voice"))
+    phone.publish(Say("fuite d'eau", priority=200))
+    got = await spoken(sub, 1)
+    assert got == [Spoken("fuite d'eau")]
+    status, body = await get(phone_config, "/status")
+    assert body["interphone"]["kept"] == 0 and not body["interphone"]["silence"]
+    sub.close()
