@@ -118,6 +118,6 @@ async def test_owner_messages_kept_while_away_and_silence(phone: Runtime,
     phone.publish(Say("fuite d'eau", priority=200))
     got = await spoken(sub, 1)
     assert got == [Spoken("fuite d'eau")]
-    status, body = await get(phone_config, "/status")
+    _, body = await get(phone_config, "/status")
     assert body["interphone"]["kept"] == 0 and not body["interphone"]["silence"]
     sub.close()
