@@ -105,17 +105,23 @@ def serial_link(rt: Runtime, sensor: str, device: str, baudrate: int,
                 simulator: Simulator | None = None, *, seven_e_one: bool = False) -> SerialLink:
     """The daemon's serial device; `sim` starts the simulator on a pty pair in this process."""
     s = settings(rt)
+    port = None
     if device == SIM:
         if simulator is None:
             raise ValueError(f"{sensor}: no simulator for device 'sim'")
         port = VirtualPort()
         rt.on_stop(port.close)
-        rt.spawn(feed(port, simulator, rt.clock), name=f"{sensor}-simulator")
         device = port.path
         _LOGGER.info("%s: simulated device on %s", sensor, device)
     link = SerialLink(device, baudrate, backoff=s.reconnect_s,
                       bytesize=serial.SEVENBITS if seven_e_one else serial.EIGHTBITS,
                       parity=serial.PARITY_EVEN if seven_e_one else serial.PARITY_NONE)
+    if port is not None and simulator is not None:
+        async def simulate() -> None:
+            # pyserial flushes the input on open: start talking once the daemon listens
+            await link.wait_connected()
+            await feed(port, simulator, rt.clock)
+        rt.spawn(simulate(), name=f"{sensor}-simulator")
     rt.status["serial"] = link.status
     return link
 

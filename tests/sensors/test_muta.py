@@ -77,3 +77,18 @@ async def test_frames_to_bus_and_metrics_bad_input_counted(
                           {"sensor": "muta", "reason": "absurd"})
     assert sum(v for _, v in errors) == 2  # type: ignore[misc]
     store.close()
+
+
+async def test_demo_device_runs_its_simulator(tmp_path: Path, config: Config,
+                                              bus: Forwarder) -> None:
+    config = house(config, tmp_path, {"sensors": {"muta": {"device": "sim",
+                                                           "sim_period_s": 0.1}}})
+    sub = Subscriber(config.bus_endpoints()[1], [MutaUpdate.TOPIC])
+    try:
+        async with running("muta", muta.serve, config) as rt:
+            assert await sub.settle(rt.publisher)
+            units = {MutaUpdate.from_envelope(e).unit for e in await collect(sub, 9)}
+            assert units == {"salon", "chambre", "exterieur"}
+            assert rt.status["serial"]()["device"].startswith("/dev/pts/")
+    finally:
+        sub.close()
