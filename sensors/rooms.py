@@ -103,7 +103,8 @@ async def serve(rt: Runtime) -> None:
             body = None
         items = body if isinstance(body, list) else [body]
         now = rt.clock.now()
-        answers, points = [], []
+        answers: list[dict[str, Any]] = []
+        points: list[Point] = []
         for item in items[:1000]:
             reading = parse_reading(item)
             if isinstance(reading, Rejected):
