@@ -103,10 +103,10 @@ def _load(pub_endpoint: str, rate: float, stop: threading.Event, probes: dict[in
 def child(args: argparse.Namespace) -> None:
     """The kiosk under load; prints one JSON line of measurements."""
     t_start = time.perf_counter()
+    import psutil
     from PyQt5.QtCore import QEvent, QObject, QTimer
     from PyQt5.QtWidgets import QApplication
 
-    import psutil
     from core.bus import Forwarder
     from core.testing import demo_config
     from kiosk.app import Kiosk
@@ -123,7 +123,7 @@ def child(args: argparse.Namespace) -> None:
     label = kiosk.window.home.tiles["power"].value
 
     class Watch(QObject):
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() != QEvent.Paint:
                 return False
             if obj is kiosk.window and not first_paint:
@@ -153,8 +153,8 @@ def child(args: argparse.Namespace) -> None:
     loader.join(5)
     rss = psutil.Process().memory_info().rss / 2**20
     result = {"rss_mb": round(rss, 1), "probes": len(delays) + len(probes),
-              "repainted": len(delays), "received": kiosk.window.screen.received,
-              "rejected": sum(f.count for f in kiosk.window.screen.faults.values())}
+              "repainted": len(delays), "received": kiosk.window.state.received,
+              "rejected": sum(f.count for f in kiosk.window.state.faults.values())}
     if delays:
         delays.sort()
         result["repaint_p50_ms"] = round(statistics.median(delays), 2)

@@ -11,6 +11,7 @@ import logging
 import signal
 import socket
 import sys
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from PyQt5.QtCore import QObject, QSocketNotifier, Qt
@@ -65,9 +66,12 @@ class Kiosk(QObject):
         """Fullscreen on the primary screen (geometry set by hand: no window manager), or a
         window of the configured size."""
         if self.settings.hide_cursor:
-            QApplication.setOverrideCursor(Qt.BlankCursor)
+            QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
         if self.settings.fullscreen:
-            geometry = QApplication.primaryScreen().geometry()
+            screen = QApplication.primaryScreen()
+            if screen is None:
+                raise RuntimeError("Qt sees no screen")
+            geometry = screen.geometry()
             self.window.fit_to(geometry.width(), geometry.height())
             self.window.showFullScreen()
             self.window.setGeometry(geometry)
@@ -91,7 +95,8 @@ def _quit_on_signals(app: QApplication) -> QSocketNotifier:
     signal.set_wakeup_fd(wsock.fileno())
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)  # Python notes it; the wakeup fd wakes Qt
-    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Read, app)
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read,  # type: ignore[arg-type]
+                               app)
 
     def readable() -> None:
         with contextlib.suppress(OSError):
@@ -106,7 +111,8 @@ def _quit_on_signals(app: QApplication) -> QSocketNotifier:
 
 def main(config: Config, host: str | None = None) -> int:
     """Run the kiosk until the configured exit gesture/key or SIGTERM."""
-    app = QApplication.instance() or QApplication([sys.argv[0], "-name", "basecamp-kiosk"])
+    app = cast(QApplication, QApplication.instance()) \
+        or QApplication([sys.argv[0], "-name", "basecamp-kiosk"])
     kiosk = Kiosk(config, host)
     _quit_on_signals(app)
     kiosk.window.exit_requested.connect(app.quit)

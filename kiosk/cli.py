@@ -52,7 +52,7 @@ def render(state: dict[str, Any], out: Path, *, page: str, size: tuple[int, int]
     settings = config.section("kiosk", KioskSettings)
     window = KioskWindow(settings, Texts(lang or settings.lang or config.house.lang),
                          lambda: now)
-    window.setAttribute(Qt.WA_DontShowOnScreen, True)
+    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     envelopes = [Envelope(m["topic"], m["data"], Source("screenshot", "kiosk"),
                           now.timestamp()) for m in state.get("messages", [])]
     window.apply(envelopes)

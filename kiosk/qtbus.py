@@ -40,7 +40,7 @@ class BusReader(QObject):
         self._sock.connect(endpoint)
         self.frames = 0
         self.malformed = 0
-        self._notifier = QSocketNotifier(self._sock.getsockopt(zmq.FD), QSocketNotifier.Read,
+        self._notifier = QSocketNotifier(self._sock.getsockopt(zmq.FD), QSocketNotifier.Type.Read,
                                          self)
         self._notifier.activated.connect(self._drain)
         QTimer.singleShot(0, self._drain)  # edge-triggered: something may already be queued
@@ -99,7 +99,7 @@ class QtPublisher(QObject):
         self.sent = 0
         self._notifiers = []
         for sock, slot in ((self._sock, self._on_subscription), (self._monitor, self._on_event)):
-            notifier = QSocketNotifier(sock.getsockopt(zmq.FD), QSocketNotifier.Read, self)
+            notifier = QSocketNotifier(sock.getsockopt(zmq.FD), QSocketNotifier.Type.Read, self)
             notifier.activated.connect(slot)
             self._notifiers.append(notifier)
         QTimer.singleShot(0, self._on_subscription)

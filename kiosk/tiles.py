@@ -81,8 +81,9 @@ def mode_tile(s: Screen, c: Context) -> TileView:
     since = parse_time(m.since)
     detail = c.t("changed", time=c.t.moment(since, c.now) if since else m.since,
                  by=c.t(f"by.{m.changed_by}"))
-    if m.return_at and parse_time(m.return_at):
-        detail += " · " + c.t("return_at", time=c.t.moment(parse_time(m.return_at), c.now))
+    back = parse_time(m.return_at)
+    if back is not None:
+        detail += " · " + c.t("return_at", time=c.t.moment(back, c.now))
     if pending is not None:
         detail = c.t("pending", value=c.t(f"mode.{pending.value}"))
     state = "ok"

@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from typing import cast
 
-from PyQt5.QtCore import QEvent, QObject, QTimer, pyqtSignal
-from PyQt5.QtGui import QKeySequence
+from PyQt5.QtCore import QEvent, QObject, QPoint, QTimer, pyqtSignal
+from PyQt5.QtGui import QKeySequence, QMouseEvent
 from PyQt5.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QShortcut,
     QStackedWidget,
@@ -36,7 +35,7 @@ from kiosk.widgets.charts import ChartsPage, Curve
 from kiosk.widgets.controls import ControlsPage
 from kiosk.widgets.health_page import HealthPage
 from kiosk.widgets.home import HomePage
-from kiosk.widgets.style import stylesheet
+from kiosk.widgets.style import make_label, repolish, stylesheet
 
 _LOGGER = logging.getLogger(__name__)
 PAGES = ("home", "controls", "health", "charts")
@@ -58,7 +57,7 @@ class KioskWindow(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings, self.t, self.now = settings, t, now
-        self.screen = Screen(log_limit=settings.log_lines)
+        self.state = Screen(log_limit=settings.log_lines)
         self._power = power or NoPower()
         self._touched = now()
         self._taps: list[float] = []
@@ -66,7 +65,7 @@ class KioskWindow(QWidget):
         self.setWindowTitle("Basecamp")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        self.banner = QLabel("", self, objectName="banner")
+        self.banner = make_label("", self, "banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
         layout.addWidget(self.banner)
@@ -81,7 +80,8 @@ class KioskWindow(QWidget):
         nav = QHBoxLayout()
         self.nav: dict[str, QPushButton] = {}
         for i, name in enumerate(PAGES):
-            button = QPushButton(t(name), self, objectName="nav")
+            button = QPushButton(t(name), self)
+            button.setObjectName("nav")
             button.setCheckable(True)
             button.setChecked(i == 0)
             button.clicked.connect(lambda _=False, n=name: self.show_page(n))
@@ -94,8 +94,11 @@ class KioskWindow(QWidget):
         self.controls.requested.connect(self._requested)
         self.charts.range_changed.connect(self.charts_wanted)
         self.health.machine_clicked.connect(self.supervisor_wanted)
-        QShortcut(QKeySequence(settings.exit_key), self, activated=self.exit_requested.emit)
-        self._timer = QTimer(self, interval=1000, timeout=self.tick)
+        self._shortcut = QShortcut(QKeySequence(settings.exit_key), self)
+        self._shortcut.activated.connect(self.exit_requested.emit)
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self.tick)
         self._timer.start()
         app = QApplication.instance()
         if app is not None:
@@ -106,18 +109,18 @@ class KioskWindow(QWidget):
     # ---- data in -------------------------------------------------------------------------
     def apply(self, envelopes: Sequence[Envelope]) -> None:
         """Fold bus messages and redraw."""
-        self.screen = fold_all(self.screen, list(envelopes), self.now())
+        self.state = fold_all(self.state, list(envelopes), self.now())
         self.refresh()
 
     def set_health(self, health: Health) -> None:
         """A new status-report reading."""
-        self.screen = with_health(self.screen, health)
+        self.state = with_health(self.state, health)
         if self.stack.currentWidget() is self.health:
             self.refresh()
 
     def set_log(self, lines: tuple[LogLine, ...]) -> None:
         """The logbook's day."""
-        self.screen = with_log(self.screen, lines)
+        self.state = with_log(self.state, lines)
         if self.stack.currentWidget() is self.health:
             self.refresh()
 
@@ -126,7 +129,7 @@ class KioskWindow(QWidget):
         self.charts.show_series(data, error)
 
     def _requested(self, control: str, value: str, message: Message) -> None:
-        self.screen = request(self.screen, control, value, self.now())
+        self.state = request(self.state, control, value, self.now())
         self.intent.emit(message)
         self.refresh()
 
@@ -138,23 +141,23 @@ class KioskWindow(QWidget):
     def refresh(self) -> None:
         """Redraw the banner and the visible page."""
         c = self.context()
-        banner = tiles.banner(self.screen, c)
+        banner = tiles.banner(self.state, c)
         if banner is None:
             self.banner.hide()
         else:
             self.banner.setText(banner.value)
             if self.banner.property("state") != banner.state:
                 self.banner.setProperty("state", banner.state)
-                self.banner.style().unpolish(self.banner)
-                self.banner.style().polish(self.banner)
+                repolish(self.banner)
             self.banner.show()
         page = self.stack.currentWidget()
         if page is self.home:
-            self.home.show_tiles(tiles.home(self.screen, c), tiles.exchange_tile(self.screen, c))
+            self.home.show_tiles(tiles.home(self.state, c),
+                                 tiles.exchange_tile(self.state, c))
         elif page is self.controls:
-            self.controls.show_screen(self.screen)
+            self.controls.show_screen(self.state)
         elif page is self.health:
-            self.health.show_screen(self.screen)
+            self.health.show_screen(self.state)
 
     def show_page(self, name: str) -> None:
         """Switch to a page."""
@@ -168,7 +171,7 @@ class KioskWindow(QWidget):
     def tick(self) -> None:
         """Every second: the clock, ages, pending requests, blanking."""
         self.refresh()
-        blank = blanking.should_blank(self.screen, self.now(), self._touched, self.settings)
+        blank = blanking.should_blank(self.state, self.now(), self._touched, self.settings)
         if blank != self.blanked:
             self.set_blank(blank)
 
@@ -191,20 +194,22 @@ class KioskWindow(QWidget):
             self.set_blank(False)
 
     # ---- events --------------------------------------------------------------------------
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
         """Touches wake the screen (and are swallowed while blank); corner taps exit."""
+        if event is None:
+            return False
         kind = event.type()
-        if kind in (QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress):
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress):
             was_blank = self.blanked
             self.wake()
-            if kind == QEvent.MouseButtonPress and self.isVisible():
-                self._corner_tap(event.globalPos())
+            if kind == QEvent.Type.MouseButtonPress and self.isVisible():
+                self._corner_tap(cast(QMouseEvent, event).globalPos())
             if was_blank:
                 return True
         return False
 
-    def _corner_tap(self, pos: object) -> None:
-        local = self.mapFromGlobal(pos)  # type: ignore[arg-type]
+    def _corner_tap(self, pos: QPoint) -> None:
+        local = self.mapFromGlobal(pos)
         if local.x() > CORNER_PX or local.y() > CORNER_PX or local.x() < 0 or local.y() < 0:
             self._taps.clear()
             return
@@ -235,8 +240,3 @@ class KioskWindow(QWidget):
             app.removeEventFilter(self)
         super().closeEvent(event)  # type: ignore[arg-type]
 
-
-def replace_screen(window: KioskWindow, **changes: object) -> None:
-    """Change fields of the window's screen (tools and tests)."""
-    window.screen = replace(window.screen, **changes)  # type: ignore[arg-type]
-    window.refresh()

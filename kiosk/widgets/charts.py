@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 
 import pyqtgraph as pg
 from PyQt5.QtCore import pyqtSignal
-from PyQt5.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.texts import Texts
+from kiosk.widgets.style import make_label
 
 _LOGGER = logging.getLogger(__name__)
 CHARTS = ("temperature", "power", "water")
@@ -42,7 +43,7 @@ class ChartsPage(QWidget):
             button.clicked.connect(lambda _=False, s=seconds: self._set_range(s))
             bar.addWidget(button)
             self.range_buttons[key] = button
-        self.notice = QLabel("", self, objectName="detail")
+        self.notice = make_label("", self, "detail")
         bar.addWidget(self.notice, 3)
         layout.addLayout(bar)
         self.plots: dict[str, pg.PlotWidget] = {}

@@ -27,6 +27,7 @@ from kiosk import intents
 from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
 from kiosk.view_model import Screen
+from kiosk.widgets.style import make_label
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,8 +59,8 @@ class ControlsPage(QWidget):
                   "night_light": t("ctl.night_light"), "silence": t("ctl.silence")}
         for row, (control, choices) in enumerate(rows):
             head = QVBoxLayout()
-            head.addWidget(QLabel(titles[control], self, objectName="section"))
-            self.status[control] = QLabel("", self, objectName="small")
+            head.addWidget(make_label(titles[control], self, "section"))
+            self.status[control] = make_label("", self, "small")
             head.addWidget(self.status[control])
             grid.addLayout(head, row, 0)
             line = QHBoxLayout()
@@ -69,7 +70,7 @@ class ControlsPage(QWidget):
                 button = QPushButton(label, self)
                 button.setCheckable(True)
                 button.setMinimumHeight(48)
-                button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+                button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
                 group.addButton(button)
                 line.addWidget(button)
                 self.buttons[(control, value)] = button

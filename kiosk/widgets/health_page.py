@@ -24,7 +24,7 @@ from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
 from kiosk.tiles import parse_time
 from kiosk.view_model import Screen
-from kiosk.widgets.style import STATE_COLOURS
+from kiosk.widgets.style import STATE_COLOURS, make_label
 
 _LOGGER = logging.getLogger(__name__)
 _COLOURS = {Level.OK: STATE_COLOURS["ok"], Level.WARN: STATE_COLOURS["warn"],
@@ -67,18 +67,18 @@ class HealthPage(QWidget):
         self._settings, self._t, self._now = settings, t, now
         self._urls = dict(supervisor_urls)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(t("health.machines"), self, objectName="section"))
-        self.notice = QLabel("", self, objectName="detail")
+        layout.addWidget(make_label(t("health.machines"), self, "section"))
+        self.notice = make_label("", self, "detail")
         self.notice.setWordWrap(True)
         layout.addWidget(self.notice)
         self._grid = QGridLayout()
         layout.addLayout(self._grid, 3)
         self.cells: dict[str, QPushButton] = {}
-        self.supervisor = QLabel("", self, objectName="small")
+        self.supervisor = make_label("", self, "small")
         self.supervisor.setWordWrap(True)
-        self.supervisor.setTextFormat(Qt.RichText)
+        self.supervisor.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.supervisor)
-        layout.addWidget(QLabel(t("health.log"), self, objectName="section"))
+        layout.addWidget(make_label(t("health.log"), self, "section"))
         self.log = QListWidget(self)
         layout.addWidget(self.log, 2)
         self._log_key: tuple[object, ...] = ()
@@ -87,12 +87,13 @@ class HealthPage(QWidget):
         cell = self.cells.get(name)
         if cell is None:
             cell = QPushButton(self)
-            cell.setLayout(QVBoxLayout())
-            label = QLabel(cell, objectName="small")
-            label.setTextFormat(Qt.RichText)
-            label.setWordWrap(True)
-            label.setAttribute(Qt.WA_TransparentForMouseEvents)
-            cell.layout().addWidget(label)
+            box = QVBoxLayout()
+            cell.setLayout(box)
+            text = make_label("", cell, "small")
+            text.setTextFormat(Qt.TextFormat.RichText)
+            text.setWordWrap(True)
+            text.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            box.addWidget(text)
             cell.clicked.connect(lambda _=False, n=name: self.machine_clicked.emit(n))
             index = len(self.cells)
             self._grid.addWidget(cell, index // COLUMNS, index % COLUMNS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from PyQt5.QtWidgets import QLabel, QWidget
+
 _LOGGER = logging.getLogger(__name__)
 
 STATE_COLOURS = {"ok": "#3fb950", "warn": "#f0a030", "bad": "#f04040", "stale": "#707070",
@@ -40,3 +42,18 @@ def stylesheet(height: int) -> str:
     QPushButton#nav {{ font-size: {px['nav']}px; border-radius: 0; }}
     QListWidget {{ background: #141a20; border: 1px solid #303840; }}
     """
+
+
+def make_label(text: str, parent: object, name: str) -> QLabel:
+    """A QLabel with an object name (the stylesheet's selector)."""
+    widget = QLabel(text, parent)  # type: ignore[call-overload]
+    widget.setObjectName(name)
+    return widget  # type: ignore[no-any-return]
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-apply the stylesheet after a dynamic property (e.g. "state") changed."""
+    style = widget.style()
+    if style is not None:
+        style.unpolish(widget)
+        style.polish(widget)

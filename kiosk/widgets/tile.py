@@ -9,6 +9,7 @@ from PyQt5.QtGui import QFontMetrics
 from PyQt5.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.tiles import TileView
+from kiosk.widgets.style import make_label, repolish
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -20,9 +21,9 @@ class TileWidget(QFrame):
         super().__init__(parent)
         self.name = name
         self.setObjectName("tile")
-        self.title = QLabel(self, objectName="title")
-        self.value = QLabel(self, objectName="big" if big else "value")
-        self.detail = QLabel(self, objectName="detail")
+        self.title = make_label("", self, "title")
+        self.value = make_label("", self, "big" if big else "value")
+        self.detail = make_label("", self, "detail")
         self.detail.setWordWrap(True)
         self.swatch = QFrame(self)
         self.swatch.setFixedHeight(12)
@@ -32,11 +33,11 @@ class TileWidget(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(0)
-        for label in (self.title, self.value, self.detail):
-            label.setAlignment(Qt.AlignCenter)
+        for part in (self.title, self.value, self.detail):
+            part.setAlignment(Qt.AlignmentFlag.AlignCenter)
             # a long value must shrink its font, not widen the grid
-            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-            layout.addWidget(label)
+            part.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            layout.addWidget(part)
         layout.addWidget(self.swatch)
         self._view: TileView | None = None
 
@@ -60,11 +61,9 @@ class TileWidget(QFrame):
             self.value.setStyleSheet(f"color: {view.colour};" if view.colour else "")
         if old is None or old.state != view.state:
             self.setProperty("state", view.state)
-            self.style().unpolish(self)
-            self.style().polish(self)
+            repolish(self)
             for child in self.findChildren(QLabel):
-                self.style().unpolish(child)
-                self.style().polish(child)
+                repolish(child)
 
     def set_scale(self, window_height: int) -> None:
         """Size the value's font from the window height."""

@@ -125,7 +125,7 @@ def test_blanking_overlay_and_wake_by_pir_or_touch(qtbot, kiosk) -> None:
     window.set_blank(True)
     assert window.overlay.isVisible()
     now = window.now()
-    window.screen = fold(window.screen, raw("basecamp.pir.motion",
+    window.state = fold(window.state, raw("basecamp.pir.motion",
                                             PirMotion("kiosk", 1).to_dict()), now)
     window.tick()
     assert not window.blanked and not window.overlay.isVisible()
