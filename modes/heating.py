@@ -115,8 +115,8 @@ def resolve(state: Heating, now: dt.datetime) -> tuple[str, float, str]:
     return profile, setpoint_of(rules, profile), rules.primary
 
 
-def _reading(state: Heating, sensor: str, now: dt.datetime) -> tuple[float | None, str]:
-    """The fresh reference temperature (bedroom falls back to the primary sensor)."""
+def reading(state: Heating, sensor: str, now: dt.datetime) -> tuple[float | None, str]:
+    """The fresh reference temperature and its sensor (bedroom falls back to the primary)."""
     stale = state.rules.stale
     if sensor == state.rules.secondary and state.secondary_at is not None \
             and now - state.secondary_at <= stale:
@@ -138,7 +138,7 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     if state.force_until is not None and now >= state.force_until:
         state = evolve(state, force="", force_until=None, force_origin="")
     profile, setpoint, sensor = resolve(state, now)
-    temperature, sensor = _reading(state, sensor, now)
+    temperature, sensor = reading(state, sensor, now)
     relay, failsafe = state.relay, state.failsafe
     if temperature is None:
         if relay:

@@ -1,0 +1,83 @@
+"""`basecamp run lightpack`: the RGB strip shows the mode and a hint of problems.
+
+Listens to `ModeChanged`, `Alert` (the sentinel's and the house's own) and `LightpackLock`;
+drives the strip through a `Strip` driver (simulated file, or Adalight on a serial port);
+publishes `LightpackState` at every change and every `republish_s`, with metrics. HTTP:
+`/status`, `POST /lock?owner=...&seconds=...[&colour=...]` (token; seconds=0 releases).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from core.messages.heating import LightpackLock, LightpackState
+from core.messages.presence import ModeChanged
+from core.messages.watch import Alert
+from core.metrics import Point
+from core.service import Runtime
+from modes import lightpack
+from modes.devices import FileStrip, SerialStrip, Strip
+from modes.effects import Rejected, Tick
+from modes.house import rules_from_config
+from modes.running import Driven
+from modes.settings import LightpackSettings, PresenceSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def open_strip(settings: LightpackSettings, rt: Runtime) -> Strip:
+    """The strip driver named in the config."""
+    if settings.driver == "serial":
+        return SerialStrip(settings.serial_port, settings.baudrate, settings.leds)
+    return FileStrip(rt.data_dir() / "strip.json")
+
+
+async def serve(rt: Runtime) -> None:
+    """Start the lightpack service."""
+    settings = rt.config.section("lightpack", LightpackSettings)
+    presence = rt.config.section("presence", PresenceSettings)
+    rules = rules_from_config(rt.config).lightpack
+    strip = open_strip(settings, rt)
+    rt.on_stop(strip.close)
+
+    def apply(effect: Any) -> None:
+        if type(effect) is LightpackState:
+            r, g, b = effect.rgb
+            strip.show((r, g, b))
+            rt.publish(effect)
+            rt.metrics.write(Point("lightpack", {"colour": effect.colour,
+                                                 "overlay": effect.overlay or "none"},
+                                   {}, rt.clock.now()))
+        else:
+            rt.publish(effect)
+
+    machine: Driven[lightpack.Lightpack] = Driven(rt, lightpack.Lightpack(rules), lightpack.step,
+                                                  apply)
+    machine.subscribe({ModeChanged.TOPIC: ModeChanged, Alert.TOPIC: Alert,
+                       LightpackLock.TOPIC: LightpackLock})
+    machine.feed(Tick())
+    rt.every(presence.tick_s, lambda: machine.feed(Tick()), name="tick")
+    rt.every(presence.republish_s, lambda: rt.publish(lightpack.report(machine.state)),
+             name="republish")
+    rt.status["lightpack"] = lambda: {
+        "mode": machine.state.mode, "colour": machine.state.colour,
+        "overlay": machine.state.overlay, "locked_by": machine.state.locked_by,
+        "problems": [list(p) for p in machine.state.problems]}
+
+    async def lock(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        try:
+            seconds = float(request.query.get("seconds", "0"))
+        except ValueError:
+            raise web.HTTPBadRequest(text="seconds must be a number") from None
+        effects = machine.feed(LightpackLock(request.query.get("owner", "http"), seconds,
+                                             request.query.get("colour", "")))
+        refused = [e.reason for e in effects if type(e) is Rejected]
+        if refused:
+            raise web.HTTPConflict(text="; ".join(refused))
+        return web.json_response({"colour": machine.state.colour,
+                                  "locked_by": machine.state.locked_by})
+    rt.app.router.add_post("/lock", lock)

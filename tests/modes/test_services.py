@@ -1,0 +1,259 @@
+"""The four modes services on a real bus, real HTTP and the embedded metrics store, with a
+manual clock: what they publish, what they write, what they keep across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from core.bus import Envelope, Forwarder, Publisher, Subscriber
+from core.clock import ManualClock
+from core.config import Config
+from core.messages import Message, Source
+from core.messages.dialogs import Intent
+from core.messages.heating import LightpackLock, NightLightMode
+from core.messages.presence import ModeChanged, PirMotion
+from core.messages.sensors import MutaUpdate
+from core.messages.watch import Alert
+from core.metrics import open_store
+from core.service import running
+from modes import heater_service, lightpack_service, nightlight_service, service
+
+CET = dt.timezone(dt.timedelta(hours=1))
+TOKEN = "s3cret-token"
+
+
+class Probe:
+    """A test's own publisher and subscriber on the bus."""
+
+    def __init__(self, config: Config, topics: list[str]) -> None:
+        pub, sub = config.bus_endpoints()
+        self.publisher = Publisher(pub, Source("test", "probe"))
+        self.subscriber = Subscriber(sub, topics)
+        self.backlog: list[Envelope] = []
+
+    async def settle(self) -> None:
+        assert await self.subscriber.settle(self.publisher)
+
+    def send(self, message: Message) -> None:
+        self.publisher.publish(message)
+
+    async def expect(self, topic: str, check: Callable[[dict[str, Any]], bool] = lambda d: True,
+                     timeout: float = 5.0) -> dict[str, Any]:
+        """The data of the first message on `topic` that passes `check` (others are kept)."""
+        for envelope in self.backlog:
+            if envelope.topic == topic and check(envelope.data):
+                self.backlog.remove(envelope)
+                return envelope.data
+
+        async def wait() -> Envelope:
+            while True:
+                envelope = await self.subscriber.recv()
+                if envelope.topic == topic and check(envelope.data):
+                    return envelope
+                self.backlog.append(envelope)
+        return (await asyncio.wait_for(wait(), timeout)).data
+
+    def close(self) -> None:
+        self.subscriber.close()
+        self.publisher.close()
+
+
+async def _advance(clock: ManualClock, seconds: float) -> None:
+    clock.advance(seconds)
+    await asyncio.sleep(0.05)
+
+
+async def _http(method: str, url: str, token: str | None = TOKEN) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession() as http, http.request(method, url,
+                                                              headers=headers) as resp:
+        body = await resp.text()
+        return resp.status, json.loads(body) if resp.content_type == "application/json" \
+            else body
+
+
+async def test_modes_service_changes_persists_and_restores(config: Config, bus: Forwarder) -> None:
+    clock = ManualClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=CET))
+    probe = Probe(config, ["basecamp.presence.mode", "basecamp.bluetooth.scan",
+                           "basecamp.watch.alert"])
+    await probe.settle()
+    async with running("modes", service.serve, config, clock=clock) as rt:
+        first = await probe.expect(ModeChanged.TOPIC)
+        assert first["mode"] == "cocoon"
+        probe.send(Intent("BasecampLeave", {}, "sms"))
+        left = await probe.expect(ModeChanged.TOPIC, lambda d: d["mode"] == "lockout")
+        assert left["changed_by"] == "sms"
+        saved = json.loads((rt.data_dir() / "presence.json").read_text())
+        assert saved["mode"] == "lockout"
+        await _advance(clock, 400)  # past the exit delay
+        probe.send(PirMotion("entry", 1))
+        scan = await probe.expect("basecamp.bluetooth.scan")
+        assert "entry" in scan["reason"]
+        await _advance(clock, 130)  # the grace period ends on the next tick
+        alert = await probe.expect(Alert.TOPIC)
+        assert (alert["key"], alert["severity"], alert["state"]) == \
+            ("modes:intrusion", "major", "problem")
+        probe.send(PirMotion("garage", 1))  # unknown sensor: counted, not fatal
+        await asyncio.sleep(0.2)
+        assert rt.counters["rejected"] >= 1
+    async with running("modes", service.serve, config, clock=clock) as rt:
+        again = await probe.expect(ModeChanged.TOPIC, lambda d: d["changed_by"] == "restore")
+        assert again["mode"] == "lockout"
+        status, body = await _http("GET", config.service_url("modes") + "/status")
+        assert status == 200 and body["presence"]["restored"] and body["presence"]["intrusion"]
+    probe.close()
+
+
+async def test_heater_thermostat_failsafe_metrics_and_http(
+        config: Config, bus: Forwarder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", TOKEN)
+    clock = ManualClock(dt.datetime(2026, 11, 23, 7, 0, tzinfo=CET))  # Monday, comfort
+    probe = Probe(config, ["basecamp.heating.state", "basecamp.watch.alert"])
+    await probe.settle()
+    async with running("heater", heater_service.serve, config, clock=clock) as rt:
+        relay_file = rt.data_dir() / "relay-heater.json"
+        probe.send(MutaUpdate("salon", 1, temperature=18.0))
+        on = await probe.expect("basecamp.heating.state", lambda d: d["relay"])
+        assert (on["profile"], on["setpoint"], on["sensor"]) == ("comfort", 20.0, "salon")
+        assert json.loads(relay_file.read_text())["on"] is True
+        probe.send(MutaUpdate("salon", 2, temperature=300.0))  # impossible: ignored
+        await _advance(clock, 31 * 60)  # no reading for 31 min while heating
+        alert = await probe.expect(Alert.TOPIC)
+        assert (alert["key"], alert["state"], alert["source"]) == \
+            ("heater:failsafe", "problem", "heater")
+        assert json.loads(relay_file.read_text())["on"] is False
+        url = config.service_url("heater")
+        assert (await _http("POST", url + "/set_profile?profile=force_eco", token=None))[0] \
+            == 401
+        status, body = await _http("POST", url + "/set_profile?profile=tropical")
+        assert status == 400 and "tropical" in body
+        until = (clock.now() + dt.timedelta(hours=2)).isoformat()
+        status, body = await _http("POST", f"{url}/set_profile?profile=force_eco&until="
+                                           + until.replace("+", "%2B"))
+        assert status == 200 and body["profile"] == "force_eco"
+        forced = await probe.expect("basecamp.heating.state",
+                                    lambda d: d["profile"] == "force_eco")
+        assert forced["setpoint"] == 17.0 and forced["until"] == until
+        assert rt.counters["rejected"] >= 1
+    store = open_store(config)
+    try:
+        setpoint = store.last("heating", "setpoint")
+        assert setpoint is not None and setpoint[0] == 17.0
+    finally:
+        store.close()
+    assert json.loads(relay_file.read_text())["on"] is False  # switched off on stop
+    probe.close()
+
+
+async def test_nightlight_follows_lux_intents_and_kiosk(config: Config, bus: Forwarder) -> None:
+    clock = ManualClock(dt.datetime(2026, 11, 24, 12, 0, tzinfo=CET))
+    probe = Probe(config, ["basecamp.nightlight.state", "basecamp.watch.alert"])
+    await probe.settle()
+    async with running("nightlight", nightlight_service.serve, config, clock=clock) as rt:
+        probe.send(MutaUpdate("exterieur", 1, light=2.0))
+        lit = await probe.expect("basecamp.nightlight.state", lambda d: d["lit"])
+        assert lit["mode"] == "auto" and lit["daylight"] is True
+        warning = await probe.expect(Alert.TOPIC)
+        assert warning["key"] == "nightlight:dark_before_sunset"
+        probe.send(Intent("HassTurnOff", {"name": "veilleuse", "domain": "light"}, "voice"))
+        off = await probe.expect("basecamp.nightlight.state", lambda d: d["mode"] == "off")
+        assert off["lit"] is False
+        assert json.loads((rt.data_dir() / "relay-veilleuse.json").read_text())["on"] is False
+        probe.backlog.clear()  # the start-up state (auto, unlit) is behind us
+        probe.send(NightLightMode("auto", "kiosk"))
+        back = await probe.expect("basecamp.nightlight.state", lambda d: d["mode"] == "auto")
+        assert back["lit"] is True  # 2 lx is still fresh
+    async with running("nightlight", nightlight_service.serve, config, clock=clock) as rt:
+        status, body = await _http("GET", config.service_url("nightlight") + "/status")
+        assert status == 200
+        assert body["nightlight"]["mode"] == "auto" and body["nightlight"]["restored"]
+    probe.close()
+
+
+async def test_lightpack_colour_overlay_and_lock(config: Config, bus: Forwarder,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", TOKEN)
+    clock = ManualClock(dt.datetime(2026, 11, 24, 12, 0, tzinfo=CET))
+    probe = Probe(config, ["basecamp.lightpack.state"])
+    await probe.settle()
+    async with running("lightpack", lightpack_service.serve, config, clock=clock) as rt:
+        first = await probe.expect("basecamp.lightpack.state")
+        assert first["colour"] == "warm_white" and first["overlay"] == ""
+        probe.send(ModeChanged("lockout", clock.now().isoformat(), "voice"))
+        red = await probe.expect("basecamp.lightpack.state", lambda d: d["colour"] == "red")
+        assert red["rgb"] == [255, 0, 0]
+        probe.send(Alert("service:bc-hq/logbook", "major", "problem", "logbook down", "watch"))
+        await probe.expect("basecamp.lightpack.state", lambda d: d["overlay"] == "red")
+        probe.send(Alert("service:bc-hq/logbook", "major", "recovery", "logbook up", "watch"))
+        await probe.expect("basecamp.lightpack.state", lambda d: d["overlay"] == "orange")
+        url = config.service_url("lightpack")
+        status, body = await _http("POST", url + "/lock?owner=dialog&seconds=30&colour=green")
+        assert status == 200 and body == {"colour": "green", "locked_by": "dialog"}
+        assert json.loads((rt.data_dir() / "strip.json").read_text())["rgb"] == [0, 200, 40]
+        status, _ = await _http("POST", url + "/lock?owner=other&seconds=30")
+        assert status == 409
+        probe.send(LightpackLock("dialog", 0))
+        await probe.expect("basecamp.lightpack.state",
+                           lambda d: d["colour"] == "red" and d["locked_by"] == "")
+    probe.close()
+
+
+@pytest.mark.slow
+def test_kill_9_then_restart_restores_the_mode(tmp_path: Path) -> None:
+    import tomli_w
+
+    from core.testing import demo_data
+    data = demo_data(tmp_path / "var")
+    conf = tmp_path / "house.toml"
+    conf.write_text(tomli_w.dumps(data))
+    config = Config.from_dict(data, base_dir=str(tmp_path))
+    asyncio.run(_kill_and_restart(config, conf, data["services"]["modes"]["port"]))
+
+
+async def _kill_and_restart(config: Config, conf: Path, port: int) -> None:
+    pub, sub = config.bus_endpoints()
+    forwarder = Forwarder(pub, sub, grace_s=0.05).start()
+    probe = Probe(config, ["basecamp.presence.mode"])
+    await probe.settle()
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "core.cli", "run", "modes", "--config", str(conf)]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen(command, cwd=conf.parent, env=env, stderr=subprocess.DEVNULL)
+    try:
+        assert (await probe.expect(ModeChanged.TOPIC, timeout=20))["mode"] == "cocoon"
+        probe.send(Intent("BasecampSleep", {}, "voice"))
+        asleep = await probe.expect(ModeChanged.TOPIC, lambda d: d["mode"] == "asleep")
+        assert asleep["silence"] is True
+        await asyncio.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        proc = subprocess.Popen(command, cwd=conf.parent, env=env, stderr=subprocess.DEVNULL)
+        again = await probe.expect(ModeChanged.TOPIC, lambda d: d["changed_by"] == "restore",
+                                   timeout=20)
+        assert (again["mode"], again["silence"]) == ("asleep", True)
+        for _ in range(100):  # the bus answers before the HTTP site is up
+            try:
+                status, body = await _http("GET", f"http://127.0.0.1:{port}/status")
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+        assert status == 200
+        assert body["presence"]["mode"] == "asleep" and body["presence"]["restored"]
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+        probe.close()
+        forwarder.stop()
