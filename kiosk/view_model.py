@@ -187,7 +187,7 @@ def _transcript(s: Screen, m: Transcript, now: dt.datetime) -> Screen:
 
 
 def _reply(s: Screen, m: Reply, now: dt.datetime) -> Screen:
-    if m.channel != "voice":
+    if m.channel not in ("voice", "kiosk"):
         return s
     return replace(s, exchange=replace(s.exchange, answer=m.text, at=now))
 

@@ -61,6 +61,7 @@ class KioskWindow(QWidget):
         self._power = power or NoPower()
         self._touched = now()
         self._taps: list[float] = []
+        self._charts_at: dt.datetime | None = None
         self.blanked = False
         self.setWindowTitle("Basecamp")
         layout = QVBoxLayout(self)
@@ -125,8 +126,15 @@ class KioskWindow(QWidget):
             self.refresh()
 
     def set_charts(self, data: Mapping[str, Sequence[Curve]], error: str = "") -> None:
-        """New chart curves."""
-        self.charts.show_series(data, error)
+        """New chart curves; on an error the old curves stay, marked with their age."""
+        now = self.now()
+        if not error:
+            self._charts_at = now
+            self.charts.show_series(data)
+            return
+        since = self.t("no_data_since", time=self.t.moment(self._charts_at, now)) \
+            if self._charts_at else self.t("no_data")
+        self.charts.notice.setText(f"{since} — {error}")
 
     def _requested(self, control: str, value: str, message: Message) -> None:
         self.state = request(self.state, control, value, self.now())

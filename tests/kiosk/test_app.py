@@ -143,3 +143,12 @@ def test_exit_gesture(qtbot, kiosk) -> None:
         for _ in range(kiosk.settings.exit_taps):
             qtbot.mouseClick(window.banner if window.banner.isVisible() else window,
                              Qt.LeftButton, pos=QPoint(5, 5))
+
+
+def test_charts_keep_their_curves_and_say_since_when_after_a_failure(qtbot, kiosk) -> None:
+    window = kiosk.window
+    window.set_charts({"power": [("puissance", [1.0, 2.0], [100.0, 200.0])]})
+    window.set_charts({}, "StoreUnavailable: influxdb down")
+    assert window.charts.notice.text().startswith("pas de données depuis ")
+    assert window.charts.notice.text().endswith("— StoreUnavailable: influxdb down")
+    assert len(window.charts.plots["power"].getPlotItem().listDataItems()) == 1

@@ -93,7 +93,7 @@ def test_a_metrics_store_that_does_not_answer(qtbot, tmp_path) -> None:
     try:
         k.window.show_page("charts")
         qtbot.waitUntil(lambda: k.window.charts.notice.text() != "", timeout=10000)
-        assert "StoreUnavailable" in k.window.charts.notice.text()
+        assert k.window.charts.notice.text().startswith("pas de données — StoreUnavailable")
     finally:
         k.close()
 
