@@ -17,7 +17,7 @@ class PorcupineSettings:
     release: Literal["1.9", "current"] = "1.9"
     """"1.9": the offline 1.9.x line with its built-in keywords, no key; "current": a release
     that needs `access_key`. Must match the installed `pvporcupine`."""
-    keywords: tuple[str, ...] = ("computer",)
+    keywords: tuple[str, ...] = ("jarvis",)
     """Built-in keyword names (1.9.x: computer, jarvis, picovoice, bumblebee, ...)."""
     access_key: Secret = field(default_factory=lambda: Secret(
         env="BASECAMP_PICOVOICE_ACCESS_KEY", file="secrets/picovoice_access_key"))
@@ -50,9 +50,10 @@ class VoiceSettings:
     """WAV file or folder when `input = "file"`."""
     device: str = ""
     """sounddevice input device name or index ("" = the default device)."""
-    wake_engine: WakeEngineName = "microwakeword"
-    """Chosen by `bench/wake.py`: best detections, no false alarm, lowest CPU."""
-    sensitivity: float = bounded(0.5, lo=0.0, hi=1.0)
+    wake_engine: WakeEngineName = "porcupine"
+    """Chosen by `bench/wake.py`: most detections without a false alarm (porcupine 1.9.5
+    "jarvis" 56/80, microwakeword "hey_jarvis" 4/80, vosk 118+ false alarms)."""
+    sensitivity: float = bounded(0.7, lo=0.0, hi=1.0)
     """Higher hears more, at the cost of false alarms."""
     cooldown_s: float = bounded(2.0, lo=0.0, hi=60.0)
     """Ignore the wake word this long after a detection."""
