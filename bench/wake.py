@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant import samples, wake  # noqa: E402
-from assistant.audio import silence  # noqa: E402
-from assistant.settings import (  # noqa: E402
+from assistant import samples, wake
+from assistant.audio import silence
+from assistant.settings import (
     MicroWakeWordSettings,
     PorcupineSettings,
     VoiceSettings,
