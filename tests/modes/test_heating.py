@@ -16,6 +16,7 @@ from modes import heating
 from modes.effects import Rejected, Tick
 from modes.heating import Heating
 from modes.house import rules_from_config
+from modes.records import evolve
 
 CET = dt.timezone(dt.timedelta(hours=1))
 MONDAY = dt.datetime(2026, 11, 23, 0, 0, tzinfo=CET)
@@ -148,7 +149,7 @@ def test_impossible_temperatures_are_ignored(rules: heating.HeatingRules, value:
 def test_an_exception_leaves_the_relay_off(rules: heating.HeatingRules) -> None:
     state, _ = heating.step(Heating(rules), temp(18.0), at(18))
     assert state.relay
-    broken = heating.evolve(state, regime="no_such_schedule")  # resolve() will fail
+    broken = evolve(state, regime="no_such_schedule")  # resolve() will fail
     new, effects = heating.step(broken, Tick(), at(18.1))
     assert not new.relay and RelayCommand("heater", False) in effects
 
