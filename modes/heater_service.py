@@ -23,7 +23,6 @@ from core.metrics import Point
 from core.service import Runtime
 from modes import heating
 from modes.devices import open_relay
-from modes.effects import Tick
 from modes.house import rules_from_config
 from modes.running import Driven, Persisted, restore
 from modes.settings import HeatingSettings, PresenceSettings
@@ -71,7 +70,7 @@ async def serve(rt: Runtime) -> None:
         rt.publish(heating.report(machine.state, temperature))
         rt.metrics.write(_point(rt, machine.state))
 
-    rt.every(tick_s, lambda: machine.feed(Tick()), name="tick")
+    rt.every(tick_s, machine.tick, name="tick")
     rt.every(settings.metrics_every_s, periodic, name="metrics")
     rt.on_stop(lambda: relay.set(False))
     rt.status["heating"] = lambda: heating.to_plain(machine.state) | {

@@ -156,7 +156,8 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
     if house.last_at is not None and now < house.last_at:
         return house, [Rejected(f"{type(event).__name__} at {now.isoformat()} is older than "
                                 f"the last event ({house.last_at.isoformat()})")]
-    states = [house.presence, house.heating, house.nightlight, house.lightpack, house.scheduler]
+    states: list[Any] = [house.presence, house.heating, house.nightlight, house.lightpack,
+                         house.scheduler]
     now = now.astimezone(zone(states[1].rules.timezone))  # the machines' own calls are no-ops
     effects: list[Any] = []
     pending = [event]

@@ -59,7 +59,7 @@ async def serve(rt: Runtime) -> None:
     machine.subscribe({ModeChanged.TOPIC: ModeChanged, Alert.TOPIC: Alert,
                        LightpackLock.TOPIC: LightpackLock})
     machine.feed(Tick())
-    rt.every(presence.tick_s, lambda: machine.feed(Tick()), name="tick")
+    rt.every(presence.tick_s, machine.tick, name="tick")
     rt.every(presence.republish_s, lambda: rt.publish(lightpack.report(machine.state)),
              name="republish")
     rt.status["lightpack"] = lambda: {

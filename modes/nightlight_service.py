@@ -21,7 +21,6 @@ from core.metrics import Point
 from core.service import Runtime
 from modes import nightlight
 from modes.devices import open_relay
-from modes.effects import Tick
 from modes.house import rules_from_config
 from modes.running import Driven, Persisted, restore
 from modes.settings import NightLightSettings, PresenceSettings
@@ -67,7 +66,7 @@ async def serve(rt: Runtime) -> None:
         rt.publish(nightlight.report(machine.state))
         rt.metrics.write(point(machine.state))
 
-    rt.every(presence.tick_s, lambda: machine.feed(Tick()), name="tick")
+    rt.every(presence.tick_s, machine.tick, name="tick")
     rt.every(presence.republish_s, periodic, name="republish")
     rt.status["nightlight"] = lambda: {
         "mode": machine.state.mode, "lit": machine.state.lit, "lux": machine.state.lux,

@@ -16,7 +16,7 @@ from core.bus import Envelope
 from core.messages import Message
 from core.service import Runtime
 from modes import store
-from modes.effects import Rejected
+from modes.effects import Rejected, Tick
 
 _LOGGER = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -55,6 +55,10 @@ class Driven(Generic[S]):
             for callback in self.changed:
                 callback(self.state)
         return effects
+
+    def tick(self) -> None:
+        """Feed a clock tick (for `rt.every`)."""
+        self.feed(Tick())
 
     def subscribe(self, topics: dict[str, type[Message]]) -> None:
         """Feed the machine every message on these topics (a topic ending in "." is a prefix)."""

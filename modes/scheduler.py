@@ -68,7 +68,7 @@ def step(state: Scheduler, event: Any, now: dt.datetime) -> tuple[Scheduler, lis
         return evolve(state, mode=event.mode, silence=event.silence), []
     if kind is not Tick:
         return state, []
-    rules, out = state.rules, []
+    rules, out = state.rules, list[Any]()
     local = now.astimezone(zone(rules.timezone))
     minute = local.hour * 60 + local.minute
     day = local.toordinal()

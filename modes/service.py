@@ -76,6 +76,8 @@ async def serve(rt: Runtime) -> None:
 
     announce = presence.announce(state)
     rt.publish(announce)
+    rt.metrics.write(Point("presence", {"mode": announce.mode, "silence": announce.silence},
+                           {"changed_by": announce.changed_by}, now))
     sched.feed(announce)
     rt.every(settings.tick_s, lambda: _tick(machine, sched), name="tick")
     rt.every(settings.republish_s, lambda: rt.publish(presence.announce(machine.state)),

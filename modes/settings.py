@@ -14,7 +14,7 @@ _SPAN = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
 def _work_week() -> dict[str, tuple[str, ...]]:
-    week = {day: ("06:30-08:30", "17:30-22:30") for day in DAYS[:5]}
+    week: dict[str, tuple[str, ...]] = {day: ("06:30-08:30", "17:30-22:30") for day in DAYS[:5]}
     week.update(sat=("08:00-23:00",), sun=("08:00-22:30",))
     return week
 
