@@ -1,0 +1,86 @@
+"""The `[dialogs]` config section: language, day parts, timeouts, bounds and report sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from core.schema import ConfigError, bounded
+
+
+@dataclass(frozen=True)
+class DayParts:
+    """When named times of day fall ("ce soir" = today at `evening`)."""
+
+    morning: dt.time = dt.time(8, 0)
+    noon: dt.time = dt.time(12, 0)
+    afternoon: dt.time = dt.time(15, 0)
+    evening: dt.time = dt.time(19, 0)
+    night: dt.time = dt.time(22, 0)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a conversation waits for an answer, per channel (seconds)."""
+
+    voice: float = bounded(20.0, lo=1, hi=86400)
+    sms: float = bounded(1800.0, lo=1, hi=86400)
+    push: float = bounded(1800.0, lo=1, hi=86400)
+    kiosk: float = bounded(60.0, lo=1, hi=86400)
+    terminal: float = bounded(300.0, lo=1, hi=86400)
+
+    def for_channel(self, channel: str) -> float:
+        """The timeout of a channel (the terminal's for an unknown one)."""
+        value = getattr(self, channel, self.terminal)
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A cumulative metric whose growth over the day is the day's consumption."""
+
+    measurement: str = ""
+    field: str = ""
+    scale: float = 1.0
+    """Multiply the growth by this (e.g. 0.001 for Wh -> kWh)."""
+
+
+@dataclass(frozen=True)
+class DialogSettings:
+    """How the house understands and answers people."""
+
+    lang: Literal["", "fr", "en"] = ""
+    """Language of the dialogs ("" = `house.lang`)."""
+    default_room: str = "salon"
+    """A command that names no room means this room (where the kiosk microphone stands)."""
+    min_temperature: float = bounded(5.0, lo=-20, hi=40)
+    """Lowest setpoint a spoken command may ask for."""
+    max_temperature: float = bounded(28.0, lo=-20, hi=40)
+    """Highest setpoint a spoken command may ask for."""
+    max_input_chars: int = bounded(500, lo=10, hi=100_000)
+    """Longer input is refused without being parsed (an SMS of 5000 characters)."""
+    confirm: tuple[str, ...] = ("HassBroadcast",)
+    """Intents that ask "are you sure?" before they act."""
+    day_parts: DayParts = field(default_factory=DayParts)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    water: Counter = field(default_factory=lambda: Counter("water", "total_litres", 1.0))
+    """The water meter's cumulative litres."""
+    power: Counter = field(default_factory=lambda: Counter("power", "index_wh", 0.001))
+    """The electricity meter's cumulative Wh (reported in kWh)."""
+    temperature_units: dict[str, str] = field(default_factory=lambda: {
+        "salon": "salon", "chambre": "chambre", "exterieur": "exterieur"})
+    """Room (or "exterieur") -> MUTA sensor unit read for "quelle température"."""
+
+    def check(self, config: Any, path: str) -> None:
+        """The default room must be a room of the house; bounds must be ordered."""
+        rooms = {room.name for room in config.rooms}
+        if rooms and self.default_room not in rooms:
+            raise ConfigError(f"{path}.default_room", f"a room of the house "
+                                                      f"({', '.join(sorted(rooms))})")
+        if self.min_temperature >= self.max_temperature:
+            raise ConfigError(f"{path}.min_temperature", "lower than max_temperature")
+
+    def language(self, config: Any) -> str:
+        """The effective dialog language."""
+        return self.lang or str(config.house.lang)

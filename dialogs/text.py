@@ -1,0 +1,85 @@
+"""Text normalisation shared by templates and input: case, accents, punctuation, numbers.
+
+Matching must ignore case, punctuation and extra spaces and tolerate a missing or wrong accent,
+so templates and input are both *folded*: lower case, accents stripped, apostrophes and hyphens
+turned into spaces. Numbers in words become digits with `text2num` (input only).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+from text_to_num import alpha2digit
+
+_LOGGER = logging.getLogger(__name__)
+
+_APOSTROPHES = str.maketrans({"'": " ", "\u2019": " ", "\u2018": " ", "`": " ", "-": " ",
+                              "\u2010": " ", "\u2011": " ", "\u2013": " ", "_": " "})
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[^a-z0-9.° ]+")
+_LONE_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
+_DECIMAL_COMMA = re.compile(r"(\d),(\d)")
+_DIGIT_LETTER = re.compile(r"(\d)([a-z])")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+"""A number token in folded text."""
+
+
+def strip_accents(text: str) -> str:
+    """Remove diacritics ("é" -> "e", "ç" -> "c")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_template(template: str) -> str:
+    """Fold a hassil template (syntax characters kept): lower case, no accents, no apostrophes."""
+    folded = strip_accents(template).lower().translate(_APOSTROPHES)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def fold(text: str) -> str:
+    """Fold free text for matching: lower case, no accents, no punctuation, single spaces."""
+    folded = strip_accents(text).lower().translate(_APOSTROPHES)
+    folded = _DECIMAL_COMMA.sub(r"\1.\2", folded)
+    folded = _NOT_WORD.sub(" ", folded)
+    folded = _LONE_DOT.sub(" ", folded)
+    folded = _DIGIT_LETTER.sub(r"\1 \2", folded).replace("°", " ° ")
+    return _SPACES.sub(" ", folded).strip()
+
+
+def words_to_digits(text: str, lang: str) -> str:
+    """Numbers in words -> digits ("dix-neuf degrés" -> "19 degrés"), via text2num."""
+    try:
+        return str(alpha2digit(text, lang))
+    except Exception:  # text2num on odd input must never break recognition
+        _LOGGER.debug("text2num failed on %r", text[:80], exc_info=True)
+        return text
+
+
+def clean(text: str) -> str:
+    """Drop control characters and binary junk, keep letters, digits, punctuation, spaces."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def candidates(text: str, lang: str) -> tuple[str, ...]:
+    """Folded forms of an utterance to try, numbers-as-digits first, then as written."""
+    cleaned = clean(text).lower()
+    with_digits = fold(words_to_digits(cleaned, lang))
+    as_written = fold(cleaned)
+    return (with_digits,) if with_digits == as_written else (with_digits, as_written)
+
+
+def to_number(value: object) -> int | float | None:
+    """A slot value as a number: int when integral."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() else float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.replace(",", "."))
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else number
+    return None
