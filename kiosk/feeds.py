@@ -10,11 +10,11 @@ as Qt signals (queued across threads). Every request has a timeout; a failure be
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import threading
 import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import aiohttp
@@ -52,6 +52,9 @@ class Feeds(QObject):
         self._thread = threading.Thread(target=self._main, name="kiosk-io", daemon=True)
         self._last_health = Health()
         self._store: Any = None
+        # one thread owns the store: a query still running when the kiosk stops must finish
+        # before the connection is closed (closing SQLite under a query crashes the process)
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="kiosk-metrics")
 
     def start(self) -> None:
         """Start the I/O thread."""
@@ -97,7 +100,8 @@ class Feeds(QObject):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         if self._store is not None:
-            self._store.close()
+            await self._loop.run_in_executor(self._store_thread, self._store.close)
+        self._store_thread.shutdown(wait=False)
 
     async def _service(self) -> None:
         from core.service import ServiceError, running
@@ -148,21 +152,30 @@ class Feeds(QObject):
 
     async def _charts_loop(self) -> None:
         assert self._wake_charts is not None
-        while True:
+        assert self._stop is not None
+        while not self._stop.is_set():
             await self._charts()
             self._wake_charts.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake_charts.wait(), self.settings.charts_refresh_s)
+            # asyncio.wait, not wait_for: in 3.11 wait_for may swallow a cancellation that
+            # arrives as the event is set, and the kiosk would not stop
+            waiter = asyncio.ensure_future(self._wake_charts.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self.settings.charts_refresh_s)
+            finally:
+                waiter.cancel()
 
     async def _charts(self) -> None:
         end = self._now()
         start = end - dt.timedelta(seconds=self.range_s)
         try:
+            loop = asyncio.get_running_loop()
             if self._store is None:
                 from core.metrics import open_store
-                self._store = await asyncio.to_thread(open_store, self.config)
+                self._store = await loop.run_in_executor(self._store_thread, open_store,
+                                                         self.config)
             data: dict[str, list[Series]] = await asyncio.wait_for(
-                asyncio.to_thread(query_charts, self._store, self.settings.series, start, end),
+                loop.run_in_executor(self._store_thread, query_charts, self._store,
+                                     self.settings.series, start, end),
                 self.settings.request_timeout_s * 2)
             self.charts.emit(data, "")
         except Exception as err:  # any store failure: an empty chart that says why
