@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import os
 import signal
 import socket
 import sys
@@ -111,6 +112,11 @@ def _quit_on_signals(app: QApplication) -> QSocketNotifier:
 
 def main(config: Config, host: str | None = None) -> int:
     """Run the kiosk until the configured exit gesture/key or SIGTERM."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            or os.environ.get("QT_QPA_PLATFORM")):
+        print("basecamp: the kiosk needs a display: set DISPLAY, run it under xvfb-run, or "
+              "set QT_QPA_PLATFORM=offscreen", file=sys.stderr)
+        return 3
     app = cast(QApplication, QApplication.instance()) \
         or QApplication([sys.argv[0], "-name", "basecamp-kiosk"])
     kiosk = Kiosk(config, host)

@@ -114,3 +114,12 @@ def test_fullscreen_under_xvfb_and_run_until_sigterm(tmp_path) -> None:
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_run_kiosk_without_a_display_says_so(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-m", "core.cli", "run", "kiosk"], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 3 and "needs a display" in done.stderr
