@@ -20,6 +20,7 @@ import yaml
 from hassil import Intents, RangeSlotList, SlotList, TextSlotList, merge_dict
 
 from dialogs.expand import Context, Expansion, Unexpandable, sentences
+from dialogs.settings import DialogSettings
 from dialogs.text import fold_template
 
 _LOGGER = logging.getLogger(__name__)
@@ -87,11 +88,16 @@ def _values(pairs: list[tuple[str, str]], folded: bool) -> TextSlotList:
 
 def slot_lists(config: Any, *, folded: bool = True) -> dict[str, SlotList]:
     """The house's lists: `area` (rooms + aliases), `name` (switchable devices), `climate_name`."""
-    rooms = [(alias, room.name) for room in config.rooms for alias in (room.name, *room.aliases)]
+    extra = config.section("dialogs", DialogSettings).aliases
+
+    def names(thing: Any) -> tuple[str, ...]:
+        return (thing.name, *thing.aliases, *extra.get(thing.name, ()))
+
+    rooms = [(alias, room.name) for room in config.rooms for alias in names(room)]
     devices = [(alias, dev.name) for dev in config.devices if dev.kind in SWITCHABLE
-               for alias in (dev.name, *dev.aliases)]
+               for alias in names(dev)]
     heaters = [(alias, dev.name) for dev in config.devices if dev.kind == "heater"
-               for alias in (dev.name, *dev.aliases)]
+               for alias in names(dev)]
     return {"area": _values(rooms, folded), "name": _values(devices, folded),
             "climate_name": _values(heaters, folded)}
 

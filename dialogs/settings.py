@@ -68,6 +68,15 @@ class DialogSettings:
     """The water meter's cumulative litres."""
     power: Counter = field(default_factory=lambda: Counter("power", "index_wh", 0.001))
     """The electricity meter's cumulative Wh (reported in kWh)."""
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "cuisine": ("kitchen",), "salon": ("living room", "lounge"), "chambre": ("bedroom",),
+        "entrée": ("entrance", "hallway"), "salle de bains": ("bathroom",),
+        "lampe de chevet": ("bedside lamp", "bedside light"),
+        "lumière du plafond": ("ceiling light",), "veilleuse": ("night light",),
+        "thermostat du salon": ("living room thermostat",),
+        "sèche-serviettes": ("towel dryer", "towel rail", "seche serviette"),
+        "lampe de l'entrée": ("entrance lamp", "hallway lamp")})
+    """More names (any language) for rooms and devices, keyed by their config name."""
     temperature_units: dict[str, str] = field(default_factory=lambda: {
         "salon": "salon", "chambre": "chambre", "exterieur": "exterieur"})
     """Room (or "exterieur") -> MUTA sensor unit read for "quelle température"."""

@@ -16,7 +16,7 @@ from text_to_num import alpha2digit
 _LOGGER = logging.getLogger(__name__)
 
 _APOSTROPHES = str.maketrans({"'": " ", "\u2019": " ", "\u2018": " ", "`": " ", "-": " ",
-                              "\u2010": " ", "\u2011": " ", "\u2013": " ", "_": " "})
+                              "\u2010": " ", "\u2011": " ", "\u2013": " "})
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^a-z0-9.° ]+")
 _LONE_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
@@ -40,7 +40,7 @@ def fold_template(template: str) -> str:
 
 def fold(text: str) -> str:
     """Fold free text for matching: lower case, no accents, no punctuation, single spaces."""
-    folded = strip_accents(text).lower().translate(_APOSTROPHES)
+    folded = strip_accents(text).lower().translate(_APOSTROPHES).replace("_", " ")
     folded = _DECIMAL_COMMA.sub(r"\1.\2", folded)
     folded = _NOT_WORD.sub(" ", folded)
     folded = _LONE_DOT.sub(" ", folded)
@@ -48,10 +48,13 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", folded).strip()
 
 
-def words_to_digits(text: str, lang: str) -> str:
-    """Numbers in words -> digits ("dix-neuf degrés" -> "19 degrés"), via text2num."""
+def words_to_digits(text: str, lang: str, *, threshold: float = 3.0) -> str:
+    """Numbers in words -> digits ("dix-neuf degrés" -> "19 degrés"), via text2num.
+
+    Numbers up to `threshold` stay words (so "un peu" stays "un peu").
+    """
     try:
-        return str(alpha2digit(text, lang))
+        return str(alpha2digit(text, lang, threshold=threshold))
     except Exception:  # text2num on odd input must never break recognition
         _LOGGER.debug("text2num failed on %r", text[:80], exc_info=True)
         return text

@@ -1,0 +1,157 @@
+"""What the house answers, in French or English, for speech (short, natural) or SMS (compact)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class Style(StrEnum):
+    """How a reply is rendered."""
+
+    SPEECH = "speech"
+    SMS = "sms"
+
+
+# key -> lang -> (speech, sms); `str.format` fields filled by `render`.
+CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
+    "not_understood": {
+        "fr": ("Désolé, je n'ai pas compris.", "Pas compris. Envoyez « aide »."),
+        "en": ("Sorry, I didn't understand.", "Not understood. Send 'help'.")},
+    "too_long": {
+        "fr": ("C'est trop long pour moi, je n'ai pas compris.",
+               "Message trop long, ignoré. Envoyez « aide »."),
+        "en": ("That is too long for me, I didn't understand.",
+               "Message too long, ignored. Send 'help'.")},
+    "ask_return": {
+        "fr": ("Tu reviens quand ?", "Retour quand ? (ce soir, demain matin, dans 3 jours, "
+                                     "je ne sais pas)"),
+        "en": ("When will you be back?", "Back when? (tonight, tomorrow morning, in 3 days, "
+                                         "don't know)")},
+    "ask_again_return": {
+        "fr": ("Je n'ai pas compris. Tu reviens quand ?",
+               "Pas compris. Retour quand ? (ce soir, demain, dans 2 jours, je ne sais pas)"),
+        "en": ("I didn't get that. When will you be back?",
+               "Not understood. Back when? (tonight, tomorrow, in 2 days, don't know)")},
+    "leave": {
+        "fr": ("OK, je surveille en ton absence. {greeting}",
+               "OK, mode absence. Retour : {back}."),
+        "en": ("OK, I'll keep watch while you're away. {greeting}",
+               "OK, away mode. Back: {back}.")},
+    "leave_unknown": {
+        "fr": ("OK, je surveille en ton absence. {greeting}", "OK, mode absence. Retour inconnu."),
+        "en": ("OK, I'll keep watch while you're away. {greeting}",
+               "OK, away mode. Return unknown.")},
+    "greeting_morning": {"fr": ("Bonne matinée.", ""), "en": ("Have a good morning.", "")},
+    "greeting_day": {"fr": ("Bonne journée.", ""), "en": ("Have a good day.", "")},
+    "greeting_evening": {"fr": ("Bonne soirée.", ""), "en": ("Have a good evening.", "")},
+    "return": {
+        "fr": ("Bon retour à la maison !", "OK, mode présence."),
+        "en": ("Welcome home!", "OK, home mode.")},
+    "sleep": {
+        "fr": ("Bonne nuit, je veille.", "OK, mode nuit."),
+        "en": ("Good night, I'm keeping watch.", "OK, night mode.")},
+    "wake": {
+        "fr": ("Bonjour ! Bonne journée.", "OK, réveil."),
+        "en": ("Good morning!", "OK, awake.")},
+    "silence_on": {
+        "fr": ("D'accord, je me tais.", "Silence activé."),
+        "en": ("OK, I'll be quiet.", "Silence on.")},
+    "silence_off": {
+        "fr": ("Le silence est désactivé.", "Silence désactivé."),
+        "en": ("Silence is off.", "Silence off.")},
+    "ask_profile": {
+        "fr": ("Quel mode de chauffage ? Semaine de travail, semaine de vacances, "
+               "confort forcé ou éco forcé ?",
+               "Chauffage ? travail / vacances / force confort / force éco"),
+        "en": ("Which heating mode? Work week, holiday week, forced comfort or forced eco?",
+               "Heating? work / holiday / force comfort / force eco")},
+    "ask_again_profile": {
+        "fr": ("Je n'ai pas compris. Semaine de travail, semaine de vacances, confort forcé ou "
+               "éco forcé ?", "Pas compris. travail / vacances / force confort / force éco"),
+        "en": ("I didn't get that. Work week, holiday week, forced comfort or forced eco?",
+               "Not understood. work / holiday / force comfort / force eco")},
+    "profile": {
+        "fr": ("Chauffage en {profile_name}{until_text}.", "Chauffage : {profile_name}{until_text}."),
+        "en": ("Heating set to {profile_name}{until_text}.", "Heating: {profile_name}{until_text}.")},
+    "until_text": {"fr": (" jusqu'à {when}", ""), "en": (" until {when}", "")},
+    "ask_confirm": {
+        "fr": ("Tu confirmes : {what} ?", "Confirmer : {what} ? (oui/non)"),
+        "en": ("Please confirm: {what}?", "Confirm: {what}? (yes/no)")},
+    "ask_again_confirm": {
+        "fr": ("Oui ou non ?", "Répondez oui ou non."),
+        "en": ("Yes or no?", "Answer yes or no.")},
+    "what_broadcast": {"fr": ("annoncer « {message} »", ""),
+                       "en": ("announce '{message}'", "")},
+    "broadcast": {"fr": ("C'est annoncé.", "Annonce envoyée."),
+                  "en": ("Announced.", "Announcement sent.")},
+    "cancelled": {"fr": ("D'accord, j'annule.", "Annulé."), "en": ("OK, cancelled.", "Cancelled.")},
+    "timeout": {"fr": ("Tant pis, j'abandonne.", "Sans réponse, abandon."),
+                "en": ("Never mind, I'm giving up.", "No answer, given up.")},
+    "turn_on": {"fr": ("J'allume : {target}.", "Allumé : {target}."),
+                "en": ("Turning on: {target}.", "On: {target}.")},
+    "turn_off": {"fr": ("J'éteins : {target}.", "Éteint : {target}."),
+                 "en": ("Turning off: {target}.", "Off: {target}.")},
+    "target_area": {"fr": ("{domain_name} ({area})", ""), "en": ("{domain_name} ({area})", "")},
+    "set_temperature": {
+        "fr": ("Je règle le chauffage sur {temperature} degrés ({area}).",
+               "Consigne {temperature}°C ({area})."),
+        "en": ("Setting the heating to {temperature} degrees ({area}).",
+               "Setpoint {temperature}°C ({area}).")},
+    "temperature_range": {
+        "fr": ("Je ne peux pas régler {temperature} degrés : entre {min} et {max} seulement.",
+               "Refusé : consigne entre {min} et {max}°C."),
+        "en": ("I can't set {temperature} degrees: only between {min} and {max}.",
+               "Refused: setpoint must be {min}-{max}°C.")},
+    "time_range": {
+        "fr": ("Cette date est trop lointaine, je n'ai rien changé.", "Date refusée."),
+        "en": ("That time is too far away, I changed nothing.", "Time refused.")},
+    "unknown_profile": {
+        "fr": ("Je ne connais pas ce mode de chauffage.", "Mode de chauffage inconnu."),
+        "en": ("I don't know that heating mode.", "Unknown heating mode.")},
+    "temperature_is": {
+        "fr": ("Il fait {temperature} degrés {where}.", "{where_short} : {temperature}°C"),
+        "en": ("It is {temperature} degrees {where}.", "{where_short}: {temperature}°C")},
+    "temperature_unknown": {
+        "fr": ("Je n'ai pas de mesure de température {where}.", "Pas de mesure ({where_short})."),
+        "en": ("I have no temperature reading {where}.", "No reading ({where_short}).")},
+    "where_outside": {"fr": ("dehors", "extérieur"), "en": ("outside", "outside")},
+    "where_room": {"fr": ("({area})", "{area}"), "en": ("({area})", "{area}")},
+    "time": {"fr": ("Il est {time}.", "{time}"), "en": ("It is {time}.", "{time}")},
+    "date": {"fr": ("Nous sommes le {date}.", "{date}"), "en": ("Today is {date}.", "{date}")},
+    "help": {
+        "fr": ("Tu peux dire : je pars, je suis revenu, je vais me coucher, rapport complet, "
+               "silence, chauffage, allume la lumière, quelle heure est-il.",
+               "Commandes : je pars [ce soir|dans 2 jours], je suis revenu, je vais me coucher, "
+               "rapport, silence/désactiver, chauffage [travail|vacances|force confort|force "
+               "éco], allume/éteins <appareil>, température, annule"),
+        "en": ("You can say: I'm leaving, I'm back, I'm going to bed, full report, silence, "
+               "heating, turn on the light, what time is it.",
+               "Commands: I'm leaving [tonight|for 2 days], I'm back, going to bed, report, "
+               "silence/deactivate, heating [work|holiday|force comfort|force eco], turn on/off "
+               "<device>, temperature, cancel")},
+}
+
+PROFILE_NAMES = {
+    "fr": {"comfort": "confort", "eco": "éco", "force_comfort": "confort forcé",
+           "force_eco": "éco forcé", "work_week": "semaine de travail",
+           "holiday_week": "semaine de vacances"},
+    "en": {"comfort": "comfort", "eco": "eco", "force_comfort": "forced comfort",
+           "force_eco": "forced eco", "work_week": "work week", "holiday_week": "holiday week"},
+}
+DOMAIN_NAMES = {"fr": {"light": "lumière", "climate": "chauffage"},
+                "en": {"light": "light", "climate": "heating"}}
+
+
+def render(key: str, lang: str, style: Style = Style.SPEECH, **values: Any) -> str:
+    """One reply of the catalogue in a language and style (SMS falls back to speech)."""
+    entry = CATALOGUE[key].get(lang) or CATALOGUE[key]["fr"]
+    speech, sms = entry
+    template = sms if style == Style.SMS and sms else speech
+    return template.format(**values).rstrip()
+
+
+def say_number(value: float | int, lang: str) -> str:
+    """A number as written in replies ("19,5" in French)."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text.replace(".", ",") if lang == "fr" else text

@@ -1,0 +1,119 @@
+"""The "rapport complet": a snapshot of the house in, a spoken or SMS text out (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from dialogs.replies import PROFILE_NAMES, Style, say_number
+from dialogs.times import humanize_delta, say_when
+
+MODE_NAMES = {"fr": {"cocoon": "présence", "lockout": "absence", "asleep": "nuit"},
+              "en": {"cocoon": "home", "lockout": "away", "asleep": "night"}}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A temperature reading of one sensor unit."""
+
+    temperature: float
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An alert seen on the bus since the last report."""
+
+    message: str
+    severity: str
+    state: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the dialogs service knows of the house (latest bus messages, day's metrics)."""
+
+    mode: str | None = None
+    mode_since: dt.datetime | None = None
+    silence: bool = False
+    return_at: dt.datetime | None = None
+    profile: str | None = None
+    setpoint: float | None = None
+    relay: bool | None = None
+    heating_temperature: float | None = None
+    profile_until: dt.datetime | None = None
+    temperatures: dict[str, Reading] = field(default_factory=dict)
+    """Sensor unit -> latest reading."""
+    problems: tuple[Problem, ...] = ()
+    water_litres: float | None = None
+    energy_kwh: float | None = None
+
+
+def _fr_en(lang: str, fr: str, en: str) -> str:
+    return fr if lang == "fr" else en
+
+
+def heating_text(snap: Snapshot, now: dt.datetime, lang: str, style: Style) -> str:
+    """The heating part: profile, setpoint, relay, expiry."""
+    if snap.profile is None:
+        return _fr_en(lang, "Chauffage : pas de nouvelles.", "Heating: no news.")
+    name = PROFILE_NAMES[lang].get(snap.profile, snap.profile)
+    parts = [_fr_en(lang, f"Chauffage en {name}", f"Heating on {name}")]
+    if snap.setpoint is not None:
+        parts.append(_fr_en(lang, f", consigne {say_number(snap.setpoint, lang)} degrés",
+                            f", setpoint {say_number(snap.setpoint, lang)} degrees"))
+    if snap.relay is not None:
+        parts.append(_fr_en(lang, ", radiateur allumé" if snap.relay else ", radiateur éteint",
+                            ", heater on" if snap.relay else ", heater off"))
+    if snap.profile_until is not None:
+        parts.append(_fr_en(lang, f", jusqu'à {say_when(snap.profile_until, now, lang)}",
+                            f", until {say_when(snap.profile_until, now, lang)}"))
+    text = "".join(parts) + "."
+    if style == Style.SMS:
+        text = text.replace(" degrés", "°C").replace(" degrees", "°C")
+    return text
+
+
+def render_report(snap: Snapshot, now: dt.datetime, lang: str,
+                  style: Style = Style.SPEECH) -> str:
+    """The full report: mode and since when, temperatures, heating, problems, consumption."""
+    short = style == Style.SMS
+    lines: list[str] = []
+    if snap.mode is None:
+        lines.append(_fr_en(lang, "Mode inconnu.", "Mode unknown."))
+    else:
+        mode = MODE_NAMES[lang].get(snap.mode, snap.mode)
+        since = f" {humanize_delta(snap.mode_since, now, lang, short=short)}" \
+            if snap.mode_since else ""
+        line = _fr_en(lang, f"Mode {mode} depuis{since.replace(' il y a', '')}.",
+                      f"Mode {mode} since{since.replace(' ago', '')}.") if since else \
+            _fr_en(lang, f"Mode {mode}.", f"Mode {mode}.")
+        if snap.silence:
+            line += _fr_en(lang, " Silence activé.", " Silence on.")
+        lines.append(line)
+    temps = [f"{unit} {say_number(round(r.temperature, 1), lang)}"
+             for unit, r in sorted(snap.temperatures.items())]
+    if temps:
+        unit = "°C" if short else _fr_en(lang, " degrés", " degrees")
+        lines.append(_fr_en(lang, "Températures : ", "Temperatures: ") + ", ".join(temps)
+                     + unit + ".")
+    lines.append(heating_text(snap, now, lang, style))
+    if snap.problems:
+        shown = snap.problems[-3:] if short else snap.problems[-5:]
+        head = _fr_en(lang, f"{len(snap.problems)} problème(s) : ",
+                      f"{len(snap.problems)} problem(s): ")
+        lines.append(head + "; ".join(p.message for p in shown) + ".")
+    else:
+        lines.append(_fr_en(lang, "Aucun problème depuis le dernier rapport.",
+                            "No problem since the last report."))
+    use = []
+    if snap.water_litres is not None:
+        use.append(_fr_en(lang, f"eau {say_number(round(snap.water_litres), lang)} litres",
+                          f"water {say_number(round(snap.water_litres), lang)} litres"))
+    if snap.energy_kwh is not None:
+        use.append(_fr_en(lang, f"électricité {say_number(round(snap.energy_kwh, 1), lang)} kWh",
+                          f"electricity {say_number(round(snap.energy_kwh, 1), lang)} kWh"))
+    if use:
+        lines.append(_fr_en(lang, "Aujourd'hui : ", "Today: ") + ", ".join(use) + ".")
+    return ("\n" if short else " ").join(lines)

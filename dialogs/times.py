@@ -1,0 +1,142 @@
+"""Times in words, both ways: named and relative times resolved against `now`, durations
+humanised with babel ("dans 3 min", "il y a 5 h", "in 3 hours", "5 hours ago") and parsed back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from babel.dates import format_date, format_time, format_timedelta
+
+from dialogs.settings import DayParts
+from dialogs.text import fold, words_to_digits
+
+UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 7 * 86400}
+"""Canonical duration units (the `unit` list's outputs) in seconds; `nights` is special."""
+
+MAX_AHEAD = dt.timedelta(days=366)
+"""Times further than this are refused (a return in 99 weeks is a mistake)."""
+
+
+def at(day: dt.datetime, when: dt.time) -> dt.datetime:
+    """`day`'s date at a time of day, in `day`'s time zone."""
+    naive = dt.datetime.combine(day.date(), when)
+    return naive.replace(tzinfo=day.tzinfo)
+
+
+def resolve_named(name: str, now: dt.datetime, parts: DayParts) -> dt.datetime | None:
+    """A named time ("tonight", "tomorrow_morning", "in_1_hour"...) as a datetime after `now`."""
+    today = now
+    tomorrow = now + dt.timedelta(days=1)
+    table: dict[str, dt.datetime] = {
+        "tonight": at(today, parts.evening),
+        "today_noon": at(today, parts.noon),
+        "today_afternoon": at(today, parts.afternoon),
+        "tomorrow_morning": at(tomorrow, parts.morning),
+        "tomorrow_noon": at(tomorrow, parts.noon),
+        "tomorrow_afternoon": at(tomorrow, parts.afternoon),
+        "tomorrow_evening": at(tomorrow, parts.evening),
+        "tomorrow": at(tomorrow, parts.morning),
+        "day_after_tomorrow": at(now + dt.timedelta(days=2), parts.morning),
+        "soon": now + dt.timedelta(hours=1),
+        "in_1_hour": now + dt.timedelta(hours=1),
+        "in_30_minutes": now + dt.timedelta(minutes=30),
+        "in_1_day": now + dt.timedelta(days=1),
+        "next_week": now + dt.timedelta(days=7),
+    }
+    when = table.get(name)
+    if when is None:
+        return None
+    if when <= now:
+        # "ce soir" said at 21:00: later tonight, not yesterday's evening
+        when = now + dt.timedelta(hours=1)
+    return when
+
+
+def add_duration(now: dt.datetime, amount: float, unit: str, parts: DayParts) -> dt.datetime | None:
+    """`now` plus an amount of a unit; "nights" ends on a morning. None if absurd."""
+    if amount <= 0:
+        return None
+    if unit == "nights":
+        when = at(now + dt.timedelta(days=int(amount)), parts.morning)
+    elif unit in UNIT_SECONDS:
+        when = now + dt.timedelta(seconds=amount * UNIT_SECONDS[unit])
+    else:
+        return None
+    return when if when - now <= MAX_AHEAD else None
+
+
+def day_part(now: dt.datetime, parts: DayParts) -> str:
+    """"morning", "day" or "evening" (for "bonne matinée / journée / soirée")."""
+    clock = now.timetz().replace(tzinfo=None)
+    if dt.time(5, 0) <= clock < parts.noon:
+        return "morning"
+    if parts.noon <= clock < parts.evening:
+        return "day"
+    return "evening"
+
+
+def humanize_delta(when: dt.datetime, now: dt.datetime, lang: str, *, short: bool = False) -> str:
+    """"dans 3 minutes" / "il y a 5 h" / "in 3 hours" / "5 hours ago" (babel)."""
+    return str(format_timedelta(when - now, add_direction=True, locale=lang,
+                                format="short" if short else "long"))
+
+
+def say_time(when: dt.datetime, lang: str) -> str:
+    """A clock time as people say it ("19:30", "7:30 PM")."""
+    return str(format_time(when, "short", locale=lang))
+
+
+def say_date(when: dt.datetime, lang: str) -> str:
+    """A date as people say it ("mardi 5 mars", "Tuesday, March 5")."""
+    return str(format_date(when, "EEEE d MMMM" if lang == "fr" else "EEEE, MMMM d", locale=lang))
+
+
+def say_when(when: dt.datetime, now: dt.datetime, lang: str) -> str:
+    """A future time relative to today ("ce soir à 19:00", "demain à 08:00", "lundi 9 mars")."""
+    days = (when.date() - now.date()).days
+    clock = say_time(when, lang)
+    if days == 0:
+        return f"aujourd'hui à {clock}" if lang == "fr" else f"today at {clock}"
+    if days == 1:
+        return f"demain à {clock}" if lang == "fr" else f"tomorrow at {clock}"
+    return f"{say_date(when, lang)} à {clock}" if lang == "fr" else \
+        f"{say_date(when, lang)} at {clock}"
+
+
+_UNITS = {
+    "fr": {"s": "seconds", "sec": "seconds", "seconde": "seconds", "secondes": "seconds",
+           "min": "minutes", "mn": "minutes", "minute": "minutes", "minutes": "minutes",
+           "h": "hours", "heure": "hours", "heures": "hours",
+           "j": "days", "jour": "days", "jours": "days",
+           "semaine": "weeks", "semaines": "weeks"},
+    "en": {"s": "seconds", "sec": "seconds", "second": "seconds", "seconds": "seconds",
+           "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes",
+           "minutes": "minutes", "h": "hours", "hr": "hours", "hrs": "hours",
+           "hour": "hours", "hours": "hours", "d": "days", "day": "days", "days": "days",
+           "week": "weeks", "weeks": "weeks"},
+}
+_ONE = {"fr": re.compile(r"\b(?:une|un)\b"), "en": re.compile(r"\b(?:an|a|one)\b")}
+_RELATIVE = {
+    "fr": (re.compile(r"^dans (\d+(?:\.\d+)?) ?([a-z]+)$"),
+           re.compile(r"^il y a (\d+(?:\.\d+)?) ?([a-z]+)$")),
+    "en": (re.compile(r"^in (\d+(?:\.\d+)?) ?([a-z]+)$"),
+           re.compile(r"^(\d+(?:\.\d+)?) ?([a-z]+) ago$")),
+}
+
+
+def parse_delta(text: str, lang: str) -> dt.timedelta | None:
+    """"dans 3 min" -> +3 min, "il y a 5 h" -> -5 h, "five hours ago" -> -5 h; else None."""
+    folded = _ONE[lang].sub("1", fold(text))
+    folded = fold(words_to_digits(folded, lang, threshold=0))
+    future, past = _RELATIVE[lang]
+    for pattern, sign in ((future, 1), (past, -1)):
+        match = pattern.match(folded)
+        if match:
+            unit = _UNITS[lang].get(match.group(2))
+            if unit is None:
+                return None
+            seconds = 1 if unit == "seconds" else UNIT_SECONDS[unit]
+            return dt.timedelta(seconds=sign * float(match.group(1)) * seconds)
+    return None
