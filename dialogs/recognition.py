@@ -19,7 +19,7 @@ from hassil import Intents, SlotList, recognize
 
 from dialogs import grammar
 from dialogs.expand import NUMBER_TOKEN, Context, NumberSlot, Slots, Unexpandable, count, expand
-from dialogs.text import NUMBER, candidates, to_number
+from dialogs.text import NUMBER, candidates, clean, to_number
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class Recognizer:
 
     def __init__(self, config: Any, lang: str, *, cap: int = TABLE_CAP) -> None:
         self.lang = lang
+        self.config = config
         self.lists = grammar.slot_lists(config, folded=True)
         self.intents = {False: grammar.build_intents(lang, answers=False),
                         True: grammar.build_intents(lang, answers=True)}
@@ -88,7 +89,9 @@ class Recognizer:
                        for answers, intents in self.intents.items()}
         skip = sorted({w for i in self.intents.values() for w in i.skip_words if w},
                       key=len, reverse=True)
-        self._skip = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, skip))) if skip else None
+        self._skip = re.compile(r"\b(?:" + "|".join(map(re.escape, skip)) + r")\b") \
+            if skip else None
+        self._raw: tuple[Intents, dict[str, SlotList]] | None = None
         _LOGGER.debug("%s: %d table sentences", lang, sum(map(len, self.tables.values())))
 
     def lookup(self, form: str, *, answers: bool = False) -> Match | None:
@@ -124,5 +127,20 @@ class Recognizer:
             if result is not None:
                 slots = dict(result.intent_data.slots or {}) if result.intent_data else {}
                 slots.update({name: entity.value for name, entity in result.entities.items()})
+                if any(entity.is_wildcard for entity in result.entities.values()):
+                    slots.update(self._wildcards_as_written(text, result.intent.name))
                 return Match(result.intent.name, slots, form, via="hassil")
         return None
+
+    def _wildcards_as_written(self, text: str, intent: str) -> dict[str, Any]:
+        """Free-text slots (a message to announce) with the speaker's accents and case."""
+        if self._raw is None:
+            self._raw = (grammar.build_intents(self.lang, answers=False, folded=False),
+                         grammar.slot_lists(self.config, folded=False))
+        intents, lists = self._raw
+        result = recognize(" ".join(clean(text).split()), intents, slot_lists=lists,
+                           language=self.lang)
+        if result is None or result.intent.name != intent:
+            return {}
+        return {name: entity.value for name, entity in result.entities.items()
+                if entity.is_wildcard}

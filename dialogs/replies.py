@@ -72,8 +72,10 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("I didn't get that. Work week, holiday week, forced comfort or forced eco?",
                "Not understood. work / holiday / force comfort / force eco")},
     "profile": {
-        "fr": ("Chauffage en {profile_name}{until_text}.", "Chauffage : {profile_name}{until_text}."),
-        "en": ("Heating set to {profile_name}{until_text}.", "Heating: {profile_name}{until_text}.")},
+        "fr": ("Chauffage en {profile_name}{until_text}.",
+               "Chauffage : {profile_name}{until_text}."),
+        "en": ("Heating set to {profile_name}{until_text}.",
+               "Heating: {profile_name}{until_text}.")},
     "until_text": {"fr": (" jusqu'à {when}", ""), "en": (" until {when}", "")},
     "ask_confirm": {
         "fr": ("Tu confirmes : {what} ?", "Confirmer : {what} ? (oui/non)"),

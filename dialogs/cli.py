@@ -1,0 +1,125 @@
+"""`basecamp intent` (text -> intent JSON) and `basecamp chat` (a conversation in a terminal)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.cli import add_config_argument, load_config_or_exit
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _now(value: str | None, config: Any) -> dt.datetime:
+    """--now as an aware datetime (the house's time zone if none given)."""
+    tz = ZoneInfo(config.house.timezone)
+    if not value:
+        return dt.datetime.now(tz)
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(f"basecamp: --now: not an ISO datetime: {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=tz)
+
+
+def _utterances(args_text: list[str], stream: Iterable[str]) -> Iterator[str]:
+    if args_text:
+        yield " ".join(args_text)
+        return
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def recognize_line(engine: Any, text: str, now: dt.datetime,
+                   langs: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """One utterance -> {"text", "intent", "slots"} (+ "refused" when out of bounds)."""
+    from dialogs.slots import Refusal, canonical
+    out: dict[str, Any] = {"text": text, "intent": None, "slots": {}}
+    if not text.strip() or len(text) > engine.settings.max_input_chars:
+        return out
+    found = engine.recognize(text, langs=langs)
+    if found is None:
+        return out
+    match, _ = found
+    slots = canonical(match.intent, match.slots, config=engine.config,
+                      settings=engine.settings, now=now)
+    if isinstance(slots, Refusal):
+        out["refused"] = slots.reason
+        return out
+    out.update(intent=match.intent, slots=slots)
+    return out
+
+
+def intent_command(argv: list[str]) -> int:
+    """`basecamp intent [--lang fr|en] [--now ISO] [TEXT]`: one JSON object per utterance."""
+    parser = argparse.ArgumentParser(
+        prog="basecamp intent", description="Recognise intents in French or English text: "
+        "TEXT, or one utterance per line on stdin; prints one JSON object per utterance.")
+    add_config_argument(parser)
+    parser.add_argument("--lang", choices=("fr", "en"),
+                        help="only this language (default: the house's, then the other)")
+    parser.add_argument("--now", metavar="ISO", help="resolve times against this instant")
+    parser.add_argument("text", nargs="*", metavar="TEXT")
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    from dialogs.engine import DialogEngine
+    engine = DialogEngine(config, lang=args.lang)
+    langs = (args.lang,) if args.lang else None
+    fixed = _now(args.now, config) if args.now else None
+    for text in _utterances(args.text, sys.stdin):
+        now = fixed or _now(None, config)
+        print(json.dumps(recognize_line(engine, text, now, langs), ensure_ascii=False),
+              flush=True)
+    return 0
+
+
+def chat_command(argv: list[str]) -> int:
+    """`basecamp chat [--channel sms --from +33...]`: talk to the house, keeping the dialog."""
+    parser = argparse.ArgumentParser(
+        prog="basecamp chat", description="Talk to the house: one utterance per line on "
+        "stdin, one reply per line on stdout (conversation state is kept).")
+    add_config_argument(parser)
+    parser.add_argument("--channel", default="terminal",
+                        choices=("terminal", "voice", "sms", "push", "kiosk"))
+    parser.add_argument("--from", dest="sender", default="",
+                        help="sender: phone number (sms), push user, or speaker name")
+    parser.add_argument("--lang", choices=("fr", "en"), help="dialog language")
+    parser.add_argument("--now", metavar="ISO",
+                        help="start the conversation's clock at this instant (it then runs)")
+    parser.add_argument("--json", action="store_true",
+                        help="print each turn as JSON (reply, intent, expects_answer)")
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    from dialogs.channels import may_command
+    from dialogs.engine import DialogEngine
+    sender = args.sender or ("owner" if args.channel not in ("sms", "push") else "")
+    if not may_command(config, args.channel, sender):
+        print(f"basecamp chat: {args.channel} sender {sender!r} may not command the house "
+              f"(not a whitelisted contact); nothing will be answered", file=sys.stderr)
+        return 1
+    engine = DialogEngine(config, lang=args.lang)
+    start, t0 = _now(args.now, config), time.monotonic()
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        now = start + dt.timedelta(seconds=time.monotonic() - t0)
+        turn = engine.handle(line.rstrip("\r\n"), channel=args.channel, sender=sender, now=now)
+        if args.json:
+            print(json.dumps({"reply": turn.reply, "expects_answer": turn.expects_answer,
+                              "conversation": turn.conversation,
+                              "intent": turn.intent.intent if turn.intent else None,
+                              "slots": turn.intent.slots if turn.intent else {}},
+                             ensure_ascii=False), flush=True)
+        else:
+            print(turn.reply, flush=True)
