@@ -55,3 +55,14 @@ class SmsSend(Message):
     text: str
     kind: str = ""
     """"error_report" for a channel failure report: never reported again (no loops)."""
+
+
+@dataclass(frozen=True)
+class Command(Message):
+    """Text to answer from any channel without its own message (push replies, kiosk, tools)."""
+
+    TOPIC: ClassVar[str] = "basecamp.dialogs.command"
+    text: str
+    channel: str
+    """push, kiosk, terminal..."""
+    sender: str = ""
