@@ -110,6 +110,8 @@ class DialogEngine:
     def _command(self, key: Key, text: str, style: Style, channel: str, sender: str,
                  now: dt.datetime) -> Turn:
         conversation = self.conversations.new_id(key)
+        if text.strip() == "?":  # the shortest SMS asking for help
+            text = "help" if self.lang == "en" else "aide"
         found = self.recognize(text) if text else None
         if found is None:
             return self._say("not_understood", self.lang, style, conversation)

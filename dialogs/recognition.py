@@ -104,11 +104,15 @@ class Recognizer:
                 keys.append(stripped)
         for key in keys:
             numbers = NUMBER.findall(key)
-            entry = table.get(NUMBER.sub(NUMBER_TOKEN, key) if numbers else key)
-            if entry is not None:
-                slots = _fill(entry[1], numbers)
-                if slots is not None:
-                    return Match(entry[0], slots, key)
+            variants: list[tuple[str, list[str]]] = [(key, [])]
+            if numbers:  # digits written in the template itself ("dans 1 heure") come first
+                variants.append((NUMBER.sub(NUMBER_TOKEN, key), numbers))
+            for variant, given in variants:
+                entry = table.get(variant)
+                if entry is not None:
+                    slots = _fill(entry[1], given)
+                    if slots is not None:
+                        return Match(entry[0], slots, key)
         return None
 
     def recognize(self, text: str, *, answers: bool = False) -> Match | None:

@@ -62,6 +62,12 @@ class DialogSettings:
     """Longer input is refused without being parsed (an SMS of 5000 characters)."""
     confirm: tuple[str, ...] = ("HassBroadcast",)
     """Intents that ask "are you sure?" before they act."""
+    answer_transcripts: bool = False
+    """Answer `basecamp.voice.transcript` on the bus (off: the assistant runs the engine itself)."""
+    expire_every_s: float = bounded(1.0, lo=0.05, hi=60)
+    """How often unanswered conversations are closed."""
+    metrics_every_s: float = bounded(60.0, lo=1, hi=3600)
+    """How often the day's water and electricity are read for reports."""
     day_parts: DayParts = field(default_factory=DayParts)
     timeouts: Timeouts = field(default_factory=Timeouts)
     water: Counter = field(default_factory=lambda: Counter("water", "total_litres", 1.0))

@@ -1,0 +1,178 @@
+"""The dialogs service: one engine answering SMS, push, kiosk (and optionally voice) over the bus.
+
+In: `SmsIncoming` (whitelisted contacts only), `Command` (push replies, kiosk, tools),
+`Transcript` (when `dialogs.answer_transcripts`), and the state a report needs (`ModeChanged`,
+`HeatingState`, `MutaUpdate`, `Alert`). Out: `Intent` on `basecamp.intent.<Name>`, `Reply`,
+`SmsSend` answers, `Say` for voice. HTTP: `POST /command` (token) answers a text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from core.bus import parse
+from core.messages import Envelope
+from core.messages.dialogs import Command, Reply, SmsIncoming, SmsSend
+from core.messages.heating import HeatingState
+from core.messages.presence import ModeChanged
+from core.messages.sensors import MutaUpdate
+from core.messages.voice import Say, Transcript
+from core.messages.watch import Alert
+from core.service import Runtime
+from dialogs import state as snapshot
+from dialogs.channels import may_command
+from dialogs.engine import DialogEngine, Turn
+from dialogs.report import Snapshot
+from dialogs.settings import Counter, DialogSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+STATE_TOPICS: dict[str, type[Any]] = {ModeChanged.TOPIC: ModeChanged,
+                                      HeatingState.TOPIC: HeatingState,
+                                      MutaUpdate.TOPIC: MutaUpdate, Alert.TOPIC: Alert}
+
+
+def day_growth(store: Any, counter: Counter, now: dt.datetime) -> float | None:
+    """Growth of a cumulative counter since midnight (None without data)."""
+    if not counter.measurement:
+        return None
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    stats = store.stats(counter.measurement, counter.field, midnight, now)
+    if stats is None or stats.count < 2:
+        return None
+    return max(0.0, (stats.max - stats.min) * counter.scale)
+
+
+class DialogService:
+    """The engine, the house snapshot and the channels' plumbing."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.settings = rt.config.section("dialogs", DialogSettings)
+        self.snapshot = Snapshot()
+        self.engine = DialogEngine(rt.config, state=lambda: self.snapshot)
+
+    # ---- inputs ----------------------------------------------------------------------
+    def on_state(self, envelope: Envelope) -> None:
+        """Keep the latest mode, heating, temperatures and problems."""
+        cls = next((c for t, c in STATE_TOPICS.items() if envelope.topic.startswith(t)), None)
+        if cls is not None:
+            self.snapshot = snapshot.fold(self.snapshot, parse(envelope, cls),
+                                          self.rt.clock.now())
+
+    def on_sms(self, envelope: Envelope) -> None:
+        """Answer a whitelisted SMS; log and ignore the others."""
+        sms = parse(envelope, SmsIncoming)
+        if not may_command(self.rt.config, "sms", sms.number):
+            self.rt.counters["sms_refused"] += 1
+            self.rt.log("warning", f"SMS from non-whitelisted {sms.number} ignored")
+            return
+        self.answer(sms.text, "sms", sms.number)
+
+    def on_command(self, envelope: Envelope) -> None:
+        """Answer text from push replies, the kiosk or tools."""
+        cmd = parse(envelope, Command)
+        if not may_command(self.rt.config, cmd.channel, cmd.sender):
+            self.rt.counters["command_refused"] += 1
+            self.rt.log("warning", f"{cmd.channel} command from {cmd.sender!r} ignored")
+            return
+        self.answer(cmd.text, cmd.channel, cmd.sender)
+
+    def on_transcript(self, envelope: Envelope) -> None:
+        """Answer speech (only when the assistant does not run the engine itself)."""
+        transcript = parse(envelope, Transcript)
+        self.answer(transcript.text, "voice", transcript.conversation or "kiosk")
+
+    # ---- outputs ---------------------------------------------------------------------
+    def answer(self, text: str, channel: str, sender: str) -> Turn:
+        """Run one turn and publish what it says and does."""
+        self.rt.counters[f"{channel}_in"] += 1
+        turn = self.engine.handle(text, channel=channel, sender=sender, now=self.rt.clock.now())
+        self.publish(turn, channel, sender)
+        return turn
+
+    def publish(self, turn: Turn, channel: str, sender: str) -> None:
+        """Intent, reply, and the channel's own answer (SMS, speech)."""
+        if turn.intent is not None:
+            self.rt.counters["intents"] += 1
+            self.rt.publish(turn.intent)
+            if turn.intent.intent == "BasecampReport":
+                self.snapshot = snapshot.reported(self.snapshot)
+        else:
+            self.rt.counters["no_intent"] += 1
+        self.rt.publish(Reply(turn.reply, channel, sender, turn.expects_answer,
+                              turn.conversation))
+        if channel == "sms" and turn.reply:
+            self.rt.publish(SmsSend(sender, turn.reply))
+        elif channel == "voice" and turn.reply:
+            self.rt.publish(Say(turn.reply, lang=turn.lang))
+
+    def expire(self) -> None:
+        """Close conversations nobody answered (a "je pars" still leaves)."""
+        for channel, sender, turn in self.engine.expire(self.rt.clock.now()):
+            self.rt.counters["timeouts"] += 1
+            self.publish(turn, channel, sender)
+
+    async def refresh_consumption(self) -> None:
+        """Read the day's water and electricity for reports (blocking store, in a thread)."""
+        from core.metrics import StoreUnavailable, open_store
+        now = self.rt.clock.now()
+
+        def read() -> tuple[float | None, float | None]:
+            store = open_store(self.rt.config)
+            try:
+                return (day_growth(store, self.settings.water, now),
+                        day_growth(store, self.settings.power, now))
+            finally:
+                store.close()
+        try:
+            water, energy = await asyncio.to_thread(read)
+        except (StoreUnavailable, OSError) as err:
+            self.rt.counters["metrics_unavailable"] += 1
+            _LOGGER.warning("day consumption unavailable: %s", err)
+            return
+        self.snapshot = snapshot.with_consumption(self.snapshot, water, energy)
+
+    async def http_command(self, request: web.Request) -> web.Response:
+        """POST /command {"text", "channel", "sender"} -> the turn (token required)."""
+        self.rt.check_token(request)
+        try:
+            body = await request.json()
+            text, channel = str(body["text"]), str(body.get("channel", "push"))
+            sender = str(body.get("sender", ""))
+        except (ValueError, KeyError, TypeError):
+            self.rt.counters["bad_request"] += 1
+            raise web.HTTPBadRequest(text='expected JSON {"text", "channel", "sender"}') \
+                from None
+        if not may_command(self.rt.config, channel, sender):
+            raise web.HTTPForbidden(text="sender may not command the house")
+        turn = self.answer(text, channel, sender)
+        return web.json_response({"reply": turn.reply, "expects_answer": turn.expects_answer,
+                                  "conversation": turn.conversation,
+                                  "intent": turn.intent.to_dict() if turn.intent else None})
+
+    def status(self) -> dict[str, Any]:
+        """Open conversations and what the report would say about the mode."""
+        return {"lang": self.engine.lang, "open_conversations": len(
+            self.engine.conversations.pending), "mode": self.snapshot.mode,
+            "problems_pending": len(self.snapshot.problems)}
+
+
+async def serve(rt: Runtime) -> None:
+    """Start the dialogs service."""
+    service = DialogService(rt)
+    await asyncio.to_thread(service.engine.recognizer, service.engine.lang)  # build tables
+    rt.subscribe(list(STATE_TOPICS), service.on_state)
+    rt.subscribe([SmsIncoming.TOPIC], service.on_sms)
+    rt.subscribe([Command.TOPIC], service.on_command)
+    if service.settings.answer_transcripts:
+        rt.subscribe([Transcript.TOPIC], service.on_transcript)
+    rt.every(service.settings.expire_every_s, service.expire, name="expire")
+    rt.every(service.settings.metrics_every_s, service.refresh_consumption, name="consumption")
+    rt.app.router.add_post("/command", service.http_command)
+    rt.status["dialogs"] = service.status

@@ -1,0 +1,56 @@
+"""Fold the bus messages a report needs into a `Snapshot` (pure)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from core.messages.heating import HeatingState
+from core.messages.presence import ModeChanged
+from core.messages.sensors import MutaUpdate
+from core.messages.watch import Alert
+from dialogs.report import Problem, Reading, Snapshot
+
+MAX_PROBLEMS = 20
+"""Problems kept between two reports (the oldest are dropped)."""
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def fold(snap: Snapshot, message: Any, now: dt.datetime) -> Snapshot:
+    """The snapshot after one bus message (unknown messages change nothing)."""
+    if isinstance(message, ModeChanged):
+        return dataclasses.replace(snap, mode=message.mode, mode_since=_time(message.since),
+                                   silence=message.silence, return_at=_time(message.return_at))
+    if isinstance(message, HeatingState):
+        return dataclasses.replace(snap, profile=message.profile, setpoint=message.setpoint,
+                                   relay=message.relay,
+                                   heating_temperature=message.temperature,
+                                   profile_until=_time(message.until))
+    if isinstance(message, MutaUpdate) and message.temperature is not None:
+        temps = {**snap.temperatures, message.unit: Reading(message.temperature, now)}
+        return dataclasses.replace(snap, temperatures=temps)
+    if isinstance(message, Alert) and message.state == "problem":
+        problems = (*snap.problems, Problem(message.message, message.severity, message.state,
+                                            now))[-MAX_PROBLEMS:]
+        return dataclasses.replace(snap, problems=problems)
+    return snap
+
+
+def reported(snap: Snapshot) -> Snapshot:
+    """The snapshot once a report was given (problems start again from none)."""
+    return dataclasses.replace(snap, problems=())
+
+
+def with_consumption(snap: Snapshot, water_litres: float | None,
+                     energy_kwh: float | None) -> Snapshot:
+    """The snapshot with the day's water and electricity."""
+    return dataclasses.replace(snap, water_litres=water_litres, energy_kwh=energy_kwh)

@@ -1,0 +1,187 @@
+"""Owner's phrases and their variants -> intent and canonical slots (fr, en), through the CLI's
+pure core; the table agrees with hassil; bad input never yields an intent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hassil import recognize
+
+from core.config import load
+from dialogs import grammar
+from dialogs.cli import recognize_line
+from dialogs.engine import DialogEngine
+from dialogs.recognition import Recognizer
+
+NOW = dt.datetime(2024, 3, 5, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.fixture(scope="module")
+def engine() -> DialogEngine:
+    return DialogEngine(load())
+
+
+FR: list[tuple[str, str | None, dict[str, Any]]] = [
+    ("Je pars", "BasecampLeave", {}),
+    ("je m'absente", "BasecampLeave", {}),
+    ("Je m'en vais.", "BasecampLeave", {}),
+    ("je pars ce soir", "BasecampLeave", {"return_at": "2024-03-05T19:00:00+01:00"}),
+    ("Je pars, je reviens demain soir", "BasecampLeave",
+     {"return_at": "2024-03-06T19:00:00+01:00"}),
+    ("je pars jusqu'à demain midi", "BasecampLeave", {"return_at": "2024-03-06T12:00:00+01:00"}),
+    ("je pars pour trois jours", "BasecampLeave", {"return_at": "2024-03-08T09:00:00+01:00"}),
+    ("je m'en vais et je reviens dans 3 heures", "BasecampLeave",
+     {"return_at": "2024-03-05T12:00:00+01:00"}),
+    ("je pars et je ne sais pas quand je reviens", "BasecampLeave", {}),
+    ("Je suis revenu", "BasecampReturn", {}),
+    ("je suis rentrée", "BasecampReturn", {}),
+    ("Je vais me coucher", "BasecampSleep", {}),
+    ("bonne nuit", "BasecampSleep", {}),
+    ("je suis réveillé", "BasecampWake", {}),
+    ("Rapport complet", "BasecampReport", {}),
+    ("fais-moi un rapport", "BasecampReport", {}),
+    ("Silence", "BasecampSilence", {"state": "on"}),
+    ("désactiver", "BasecampSilence", {"state": "off"}),
+    ("chauffage", "BasecampHeatingMenu", {}),
+    ("chauffage semaine de travail", "BasecampHeatingProfile", {"profile": "work_week"}),
+    ("semaine de vacances", "BasecampHeatingProfile", {"profile": "holiday_week"}),
+    ("force le mode confort", "BasecampHeatingProfile", {"profile": "force_comfort"}),
+    ("Force le mode éco", "BasecampHeatingProfile", {"profile": "force_eco"}),
+    ("force le mode eco jusqu'à demain matin", "BasecampHeatingProfile",
+     {"profile": "force_eco", "until": "2024-03-06T08:00:00+01:00"}),
+    ("force le mode confort pendant deux heures", "BasecampHeatingProfile",
+     {"profile": "force_comfort", "until": "2024-03-05T11:00:00+01:00"}),
+    ("état du chauffage", "BasecampHeatingStatus", {}),
+    ("aide", "BasecampHelp", {}),
+    ("qu'est-ce que tu sais faire ?", "BasecampHelp", {}),
+    ("allume la lumière du salon", "HassTurnOn",
+     {"name": "lumière du salon", "area": "salon", "domain": "light"}),
+    ("ALLUME LA LUMIERE DE L'ENTREE !!", "HassTurnOn",
+     {"name": "lumière de l'entrée", "area": "entrée", "domain": "light"}),
+    ("éteins la lampe de chevet", "HassTurnOff",
+     {"name": "lampe de chevet", "area": "chambre", "domain": "light"}),
+    ("allume la lumière", "HassTurnOn", {"area": "salon", "domain": "light"}),
+    ("allume la lumière dans la cuisine", "HassTurnOn", {"area": "cuisine", "domain": "light"}),
+    ("éteins le seche serviettes", "HassTurnOff",
+     {"name": "sèche-serviettes", "area": "salle de bains", "domain": "climate"}),
+    ("allume la veilleuse", "HassTurnOn", {"name": "veilleuse", "area": "salon",
+                                           "domain": "light"}),
+    ("règle le chauffage sur dix-neuf degrés", "HassClimateSetTemperature",
+     {"area": "salon", "temperature": 19}),
+    ("mets le thermostat du salon à vingt et un", "HassClimateSetTemperature",
+     {"area": "salon", "temperature": 21}),
+    ("règle le chauffage de la chambre sur 18,5 degrés", "HassClimateSetTemperature",
+     {"area": "chambre", "temperature": 18.5}),
+    ("quelle température fait-il dans la chambre ?", "HassClimateGetTemperature",
+     {"area": "chambre"}),
+    ("quelle température fait-il dehors", "HassClimateGetTemperature", {"area": "exterieur"}),
+    ("Quelle heure est-il ?", "HassGetCurrentTime", {}),
+    ("on est quel jour", "HassGetCurrentDate", {}),
+    ("annule", "HassNevermind", {}),
+    ("laisse tomber", "HassNevermind", {}),
+    ("annonce le repas est prêt", "HassBroadcast", {"message": "le repas est prêt"}),
+    # bad input: never an intent
+    ("règle le chauffage sur 300 degrés", None, {}),
+    ("", None, {}),
+    ("   ", None, {}),
+    ("x" * 5000, None, {}),
+    ("\x00\x01\x02\xff\ufffd", None, {}),
+    ("le chat mange une pomme verte", None, {}),
+    ("allume le grille-pain", None, {}),
+]
+
+EN: list[tuple[str, str | None, dict[str, Any]]] = [
+    ("I'm leaving", "BasecampLeave", {}),
+    ("I'm leaving until tomorrow evening", "BasecampLeave",
+     {"return_at": "2024-03-06T19:00:00+01:00"}),
+    ("i'm off for two days", "BasecampLeave", {"return_at": "2024-03-07T09:00:00+01:00"}),
+    ("I'm back", "BasecampReturn", {}),
+    ("I'm going to bed", "BasecampSleep", {}),
+    ("full report", "BasecampReport", {}),
+    ("silence", "BasecampSilence", {"state": "on"}),
+    ("force comfort mode", "BasecampHeatingProfile", {"profile": "force_comfort"}),
+    ("set the heating to work week", "BasecampHeatingProfile", {"profile": "work_week"}),
+    ("turn on the bedside lamp", "HassTurnOn",
+     {"name": "lampe de chevet", "area": "chambre", "domain": "light"}),
+    ("turn off the light in the kitchen", "HassTurnOff", {"area": "cuisine", "domain": "light"}),
+    ("set the heating to nineteen degrees", "HassClimateSetTemperature",
+     {"area": "salon", "temperature": 19}),
+    ("what time is it?", "HassGetCurrentTime", {}),
+    ("set the heating to 300 degrees", None, {}),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), FR)
+def test_french(engine: DialogEngine, text: str, intent: str | None,
+                slots: dict[str, Any]) -> None:
+    result = recognize_line(engine, text, NOW, ("fr",))
+    assert (result["intent"], result["slots"]) == (intent, slots)
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), EN)
+def test_english(engine: DialogEngine, text: str, intent: str | None,
+                 slots: dict[str, Any]) -> None:
+    result = recognize_line(engine, text, NOW, ("en",))
+    assert (result["intent"], result["slots"]) == (intent, slots)
+
+
+def test_out_of_range_is_a_refusal_not_an_action(engine: DialogEngine) -> None:
+    result = recognize_line(engine, "règle le chauffage sur 300 degrés", NOW)
+    assert result == {"text": "règle le chauffage sur 300 degrés", "intent": None, "slots": {},
+                      "refused": "temperature_range"}
+
+
+@pytest.mark.parametrize("text", ["je pars", "Je pàrs", "JE  PARS ...", "je pârs"])
+def test_accents_case_spaces_punctuation(engine: DialogEngine, text: str) -> None:
+    assert recognize_line(engine, text, NOW)["intent"] == "BasecampLeave"
+
+
+def test_french_first_then_english() -> None:
+    engine = DialogEngine(load())
+    assert engine.recognize("je suis revenu")[1] == "fr"  # type: ignore[index]
+    assert engine.recognize("i'm back")[1] == "en"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_table_agrees_with_hassil(lang: str) -> None:
+    """Every table hit (a sample) is what hassil itself recognises in the same text."""
+    config = load()
+    recognizer = Recognizer(config, lang)
+    keys = list(recognizer.tables[False])[:: max(1, len(recognizer.tables[False]) // 300)]
+    for key in keys:
+        text = key.replace("#", "12")
+        ours = recognizer.recognize(text)
+        theirs = recognize(text, recognizer.intents[False], slot_lists=recognizer.lists,
+                           language=lang)
+        assert ours is not None and ours.via == "table", text
+        assert theirs is not None, text
+        slots = {**(theirs.intent_data.slots or {}),
+                 **{k: v.value for k, v in theirs.entities.items()}}
+        assert ours.intent == theirs.intent.name, text
+        assert {k: str(v) for k, v in ours.slots.items()} == \
+            {k: str(int(v) if isinstance(v, float) and v.is_integer() else v)
+             for k, v in slots.items()}, text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_expanded_grammar_is_recognised(lang: str) -> None:
+    """Sentences given to the speech recogniser are understood by the intent recogniser."""
+    config = load()
+    sentences = grammar.expand_sentences(config, lang, limit=400)
+    assert len(sentences) == 400
+    assert all(s == s.lower() and not any(c.isdigit() for c in s) for s in sentences)
+    recognizer = Recognizer(config, lang)
+    missed = [s for s in sentences if recognizer.recognize(s) is None
+              and recognizer.recognize(s, answers=True) is None]
+    assert missed == []
+
+
+def test_grammar_covers_every_intent_and_the_house() -> None:
+    sentences = grammar.expand_sentences(load(), "fr")
+    assert "je pars" in sentences and "rapport complet" in sentences
+    assert any("lampe de chevet" in s for s in sentences)
+    assert any("dix-neuf degrés" in s for s in sentences)
+    assert len(sentences) < 50_000
