@@ -64,7 +64,9 @@ def add_duration(now: dt.datetime, amount: float, unit: str, parts: DayParts) ->
         when = now + dt.timedelta(seconds=amount * UNIT_SECONDS[unit])
     else:
         return None
-    return when if when - now <= MAX_AHEAD else None
+    if when - now > MAX_AHEAD:
+        return None
+    return when.replace(second=0, microsecond=0)  # "dans 3 heures" is not to the second
 
 
 def day_part(now: dt.datetime, parts: DayParts) -> str:
