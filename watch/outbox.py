@@ -4,6 +4,7 @@ sent in order when it returns; a journal records what was sent (and when) for au
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -85,3 +86,13 @@ async def drain(outbox: Outbox, channel: str,
         outbox.done(channel, ident, payload)
         sent += 1
     return sent
+
+
+async def nap(wake: asyncio.Event, seconds: float) -> None:
+    """Sleep up to `seconds`, or less if `wake` is set (cancellation-safe, unlike
+    Python 3.11's `wait_for`, which can swallow a cancel and keep a service from stopping)."""
+    waiter = asyncio.ensure_future(wake.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=seconds)
+    finally:
+        waiter.cancel()

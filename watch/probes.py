@@ -196,8 +196,7 @@ async def probe_disk(check: Check, ctx: ProbeContext) -> Result:
 
 async def probe_internet(check: Check, ctx: ProbeContext) -> Result:
     """At least one of the targets answers a TCP connect."""
-    tries = [asyncio.wait_for(_tcp(*_split_target(t)), ctx.settings.timeout_s)
-             for t in check.args]
+    tries = [_tcp(*_split_target(t)) for t in check.args]  # cut by run_check's timeout
     results = await asyncio.gather(*tries, return_exceptions=True)
     up = [t for t, r in zip(check.args, results, strict=True) if not isinstance(r, BaseException)]
     return bool(up), f"{len(up)}/{len(check.args)} cibles joignables"
@@ -272,7 +271,8 @@ async def run_check(check: Check, ctx: ProbeContext) -> Observation:
     """One check as an Observation: timeouts and errors are failures with a detail."""
     timeout = ctx.settings.timeout_s
     try:
-        ok, detail = await asyncio.wait_for(PROBES[check.kind](check, ctx), timeout)
+        async with asyncio.timeout(timeout):  # unlike 3.11's wait_for, never eats a cancel
+            ok, detail = await PROBES[check.kind](check, ctx)
     except TimeoutError:
         ok, detail = False, f"pas de réponse en {timeout:g} s"
     except Exception as err:  # any failure of the checked thing is a finding

@@ -20,7 +20,7 @@ from core.messages.watch import ChannelState, PushSend
 from core.service import Runtime
 from watch.errors import ChannelDown
 from watch.notifiers import recipients
-from watch.outbox import Outbox, drain
+from watch.outbox import Outbox, drain, nap
 from watch.settings import PushSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -101,10 +101,7 @@ async def serve(rt: Runtime, sender: PushSender | None = None) -> None:
         while True:
             await deliver()
             wake.clear()
-            try:
-                await asyncio.wait_for(wake.wait(), ps.retry_s)
-            except TimeoutError:
-                pass
+            await nap(wake, ps.retry_s)
 
     rt.subscribe([PushSend.TOPIC], on_request)
     rt.status["push"] = lambda: {"configured": sender is not None, "up": state["up"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 
 from core.bus import Envelope
 from core.messages.log import Level
@@ -43,12 +44,15 @@ async def serve(rt: Runtime) -> None:
         silent = now - float(state["last_ok"])
         rt.log(Level.CRITICAL, f"sentinelle muette depuis {silent:.0f} s: redémarrage de "
                                f"{rt.host} ({' '.join(ss.reboot_command)})")
-        await rt.publisher.wait_ready(1.0)
-        proc = await asyncio.create_subprocess_exec(*ss.reboot_command,
-                                                    stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.STDOUT)
-        out, _ = await proc.communicate()
-        state["output"] = out.decode(errors="replace").strip()[:200]
+        if not rt.publisher.ready:  # give the log a chance to leave before the reboot
+            await asyncio.sleep(1.0)
+        try:
+            proc = await asyncio.to_thread(subprocess.run, list(ss.reboot_command),
+                                           capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            rt.log(Level.ERROR, f"commande de redémarrage impossible: {err}")
+            return
+        state["output"] = proc.stdout.decode(errors="replace").strip()[:200]
         rt.log(Level.INFO, f"commande de redémarrage terminée (code {proc.returncode})")
 
     rt.subscribe([SentinelOk.TOPIC], heard)

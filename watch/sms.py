@@ -25,7 +25,7 @@ from core.messages.watch import ChannelState, PushSend
 from core.service import Runtime
 from watch.errors import ChannelDown
 from watch.modem import GammuModem, Modem, Received, same_number
-from watch.outbox import Outbox, drain
+from watch.outbox import Outbox, drain, nap
 from watch.settings import PushSettings, SmsSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -147,10 +147,7 @@ async def serve(rt: Runtime, modem: Modem | None = None) -> None:
                 rt.counters["poll_failed"] += 1
                 _LOGGER.exception("SMS poll failed")
             wake.clear()
-            try:
-                await asyncio.wait_for(wake.wait(), ss.poll_s)
-            except TimeoutError:
-                pass
+            await nap(wake, ss.poll_s)
 
     rt.subscribe([SmsSend.TOPIC], on_request)
     rt.status["sms"] = lambda: {"up": gateway.up, "error": gateway.error,

@@ -51,7 +51,8 @@ class Supervisord:
         deadline = time.monotonic() + 20
         while True:
             try:
-                if all(i["statename"] == "RUNNING" for i in self.rpc.supervisor.getAllProcessInfo()):
+                infos = self.rpc.supervisor.getAllProcessInfo()
+                if all(i["statename"] == "RUNNING" for i in infos):
                     break
             except OSError:
                 pass

@@ -157,10 +157,10 @@ async def test_sentinel_restart_keeps_incidents_open(
     assert await sub.settle(pub, 5)
     for _ in range(2):
         async with running("watch", service.serve, cfg) as rt:
-            sentinel = rt.app[service.SENTINEL]
-            start = sentinel.memory.history.cycle
-            await wait_for(lambda: sentinel.memory.history.cycle >= start + 5)
-            assert "service:bc-hq/logbook" in sentinel.memory.book.incidents
+            memory = rt.app[service.SENTINEL]
+            start = memory.memory.history.cycle
+            await wait_for(lambda m=memory, s=start: m.memory.history.cycle >= s + 5)
+            assert "service:bc-hq/logbook" in memory.memory.book.incidents
     await asyncio.sleep(0.2)
     alerts = []
     with contextlib.suppress(TimeoutError):

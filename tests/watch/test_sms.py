@@ -51,7 +51,8 @@ def test_numbers_compare_in_national_and_international_form() -> None:
     assert not same_number("+33600000001", "+33600000002")
 
 
-async def test_incoming_whitelisted_published_others_logged(tmp_path: Path, config: Config, bus: Any) -> None:
+async def test_incoming_whitelisted_published_others_logged(tmp_path: Path, config: Config,
+                                                            bus: Any) -> None:
     config = house(tmp_path, config)
     pub = Publisher(config.bus_endpoints()[0], Source("bc-hq", "test"))
     sub = Subscriber(config.bus_endpoints()[1], [SmsIncoming.TOPIC, "basecamp.log.warning"])
@@ -77,7 +78,8 @@ async def test_incoming_whitelisted_published_others_logged(tmp_path: Path, conf
     sub.close()
 
 
-async def test_send_journal_and_modem_outage(tmp_path: Path, config: Config, bus: Any) -> None:
+async def test_send_journal_and_modem_outage(tmp_path: Path, config: Config,
+                                             bus: Any) -> None:
     config = house(tmp_path, config)
     pub = Publisher(config.bus_endpoints()[0], Source("bc-watch", "watch"))
     sub = Subscriber(config.bus_endpoints()[1], [PushSend.TOPIC])
@@ -123,7 +125,8 @@ async def test_hourly_cap_defers_without_dropping(tmp_path: Path, config: Config
     pub.close()
 
 
-async def test_gateway_restart_keeps_the_queue(tmp_path: Path, config: Config, bus: Any) -> None:
+async def test_gateway_restart_keeps_the_queue(tmp_path: Path, config: Config,
+                                               bus: Any) -> None:
     config = house(tmp_path, config)
     phone = config.path("gammu-phone")
     pub = Publisher(config.bus_endpoints()[0], Source("bc-watch", "watch"))
