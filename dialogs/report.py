@@ -87,7 +87,7 @@ def render_report(snap: Snapshot, now: dt.datetime, lang: str,
         since = f" {humanize_delta(snap.mode_since, now, lang, short=short)}" \
             if snap.mode_since else ""
         line = _fr_en(lang, f"Mode {mode} depuis{since.replace(' il y a', '')}.",
-                      f"Mode {mode} since{since.replace(' ago', '')}.") if since else \
+                      f"Mode {mode} for{since.replace(' ago', '')}.") if since else \
             _fr_en(lang, f"Mode {mode}.", f"Mode {mode}.")
         if snap.silence:
             line += _fr_en(lang, " Silence activé.", " Silence on.")

@@ -81,18 +81,25 @@ def day_part(now: dt.datetime, parts: DayParts) -> str:
 
 def humanize_delta(when: dt.datetime, now: dt.datetime, lang: str, *, short: bool = False) -> str:
     """"dans 3 minutes" / "il y a 5 h" / "in 3 hours" / "5 hours ago" (babel)."""
-    return str(format_timedelta(when - now, add_direction=True, locale=lang,
-                                format="short" if short else "long"))
+    text = format_timedelta(when - now, add_direction=True, locale=lang,
+                            format="short" if short else "long")
+    return _plain(text)
+
+
+def _plain(text: str) -> str:
+    """Babel's non-breaking spaces as plain spaces (SMS and speech engines prefer them)."""
+    return str(text).replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def say_time(when: dt.datetime, lang: str) -> str:
     """A clock time as people say it ("19:30", "7:30 PM")."""
-    return str(format_time(when, "short", locale=lang))
+    return _plain(format_time(when, "short", locale=lang))
 
 
 def say_date(when: dt.datetime, lang: str) -> str:
     """A date as people say it ("mardi 5 mars", "Tuesday, March 5")."""
-    return str(format_date(when, "EEEE d MMMM" if lang == "fr" else "EEEE, MMMM d", locale=lang))
+    return _plain(format_date(when, "EEEE d MMMM" if lang == "fr" else "EEEE, MMMM d",
+                              locale=lang))
 
 
 def say_when(when: dt.datetime, now: dt.datetime, lang: str) -> str:
