@@ -30,7 +30,7 @@ class Level(StrEnum):
 
 _OK = {"ok", "up", "running", "alive", "green", "power_ok", "healthy", "recovered"}
 _BAD = {"problem", "down", "failed", "fatal", "error", "major", "red", "dead", "backoff",
-        "exited", "unreachable", "critical", "blackout"}
+        "exited", "critical", "blackout"}
 _UNKNOWN = {"", "unknown", "none", "?"}
 
 

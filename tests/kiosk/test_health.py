@@ -10,7 +10,8 @@ from tests.kiosk.helpers import T0, at
 
 @pytest.mark.parametrize("state,level", [("ok", Level.OK), ("RUNNING", Level.OK),
                                          ("problem", Level.BAD), ("down", Level.BAD),
-                                         ("degraded", Level.WARN), ("", Level.UNKNOWN)])
+                                         ("degraded", Level.WARN), ("unreachable", Level.WARN),
+                                         ("", Level.UNKNOWN)])
 def test_levels(state, level) -> None:
     assert level_of(state) == level
 
