@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dialogs.report import Problem, Reading, Snapshot, render_report
 from dialogs.replies import Style
+from dialogs.report import Problem, Reading, Snapshot, render_report
 from dialogs.settings import DayParts
 from dialogs.times import add_duration, day_part, humanize_delta, parse_delta, resolve_named
 
