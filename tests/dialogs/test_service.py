@@ -92,14 +92,14 @@ async def test_unknown_sender_gets_nothing(house: Any) -> None:
 
 
 async def test_junk_sms_is_answered_without_action(house: Any) -> None:
-    pub, sub, rt, _ = house
+    pub, sub, _rt, _ = house
     pub.publish(SmsIncoming(OWNER, "\x00\xff" * 2500))
     got = await collect(sub, lambda g: of(g, SmsSend))
     assert of(got, Intent) == [] and "trop long" in of(got, SmsSend)[0].text
 
 
 async def test_report_from_bus_state(house: Any) -> None:
-    pub, sub, rt, _ = house
+    pub, sub, _rt, _ = house
     pub.publish(ModeChanged("lockout", "2024-03-05T07:00:00+01:00", "sms"))
     pub.publish(HeatingState("force_eco", 16.0, False))
     pub.publish(MutaUpdate("salon", 1, temperature=19.5))
