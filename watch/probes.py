@@ -196,8 +196,11 @@ async def probe_disk(check: Check, ctx: ProbeContext) -> Result:
 
 async def probe_internet(check: Check, ctx: ProbeContext) -> Result:
     """At least one of the targets answers a TCP connect."""
-    tries = [_tcp(*_split_target(t)) for t in check.args]  # cut by run_check's timeout
-    results = await asyncio.gather(*tries, return_exceptions=True)
+    async def attempt(target: str) -> Result:
+        async with asyncio.timeout(ctx.settings.timeout_s * 0.8):  # one dead target is not all
+            return await _tcp(*_split_target(target))
+
+    results = await asyncio.gather(*(attempt(t) for t in check.args), return_exceptions=True)
     up = [t for t, r in zip(check.args, results, strict=True) if not isinstance(r, BaseException)]
     return bool(up), f"{len(up)}/{len(check.args)} cibles joignables"
 
