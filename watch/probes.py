@@ -238,7 +238,8 @@ async def probe_leak(check: Check, ctx: ProbeContext) -> Result:
     start, end = water.last_night(ctx.now(), ws.night_start, ws.night_end,
                                   ctx.config.house.timezone)
     series = await asyncio.to_thread(_store(ctx).series, "water", "litres", start, end)
-    leak, detail = water.leaking(series, start, end, ws.slot_s)
+    values = [(when, float(v)) for when, v in series]
+    leak, detail = water.leaking(values, start, end, ws.slot_s)
     return not leak, detail
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import subprocess
+from typing import Any
 
 from core.bus import Envelope
 from core.messages.log import Level
@@ -28,7 +29,8 @@ def should_reboot(last_ok: float, rebooted: bool, now: float, silence_s: float) 
 async def serve(rt: Runtime) -> None:
     """Listen for the sentinel's OK and run the reboot command after a long silence."""
     ss = rt.config.section("watch", WatchSettings).sentry
-    state = {"last_ok": rt.clock.now().timestamp(), "rebooted": False, "cycle": -1}
+    state: dict[str, Any] = {"last_ok": rt.clock.now().timestamp(), "rebooted": False,
+                             "cycle": -1}
 
     def heard(envelope: Envelope) -> None:
         ok = SentinelOk.from_envelope(envelope)

@@ -63,7 +63,7 @@ def restart(config: Config, machine: str, program: str, timeout: float) -> str:
     """Stop (if running) and start a program; returns what was done."""
     server = proxy(config, machine, timeout)
     try:
-        info = server.supervisor.getProcessInfo(program)
+        info: Any = server.supervisor.getProcessInfo(program)
         name = f"{info['group']}:{info['name']}"
         if info.get("statename") in ("RUNNING", "STARTING", "BACKOFF"):
             server.supervisor.stopProcess(name, True)
