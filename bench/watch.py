@@ -25,11 +25,11 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.config import Config  # noqa: E402
-from core.testing import demo_data, free_port  # noqa: E402
-from watch import rules  # noqa: E402
-from watch.policy import Check, Kind, Policy  # noqa: E402
-from watch.probes import ProbeContext, run_check, run_checks  # noqa: E402
+from core.config import Config
+from core.testing import demo_data, free_port
+from watch import rules
+from watch.policy import Check, Kind, Policy
+from watch.probes import ProbeContext, run_check, run_checks
 
 MACHINES, PER_MACHINE, SUPERVISED = 20, 10, 10
 INTERVAL_S = 0.5
