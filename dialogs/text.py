@@ -65,10 +65,13 @@ def clean(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
+_ZERO = re.compile(r"\bz[eé]ro\b")
+
+
 def candidates(text: str, lang: str) -> tuple[str, ...]:
     """Folded forms of an utterance to try, numbers-as-digits first, then as written."""
     cleaned = clean(text).lower()
-    with_digits = fold(words_to_digits(cleaned, lang))
+    with_digits = fold(words_to_digits(_ZERO.sub("0", cleaned), lang))
     as_written = fold(cleaned)
     return (with_digits,) if with_digits == as_written else (with_digits, as_written)
 
