@@ -125,7 +125,8 @@ class Publisher:
     async def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until the forwarder is reached; False on timeout (messages stay buffered)."""
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            async with asyncio.timeout(timeout):  # unlike wait_for, never swallows a cancel
+                await self._ready.wait()
         except TimeoutError:
             return False
         return True
@@ -226,12 +227,12 @@ class Subscriber:
                 publisher.publish(probe)
                 if self._reading:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(seen.wait(), 0.05)
+                        async with asyncio.timeout(0.05):
+                            await seen.wait()
                     continue
-                try:
-                    self._batch.extend(await asyncio.wait_for(self._read(), 0.05))
-                except TimeoutError:
-                    continue
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.05):
+                        self._batch.extend(await self._read())
             return seen.is_set()
         finally:
             self._sock.setsockopt(zmq.UNSUBSCRIBE, topic)

@@ -488,7 +488,8 @@ class MetricsWriter:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.flush_interval_s)
+                async with asyncio.timeout(self.flush_interval_s):
+                    await self._wake.wait()
 
     def status(self) -> dict[str, Any]:
         """For /status."""
