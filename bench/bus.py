@@ -24,9 +24,9 @@ from typing import ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import zmq  # noqa: E402
+import zmq
 
-from core.messages import Message, Source  # noqa: E402
+from core.messages import Message, Source
 
 TOPIC = "basecamp.bench.tick"
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from influxdb import InfluxDBClient  # noqa: E402
+from influxdb import InfluxDBClient
 
-from core.metrics import DiskQueue, InfluxStore, MetricsWriter, Point  # noqa: E402
-from core.testing import InfluxServer  # noqa: E402
+from core.metrics import DiskQueue, InfluxStore, MetricsWriter, Point
+from core.testing import InfluxServer
 
 T0 = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 
