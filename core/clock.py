@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import time
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -68,17 +69,52 @@ class ManualClock:
 
 
 class FastClock:
-    """Simulated time running `speed` times faster than wall time, from `start`."""
+    """Simulated time running `speed` times faster than wall time, from `start`.
 
-    def __init__(self, start: dt.datetime, speed: float) -> None:
+    `wall0` (epoch seconds when simulated time was `start`) lets several processes share
+    one simulated time; it defaults to now.
+    """
+
+    def __init__(self, start: dt.datetime, speed: float, wall0: float | None = None) -> None:
         if start.tzinfo is None or speed <= 0:
             raise ValueError("FastClock needs a timezone-aware start and a positive speed")
-        self._start, self._speed, self._t0 = start, speed, time.monotonic()
+        self._start, self._speed = start, speed
+        self._t0 = time.time() if wall0 is None else wall0
+
+    @property
+    def speed(self) -> float:
+        """How many simulated seconds pass per wall second."""
+        return self._speed
 
     def now(self) -> dt.datetime:
         """Simulated now."""
-        return self._start + dt.timedelta(seconds=(time.monotonic() - self._t0) * self._speed)
+        return self._start + dt.timedelta(seconds=(time.time() - self._t0) * self._speed)
 
     async def sleep(self, seconds: float) -> None:
         """Sleep `seconds` of simulated time."""
         await asyncio.sleep(seconds / self._speed)
+
+
+ENV_VAR = "BASECAMP_CLOCK"
+"""`speed=60,start=2026-11-21T08:00:00+01:00,wall0=1795248000.0`: every service started with
+this in its environment shares one accelerated simulated time (demos, soaks, scenarios)."""
+
+
+def clock_spec(speed: float, start: dt.datetime, wall0: float | None = None) -> str:
+    """The BASECAMP_CLOCK value for an accelerated house."""
+    wall0 = time.time() if wall0 is None else wall0
+    return f"speed={speed:g},start={start.isoformat()},wall0={wall0}"
+
+
+def from_environment(tz: str) -> Clock:
+    """The clock services use: FastClock when $BASECAMP_CLOCK says so, else SystemClock."""
+    spec = os.environ.get(ENV_VAR, "").strip()
+    if not spec:
+        return SystemClock(tz)
+    try:
+        parts = dict(item.split("=", 1) for item in spec.split(","))
+        return FastClock(dt.datetime.fromisoformat(parts["start"]), float(parts["speed"]),
+                         float(parts["wall0"]))
+    except (KeyError, ValueError) as err:
+        raise ValueError(f"${ENV_VAR} must look like speed=60,start=ISO,wall0=EPOCH: {err}") \
+            from err

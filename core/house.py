@@ -123,12 +123,24 @@ def up_command(argv: list[str]) -> int:
                         help="start in the background (stop with `basecamp down`)")
     parser.add_argument("--speed", type=float, default=DEMO_SPEED,
                         help=f"divide the boot delays by this (default {DEMO_SPEED:g})")
+    parser.add_argument("--clock", type=float, default=1.0, metavar="SPEED",
+                        help="run the house's time this many times faster than the wall "
+                             "clock (e.g. 60: an hour a minute); default 1")
+    parser.add_argument("--start", metavar="ISO",
+                        help="simulated time at start with --clock (default: now)")
     add_config_argument(parser)
     args = parser.parse_args(argv)
     config = load_config_or_exit(args.config)
     if args.status:
         print("\n".join(status_lines(config)))
         return 0
+    if args.clock != 1.0 or args.start:
+        import datetime as dt
+
+        from core.clock import ENV_VAR, clock_spec
+        start = dt.datetime.fromisoformat(args.start) if args.start else \
+            dt.datetime.now(dt.UTC).astimezone()
+        os.environ[ENV_VAR] = clock_spec(args.clock, start)  # inherited by every service
     files, skipped = write_configs(config, speed=args.speed)
     if skipped:
         print(f"basecamp up: not started (not installed yet): {', '.join(skipped)}")

@@ -28,7 +28,8 @@ from aiohttp import web
 
 import core
 from core.bus import Handler, Publisher, Subscriber, dispatch
-from core.clock import Clock, SystemClock
+from core.clock import Clock
+from core.clock import from_environment as clock_from_environment
 from core.config import Config
 from core.messages import Message, Source
 from core.messages.alive import Heartbeat
@@ -236,7 +237,7 @@ async def running(name: str, serve: Serve, config: Config, *, host: str | None =
                   clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """Start a service (HTTP, heartbeat, `serve`) and stop it cleanly when the block exits."""
     host = resolve_host(config, name, host)
-    clock = clock or SystemClock(config.house.timezone)
+    clock = clock or clock_from_environment(config.house.timezone)
     publisher = Publisher(config.bus_endpoints()[0], Source(host, name),
                           buffer=config.bus.buffer)
     rt = Runtime(config=config, name=name, host=host, clock=clock, publisher=publisher,

@@ -147,3 +147,18 @@ def test_port_taken_is_a_clear_error(config: Config, tmp_path: Path) -> None:
         from core.service import ServiceError
         with pytest.raises(ServiceError, match="cannot listen on port"):
             asyncio.run(go())
+
+
+def test_clock_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from core.clock import ENV_VAR, FastClock, SystemClock, clock_spec, from_environment
+    assert isinstance(from_environment("Europe/Paris"), SystemClock)
+    start = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
+    monkeypatch.setenv(ENV_VAR, clock_spec(3600, start, wall0=time.time() - 2))
+    clock = from_environment("Europe/Paris")
+    assert isinstance(clock, FastClock)
+    assert dt.timedelta(hours=1.9) < clock.now() - start < dt.timedelta(hours=2.5)
+    monkeypatch.setenv(ENV_VAR, "speed=fast")
+    with pytest.raises(ValueError, match="BASECAMP_CLOCK"):
+        from_environment("UTC")
