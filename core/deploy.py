@@ -72,8 +72,7 @@ def render_supervisor(config: Config, host: str, *, basecamp: str, workdir: str,
         if p.delay_s:
             args += ["--delay", f"{p.delay_s:g}"]
         args = [*(wrappers or {}).get(p.service, []), *args]
-        log_dir = config.path(p.service if len(config.hosts(p.service)) == 1
-                              else f"{p.service}@{host}")
+        log_dir = service_dir(config, p.service, host)
         lines += [
             f"[program:{p.service}]",
             "command=" + " ".join(shlex.quote(a) for a in args),
@@ -83,10 +82,24 @@ def render_supervisor(config: Config, host: str, *, basecamp: str, workdir: str,
             # startsecs counts from the spawn: above the service's own waiting time
             f"startsecs={int(p.delay_s) + 3}",
             "startretries=3", "autorestart=true", "stopsignal=TERM", "stopwaitsecs=10",
+            # the whole group: a wrapper (xvfb-run) would otherwise leave its child running
+            "stopasgroup=true", "killasgroup=true",
             "redirect_stderr=true", f"stdout_logfile={log_dir}/service.log",
             "stdout_logfile_maxbytes=2MB", "stdout_logfile_backups=2", "",
         ]
     return "\n".join(lines)
+
+
+def service_dir(config: Config, service: str, host: str) -> Path:
+    """Where a service instance keeps its data and logs."""
+    return config.path(service if len(config.hosts(service)) == 1 else f"{service}@{host}")
+
+
+def make_dirs(config: Config, host: str, only: Sequence[str] | None = None) -> None:
+    """Create the folders supervisord writes the logs of a machine's services into."""
+    config.path("supervisor").mkdir(parents=True, exist_ok=True)
+    for p in placements(config, host, only=only):
+        service_dir(config, p.service, host).mkdir(parents=True, exist_ok=True)
 
 
 def _bind(address: str) -> str:
@@ -177,6 +190,7 @@ def main(argv: list[str]) -> int:
     text = render_supervisor(config, args.host, basecamp=args.basecamp, workdir=args.workdir,
                              config_file=config_file, password=password)
     if args.out:
+        make_dirs(config, args.host)
         out = Path(args.out) / f"{args.host}.conf"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.touch(mode=0o600)
