@@ -1,11 +1,18 @@
-"""`basecamp intent` (text -> intent JSON) and `basecamp chat` (a conversation in a terminal)."""
+"""`basecamp intent` (text -> intent JSON) and `basecamp chat` (a conversation in a terminal).
+
+`basecamp chat` also publishes the intents it recognises on the house's bus (when the bus
+answers), so talking to it in a terminal drives the running house like speech or SMS.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import logging
+import os
+import socket
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -15,13 +22,16 @@ from zoneinfo import ZoneInfo
 from core.cli import add_config_argument, load_config_or_exit
 
 _LOGGER = logging.getLogger(__name__)
+BUS_WAIT_S = 2.0
+"""How long `basecamp chat` waits for the bus forwarder before giving up on publishing."""
 
 
 def _now(value: str | None, config: Any) -> dt.datetime:
     """--now as an aware datetime (the house's time zone if none given)."""
     tz = ZoneInfo(config.house.timezone)
     if not value:
-        return dt.datetime.now(tz)
+        from core.clock import from_environment  # the house's (possibly accelerated) time
+        return from_environment(config.house.timezone).now()
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -80,6 +90,40 @@ def intent_command(argv: list[str]) -> int:
     return 0
 
 
+class BusLink:
+    """A publisher to the house's bus for a synchronous command (runs its own event loop)."""
+
+    def __init__(self, config: Any, wait_s: float = BUS_WAIT_S) -> None:
+        from core.bus import Publisher
+        from core.messages import Source
+        self.endpoint = config.bus_endpoints()[0]
+        self.wait_s = wait_s
+        self.reached: bool | None = None
+        self.published = 0
+        self._loop = asyncio.new_event_loop()
+        host = os.environ.get("BASECAMP_HOST") or socket.gethostname()
+
+        async def make() -> Publisher:
+            return Publisher(self.endpoint, Source(host, "chat"))
+        self._pub = self._loop.run_until_complete(make())
+
+    def publish(self, message: Any) -> bool:
+        """Publish once the forwarder is reached; False (not sent) if it does not answer."""
+        if self.reached is False:
+            return False
+        self.reached = self._loop.run_until_complete(self._pub.wait_ready(self.wait_s))
+        if self.reached:
+            self._pub.publish(message)
+            self.published += 1
+        return self.reached
+
+    def close(self) -> None:
+        """Close the socket (it lingers briefly to deliver what was sent) and the loop."""
+        self._pub.close()
+        self._loop.run_until_complete(asyncio.sleep(0))
+        self._loop.close()
+
+
 def chat_command(argv: list[str]) -> int:
     """`basecamp chat [--channel sms --from +33...]`: talk to the house, keeping the dialog."""
     parser = argparse.ArgumentParser(
@@ -95,6 +139,9 @@ def chat_command(argv: list[str]) -> int:
                         help="start the conversation's clock at this instant (it then runs)")
     parser.add_argument("--json", action="store_true",
                         help="print each turn as JSON (reply, intent, expects_answer)")
+    parser.add_argument("--bus", action=argparse.BooleanOptionalAction, default=None,
+                        help="publish recognised intents on the house's bus, so the house "
+                             "acts on them (default: yes when the bus answers, no with --now)")
     args = parser.parse_args(argv)
     config = load_config_or_exit(args.config)
     from dialogs.channels import may_command
@@ -105,6 +152,17 @@ def chat_command(argv: list[str]) -> int:
               f"(not a whitelisted contact); nothing will be answered", file=sys.stderr)
         return 1
     engine = DialogEngine(config, lang=args.lang)
+    bus = BusLink(config) if (args.bus if args.bus is not None else not args.now) else None
+    try:
+        return _converse(engine, args, sender, config, bus)
+    finally:
+        if bus is not None:
+            bus.close()
+
+
+def _converse(engine: Any, args: argparse.Namespace, sender: str, config: Any,
+              bus: BusLink | None) -> int:
+    """The chat loop: read a line, answer it, publish its intent."""
     start, t0 = _now(args.now, config), time.monotonic()
     interactive = sys.stdin.isatty()
     while True:
@@ -112,8 +170,9 @@ def chat_command(argv: list[str]) -> int:
             print("> ", end="", flush=True)
         line = sys.stdin.readline()
         if not line:
-            return 0
-        now = start + dt.timedelta(seconds=time.monotonic() - t0)
+            return 1 if args.bus and bus is not None and bus.reached is False else 0
+        now = start + dt.timedelta(seconds=time.monotonic() - t0) if args.now else \
+            _now(None, config)
         turn = engine.handle(line.rstrip("\r\n"), channel=args.channel, sender=sender, now=now)
         if args.json:
             print(json.dumps({"reply": turn.reply, "expects_answer": turn.expects_answer,
@@ -123,3 +182,6 @@ def chat_command(argv: list[str]) -> int:
                              ensure_ascii=False), flush=True)
         else:
             print(turn.reply, flush=True)
+        if turn.intent is not None and bus is not None and not bus.publish(turn.intent):
+            print(f"basecamp chat: the house's bus does not answer at {bus.endpoint}: "
+                  f"{turn.intent.intent} not published", file=sys.stderr)
