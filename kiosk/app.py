@@ -12,7 +12,7 @@ import os
 import signal
 import socket
 import sys
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from PyQt5.QtCore import QObject, QSocketNotifier, Qt
@@ -20,6 +20,7 @@ from PyQt5.QtWidgets import QApplication
 
 from core.config import Config
 from core.messages import Source
+from kiosk import tiles
 from kiosk.display import screen_power
 from kiosk.feeds import Feeds
 from kiosk.qtbus import BusReader, QtPublisher
@@ -61,7 +62,18 @@ class Kiosk(QObject):
         self.feeds.log.connect(self.window.set_log)
         self.feeds.charts.connect(self.window.set_charts)
         self.feeds.supervisor.connect(self.window.health.show_supervisor)
+        self.feeds.screen = self.screen_status
         self.feeds.start()
+
+    def screen_status(self) -> dict[str, Any]:
+        """What the home screen shows now (the service's /status): mode and every tile."""
+        state = self.window.state  # an immutable snapshot: safe to read from the I/O thread
+        views = tiles.home(state, self.window.context())
+        return {"mode": state.mode.message.mode if state.mode else None,
+                "banner": (b.value if (b := tiles.banner(state, self.window.context()))
+                           else ""),
+                "tiles": {name: {"value": v.value, "detail": v.detail, "state": v.state}
+                          for name, v in views.items()}}
 
     def show(self) -> None:
         """Fullscreen on the primary screen (geometry set by hand: no window manager), or a

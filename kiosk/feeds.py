@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import threading
 import xmlrpc.client
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -45,6 +46,8 @@ class Feeds(QObject):
         super().__init__(parent)
         self.config, self.settings, self.host = config, settings, host
         self.run_service = run_service
+        self.screen: Callable[[], dict[str, Any]] | None = None
+        """What the screen shows, for the service's /status (set by the kiosk)."""
         self.range_s = 86400.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -109,6 +112,8 @@ class Feeds(QObject):
         async def serve(rt: Any) -> None:
             rt.status["kiosk"] = lambda: {"charts_range_s": self.range_s,
                                           "health_error": self._last_health.error}
+            if self.screen is not None:
+                rt.status["screen"] = self.screen
         try:
             async with running("kiosk", serve, self.config, host=self.host):
                 await asyncio.Event().wait()

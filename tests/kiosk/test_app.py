@@ -50,6 +50,9 @@ def test_messages_on_the_bus_repaint_the_tiles(qtbot, kiosk, house) -> None:
     qtbot.waitUntil(lambda: tile(kiosk, "heating").value == "nuit", timeout=3000)
     assert tile(kiosk, "heating").detail == "consigne 17,0 °C · à l'arrêt"
     assert kiosk.window.home.tiles["indoor"].value.text() == "19,5 °C"
+    shown = kiosk.screen_status()  # what the service's /status reports of the screen
+    assert shown["mode"] == "asleep" and shown["tiles"]["mode"]["value"] == "Nuit"
+    assert shown["tiles"]["heating"]["detail"] == "consigne 17,0 °C · à l'arrêt"
 
 
 def test_a_touch_publishes_the_intent_and_waits_for_the_state(qtbot, kiosk, house) -> None:
