@@ -22,7 +22,7 @@ from typing import Any
 
 from core.cli import SERVICES, add_config_argument, load_config_or_exit
 from core.config import Config
-from core.deploy import placements, render_supervisor
+from core.deploy import make_dirs, render_supervisor
 
 DEMO_SPEED = 15.0
 """The demo divides the boot delays (15 s … 90 s) by this, so the house is up in seconds."""
@@ -72,12 +72,9 @@ def write_configs(config: Config, *, speed: float) -> tuple[list[Path], list[str
             only.remove("kiosk")
             skipped.append("kiosk (no display and no xvfb-run)")
     folder = config.path("supervisor")
-    folder.mkdir(parents=True, exist_ok=True)
     files = []
     for host, machine in config.machines.items():
-        for p in placements(config, host, only=only):
-            config.path(p.service if len(config.hosts(p.service)) == 1
-                        else f"{p.service}@{host}").mkdir(parents=True, exist_ok=True)
+        make_dirs(config, host, only)
         text = render_supervisor(config, host, basecamp=_basecamp(), workdir=os.getcwd(),
                                  config_file=config_file,
                                  password=ensure_secret(config, machine.supervisor_password),

@@ -143,8 +143,11 @@ class Runtime:
 
     def data_dir(self) -> Path:
         """This service's own folder under the house data dir (created)."""
-        single = self.name not in self.config.services or len(self.config.hosts(self.name)) == 1
-        path = self.config.path(self.name if single else f"{self.name}@{self.host}")
+        if self.name in self.config.services:
+            from core.deploy import service_dir
+            path = service_dir(self.config, self.name, self.host)
+        else:
+            path = self.config.path(self.name)
         path.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from core.messages.watch import Severity
-from watch.policy import MAINS, Policy
+from watch.policy import BUS, MAINS, Policy
 
 
 class State(StrEnum):
@@ -122,6 +122,11 @@ class Notification:
 
 
 def _combine(observations: Iterable[Observation]) -> dict[str, tuple[bool, str]]:
+    observations = list(observations)
+    if any(obs.subject == BUS and not obs.ok for obs in observations):
+        # heartbeats travel on the bus: with the bus down their silence says nothing
+        # about the services themselves (the bus has its own finding)
+        observations = [o for o in observations if not o.check.endswith("#heartbeat")]
     out: dict[str, tuple[bool, str]] = {}
     for obs in observations:
         ok, detail = out.get(obs.subject, (True, ""))
@@ -129,6 +134,13 @@ def _combine(observations: Iterable[Observation]) -> dict[str, tuple[bool, str]]
             detail = f"{detail}; {obs.detail}" if detail else obs.detail
         out[obs.subject] = (ok and obs.ok, detail)
     return out
+
+
+def _suspect(dep: SubjectHistory | None) -> bool:
+    """A dependency in PROBLEM, or whose latest check failed: until it is confirmed either
+    way, what depends on it is not judged (Nagios checks the host before a service alert)."""
+    return dep is not None and (dep.state is State.PROBLEM or
+                                (bool(dep.results) and not dep.results[-1]))
 
 
 def evaluate(observations: Iterable[Observation], history: History, now: dt.datetime,
@@ -158,7 +170,7 @@ def evaluate(observations: Iterable[Observation], history: History, now: dt.date
     out = []
     for finding in findings:
         dep = policy.depends.get(finding.subject, "")
-        if dep and subjects.get(dep, SubjectHistory()).state is State.PROBLEM:
+        if dep and _suspect(subjects.get(dep)):
             finding = replace(finding, suppressed_by=dep)
         out.append(finding)
     return out, History(cycle, subjects)

@@ -27,7 +27,7 @@ from watch.policy import BUS, MAINS, Policy, build_policy
 from watch.probes import ProbeContext, run_checks
 from watch.rules import Finding, Notification, Observation
 from watch.settings import WatchSettings
-from watch.supervisor import restart
+from watch.supervisor import StillStarting, restart
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ class Sentinel:
             try:
                 done = await asyncio.to_thread(self.remedy, machine, program)
                 self.log(Level.WARNING, f"remède: {done}; j'attends un humain si ça recommence")
+            except StillStarting:
+                continue  # look again next cycle
             except (SupervisorError, OSError) as err:
                 done = f"échec du redémarrage de {program}: {err}"
                 self.log(Level.ERROR, done)
@@ -124,6 +126,8 @@ class Sentinel:
         if kind != "service":
             return None
         machine, _, service = rest.partition("/")
+        if machine == self.host and service == "watch":
+            return None  # the sentinel cannot nurse itself: supervisord's autorestart does
         return machine, service
 
     def _restart(self, machine: str, program: str) -> str:

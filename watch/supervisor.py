@@ -59,15 +59,23 @@ def process_table(config: Config, machine: str, timeout: float) -> dict[str, dic
     return {str(i["name"]): i for i in infos}
 
 
+class StillStarting(SupervisorError):
+    """The program is starting (inside its boot delay): not a failure to remedy yet."""
+
+
 def restart(config: Config, machine: str, program: str, timeout: float) -> str:
     """Stop (if running) and start a program; returns what was done."""
-    server = proxy(config, machine, timeout)
+    # stopping waits for the program to exit (stopwaitsecs is 10 s): allow for it
+    server = proxy(config, machine, max(timeout, 15.0))
     try:
         info: Any = server.supervisor.getProcessInfo(program)
         name = f"{info['group']}:{info['name']}"
-        if info.get("statename") in ("RUNNING", "STARTING", "BACKOFF"):
+        if info.get("statename") == "STARTING":
+            # still inside its start delay: a restart would only start the wait again
+            raise StillStarting(f"{program} est en cours de démarrage sur {machine}")
+        if info.get("statename") in ("RUNNING", "BACKOFF"):
             server.supervisor.stopProcess(name, True)
-        server.supervisor.startProcess(name, True)
+        server.supervisor.startProcess(name, False)  # its own start delay may be long
     except xmlrpc.client.Fault as err:
         raise SupervisorError(f"redémarrage de {program} refusé: {err.faultString}") from err
     except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
