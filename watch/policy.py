@@ -17,6 +17,9 @@ from watch.settings import WatchSettings
 
 MAINS = "power:mains"
 BUS = "bus:forwarder"
+STORE = "metrics:store"
+"""The metrics store: the sensor, leak and consumption checks read it, so they depend on it
+(an outage of the store is one finding, not a false leak and a silent sensor per unit)."""
 
 
 class Kind(StrEnum):
@@ -38,6 +41,7 @@ class Kind(StrEnum):
     LEAK = "leak"
     WATER_HOURLY = "water_hourly"
     POWER_HOURLY = "power_hourly"
+    STORE = "store"
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,11 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
         _add(checks, labels, sev, Check(f"{BUS}#probe", BUS, Kind.BUS, config.bus.machine),
              "bus")
     _metric_checks(ws, host, checks, labels, sev)
+    _add(checks, labels, sev, Check(f"{STORE}#query", STORE, Kind.STORE, host,
+                                    severity=Severity.MINOR), "base de métriques")
+    depends.update({c.subject: STORE for c in checks if c.kind in (
+        Kind.FRESHNESS, Kind.BATTERY, Kind.TEMPERATURE, Kind.LEAK, Kind.WATER_HOURLY,
+        Kind.POWER_HOURLY)})
     for cmd in ws.commands:
         subject = f"command:{cmd.name}"
         depends[subject] = machine_subject(cmd.machine)

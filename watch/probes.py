@@ -151,6 +151,12 @@ async def _last(ctx: ProbeContext, measurement: str, fld: str, unit: str) -> Any
     return await asyncio.to_thread(_store(ctx).last, measurement, fld, {"unit": unit})
 
 
+async def probe_store(check: Check, ctx: ProbeContext) -> Result:
+    """The metrics store answers a query (the metric checks depend on it)."""
+    await asyncio.to_thread(_store(ctx).last, "muta", "battery")
+    return True, "la base de métriques répond"
+
+
 async def probe_freshness(check: Check, ctx: ProbeContext) -> Result:
     """The sensor unit reported within `high` seconds."""
     times = [r[1] for f in ("temperature", "battery", "light")
@@ -268,6 +274,7 @@ PROBES: dict[Kind, Callable[[Check, ProbeContext], Awaitable[Result]]] = {
     Kind.TEMPERATURE: probe_temperature, Kind.DISK: probe_disk, Kind.INTERNET: probe_internet,
     Kind.COMMAND: probe_command, Kind.MAINS: probe_mains, Kind.LEAK: probe_leak,
     Kind.WATER_HOURLY: probe_water_hourly, Kind.POWER_HOURLY: probe_power_hourly,
+    Kind.STORE: probe_store,
 }
 
 

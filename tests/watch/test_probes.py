@@ -17,7 +17,8 @@ from core.clock import ManualClock
 from core.metrics import Point, SQLiteStore, open_store, to_line
 from core.testing import free_port
 from tests.watch.conftest import small_house
-from watch.policy import Check, Kind, build_policy
+from watch import rules
+from watch.policy import STORE, Check, Kind, build_policy
 from watch.probes import ProbeContext, run_check, run_checks
 
 NOW = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -233,3 +234,28 @@ async def test_water_leak_night(tmp_path: Path, leak: bool) -> None:
     # ...and the morning after a quiet night clears it
     clock.advance(3 * 3600)
     assert (await metric_observations(config, clock.now()))["water:leak"].ok
+
+
+async def test_store_outage_is_one_incident_not_a_false_leak(tmp_path: Path) -> None:
+    nobody = free_port()  # no InfluxDB listens there: every query fails
+    config = sensor_house(tmp_path, metrics={"backend": "influxdb", "influxdb": {
+        "host": "127.0.0.1", "port": nobody, "timeout_s": 0.5}})
+    policy = build_policy(config, host="bc-watch")
+    checks = [c for c in policy.checks if c.kind in (
+        Kind.FRESHNESS, Kind.BATTERY, Kind.TEMPERATURE, Kind.LEAK, Kind.WATER_HOURLY,
+        Kind.POWER_HOURLY, Kind.STORE)]
+    assert all(policy.depends[c.subject] == STORE for c in checks if c.subject != STORE)
+    history, book, notes = rules.History(), rules.AlertBook(), []
+    store = open_store(config)
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: NOW, http, store=store)
+        for _ in range(4):
+            observations = await run_checks(checks, ctx)
+            findings, history = rules.evaluate(observations, history, NOW, policy)
+            new, book = rules.decide(findings, book, NOW, policy)
+            notes += new
+    store.close()
+    assert not any(o.ok for o in observations)
+    assert list(book.incidents) == [STORE]
+    assert {n.subject for n in notes} == {STORE}
+    assert "water:leak" not in {n.subject for n in notes}
