@@ -148,3 +148,32 @@ def test_notice_texts_are_french() -> None:
     f, h = evaluate([Observation("c", SVC, True)], h, T0, pol)
     notes, _ = decide(f, book, T0, pol)
     assert notes[0].notice is Notice.RECOVERY and notes[0].text == "RÉTABLI: logbook sur bc-hq"
+
+
+def test_service_with_an_older_failure_waits_for_its_machine_to_be_judged() -> None:
+    # the service failed once before (e.g. during boot); when the machine then goes away the
+    # service reaches 2-of-3 one cycle before its machine: it must not alert on its own
+    cycles = [{MACHINE: True, SVC: False}, {MACHINE: True, SVC: True},
+              {MACHINE: False, SVC: False}, {MACHINE: False, SVC: False},
+              {MACHINE: False, SVC: False}]
+    assert run(policy(), cycles) == [[]] * 5
+
+
+def test_heartbeats_say_nothing_while_the_bus_is_down() -> None:
+    from watch.policy import BUS
+    pol = policy()
+    history = History()
+    for i in range(4):
+        obs = [Observation(f"{MACHINE}#icmp", MACHINE, True),
+               Observation(f"{SVC}#http", SVC, True),
+               Observation(f"{SVC}#heartbeat", SVC, False, "bus: aucun battement"),
+               Observation(f"{BUS}#probe", BUS, False, "la sonde n'est pas revenue")]
+        findings, history = evaluate(obs, history, T0 + dt.timedelta(seconds=30 * i), pol)
+    states = {f.subject: f.state for f in findings}
+    assert states[SVC] is State.OK and states[BUS] is State.PROBLEM
+    # with the bus up, a missing heartbeat is the service's own failure
+    for i in range(4, 7):
+        obs = [Observation(f"{SVC}#heartbeat", SVC, False, "bus: aucun battement"),
+               Observation(f"{BUS}#probe", BUS, True)]
+        findings, history = evaluate(obs, history, T0 + dt.timedelta(seconds=30 * i), pol)
+    assert {f.subject: f.state for f in findings}[SVC] is State.PROBLEM
