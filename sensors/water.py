@@ -120,7 +120,10 @@ async def serve(rt: Runtime) -> None:
         for slot in slots:
             litres = round(slot.pulses * s.litres_per_pulse, 6)
             tag = slot_tag(slot.seconds)
-            rt.publish(WaterUpdate(litres, slot.seconds, state["total_litres"]))
+            if slot.seconds == meters[0].slot_s:
+                # live consumption on the bus once, from the shortest slot: a consumer that
+                # adds them up (the kiosk's "today") must not count a litre three times
+                rt.publish(WaterUpdate(litres, slot.seconds, state["total_litres"]))
             points.append(Point("water", {"litres": litres, "pulses": slot.pulses,
                                           "flow_lpm": round(litres * 60 / slot.seconds, 6)},
                                 {"slot": tag}, slot.start))
