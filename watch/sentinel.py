@@ -76,11 +76,15 @@ class Sentinel:
             self.outbox.put(note.channel, {"subject": note.subject, "notice": note.notice.value,
                                            "severity": note.severity.value, "text": note.text})
         await self.flush()
+        await self._save()  # what was told is remembered before the remedies, which are slow
         if normal:
             await self._remedies(findings)
+            await self._save()
+        return findings
+
+    async def _save(self) -> None:
         if self.state_path:
             await asyncio.to_thread(state.save, self.state_path, self.memory)
-        return findings
 
     def _alerts(self, notes: list[Notification]) -> None:
         seen: set[tuple[str, str]] = set()
