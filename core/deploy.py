@@ -121,9 +121,16 @@ def render_boot_hook(config: Config, host: str) -> str:
         "  sleep 5", "done", "exit 0", ""])
 
 
+REQUIRED_SERVICES = ("bus", "logbook", "watch")
+"""Without these the house has no bus, no logbook, or nobody watching."""
+
+
 def problems(config: Config) -> list[str]:
-    """What would stop a deployment: unplaced services and colliding ports."""
-    found = []
+    """What would stop a deployment: missing services, colliding ports, and sentinel checks or
+    channels without what they need (secrets are checked for presence, never shown)."""
+    found = [f"no {name} service placed on a machine" for name in REQUIRED_SERVICES
+             if name not in config.services]
+    found += _watch_needs(config)
     used: dict[tuple[str, int], str] = {}
     for name, machine in config.machines.items():
         used[(machine.address, machine.supervisor_port)] = f"supervisord of {name}"
@@ -175,6 +182,8 @@ def main(argv: list[str]) -> int:
         found = problems(config)
         for problem in found:
             print(f"basecamp deploy: {problem}", file=sys.stderr)
+        for warning in warnings(config):
+            print(f"basecamp deploy: warning: {warning}", file=sys.stderr)
         if not found:
             print("ok")
         return 2 if found else 0
@@ -199,3 +208,42 @@ def main(argv: list[str]) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _watch_needs(config: Config) -> list[str]:
+    """Each sentinel check and alert channel has what it needs to run."""
+    return [text for text in _watch_findings(config) if not text.startswith(WARNING)]
+
+
+def warnings(config: Config) -> list[str]:
+    """What works but degraded (e.g. pushes that will wait in their queue)."""
+    return [text.removeprefix(WARNING) for text in _watch_findings(config)
+            if text.startswith(WARNING)]
+
+
+WARNING = "warning: "
+
+
+def _watch_findings(config: Config) -> list[str]:
+    from core.config import section_class  # sections are resolved lazily: core imports none
+    ws = config.section("watch", section_class("watch"))
+    if not hasattr(ws, "channels"):
+        return []  # the watch package is not installed
+    found = []
+    for host, machine in config.machines.items():
+        if "supervisor" in ws.service_checks and not config.reveal(machine.supervisor_password):
+            found.append(f"{host}: no supervisord password ({machine.supervisor_password!r}): "
+                         "the sentinel cannot read or restart its services")
+    channels = {c for chans in ws.channels.values() for c in chans}
+    for channel in sorted(channels & set(ws.channel_services)):
+        service = ws.channel_services[channel]
+        if service not in config.services:
+            found.append(f"alerts go to {channel} but no {service} service is placed")
+    if "sms" in channels and not [c for c in config.contacts if c.phone and
+                                  (not ws.sms_to or c.name in ws.sms_to)]:
+        found.append("alerts go by SMS but no contact has a phone number")
+    push = config.section("push", section_class("push"))
+    if "push" in channels and not (config.reveal(push.token) and config.reveal(push.user_key)):
+        found.append(f"{WARNING}alerts go by push but the Pushover secrets are unset "
+                     f"({push.token!r}, {push.user_key!r}); pushes will wait in the queue")
+    return found

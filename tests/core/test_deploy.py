@@ -46,7 +46,8 @@ def test_boot_hook_posts_to_the_logbook(config: Config) -> None:
     assert config.service_url("logbook") + "/log" in hook and "bc-water booted" in hook
 
 
-def test_port_collisions_are_found(tmp_path: Path) -> None:
+def test_port_collisions_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASECAMP_SUPERVISOR_PASSWORD", "pw")
     assert problems(demo_config(tmp_path)) == []
     data = demo_data(tmp_path)
     data["services"]["heater"]["port"] = data["services"]["logbook"]["port"]
@@ -82,3 +83,21 @@ def test_up_starts_supervisord_per_machine_and_stops_on_sigterm(tmp_path: Path) 
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "stopping the house" in out
+
+
+def test_check_names_what_the_sentinel_lacks(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.deploy import warnings
+    data = demo_data(tmp_path)
+    del data["services"]["sms"]
+    data["contacts"] = [{"name": "owner", "role": "owner"}]
+    found = problems(Config.from_dict(data))
+    assert any("no supervisord password" in p for p in found)
+    assert "alerts go to sms but no sms service is placed" in found
+    assert "alerts go by SMS but no contact has a phone number" in found
+    monkeypatch.setenv("BASECAMP_SUPERVISOR_PASSWORD", "pw")
+    assert not [p for p in problems(Config.from_dict(data)) if "password" in p]
+    assert any("Pushover secrets are unset" in w for w in warnings(Config.from_dict(data)))
+    monkeypatch.setenv("BASECAMP_PUSHOVER_TOKEN", "t")
+    monkeypatch.setenv("BASECAMP_PUSHOVER_USER", "u")
+    assert warnings(Config.from_dict(data)) == []
