@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("sensors.cli:simulate_command", "feed a sensor daemon from a simulator"),
     "rooms": ("sensors.cli:rooms_command", "train or evaluate the room-location classifier"),
     "kiosk": ("kiosk.cli:main", "kiosk tools (`basecamp kiosk screenshot`)"),
+    "sms": ("watch.sms_cli:main", "drop an SMS into the demo's dummy phone, list SMS sent"),
 }
 
 # Service -> "module:serve" where `async def serve(rt: core.service.Runtime) -> None`, or

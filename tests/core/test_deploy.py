@@ -101,3 +101,15 @@ def test_check_names_what_the_sentinel_lacks(tmp_path: Path,
     monkeypatch.setenv("BASECAMP_PUSHOVER_TOKEN", "t")
     monkeypatch.setenv("BASECAMP_PUSHOVER_USER", "u")
     assert warnings(Config.from_dict(data)) == []
+
+
+def test_fleet_makefile_renders_the_steps_of_a_machine(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(["make", "-n", "-f", "deploy/Makefile", "machine", "HOST=bc-hq",
+                             "SSH=pi@bc-hq.example", f"CONFIG={tmp_path}/house.toml"],
+                            cwd=root, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    steps = result.stdout
+    assert "deploy check --config" in steps
+    assert "deploy supervisor --host bc-hq" in steps and "deploy boot-hook --host bc-hq" in steps
+    assert "systemctl enable --now basecamp" in steps
