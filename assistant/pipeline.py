@@ -57,6 +57,8 @@ class Turn:
 
     started_s: float
     speech_end_s: float = 0.0
+    ended_at: float = 0.0
+    """When the end of speech was decided (perf_counter)."""
     decided_at: float = 0.0
     intent_at: float = 0.0
     text: str = ""
@@ -137,6 +139,7 @@ class Pipeline:
         endpointer, session = self._endpointer, self._session
         assert endpointer is not None and session is not None
         turn = self.turns[-1]
+        turn.ended_at = time.perf_counter()
         turn.speech_end_s = turn.started_s + endpointer.speech_end_s
         self._endpointer = self._session = None
         self.phase = Phase.WAITING

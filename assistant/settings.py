@@ -17,8 +17,9 @@ class PorcupineSettings:
     release: Literal["1.9", "current"] = "1.9"
     """"1.9": the offline 1.9.x line with its built-in keywords, no key; "current": a release
     that needs `access_key`. Must match the installed `pvporcupine`."""
-    keywords: tuple[str, ...] = ("jarvis",)
-    """Built-in keyword names (1.9.x: computer, jarvis, picovoice, bumblebee, ...)."""
+    keywords: tuple[str, ...] = ("grasshopper",)
+    """Built-in keyword names (1.9.x: grasshopper, blueberry, americano, computer, jarvis,
+    picovoice, bumblebee, ...). "grasshopper" measured best on `bench/wake.py --sweep`."""
     access_key: Secret = field(default_factory=lambda: Secret(
         env="BASECAMP_PICOVOICE_ACCESS_KEY", file="secrets/picovoice_access_key"))
 
@@ -27,8 +28,14 @@ class PorcupineSettings:
 class MicroWakeWordSettings:
     """microWakeWord (pymicro-wakeword): models shipped in the wheel, or custom JSON configs."""
 
-    keywords: tuple[str, ...] = ("okay_nabu",)
+    keywords: tuple[str, ...] = ("hey_mycroft",)
     """Built-in models (okay_nabu, hey_jarvis, alexa, hey_mycroft) or paths to model JSONs."""
+    probability_cutoff: float | None = 0.5
+    """Averaged probability above which a model fires; None: each model's own cutoff moved
+    by `voice.sensitivity`. 0.5 suits hey_mycroft (espeak negatives stay below 0.02); the
+    okay_nabu model needs its own 0.85 (negatives reach 0.72)."""
+    sliding_window: int | None = None
+    """Probabilities averaged before the cutoff (None: the model's own, 5)."""
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,12 @@ class VoiceSettings:
     device: str = ""
     """sounddevice input device name or index ("" = the default device)."""
     wake_engine: WakeEngineName = "porcupine"
-    """Chosen by `bench/wake.py`: most detections without a false alarm (porcupine 1.9.5
-    "jarvis" 56/80, microwakeword "hey_jarvis" 4/80, vosk 118+ false alarms)."""
-    sensitivity: float = bounded(0.7, lo=0.0, hi=1.0)
-    """Higher hears more, at the cost of false alarms."""
+    """Chosen by `bench/wake.py`: most detections without a false alarm in 5 minutes
+    (porcupine 1.9.5 "grasshopper" at 0.8: 76/80; microwakeword "hey_mycroft" at cutoff 0.5:
+    73/80; porcupine "jarvis": 53/80; vosk keyword spotting: 100+ false alarms)."""
+    sensitivity: float = bounded(0.8, lo=0.0, hi=1.0)
+    """Higher hears more, at the cost of false alarms (porcupine; microwakeword when its
+    `probability_cutoff` is None; vosk confirms a keyword once instead of twice at >= 0.7)."""
     cooldown_s: float = bounded(2.0, lo=0.0, hi=60.0)
     """Ignore the wake word this long after a detection."""
     porcupine: PorcupineSettings = field(default_factory=PorcupineSettings)
@@ -93,6 +102,13 @@ class VoiceSettings:
         engine = getattr(self, self.wake_engine)
         if not engine.keywords:
             raise ConfigError(f"{path}.{self.wake_engine}.keywords", "at least one keyword")
+        cut = self.microwakeword.probability_cutoff
+        if cut is not None and not 0.0 < cut < 1.0:
+            raise ConfigError(f"{path}.microwakeword.probability_cutoff",
+                              "a probability between 0 and 1 (exclusive)")
+        window = self.microwakeword.sliding_window
+        if window is not None and not 1 <= window <= 100:
+            raise ConfigError(f"{path}.microwakeword.sliding_window", "1 to 100 probabilities")
 
     def language(self, config: Any) -> str:
         """The language the recogniser listens for."""

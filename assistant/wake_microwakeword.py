@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,13 @@ def create(voice: VoiceSettings, config: Any) -> MicroWakeWordDetector:
                                         f"{', '.join(builtin)}, or a path to a model .json)")
         except (OSError, ValueError, KeyError) as err:
             raise EngineUnavailable(f"microwakeword: cannot load {keyword!r}: {err}") from err
-        model.probability_cutoff = cutoff(model.probability_cutoff, voice.sensitivity)
+        settings = voice.microwakeword
+        model.probability_cutoff = settings.probability_cutoff \
+            if settings.probability_cutoff is not None \
+            else cutoff(model.probability_cutoff, voice.sensitivity)
+        if settings.sliding_window is not None:
+            model.sliding_window_size = settings.sliding_window
+            model._probabilities = deque(maxlen=settings.sliding_window)  # sized at creation
         models.append(model)
     return MicroWakeWordDetector(models, MicroWakeWordFeatures)
 

