@@ -225,11 +225,11 @@ class Config:
             known = ", ".join(sorted(core_keys | set(SECTIONS)))
             raise ConfigError(unknown[0], f"unknown key (known keys: {known})", file=source)
         try:
-            core = build(_CoreConfig, {k: v for k, v in data.items() if k in core_keys})
+            core = build(cls, {k: v for k, v in data.items() if k in core_keys})
             sections = {name: build(section_class(name), data[name], name)
                         for name in SECTIONS if name in data}
-            config = cls(**{f.name: getattr(core, f.name) for f in dataclasses.fields(core)},
-                         sections=sections, base_dir=base_dir, source=source)
+            config = dataclasses.replace(core, sections=sections, base_dir=base_dir,
+                                         source=source)
             config.check()
         except ConfigError as err:
             raise err.with_file(source) from None
@@ -314,20 +314,6 @@ class Config:
             sections[name] = to_plain(self.section(name, section_class(name)))
         plain.update(sections)
         return plain  # type: ignore[no-any-return]
-
-
-@dataclass(frozen=True)
-class _CoreConfig:
-    house: House = field(default_factory=House)
-    bus: Bus = field(default_factory=Bus)
-    metrics: Metrics = field(default_factory=Metrics)
-    logbook: Logbook = field(default_factory=Logbook)
-    http: Http = field(default_factory=Http)
-    machines: dict[str, Machine] = field(default_factory=dict)
-    services: dict[str, Service] = field(default_factory=dict)
-    rooms: tuple[Room, ...] = ()
-    devices: tuple[Device, ...] = ()
-    contacts: tuple[Contact, ...] = ()
 
 
 def section_class(name: str) -> type[Any]:

@@ -196,6 +196,14 @@ def _scan(text: str, start: int, stop: str) -> tuple[str, int]:
     return text[start:i], i
 
 
+def _open_sqlite(path: str | Path, schema: str) -> sqlite3.Connection:
+    """A WAL-mode SQLite database (shared by several processes), with its schema created."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + schema)
+    return db
+
+
 # ---- stores ------------------------------------------------------------------------------
 class MetricsStore(Protocol):
     """Where points end up; both implementations answer the same queries."""
@@ -226,10 +234,7 @@ class SQLiteStore:
     """Embedded store for houses without InfluxDB: one table of (series, field, time, value)."""
 
     def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._db.executescript("""
-            PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+        self._db = _open_sqlite(path, """
             CREATE TABLE IF NOT EXISTS points (measurement TEXT NOT NULL, tags TEXT NOT NULL,
                 field TEXT NOT NULL, ts INTEGER NOT NULL, value);
             CREATE INDEX IF NOT EXISTS points_series ON points (measurement, field, ts);
@@ -385,10 +390,7 @@ class DiskQueue:
     """An append-only on-disk queue of lines (SQLite), consumed in order."""
 
     def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._db.executescript("""
-            PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+        self._db = _open_sqlite(path, """
             CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT, line TEXT);
         """)
 
