@@ -3,7 +3,8 @@
 The demo house (`core.testing.demo_data`, free ports, metrics in a real influxd started here)
 runs under `basecamp up --clock C` for `--minutes` of wall time. Once every program runs and
 the sentinel reports no incident, the measured window starts: every `--kill-every` seconds a
-random service (bus forwarder excepted, see below) gets SIGKILL through its supervisord pid;
+random service (bus forwarder excepted, see below) gets SIGKILL (its process group, found by
+its supervisord pid);
 from 30 % of the window influxd is stopped for `--outage` seconds, then started again; the
 last 25 % of the window is quiet, so every incident can close. Then `basecamp up` gets SIGTERM.
 
@@ -11,8 +12,10 @@ What is counted, and why the two sides measure the same things:
 - produced: every MutaUpdate, PowerUpdate and WaterUpdate a bench subscriber received on the
   bus during the run. Each is one reading that its daemon also wrote as one point (`muta`,
   `power` — `sensors.teleinfo.write_every_s = 0` so every frame is written, the demo's 10 s
-  throttle would store a sample only —, `water`, one per complete slot). A reading is keyed by
-  its values (unit + temperature/humidity/light/battery; papp/iinst/indexes; slot + litres).
+  throttle would store a sample only —, `water` with tag slot=60s: WaterUpdate goes on the bus
+  for the minute slots only, the 15-minute and hourly slots are stored, not published). A
+  reading is keyed by its values (unit + temperature/humidity/light/battery; papp, iinst and
+  indexes; slot + litres).
 - stored: the points of those three measurements in InfluxDB, keyed the same way, after the
   house stopped and what was still queued on disk was drained (each service's queue file sent
   by the same `MetricsWriter` a restarted service would use; the count is reported).
@@ -62,7 +65,7 @@ from core.testing import InfluxServer, demo_data
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK_S = 7 * 86400
-DEFAULT_CLOCK = 60.0
+DEFAULT_CLOCK = 200.0
 """Highest speed that keeps the house correct on this 2-core machine (see the README)."""
 START = "2026-11-23T00:00:00+01:00"
 READINGS = ("basecamp.muta.update", "basecamp.power.update", "basecamp.water.update")
@@ -235,7 +238,8 @@ def stored_readings(config: Config) -> collections.Counter[tuple[Any, ...]]:
     client = InfluxDBClient(m.host, m.port, database=m.database, timeout=120)
     out: collections.Counter[tuple[Any, ...]] = collections.Counter()
     for measurement in ("muta", "power", "water"):
-        result = client.query(f'SELECT * FROM "{measurement}"', chunked=True,
+        where = " WHERE slot = '60s'" if measurement == "water" else ""
+        result = client.query(f'SELECT * FROM "{measurement}"{where}', chunked=True,
                               chunk_size=20000)
         for row in result.get_points():
             out[point_key(measurement, row)] += 1
@@ -244,38 +248,45 @@ def stored_readings(config: Config) -> collections.Counter[tuple[Any, ...]]:
 
 
 def incidents(config: Config, since: float) -> dict[str, Any]:
-    """Incidents and notifications from the sentinel's outbox journal after `since`."""
+    """Incidents and notifications from the sentinel's outbox journal after `since`.
+
+    The logbook channel gets every notice (even those the hourly cap moved off sms/push), so
+    an incident is a problem notice there up to its recovery there. On sms and push, more than
+    one problem notice for a subject between two of its recoveries means it was told twice;
+    sends per incident = problem notices + reminders on one channel.
+    """
     db = sqlite3.connect(config.path("watch") / "outbox.sqlite")
-    rows = db.execute("SELECT channel, payload, sent FROM journal ORDER BY id").fetchall()
+    rows = db.execute("SELECT channel, payload FROM journal WHERE sent >= ? ORDER BY id",
+                      (since,)).fetchall()
     db.close()
-    opened = closed = 0
-    occurrence: dict[str, int] = {}          # subject -> number of its current incident
-    sends: collections.Counter[tuple[str, int, str]] = collections.Counter()
-    reminders: collections.Counter[tuple[str, int]] = collections.Counter()
+    opened = closed = excess = 0
+    kinds: collections.Counter[str] = collections.Counter()
+    told: dict[str, collections.Counter[tuple[str, str]]] = collections.defaultdict(
+        collections.Counter)  # subject -> (channel, notice) -> sends since its last recovery
+    sends: list[int] = []
     recoveries: collections.Counter[str] = collections.Counter()
-    subjects: collections.Counter[str] = collections.Counter()
-    for channel, payload, sent in rows:
+    for channel, payload in rows:
         p = json.loads(payload)
         subject, notice = p["subject"], p["notice"]
-        if channel == "log" and notice == "problem":
-            occurrence[subject] = occurrence.get(subject, 0) + 1
-            if sent >= since:
-                opened += 1
-                subjects[subject.partition(":")[0]] += 1
-        elif channel == "log" and notice == "recovery" and sent >= since:
-            closed += 1
-        n = occurrence.get(subject, 0)
-        if channel == "log" and notice == "reminder":
-            reminders[(subject, n)] += 1
-        if channel in ("sms", "push") and sent >= since:
+        if channel == "log":
+            opened += notice == "problem"
+            closed += notice == "recovery"
+            kinds[subject.partition(":")[0]] += notice == "problem"
             if notice == "recovery":
-                recoveries[channel] += 1
-            else:
-                sends[(subject, n, channel)] += 1
-    excess = sum(max(0, count - 1 - reminders[(s, n)]) for (s, n, _), count in sends.items())
+                told.pop(subject, None)
+            continue
+        if channel not in ("sms", "push"):
+            continue
+        if notice == "recovery":
+            recoveries[channel] += 1
+            continue
+        seen = told[subject]
+        seen[(channel, notice)] += 1
+        excess += notice == "problem" and seen[(channel, "problem")] > 1
+        sends.append(seen[(channel, "problem")] + seen[(channel, "reminder")])
     state = json.loads((config.path("watch") / "state.json").read_text())
-    return {"opened": opened, "closed": closed, "by_kind": dict(subjects),
-            "max_per_incident": max(sends.values(), default=0), "excess": excess,
+    return {"opened": opened, "closed": closed, "by_kind": dict(+kinds),
+            "max_per_incident": max(sends, default=0), "excess": excess,
             "recoveries_sent": dict(recoveries),
             "open_at_end": sorted(state["book"]["incidents"])}
 
@@ -296,6 +307,120 @@ def sms_duplicates(config: Config) -> int:
 
 
 # ---- the soak ----------------------------------------------------------------------------
+class Soak:
+    """The measured window: kills, the outage, RSS samples, progress."""
+
+    def __init__(self, args: argparse.Namespace, config: Config, influx: InfluxServer,
+                 tally: Tally) -> None:
+        self.args, self.config, self.influx, self.tally = args, config, influx, tally
+        self.rng = random.Random(args.seed)
+        self.window = args.minutes * 60
+        self.outage = self.window * 0.1 if args.outage is None else args.outage
+        self.peak: dict[str, float] = collections.defaultdict(float)
+        self.kills: list[str] = []
+        self.restarts = 0
+        self.fatal: set[str] = set()
+        self.pids: dict[str, int] = {}
+        self.t0 = self.elapsed = 0.0
+
+    def run(self) -> None:
+        """Until the window ends (influxd is always running again afterwards)."""
+        self.t0 = t0 = time.time()
+        next_kill, next_report = t0 + self.args.kill_every, t0
+        outage_at, down = t0 + self.window * 0.3, False
+        try:
+            while (now := time.time()) < t0 + self.window:
+                procs = programs(self.config)
+                self.sample(procs)
+                if now >= next_kill and now < t0 + self.window * 0.75:
+                    self.kill(procs)
+                    next_kill = now + self.args.kill_every
+                if not down and outage_at <= now < outage_at + self.outage:
+                    self.influx.stop()
+                    down = True
+                    log(f"influxd stopped for {self.outage:.0f} s")
+                elif down and now >= outage_at + self.outage:
+                    self.influx.start()
+                    down = False
+                    log("influxd started again")
+                if now >= next_report:
+                    states = collections.Counter(i["statename"] for i in procs.values())
+                    log(f"t={now - t0:4.0f} s sim={(now - t0) * self.args.clock / 86400:.2f} d"
+                        f" readings={dict(self.tally.per_kind)} alerts={dict(self.tally.alerts)}"
+                        f" states={dict(states)}")
+                    next_report = now + 30
+                time.sleep(3)
+        finally:
+            self.elapsed = time.time() - t0
+            if down:
+                self.influx.start()
+
+    def sample(self, procs: dict[str, dict[str, Any]]) -> None:
+        """Peak RSS per service, restarts (pid changes) and FATAL programs."""
+        for key, info in procs.items():
+            if info["statename"] == "FATAL":
+                self.fatal.add(key)
+            if not info["pid"]:
+                continue
+            if self.pids.get(key, info["pid"]) != info["pid"]:
+                self.restarts += 1
+            self.pids[key] = info["pid"]
+            name = label(self.config, key)
+            self.peak[name] = max(self.peak[name], rss_mb(info["pid"]))
+
+    def kill(self, procs: dict[str, dict[str, Any]]) -> None:
+        """kill -9 one running service, at random."""
+        only = {t for t in self.args.targets.split(",") if t}
+        targets = sorted(k for k, i in procs.items() if i["statename"] == "RUNNING" and i["pid"]
+                         and (self.args.kill_bus or not k.startswith("bus@"))
+                         and (not only or k.partition("@")[0] in only))
+        if not targets:
+            return
+        victim = self.rng.choice(targets)
+        # its process group (supervisord makes one per program): a wrapper such as xvfb-run
+        # dies with what it runs instead of leaving it orphaned, holding the port
+        os.killpg(procs[victim]["pid"], signal.SIGKILL)
+        self.kills.append(victim)
+        log(f"kill -9 {victim} (pid {procs[victim]['pid']})")
+
+
+def stop(up: subprocess.Popen[bytes], tally: Tally) -> None:
+    """SIGTERM to `basecamp up`, then stop counting."""
+    up.send_signal(signal.SIGTERM)
+    try:
+        up.wait(120)
+    except subprocess.TimeoutExpired:
+        up.kill()
+    time.sleep(1)
+    tally.stop()
+
+
+def result(soak: Soak, left: list[str]) -> dict[str, Any]:
+    """The figures, once the house has stopped."""
+    config = soak.config
+    drained = drain_queues(config)
+    produced, stored = soak.tally.readings, stored_readings(config)
+    inc = incidents(config, soak.t0)
+    return {
+        "simulated_days": round(soak.elapsed * soak.args.clock / 86400, 3),
+        "produced": sum(produced.values()), "stored": sum(stored.values()),
+        "lost": sum((produced - stored).values()),
+        "incidents_opened": inc["opened"], "incidents_closed": inc["closed"],
+        "max_notifications_per_incident": inc["max_per_incident"],
+        "peak_rss_mb": {k: round(v, 1) for k, v in sorted(soak.peak.items())},
+        "stored_unseen": sum((stored - produced).values()),
+        "lost_sample": [list(k) for k in list(produced - stored)[:5]],
+        "unseen_sample": [list(k) for k in list(stored - produced)[:5]],
+        "produced_by_kind": dict(soak.tally.per_kind), "drained_after_stop": drained,
+        "notifications_over_bound": inc["excess"], "sms_duplicates": sms_duplicates(config),
+        "recovery_notifications": inc["recoveries_sent"],
+        "incidents_by_kind": inc["by_kind"], "incidents_open_at_end": inc["open_at_end"],
+        "open_at_start": left, "kills": len(soak.kills), "killed": sorted(soak.kills),
+        "restarts": soak.restarts, "fatal": sorted(soak.fatal), "clock": soak.args.clock,
+        "wall_s": round(soak.elapsed, 1), "outage_s": soak.outage,
+    }
+
+
 def main() -> int:
     """Run the soak; print one JSON object last."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -306,107 +431,40 @@ def main() -> int:
     parser.add_argument("--kill-every", type=float, default=30.0, metavar="S",
                         help="wall seconds between two kill -9")
     parser.add_argument("--kill-bus", action="store_true", help="the forwarder may be killed")
+    parser.add_argument("--targets", default="", metavar="A,B",
+                        help="kill only these services (default: any but the bus)")
     parser.add_argument("--outage", type=float, default=None, metavar="S",
                         help="InfluxDB outage in wall seconds (default 10 %% of the run)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
-    window = args.minutes * 60
-    outage = window * 0.1 if args.outage is None else args.outage
     folder = Path(tempfile.mkdtemp(prefix="bc-soak-"))
     influx = InfluxServer(folder / "influx").start()
-    config = house(folder, influx)
-    tally = Tally(config)
-    up = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "up", "--config", str(folder / "house.toml"),
-         "--speed", "1000", "--clock", f"{args.clock:g}", "--start", START],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    log(f"house starting in {folder} (clock x{args.clock:g}, influxd on :{influx.port})")
-    waited, left = wait_settled(config, 180)
-    log(f"settled after {waited:.0f} s" + (f"; still open: {left}" if left else ""))
-    t0 = time.time()
-    peak: dict[str, float] = collections.defaultdict(float)
-    kills: list[str] = []
-    restarts: collections.Counter[str] = collections.Counter()
-    pids: dict[str, int] = {}
-    next_kill, next_report = t0 + args.kill_every, t0
-    outage_at, influx_down = t0 + window * 0.3, False
     try:
-        while (now := time.time()) < t0 + window:
-            procs = programs(config)
-            for key, info in procs.items():
-                if info["pid"]:
-                    if pids.get(key, info["pid"]) != info["pid"]:
-                        restarts[key] += 1
-                    pids[key] = info["pid"]
-                    name = label(config, key)
-                    peak[name] = max(peak[name], rss_mb(info["pid"]))
-            if now >= next_kill and now < t0 + window * 0.75:
-                targets = [k for k, i in procs.items() if i["statename"] == "RUNNING"
-                           and i["pid"] and (args.kill_bus or not k.startswith("bus@"))]
-                if targets:
-                    victim = rng.choice(sorted(targets))
-                    os.kill(procs[victim]["pid"], signal.SIGKILL)
-                    kills.append(victim)
-                    log(f"kill -9 {victim} (pid {procs[victim]['pid']})")
-                next_kill = now + args.kill_every
-            if not influx_down and outage_at <= now < outage_at + outage:
-                influx.stop()
-                influx_down = True
-                log(f"influxd stopped for {outage:.0f} s")
-            elif influx_down and now >= outage_at + outage:
-                influx.start()
-                influx_down = False
-                log("influxd started again")
-            if now >= next_report:
-                states = collections.Counter(i["statename"] for i in procs.values())
-                log(f"t={now - t0:4.0f} s sim={(now - t0) * args.clock / 86400:.2f} d "
-                    f"readings={dict(tally.per_kind)} alerts={dict(tally.alerts)} "
-                    f"states={dict(states)}")
-                next_report = now + 30
-            time.sleep(3)
-    finally:
-        if influx_down:
-            influx.start()
-        elapsed = time.time() - t0
-        up.send_signal(signal.SIGTERM)
+        config = house(folder, influx)
+        tally = Tally(config)
+        up = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", "up", "--config", str(folder / "house.toml"),
+             "--speed", "1000", "--clock", f"{args.clock:g}", "--start", START],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        soak = Soak(args, config, influx, tally)
         try:
-            up.wait(120)
-        except subprocess.TimeoutExpired:
-            up.kill()
-        time.sleep(1)
-        tally.stop()
-    log("house stopped; draining what is left in the services' queues")
-    drained = drain_queues(config)
-    produced, stored = tally.readings, stored_readings(config)
-    inc = incidents(config, t0)
-    fatal = [k for k, i in programs(config).items() if i["statename"] == "FATAL"]
-    influx.close()
-    result = {
-        "simulated_days": round(elapsed * args.clock / 86400, 3),
-        "produced": sum(produced.values()), "stored": sum(stored.values()),
-        "lost": sum((produced - stored).values()),
-        "incidents_opened": inc["opened"], "incidents_closed": inc["closed"],
-        "max_notifications_per_incident": inc["max_per_incident"],
-        "peak_rss_mb": {k: round(v, 1) for k, v in sorted(peak.items())},
-        "stored_unseen": sum((stored - produced).values()),
-        "lost_sample": [list(k) for k in list(produced - stored)[:5]],
-        "unseen_sample": [list(k) for k in list(stored - produced)[:5]],
-        "produced_by_kind": dict(tally.per_kind), "drained_after_stop": drained,
-        "notifications_over_bound": inc["excess"], "sms_duplicates": sms_duplicates(config),
-        "recovery_notifications": inc["recoveries_sent"],
-        "incidents_by_kind": inc["by_kind"], "incidents_open_at_end": inc["open_at_end"],
-        "open_at_start": left, "kills": len(kills), "killed": sorted(kills),
-        "restarts": sum(restarts.values()), "fatal": fatal, "clock": args.clock,
-        "wall_s": round(elapsed, 1), "outage_s": outage,
-    }
+            log(f"house starting in {folder} (clock x{args.clock:g}, influxd :{influx.port})")
+            waited, left = wait_settled(config, 180)
+            log(f"settled after {waited:.0f} s" + (f"; still open: {left}" if left else ""))
+            soak.run()
+        finally:
+            stop(up, tally)
+        log("house stopped; draining what is left in the services' queues")
+        figures = result(soak, left)
+    finally:
+        influx.close()
     if args.keep:
-        result["folder"] = str(folder)
+        figures["folder"] = str(folder)
     else:
         import shutil
         shutil.rmtree(folder, ignore_errors=True)
-    print(json.dumps(result, ensure_ascii=False))
+    print(json.dumps(figures, ensure_ascii=False))
     return 0
 
 
