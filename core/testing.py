@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -22,9 +23,22 @@ from typing import Any
 
 from core.config import Config, default_text
 
+PORT_RANGE = (20000, 32000)
+"""Where test ports are picked: below Linux's ephemeral range (32768-60999), from which every
+outgoing connection takes its local port — a port picked there may be taken by some client
+before the server it was meant for binds it (seen with a whole demo house starting)."""
+
 
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
+    """A TCP port free on 127.0.0.1 right now, outside the ephemeral range."""
+    for _ in range(200):
+        port = random.randint(*PORT_RANGE)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
