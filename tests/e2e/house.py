@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
-def wait_for(probe: Callable[[], T | None], timeout: float, what: str,
+def wait_for(probe: Callable[[], T | None], timeout: float, what: str | Callable[[], str],
              every: float = 0.1) -> T:
     """Poll `probe` until it returns something truthy (errors count as not yet)."""
     deadline = time.monotonic() + timeout
@@ -49,7 +49,8 @@ def wait_for(probe: Callable[[], T | None], timeout: float, what: str,
         except (OSError, ValueError, KeyError, sqlite3.Error) as err:
             last_error = f" (last error: {type(err).__name__}: {err})"
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}{last_error}")
+            told = what if isinstance(what, str) else what()
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {told}{last_error}")
         time.sleep(every)
 
 
@@ -147,11 +148,12 @@ class House:
                     if self.get(service, "/alive", host=host, timeout=1)["service"] == service:
                         pending.discard((service, host))
             return not pending
-        wait_for(check, timeout, f"/alive of {sorted(pending)}", every=0.3)
+        wait_for(check, timeout, lambda: f"/alive of {sorted(pending)}", every=0.3)
 
     def stop(self, timeout: float = 60) -> int:
         """SIGTERM to `basecamp up`, as Ctrl-C would; its exit code."""
-        self.bus.stop()
+        if self.bus.is_alive():
+            self.bus.stop()
         if self.proc is None:
             return 0
         if self.proc.poll() is None:

@@ -50,7 +50,7 @@ def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
     h = House(tmp_path_factory.mktemp("house"), OVERRIDES, speed=SPEED, start=START)
     h.start()
     try:
-        h.wait_alive(timeout=120)
+        h.wait_alive(timeout=180)
         h.bus.start()
         assert h.bus.ready.wait(20), "the bus recorder could not subscribe"
         wait_for(lambda: (s := h.get("watch")["watch"])["cycle"] >= 3 and not s["incidents"],
@@ -156,7 +156,8 @@ def test_leaving_by_sms_answers_by_sms(house: House) -> None:
     since, sent = time.time(), len(house.sms_sent())
     house.receive_sms(OWNER, "Je pars")
     replies = wait_for(lambda: house.sms_sent()[sent:], 30, "the SMS reply to 'je pars'")
-    assert [(r["number"], r["text"]) for r in replies] == [(OWNER, "Tu reviens quand ?")]
+    assert [(r["number"], r["text"]) for r in replies] == [
+        (OWNER, "Retour quand ? (ce soir, demain matin, dans 3 jours, je ne sais pas)")]
     house.receive_sms(OWNER, "demain soir")
     replies = wait_for(lambda: house.sms_sent()[sent + 1:], 30, "the SMS reply to the return")
     assert [(r["number"], r["text"]) for r in replies] == [
@@ -240,8 +241,11 @@ def test_heater_killed_is_restarted_with_its_state(house: House) -> None:
     told = [a.state for a in alerts(house, since) if a.key == subject]
     assert told == ["problem", "recovery"], told
     assert closed and subject not in house.get("watch")["watch"]["incidents"]
-    texts = [s["text"] for s in house.sms_sent()[sent:]]
+    sms = wait_for(lambda: (s := house.sms_sent()[sent:]) if len(s) >= 2 else None, 30,
+                   "the problem and recovery SMS")
+    texts = [s["text"] for s in sms]
     assert len(texts) == 2 and all("heater" in t for t in texts), texts
+    assert texts[0].startswith("PROBLÈME") and texts[1].startswith("RÉTABLI")
     assert new["pid"] != old["pid"]
     house.post("heater", "/set_profile?profile=work_week")  # the force ends
 
