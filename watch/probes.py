@@ -243,7 +243,8 @@ async def probe_leak(check: Check, ctx: ProbeContext) -> Result:
     ws = ctx.settings.water
     start, end = water.last_night(ctx.now(), ws.night_start, ws.night_end,
                                   ctx.config.house.timezone)
-    series = await asyncio.to_thread(_store(ctx).series, "water", "litres", start, end)
+    series = await asyncio.to_thread(_store(ctx).series, "water", "litres", start, end,
+                                     ws.meter_tags or None)
     values = [(when, float(v)) for when, v in series]
     leak, detail = water.leaking(values, start, end, ws.slot_s)
     return not leak, detail
@@ -253,7 +254,8 @@ async def probe_water_hourly(check: Check, ctx: ProbeContext) -> Result:
     """Water used in the last hour is under the safety maximum."""
     now = ctx.now()
     series = await asyncio.to_thread(_store(ctx).series, "water", "litres",
-                                     now - dt.timedelta(hours=1), now)
+                                     now - dt.timedelta(hours=1), now,
+                                     ctx.settings.water.meter_tags or None)
     over, detail = water.over_maximum(sum(float(v) for _, v in series), check.high or 0, "L")
     return not over, detail
 

@@ -66,6 +66,10 @@ class WaterWatch:
     max_litres_per_hour: float = bounded(300.0, lo=0)
     max_power_va: float = bounded(9000.0, lo=0)
     """Mean apparent power over the last hour above this is a warning."""
+    meter_tags: dict[str, str] = field(default_factory=lambda: {"slot": "60s"})
+    """Tags of the one `water` series the checks read: the meter writes every litre once per
+    slot length (1 min, 15 min, 1 h); all of them together would count it three times and
+    hide a quiet quarter of an hour under its hour's total ({} = every point)."""
 
 
 @dataclass(frozen=True)

@@ -184,8 +184,10 @@ def fill(store: Any, now: dt.datetime) -> None:
           muta("exterieur", now - dt.timedelta(minutes=1), light=300.0, battery=1.8),
           muta("congelateur", now - dt.timedelta(minutes=1), temperature=-8.0),
           Point("power", {"papp_va": 9500.0}, {}, now - dt.timedelta(minutes=30)),
-          *[Point("water", {"litres": 80.0}, {}, now - dt.timedelta(minutes=m))
-            for m in (10, 20, 30, 40, 50)])
+          *[Point("water", {"litres": 80.0}, {"slot": "60s"}, now - dt.timedelta(minutes=m))
+            for m in (10, 20, 30, 40, 50)],
+          # the meter's hourly slot repeats those litres: read once, they stay under 300 L/h
+          Point("water", {"litres": 400.0}, {"slot": "3600s"}, now - dt.timedelta(minutes=59)))
 
 
 def check_sensor_findings(obs: dict[str, Any]) -> None:
@@ -223,8 +225,12 @@ async def test_water_leak_night(tmp_path: Path, leak: bool) -> None:
     store = SQLiteStore(config.path(config.metrics.sqlite_path))
     night = dt.datetime(2024, 3, 1, 1, 0, tzinfo=dt.UTC)
     minutes = range(0, 240, 5)
-    write(store, *[Point("water", {"litres": 0.0 if (not leak and 120 <= m < 140) else 0.3}, {},
-                         night + dt.timedelta(minutes=m)) for m in minutes])
+    write(store, *[Point("water", {"litres": 0.0 if (not leak and 120 <= m < 135) else 0.3},
+                         {"slot": "60s"}, night + dt.timedelta(minutes=m)) for m in minutes],
+          # the meter's hourly slots, stamped at the start of the hour (03:00 for 03:00-04:00):
+          # they must not fill the quiet quarter 03:00-03:15
+          *[Point("water", {"litres": 3.0}, {"slot": "3600s"}, night + dt.timedelta(hours=h))
+            for h in range(4)])
     store.close()
     obs = await metric_observations(config, NOW)
     assert obs["water:leak"].ok is not leak
