@@ -241,7 +241,7 @@ def test_heater_killed_is_restarted_with_its_state(house: House) -> None:
     told = [a.state for a in alerts(house, since) if a.key == subject]
     assert told == ["problem", "recovery"], told
     assert closed and subject not in house.get("watch")["watch"]["incidents"]
-    sms = wait_for(lambda: (s := house.sms_sent()[sent:]) if len(s) >= 2 else None, 30,
+    sms = wait_for(lambda: s if len(s := house.sms_sent()[sent:]) >= 2 else None, 30,
                    "the problem and recovery SMS")
     texts = [s["text"] for s in sms]
     assert len(texts) == 2 and all("heater" in t for t in texts), texts
