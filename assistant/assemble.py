@@ -18,7 +18,8 @@ _LOGGER = logging.getLogger(__name__)
 
 def limits(voice: VoiceSettings) -> Limits:
     """End-of-speech limits from config."""
-    return Limits(voice.end_silence_ms, voice.no_speech_s, voice.max_command_s)
+    return Limits(voice.end_silence_ms, voice.no_speech_s, voice.max_command_s,
+                  voice.quick_end_ms)
 
 
 def transcriber(config: Any, voice: VoiceSettings,

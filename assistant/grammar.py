@@ -36,6 +36,22 @@ class Grammar:
     free_text: bool = False
     """Some sentences end in free dictation (e.g. a message to broadcast)."""
     _index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _sets: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def is_complete(self, sentence: str) -> bool:
+        """Whether `sentence` is in the grammar and no longer sentence continues it."""
+        return sentence in self._lookup("known") and not self.continues(sentence)
+
+    def continues(self, text: str) -> bool:
+        """Whether some longer sentence starts with the words of `text`."""
+        return text in self._lookup("prefixes")
+
+    def _lookup(self, name: str) -> frozenset[str]:
+        if not self._sets:
+            prefixes = {" ".join(words[:n]) for words in map(str.split, self.sentences)
+                        for n in range(1, len(words))}
+            self._sets.update(known=frozenset(self.sentences), prefixes=frozenset(prefixes))
+        return self._sets[name]
 
     def to_json(self) -> str:
         """The Vosk grammar argument: a JSON list of phrases."""

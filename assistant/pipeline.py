@@ -25,10 +25,6 @@ from core.messages.voice import Listening, Say, Transcript, Wake
 
 _LOGGER = logging.getLogger(__name__)
 
-QUICK_END_MS = 150
-"""Silence that ends a command once the partial transcript is a complete sentence."""
-
-
 @dataclass(frozen=True)
 class Answer:
     """What the dialog made of a transcript (the dialogs' Turn has the same fields)."""
@@ -57,6 +53,8 @@ class Turn:
 
     started_s: float
     speech_end_s: float = 0.0
+    ended_s: float = 0.0
+    """Audio time when the end of speech was decided."""
     ended_at: float = 0.0
     """When the end of speech was decided (perf_counter)."""
     decided_at: float = 0.0
@@ -88,6 +86,7 @@ class Pipeline:
         self._session: Session | None = None
         self._conversation = ""
         self._follow = False
+        self._checked = False
         self.phase = Phase.WAITING
         if spotter is None:  # push-to-talk / a file holding only the command
             self._open(follow_up=False)
@@ -123,23 +122,37 @@ class Pipeline:
         self._follow = follow_up
         self._endpointer = Endpointer(self.is_speech, self.limits)
         self._session = self.transcriber.start()
+        self._checked = False
         self.turns.append(Turn(started_s=self.position_s))
         self.emit(Listening(True, follow_up=follow_up))
 
     def _listen(self, chunk: bytes) -> None:
         assert self._endpointer is not None and self._session is not None
         self._session.feed(chunk)
-        if self._endpointer.heard_speech and self._session.partial() is not None:
-            self._endpointer.hurry(QUICK_END_MS)
         outcome = self._endpointer.feed(chunk)
+        if outcome is Outcome.LISTENING:
+            outcome = self._quick_end()
         if outcome is not Outcome.LISTENING:
             self._close(outcome)
+
+    def _quick_end(self) -> Outcome:
+        """At the first short pause after speech, end at once if a whole sentence was said."""
+        assert self._endpointer is not None and self._session is not None
+        silent = self._endpointer.silent_ms
+        if silent < self.limits.quick_end_ms:
+            self._checked = False  # speech again: check the next pause too
+            return Outcome.LISTENING
+        if self._checked:
+            return Outcome.LISTENING
+        self._checked = True
+        return Outcome.ENDED if self._session.try_finish() is not None else Outcome.LISTENING
 
     def _close(self, outcome: Outcome) -> None:
         endpointer, session = self._endpointer, self._session
         assert endpointer is not None and session is not None
         turn = self.turns[-1]
         turn.ended_at = time.perf_counter()
+        turn.ended_s = self.position_s
         turn.speech_end_s = turn.started_s + endpointer.speech_end_s
         self._endpointer = self._session = None
         self.phase = Phase.WAITING

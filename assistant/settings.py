@@ -85,7 +85,10 @@ class VoiceSettings:
     vad_aggressiveness: int = bounded(2, lo=0, hi=3)
     """webrtcvad mode: 0 keeps the most speech, 3 rejects the most noise."""
     end_silence_ms: int = bounded(600, lo=90, hi=5000)
-    """Silence after speech that ends a command."""
+    """Silence after speech that ends a command that is not (yet) a whole house sentence."""
+    quick_end_ms: int = bounded(90, lo=30, hi=5000)
+    """At the first pause this long, the recogniser's best decoding so far is checked: a whole
+    house sentence that no longer sentence continues ends the command at once."""
     no_speech_s: float = bounded(4.0, lo=0.5, hi=60.0)
     """Give up when nothing is said this long after the wake word."""
     max_command_s: float = bounded(10.0, lo=1.0, hi=60.0)

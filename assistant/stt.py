@@ -44,7 +44,7 @@ class Session(Protocol):
 
     def feed(self, pcm: bytes) -> None: ...
 
-    def partial(self) -> Match | None: ...
+    def try_finish(self) -> Transcription | None: ...
 
     def finish(self) -> Transcription: ...
 
@@ -96,6 +96,7 @@ class VoskTranscriber:
                          ", ".join(sorted(grammar.oov)[:20]))
         self._restricted = None
         if self.grammar is not None:
+            self.grammar.is_complete("")  # build the lookup now, not in the audio thread
             self._restricted = self._vosk.KaldiRecognizer(self.model, RATE,
                                                           self.grammar.to_json())
             self._restricted.SetMaxAlternatives(ALTERNATIVES)
@@ -128,12 +129,49 @@ class VoskSession:
             else owner.free_recogniser()
         self._rec.Reset()
         self._finals: list[str] = []
+        self._done: Transcription | None = None
+        self.early_checks = 0
+        self.replayed_s = 0.0
 
     def feed(self, pcm: bytes) -> None:
         """Decode more audio."""
         self.audio += pcm
+        self._decode(pcm)
+
+    def _decode(self, pcm: bytes) -> None:
         if self._rec.AcceptWaveform(pcm):
             self._finals.append(_texts(self._rec.Result())[0])
+
+    def _final_texts(self) -> list[str]:
+        texts = _texts(self._rec.FinalResult())
+        if self._finals:  # Kaldi found an endpoint inside the command: join the pieces
+            texts = [" ".join([*self._finals, t]).strip() for t in texts]
+        return texts
+
+    def try_finish(self) -> Transcription | None:
+        """At a pause: the transcript if the decoding so far snaps to a whole house sentence
+        and nothing the speaker could add would make a longer one; else None, and decoding
+        goes on where it was.
+
+        Kaldi's final decoding cannot be undone, so a "no" replays the audio heard so far
+        into a fresh decoding (same result, paid only when the speaker has not finished).
+        """
+        grammar = self.owner.grammar
+        if grammar is None or self._done is not None:
+            return self._done
+        self.early_checks += 1
+        texts = self._final_texts()
+        match = snap(texts, grammar)
+        if match is not None and grammar.is_complete(match.sentence) \
+                and not grammar.continues(match.heard):
+            self._done = Transcription(match.sentence, Mode.GRAMMAR, texts[0], match.distance)
+            return self._done
+        self._rec.Reset()
+        self._finals = []
+        for i in range(0, len(self.audio), BLOCK):
+            self._decode(bytes(self.audio[i:i + BLOCK]))
+        self.replayed_s += len(self.audio) / (2 * RATE)
+        return None
 
     def partial(self) -> Match | None:
         """The grammar sentence the decoding matches so far, exactly, if any."""
@@ -146,9 +184,9 @@ class VoskSession:
 
     def finish(self) -> Transcription:
         """The transcript of the utterance."""
-        texts = _texts(self._rec.FinalResult())
-        if self._finals:  # Kaldi found an endpoint inside the command: join the pieces
-            texts = [" ".join([*self._finals, t]).strip() for t in texts]
+        if self._done is not None:
+            return self._done
+        texts = self._final_texts()
         grammar = self.owner.grammar
         if grammar is None:
             return Transcription(texts[0], Mode.FREE if texts[0] else Mode.NONE, texts[0])

@@ -50,32 +50,50 @@ def cache_key(text: str, voice: Voice, chain: list[str], noise: float) -> str:
 
 
 def synthesise(text: str, out: Path, voice: Voice) -> Path:
-    """Render `text` to a WAV with pyttsx3 or the espeak-ng command."""
+    """Render `text` to a WAV with pyttsx3 or the espeak-ng command.
+
+    pyttsx3 2.99's espeak driver writes its file before appending the last audio buffer, so a
+    short phrase sometimes comes out empty: then the espeak-ng command renders it instead.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     if voice.tts == "pyttsx3":
-        try:
-            import pyttsx3
-        except ImportError as err:
-            raise EngineUnavailable(f"pyttsx3 is not installed ({err}): pip install pyttsx3") \
-                from err
-        with _PYTTSX3_LOCK, contextlib.redirect_stdout(io.StringIO()):
-            try:
-                engine = pyttsx3.init("espeak")
-                engine.setProperty("voice", voice.voice)
-                engine.setProperty("rate", voice.rate)
-                engine.save_to_file(text, str(out))
-                engine.runAndWait()
-            except (RuntimeError, OSError) as err:
-                raise EngineUnavailable(f"pyttsx3/espeak-ng failed: {err} "
-                                        "(apt-get install espeak-ng)") from err
-    else:
-        if not shutil.which("espeak-ng"):
-            raise EngineUnavailable("espeak-ng is not installed (apt-get install espeak-ng)")
-        subprocess.run(["espeak-ng", "-v", voice.voice, "-s", str(voice.rate), "-w", str(out),
-                        "--", text], check=True, capture_output=True)
-    if not out.exists() or out.stat().st_size <= 44:
+        _pyttsx3(text, out, voice)
+        if _has_audio(out):
+            return out
+        _LOGGER.warning("pyttsx3 produced no audio for %r; using the espeak-ng command", text)
+    _espeak(text, out, voice)
+    if not _has_audio(out):
         raise EngineUnavailable(f"the {voice.tts} engine produced no audio for {text!r}")
     return out
+
+
+def _has_audio(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 44
+
+
+def _pyttsx3(text: str, out: Path, voice: Voice) -> None:
+    try:
+        import pyttsx3
+    except ImportError as err:
+        raise EngineUnavailable(f"pyttsx3 is not installed ({err}): pip install pyttsx3") \
+            from err
+    with _PYTTSX3_LOCK, contextlib.redirect_stdout(io.StringIO()):
+        try:
+            engine = pyttsx3.init("espeak")
+            engine.setProperty("voice", voice.voice)
+            engine.setProperty("rate", voice.rate)
+            engine.save_to_file(text, str(out))
+            engine.runAndWait()
+        except (RuntimeError, OSError) as err:
+            raise EngineUnavailable(f"pyttsx3/espeak-ng failed: {err} "
+                                    "(apt-get install espeak-ng)") from err
+
+
+def _espeak(text: str, out: Path, voice: Voice) -> None:
+    if not shutil.which("espeak-ng"):
+        raise EngineUnavailable("espeak-ng is not installed (apt-get install espeak-ng)")
+    subprocess.run(["espeak-ng", "-v", voice.voice, "-s", str(voice.rate), "-w", str(out),
+                    "--", text], check=True, capture_output=True)
 
 
 def apply_effects(source: Path, out: Path, chain: list[str], noise: float = 0.0) -> Path:
@@ -119,7 +137,7 @@ class Renderer:
         chain = effects(s, radio)
         noise = s.radio_noise if radio else 0.0
         out = self.cache_dir / f"{cache_key(text, chosen, chain, noise)}.wav"
-        if out.exists():
+        if out.exists() and s.cache_size > 0:
             self.hits += 1
             out.touch()
             return out
@@ -132,12 +150,14 @@ class Renderer:
                 from err
         finally:
             raw.unlink(missing_ok=True)
-        self._prune()
+        self._prune(keep=out)
         return out
 
-    def _prune(self) -> None:
-        files = sorted(self.cache_dir.glob("*.wav"), key=lambda p: p.stat().st_mtime)
-        for old in files[:max(0, len(files) - self.settings.cache_size)]:
+    def _prune(self, keep: Path) -> None:
+        """Drop the oldest phrases beyond `cache_size`, never the one just rendered."""
+        files = sorted((p for p in self.cache_dir.glob("*.wav") if p != keep),
+                       key=lambda p: p.stat().st_mtime)
+        for old in files[:max(0, len(files) + 1 - max(1, self.settings.cache_size))]:
             old.unlink(missing_ok=True)
 
 

@@ -50,6 +50,8 @@ class Limits:
     end_silence_ms: int = 600
     no_speech_s: float = 4.0
     max_command_s: float = 10.0
+    quick_end_ms: int = 90
+    """Silence after which the pipeline checks whether a whole sentence was said."""
 
 
 class Endpointer:
@@ -75,6 +77,13 @@ class Endpointer:
     def speech_end_s(self) -> float:
         """Audio time (from the start of listening) of the end of the last voiced frame."""
         return self._last_voiced * FRAME_MS / 1000
+
+    @property
+    def silent_ms(self) -> int:
+        """Silence since the last voiced frame (0 before speech started)."""
+        if self._started_at is None:
+            return 0
+        return (self._frames - self._last_voiced) * FRAME_MS
 
     @property
     def heard_speech(self) -> bool:

@@ -79,7 +79,8 @@ async def main_async(runs: int) -> dict[str, float]:
 
     pipeline = Pipeline(spotter=wake.Spotter(wake.create(voice, None, "porcupine"), 1.0),
                         transcriber=transcriber, handler=handler, emit=emit,
-                        is_speech=webrtc(2), limits=Limits(600, 3.0, 8.0), lang="ko")
+                        is_speech=webrtc(2), lang="ko",
+                        limits=Limits(voice.end_silence_ms, 3.0, 8.0, voice.quick_end_ms))
     intent_ms: list[float] = []
     speech_ms: list[float] = []
     texts = list(COMMANDS)

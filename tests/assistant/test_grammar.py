@@ -59,3 +59,13 @@ SENTENCES = compile_grammar(["allume la lumière du salon", "éteins la lumière
 def test_snap(alternatives: list[str], expected: str | None) -> None:
     match = snap(alternatives, SENTENCES)
     assert (match.sentence if match else None) == expected
+
+
+def test_complete_sentences_and_prefixes() -> None:
+    grammar = compile_grammar(["allume la lumière", "allume la lumière du salon", "il fait beau"])
+    assert grammar.is_complete("allume la lumière du salon")
+    assert grammar.is_complete("il fait beau")
+    assert not grammar.is_complete("allume la lumière")  # "du salon" may follow
+    assert not grammar.is_complete("il fait")  # not a sentence
+    assert grammar.continues("allume la") and grammar.continues("allume la lumière")
+    assert not grammar.continues("il fait beau") and not grammar.continues("éteins")

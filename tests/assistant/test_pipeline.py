@@ -28,14 +28,14 @@ INTENTS = {"오늘 날씨 어때": "HassGetWeather", "지금 몇 시": "HassGetC
            "음악 틀어 줘": "PlayMusic", "조용히 해": "Silence", "불 꺼": "HassTurnOff"}
 
 
-def run(pcm: bytes, transcriber: VoskTranscriber, handler, *, wake_word: bool = True
-        ) -> tuple[list[Message], Pipeline]:  # type: ignore[no-untyped-def]
+def run(pcm: bytes, transcriber: VoskTranscriber, handler, *, wake_word: bool = True,
+        quick_end_ms: int = 90) -> tuple[list[Message], Pipeline]:  # type: ignore[no-untyped-def]
     events: list[Message] = []
     voice = VoiceSettings(porcupine=PorcupineSettings(keywords=("computer",)))
     spotter = wake.Spotter(wake.create(voice, None, "porcupine"), 2.0) if wake_word else None
     pipeline = Pipeline(spotter=spotter, transcriber=transcriber, handler=handler,
-                        emit=events.append, is_speech=webrtc(2), limits=Limits(600, 3.0, 8.0),
-                        lang="ko")
+                        emit=events.append, is_speech=webrtc(2),
+                        limits=Limits(600, 3.0, 8.0, quick_end_ms), lang="ko")
     for i in range(0, len(pcm), 960):
         pipeline.feed(pcm[i:i + 960])
     pipeline.flush()
@@ -98,3 +98,41 @@ def test_push_to_talk_and_a_failing_handler(ko_transcriber: VoskTranscriber,
     assert Transcript("불 꺼") in events
     assert not any(isinstance(e, Intent) for e in events)
     assert pipeline.errors == 1
+
+
+@pytest.mark.parametrize("quick_end_ms", [90, 5000])
+def test_a_whole_sentence_ends_at_the_first_short_pause(
+        ko_transcriber: VoskTranscriber, wav_dir: Path, quick_end_ms: int) -> None:
+    pcm = silence(0.3) + samples.load(samples.cached_wav(wav_dir, "음악 틀어 줘", 1.0, voice="ko",
+                                                          speed=150))
+    events, pipeline = run(pcm, ko_transcriber, table_handler, wake_word=False,
+                           quick_end_ms=quick_end_ms)
+    assert [e.intent for e in events if isinstance(e, Intent)] == ["PlayMusic"]
+    turn = pipeline.turns[0]
+    waited = turn.ended_s - turn.speech_end_s
+    if quick_end_ms == 90:  # one check at 90 ms of silence, and the sentence is complete
+        assert 0.08 < waited < 0.2
+    else:  # no early check: the full 600 ms of silence
+        assert 0.58 < waited < 0.7
+
+
+@pytest.mark.parametrize(("sentences", "heard"), [
+    (["지금 몇 시", "지금 몇 시 오늘 날씨 어때"], "지금 몇 시 오늘 날씨 어때"),  # may go on: wait
+    (["지금 몇 시", "오늘 날씨 어때"], "지금 몇 시"),  # nothing longer: ends at the pause
+])
+def test_a_sentence_that_may_go_on_is_not_cut_at_a_pause(ko_model: Path, wav_dir: Path,
+                                                         sentences: list[str],
+                                                         heard: str) -> None:
+    transcriber = VoskTranscriber.from_path(ko_model, sentences)
+    pcm = silence(0.3) + samples.load(samples.cached_wav(
+        wav_dir, "지금 몇 시", 0.25, "오늘 날씨 어때", 1.0, voice="ko", speed=150))
+    texts: list[str] = []
+
+    def handler(text: str) -> Answer:
+        texts.append(text)
+        return Answer()
+
+    _, pipeline = run(pcm, transcriber, handler, wake_word=False)
+    assert texts[0] == heard
+    turn = pipeline.turns[0]
+    assert 0.08 < turn.ended_s - turn.speech_end_s < 0.2

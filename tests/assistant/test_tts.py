@@ -49,6 +49,16 @@ def test_render_applies_volume_and_uses_the_cache(tts: str, tmp_path: Path) -> N
 
 
 @needs_tts
+def test_without_cache_every_phrase_is_rendered_and_kept_until_played(tmp_path: Path) -> None:
+    renderer = Renderer(InterphoneSettings(tts="espeak-ng", cache_size=0), tmp_path)
+    first = renderer.render("Bonjour.")
+    assert first.exists()
+    second = renderer.render("Bonsoir.")
+    assert second.exists() and not first.exists()
+    assert renderer.render("Bonsoir.").exists() and (renderer.hits, renderer.misses) == (0, 3)
+
+
+@needs_tts
 def test_radio_colour_cuts_the_band_and_adds_noise(tmp_path: Path) -> None:
     settings = InterphoneSettings(tts="espeak-ng", contrast=0, radio_noise=0.02)
     renderer = Renderer(settings, tmp_path)
