@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -393,28 +394,34 @@ class DiskQueue:
         self._db = _open_sqlite(path, """
             CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT, line TEXT);
         """)
+        self._lock = threading.Lock()
+        """put() runs on the event loop, peek()/ack() in the flusher's thread: one connection,
+        one user at a time (else "cannot start a transaction within a transaction")."""
 
     def put(self, lines: Iterable[str]) -> None:
         """Append lines durably (one transaction)."""
-        with self._db:
+        with self._lock, self._db:
             self._db.executemany("INSERT INTO queue (line) VALUES (?)", ((ln,) for ln in lines))
 
     def peek(self, limit: int) -> tuple[int, list[str]]:
         """The oldest lines and the id of the last one (0 when empty)."""
-        rows = self._db.execute("SELECT id, line FROM queue ORDER BY id LIMIT ?",
-                                (limit,)).fetchall()
+        with self._lock:
+            rows = self._db.execute("SELECT id, line FROM queue ORDER BY id LIMIT ?",
+                                    (limit,)).fetchall()
         return (rows[-1][0] if rows else 0), [r[1] for r in rows]
 
     def ack(self, last_id: int) -> None:
         """Forget every line up to `last_id`."""
-        with self._db:
+        with self._lock, self._db:
             self._db.execute("DELETE FROM queue WHERE id <= ?", (last_id,))
 
     def __len__(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM queue").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM queue").fetchone()[0])
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
 
 class MetricsWriter:

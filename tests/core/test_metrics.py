@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,34 @@ async def _until(predicate: object, timeout: float = 20.0) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached")
+
+
+def test_queue_put_while_the_flusher_thread_acks(tmp_path: Path) -> None:
+    # the service puts on its event loop while the writer's flusher peeks and acks in a thread:
+    # one SQLite connection used by two threads at once broke a sensor daemon's reader task
+    queue = DiskQueue(tmp_path / "queue.sqlite")
+    errors: list[BaseException] = []
+    acked = [0]
+    done = threading.Event()
+
+    def consume() -> None:
+        try:
+            while not (done.is_set() and not len(queue)):
+                last, lines = queue.peek(50)
+                if lines:
+                    queue.ack(last)
+                    acked[0] += len(lines)
+        except BaseException as err:  # recorded for the assertion below
+            errors.append(err)
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    try:
+        for i in range(3000):
+            queue.put([f"m v={i}i {j}" for j in range(3)])
+    finally:
+        done.set()
+        consumer.join(30)
+        queue.close()
+    assert not errors
+    assert acked[0] == 9000
