@@ -108,6 +108,8 @@ class Sentinel:
                 continue
             if f.suppressed_by or f.subject in remedied or not self.settings.restart:
                 continue
+            if self._passing(f.subject):
+                continue  # back by itself (supervisord restarted it): the debounce closes it
             target = self._remedy_target(f.subject)
             if target is None:
                 continue
@@ -122,6 +124,12 @@ class Sentinel:
                 self.log(Level.ERROR, done)
             remedied[f.subject] = done
         self.memory = dataclasses.replace(self.memory, remedied=remedied)
+
+    def _passing(self, subject: str) -> bool:
+        """Every latest check of the subject succeeded (it is still an incident only until
+        enough of them have)."""
+        latest = [o for o in self.observations.values() if o.subject == subject]
+        return bool(latest) and all(o.ok for o in latest)
 
     def _remedy_target(self, subject: str) -> tuple[str, str] | None:
         if subject == BUS:
