@@ -239,10 +239,15 @@ def stored_readings(config: Config) -> collections.Counter[tuple[Any, ...]]:
     out: collections.Counter[tuple[Any, ...]] = collections.Counter()
     for measurement in ("muta", "power", "water"):
         where = " WHERE slot = '60s'" if measurement == "water" else ""
-        result = client.query(f'SELECT * FROM "{measurement}"{where}', chunked=True,
-                              chunk_size=20000)
-        for row in result.get_points():
-            out[point_key(measurement, row)] += 1
+        offset = 0
+        while True:  # pages: the client's chunked mode breaks on msgpack answers
+            rows = list(client.query(f'SELECT * FROM "{measurement}"{where} '
+                                     f"LIMIT 50000 OFFSET {offset}").get_points())
+            for row in rows:
+                out[point_key(measurement, row)] += 1
+            if len(rows) < 50000:
+                break
+            offset += len(rows)
     client.close()
     return out
 
@@ -398,8 +403,10 @@ def stop(up: subprocess.Popen[bytes], tally: Tally) -> None:
 def result(soak: Soak, left: list[str]) -> dict[str, Any]:
     """The figures, once the house has stopped."""
     config = soak.config
+    produced = soak.tally.readings
+    (config.path("produced.json")).write_text(json.dumps([[*k, n] for k, n in produced.items()]))
     drained = drain_queues(config)
-    produced, stored = soak.tally.readings, stored_readings(config)
+    stored = stored_readings(config)
     inc = incidents(config, soak.t0)
     return {
         "simulated_days": round(soak.elapsed * soak.args.clock / 86400, 3),
