@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from core.cli import add_config_argument, load_config_or_exit
 
 _LOGGER = logging.getLogger(__name__)
-BUS_WAIT_S = 2.0
+BUS_WAIT_S = 3.0
 """How long `basecamp chat` waits for the bus forwarder before giving up on publishing."""
 
 

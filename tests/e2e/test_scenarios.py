@@ -107,11 +107,12 @@ def tomorrow_evening(house: House) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(19, 0), TZ)
 
 
-def come_home(house: House) -> None:
-    """Back to cocoon through the chat (the next scenario starts from home)."""
-    out = house.basecamp("chat", stdin="je suis revenu\n")
-    assert out.returncode == 0, out.stderr
-    wait_for(lambda: modes(house)["mode"] == "cocoon", 20, "cocoon")
+def assert_home(house: House) -> None:
+    """Cocoon again: the absence's force_eco is dropped, the kiosk says so."""
+    wait_for(lambda: modes(house)["mode"] == "cocoon", 30, "cocoon")
+    wait_for(lambda: (h := heating(house))["mode"] == "cocoon" and not h["force"], 20,
+             "the heater back from its absence profile")
+    wait_for(lambda: screen(house)["mode"] == "cocoon", 20, "the kiosk back to cocoon")
 
 
 def assert_locked_out(house: House, since: float, changed_by: str) -> None:
@@ -146,9 +147,9 @@ def test_leaving_by_chat_locks_the_house_and_forces_eco(house: House) -> None:
     assert done.startswith("OK, je surveille en ton absence. Bonne ")
     assert out.stderr == ""  # the bus answered: the intent was published
     assert_locked_out(house, since, "terminal")
-    come_home(house)
-    assert screen(house)["mode"] == "cocoon" or wait_for(
-        lambda: screen(house)["mode"] == "cocoon", 20, "the kiosk back to cocoon")
+    out = house.basecamp("chat", stdin="je suis revenu\n")
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert_home(house)
 
 
 # ---- 2. the same by SMS ------------------------------------------------------------------
@@ -165,9 +166,14 @@ def test_leaving_by_sms_answers_by_sms(house: House) -> None:
     assert_locked_out(house, since, "sms")
     house.receive_sms(FAMILY, "je suis revenu")  # not allowed to command: no answer, no change
     house.receive_sms(OWNER, "je suis revenu")
-    wait_for(lambda: modes(house)["mode"] == "cocoon", 30, "cocoon after the owner's SMS")
+    assert_home(house)
     replies = wait_for(lambda: house.sms_sent()[sent + 2:], 30, "the SMS reply to the return")
     assert [r["number"] for r in replies] == [OWNER]
+    wait_for(lambda: [e for e in house.logbook() if e["service"] == "sms"
+                      and FAMILY in e["message"]], 20, "the refused SMS in the logbook")
+    modes_by_sms = [m.mode for m in mode_changes(house, since) if m.changed_by == "sms"]
+    assert [m for i, m in enumerate(modes_by_sms) if modes_by_sms[i - 1:i] != [m]] == [
+        "lockout", "cocoon"]  # (the modes service also republishes its state every minute)
     assert not os.listdir(house.phone() / "sms" / "1")  # every SMS taken off the SIM
 
 
