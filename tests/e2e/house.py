@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -248,12 +247,3 @@ class House:
 def parse_time(text: str) -> dt.datetime:
     """An ISO time from a message or a status."""
     return dt.datetime.fromisoformat(text)
-
-
-def http_error(call: Callable[[], Any]) -> int:
-    """The HTTP status a call fails with (0 if it succeeds)."""
-    try:
-        call()
-    except urllib.error.HTTPError as err:
-        return err.code
-    return 0

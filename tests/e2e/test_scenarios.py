@@ -1,7 +1,9 @@
 """End-to-end scenarios on the whole demo house, driven only through its real interfaces.
 
 One house for the module: `basecamp up` (a supervisord per machine, every service on its
-simulator, Gammu's dummy phone) in accelerated simulated time. The scenarios run in file order
+simulator, Gammu's dummy phone) in accelerated simulated time — $BASECAMP_CLOCK, set by the
+test itself so that its `basecamp chat` commands share the house's time (what
+`basecamp up --clock N --start ISO` sets for the services alone). The scenarios run in file order
 and leave the house as they found it (home, no open incident), except the last one (a leak
 stays a leak until the next night).
 """
