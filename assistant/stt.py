@@ -17,6 +17,8 @@ _LOGGER = logging.getLogger(__name__)
 
 ALTERNATIVES = 8
 BLOCK = 8000  # bytes fed to Kaldi at once when transcribing a whole utterance (250 ms)
+EARLY_CHECKS = 3
+"""Pauses checked for a whole sentence per utterance (each "no" replays the audio so far)."""
 
 
 class Mode(StrEnum):
@@ -157,7 +159,7 @@ class VoskSession:
         into a fresh decoding (same result, paid only when the speaker has not finished).
         """
         grammar = self.owner.grammar
-        if grammar is None or self._done is not None:
+        if grammar is None or self._done is not None or self.early_checks >= EARLY_CHECKS:
             return self._done
         self.early_checks += 1
         texts = self._final_texts()
