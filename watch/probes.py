@@ -303,6 +303,27 @@ def _describe(err: BaseException) -> str:
 
 
 async def run_checks(checks: Iterable[Check], ctx: ProbeContext) -> list[Observation]:
-    """Run checks concurrently (one cycle)."""
+    """Run checks concurrently (one cycle); services still starting are left out."""
+    checks = list(checks)
     ctx.new_cycle()
-    return list(await asyncio.gather(*(run_check(c, ctx) for c in checks)))
+    observations = list(await asyncio.gather(*(run_check(c, ctx) for c in checks)))
+    young = await _starting(checks, ctx)
+    return [o for o in observations if o.subject not in young]
+
+
+async def _starting(checks: list[Check], ctx: ProbeContext) -> set[str]:
+    """Subjects whose program supervisord reports STARTING or started within the grace."""
+    grace = ctx.settings.start_grace_s
+    young = set()
+    for check in checks:
+        if check.kind is not Kind.SUPERVISOR:
+            continue
+        try:
+            info = (await asyncio.shield(ctx.supervisor(check.machine))).get(check.target, {})
+        except Exception:  # unreachable supervisord: the supervisor check itself says so
+            continue
+        state = info.get("statename")
+        uptime = int(info.get("now", 0)) - int(info.get("start", 0))
+        if state == "STARTING" or (state == "RUNNING" and uptime < grace):
+            young.add(check.subject)
+    return young

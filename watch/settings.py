@@ -103,6 +103,9 @@ class WatchSettings:
     service_checks: tuple[Literal["http", "supervisor", "heartbeat"], ...] = (
         "http", "supervisor", "heartbeat")
     heartbeat_max_age_s: float = bounded(35.0, lo=0.1)
+    start_grace_s: float = bounded(30.0, lo=0)
+    """A program supervisord started less than this ago (or still STARTING) is not judged:
+    it may not listen yet. A program that keeps failing to start ends FATAL, and is."""
     ignore_services: tuple[str, ...] = ()
     restart: bool = True
     """Restart a failed service through supervisord, once per incident."""

@@ -43,7 +43,7 @@ def _house(lab: NetnsLab, var: Path, marks: Path) -> dict[str, Any]:
     data["bus"].update(pub_port=5550, sub_port=5551, heartbeat_s=0.5)
     data["watch"] = {
         "interval_s": 1.0, "timeout_s": 2.0, "fail_n": 2, "fail_m": 3,
-        "heartbeat_max_age_s": 3.0, "machine_check": "icmp",
+        "heartbeat_max_age_s": 3.0, "machine_check": "icmp", "start_grace_s": 3.0,
         "sensors": {"units": []}, "temperatures": [],
         "channels": {"major": ["log"], "minor": ["log"], "water:leak": ["log"],
                      "power:mains": ["log"]},

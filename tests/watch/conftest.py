@@ -116,6 +116,6 @@ def small_house(data_dir: Path, *, services: dict[str, Any] | None = None,
     data["watch"] = {"interval_s": 0.2, "timeout_s": 1.0, "fail_n": 2, "fail_m": 3,
                      "sensors": {"units": []}, "temperatures": [], "disk_paths": [],
                      "power": {"probe": "none"}, "bus_check": False,
-                     "machine_check": "tcp", **(watch or {})}
+                     "machine_check": "tcp", "start_grace_s": 0, **(watch or {})}
     data.update(extra)
     return Config.from_dict(data, base_dir=str(data_dir), source="<watch test house>")

@@ -96,6 +96,27 @@ async def test_supervisor_state_and_unknown_program(tmp_path: Path, supervisord_
         assert not obs["logbook"].ok and "injoignable" in obs["logbook"].detail
 
 
+async def test_programs_still_starting_are_not_judged(tmp_path: Path, supervisord_factory: Any,
+                                                     alive_script: Path) -> None:
+    port = free_port()
+    sd = supervisord_factory({"logbook": [sys.executable, str(alive_script), "logbook",
+                                          str(port)]})
+    config = small_house(tmp_path, supervisor_ports={"bc-hq": sd.port},
+                         watch={"start_grace_s": 3600})
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: NOW, http)
+        checks = [Check("logbook#supervisor", "logbook", Kind.SUPERVISOR, "bc-hq", "logbook",
+                        "logbook"),
+                  Check("logbook#http", "logbook", Kind.HTTP, "bc-hq", "logbook",
+                        f"http://127.0.0.1:{port}/alive"),
+                  Check("ghost#supervisor", "ghost", Kind.SUPERVISOR, "bc-hq", "ghost",
+                        "ghost")]
+        # started a moment ago: neither its supervisor nor its HTTP check counts yet
+        seen = await run_checks(checks, ctx)
+        assert {o.subject for o in seen} == {"ghost"}, seen
+    sd.close()
+
+
 async def test_malformed_xmlrpc_answer_is_a_finding(tmp_path: Path) -> None:
     async def rpc(_: web.Request) -> web.Response:
         return web.Response(text="<?xml version='1.0'?><methodResponse><params><param>"
