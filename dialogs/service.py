@@ -42,7 +42,9 @@ def day_growth(store: Any, counter: Counter, now: dt.datetime) -> float | None:
     if not counter.measurement:
         return None
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    stats = store.stats(counter.measurement, counter.field, midnight, now)
+    stats = store.stats(counter.measurement, counter.field, midnight, now, counter.tags)
+    if counter.kind == "increments":
+        return None if stats is None else stats.mean * stats.count * counter.scale
     if stats is None or stats.count < 2:
         return None
     return max(0.0, (stats.max - stats.min) * counter.scale)

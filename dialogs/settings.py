@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -44,6 +45,11 @@ class Counter:
     field: str = ""
     scale: float = 1.0
     """Multiply the growth by this (e.g. 0.001 for Wh -> kWh)."""
+    kind: Literal["cumulative", "increments"] = "cumulative"
+    """cumulative: a meter index (the day is max - min); increments: each point is what was
+    used in its slot (the day is their sum)."""
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)  # `field` is a field here
+    """Which series, e.g. {"slot": "60s"} for the water meter's minute slots."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +76,10 @@ class DialogSettings:
     """How often the day's water and electricity are read for reports."""
     day_parts: DayParts = field(default_factory=DayParts)
     timeouts: Timeouts = field(default_factory=Timeouts)
-    water: Counter = field(default_factory=lambda: Counter("water", "total_litres", 1.0))
-    """The water meter's cumulative litres."""
-    power: Counter = field(default_factory=lambda: Counter("power", "index_wh", 0.001))
+    water: Counter = field(default_factory=lambda: Counter(
+        "water", "litres", 1.0, "increments", {"slot": "60s"}))
+    """The water meter's litres per minute slot (sensors/water.py)."""
+    power: Counter = field(default_factory=lambda: Counter("power", "total_wh", 0.001))
     """The electricity meter's cumulative Wh (reported in kWh)."""
     aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
         "cuisine": ("kitchen",), "salon": ("living room", "lounge"), "chambre": ("bedroom",),
