@@ -188,7 +188,8 @@ class WaterSimulator:
         """Pulses of the last period (one line per pulse) and the periodic total."""
         out = []
         awake = 7 <= now.hour < 23
-        if self._running <= 0 and awake and self._rng.random() < 0.03 * self.period_s / 10:
+        # a draw starts about every 2 h of idle daytime: 400-700 L a day, a family's use
+        if self._running <= 0 and awake and self._rng.random() < 0.002 * self.period_s / 10:
             self._running = self._rng.choice([30, 60, 300, 600])
         pulses_now = 0
         if self._running > 0:

@@ -14,6 +14,8 @@ from sensors.lines import LineSplitter
 from sensors.pir_protocol import BoardTemperature, PirEdge, parse_line
 from sensors.pulses import Slot, SlotMeter, parse_total, pulse_delta
 from sensors.rooms_model import RssiReading, parse_reading
+from sensors.simulate import WaterSimulator
+from watch.settings import WaterWatch
 
 T0 = dt.datetime(2026, 1, 15, 0, 0, tzinfo=dt.UTC)
 SENSORS = ("entry", "kiosk", "indoor")
@@ -109,3 +111,20 @@ json_values = st.recursive(st.none() | st.booleans() | st.floats() | st.integers
 @given(json_values)
 def test_random_json_readings(data: object) -> None:
     assert isinstance(parse_reading(data), (RssiReading, Rejected))
+
+
+@pytest.mark.parametrize("seed", [1, 4, 7])
+def test_simulated_water_is_a_household_not_a_burst_pipe(seed: int) -> None:
+    # the demo house runs this simulator under the sentinel's hourly maximum: a week of it
+    # must look like a family's use (it once drew ~5000 L a day, 300 L in most hours)
+    sim = WaterSimulator(seed=seed)
+    start = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    per_hour: dict[int, int] = {}
+    for i in range(7 * 8640):
+        now = start + dt.timedelta(seconds=10 * i)
+        before = sim.total
+        sim.frames(now)
+        hour = i // 360
+        per_hour[hour] = per_hour.get(hour, 0) + sim.total - before
+    assert 100 <= sim.total / 7 <= 1500
+    assert max(per_hour.values()) <= WaterWatch().max_litres_per_hour
