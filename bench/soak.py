@@ -326,6 +326,9 @@ class Soak:
         self.restarts = 0
         self.fatal: set[str] = set()
         self.pids: dict[str, int] = {}
+        self.first: dict[str, tuple[int, float]] = {}
+        self.growth: dict[str, float] = {}
+        """RSS growth of each service's current process since its first sample (leaks)."""
         self.t0 = self.elapsed = 0.0
 
     def run(self) -> None:
@@ -370,8 +373,11 @@ class Soak:
             if self.pids.get(key, info["pid"]) != info["pid"]:
                 self.restarts += 1
             self.pids[key] = info["pid"]
-            name = label(self.config, key)
-            self.peak[name] = max(self.peak[name], rss_mb(info["pid"]))
+            name, rss = label(self.config, key), rss_mb(info["pid"])
+            self.peak[name] = max(self.peak[name], rss)
+            if self.first.get(name, (0, 0.0))[0] != info["pid"]:
+                self.first[name] = (info["pid"], rss)  # a new process: growth from here
+            self.growth[name] = rss - self.first[name][1]
 
     def kill(self, procs: dict[str, dict[str, Any]]) -> None:
         """kill -9 one running service, at random."""
@@ -415,6 +421,8 @@ def result(soak: Soak, left: list[str]) -> dict[str, Any]:
         "incidents_opened": inc["opened"], "incidents_closed": inc["closed"],
         "max_notifications_per_incident": inc["max_per_incident"],
         "peak_rss_mb": {k: round(v, 1) for k, v in sorted(soak.peak.items())},
+        "rss_growth_mb": dict(sorted(((k, round(v, 1)) for k, v in soak.growth.items()),
+                                     key=lambda kv: -kv[1])[:5]),
         "stored_unseen": sum((stored - produced).values()),
         "lost_sample": [list(k) for k in list(produced - stored)[:5]],
         "unseen_sample": [list(k) for k in list(stored - produced)[:5]],
