@@ -44,6 +44,8 @@ class ProbeContext:
     """topic -> epoch seconds of the last heartbeat seen."""
     started: float = field(default_factory=time.time)
     bus_probe: Callable[[], Awaitable[bool]] | None = None
+    starts: dict[str, int] = field(default_factory=dict)
+    """machine/program -> the start time first seen (-1 once it restarted)."""
     _supervisors: dict[str, asyncio.Task[dict[str, dict[str, Any]]]] = field(
         default_factory=dict)
 
@@ -312,7 +314,9 @@ async def run_checks(checks: Iterable[Check], ctx: ProbeContext) -> list[Observa
 
 
 async def _starting(checks: list[Check], ctx: ProbeContext) -> set[str]:
-    """Subjects whose program supervisord reports STARTING or started within the grace."""
+    """Subjects whose program is still booting: supervisord reports it STARTING, or it started
+    within the grace and this sentinel has not seen it run before. A program that restarted
+    (its start time changed) is judged at once: it died, that is news."""
     grace = ctx.settings.start_grace_s
     young = set()
     for check in checks:
@@ -323,7 +327,13 @@ async def _starting(checks: list[Check], ctx: ProbeContext) -> set[str]:
         except Exception:  # unreachable supervisord: the supervisor check itself says so
             continue
         state = info.get("statename")
-        uptime = int(info.get("now", 0)) - int(info.get("start", 0))
-        if state == "STARTING" or (state == "RUNNING" and uptime < grace):
+        start = int(info.get("start", 0))
+        key = f"{check.machine}/{check.target}"
+        first = ctx.starts.setdefault(key, start)
+        if start != first:
+            ctx.starts[key] = -1  # restarted at least once: never young again
+        uptime = int(info.get("now", 0)) - start
+        if state == "STARTING" or (state == "RUNNING" and uptime < grace and
+                                   ctx.starts[key] == start):
             young.add(check.subject)
     return young

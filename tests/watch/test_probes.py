@@ -114,6 +114,12 @@ async def test_programs_still_starting_are_not_judged(tmp_path: Path, supervisor
         # started a moment ago: neither its supervisor nor its HTTP check counts yet
         seen = await run_checks(checks, ctx)
         assert {o.subject for o in seen} == {"ghost"}, seen
+        # a restart (a new start time) is news: judged at once, young or not
+        await asyncio.sleep(1.1)  # supervisord's start times are whole seconds
+        await asyncio.to_thread(sd.rpc.supervisor.stopProcess, "logbook")
+        await asyncio.to_thread(sd.rpc.supervisor.startProcess, "logbook")
+        seen = await run_checks(checks, ctx)
+        assert {o.subject for o in seen} == {"ghost", "logbook"}, seen
     sd.close()
 
 
