@@ -61,6 +61,9 @@ def make_sender(rt: Runtime) -> PushSender | None:
     return Pushover(user, token, ps.api_url)
 
 
+NOT_CONFIGURED = "pushover non configuré (secrets absents)"
+
+
 async def serve(rt: Runtime, sender: PushSender | None = None) -> None:
     """Queue `basecamp.push.send` requests and deliver them, throttled."""
     ps = rt.config.section("push", PushSettings)
@@ -79,7 +82,7 @@ async def serve(rt: Runtime, sender: PushSender | None = None) -> None:
 
     async def send(payload: dict[str, Any]) -> None:
         if sender is None:
-            raise ChannelDown("pushover non configuré (secrets absents)")
+            raise ChannelDown(NOT_CONFIGURED)
         await asyncio.to_thread(sender.send, str(payload["title"]), str(payload["message"]),
                                 int(payload.get("priority", 0)))
 
@@ -94,6 +97,8 @@ async def serve(rt: Runtime, sender: PushSender | None = None) -> None:
             sent, err_text = 0, str(err)
         else:
             err_text = "" if not outbox.count("push") or sent == allowed else "envoi impossible"
+        if sender is None:
+            return  # already said at start
         rt.counters["sent"] += sent
         _outage(rt, state, err_text, outbox.count("push"))
 
@@ -103,6 +108,12 @@ async def serve(rt: Runtime, sender: PushSender | None = None) -> None:
             wake.clear()
             await nap(wake, ps.retry_s)
 
+    if sender is None:
+        # not configured is not an outage: said once here (and by `basecamp deploy check`),
+        # never reported by SMS; pushes wait in the queue until the secrets are set
+        state.update(up=False, error=NOT_CONFIGURED)
+        rt.log(Level.WARNING, f"push: {NOT_CONFIGURED}; les messages attendent dans la file")
+        rt.publish(ChannelState("push", False, outbox.count("push"), NOT_CONFIGURED))
     rt.subscribe([PushSend.TOPIC], on_request)
     rt.status["push"] = lambda: {"configured": sender is not None, "up": state["up"],
                                  "queued": outbox.count("push"), "error": state["error"]}

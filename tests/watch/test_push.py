@@ -125,3 +125,34 @@ async def test_missing_secrets_queue_messages(tmp_path: Path, config: Config, bu
         status = rt.status["push"]()
         assert status["configured"] is False and status["queued"] == 1
     pub.close()
+
+
+async def test_unconfigured_push_queues_and_never_reports_by_sms(tmp_path: Path, config: Config,
+                                                                 bus: Any) -> None:
+    conf = small_house(tmp_path, services={"push": {"machine": "bc-watch", "port": free_port()}},
+                       push={"retry_s": 0.05}, bus=config)  # no secrets: not configured
+    listener = Subscriber(config.bus_endpoints()[1], [SmsSend.TOPIC])
+    publisher = Publisher(config.bus_endpoints()[0], Source("bc-watch", "watch"))
+    assert await listener.settle(publisher)
+    async with running("push", push.serve, conf) as rt:
+        await rt.settle()
+        for i in range(3):
+            publisher.publish(PushSend("Basecamp", f"alerte {i}"))
+        for _ in range(100):
+            if rt.status["push"]()["queued"] == 3:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # a few delivery attempts
+        status = rt.status["push"]()
+        assert status == {"configured": False, "up": False, "queued": 3,
+                          "error": push.NOT_CONFIGURED}
+    with_sms = []
+    while True:
+        try:
+            async with asyncio.timeout(0.3):
+                with_sms.append(await listener.recv())
+        except TimeoutError:
+            break
+    assert with_sms == []
+    listener.close()
+    publisher.close()
