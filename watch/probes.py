@@ -333,7 +333,7 @@ async def _starting(checks: list[Check], ctx: ProbeContext) -> set[str]:
         if start != first:
             ctx.starts[key] = -1  # restarted at least once: never young again
         uptime = int(info.get("now", 0)) - start
-        if state == "STARTING" or (state == "RUNNING" and uptime < grace and
-                                   ctx.starts[key] == start):
+        booting = state == "STARTING" or (state == "RUNNING" and uptime < grace)
+        if booting and ctx.starts[key] == start:
             young.add(check.subject)
     return young
