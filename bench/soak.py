@@ -326,9 +326,9 @@ class Soak:
         self.restarts = 0
         self.fatal: set[str] = set()
         self.pids: dict[str, int] = {}
-        self.first: dict[str, tuple[int, float]] = {}
+        self.first: dict[str, tuple[int, float, float | None]] = {}
         self.growth: dict[str, float] = {}
-        """RSS growth of each service's current process since its first sample (leaks)."""
+        """RSS growth of each service's current process since 30 s after it started (leaks)."""
         self.t0 = self.elapsed = 0.0
 
     def run(self) -> None:
@@ -375,9 +375,13 @@ class Soak:
             self.pids[key] = info["pid"]
             name, rss = label(self.config, key), rss_mb(info["pid"])
             self.peak[name] = max(self.peak[name], rss)
-            if self.first.get(name, (0, 0.0))[0] != info["pid"]:
-                self.first[name] = (info["pid"], rss)  # a new process: growth from here
-            self.growth[name] = rss - self.first[name][1]
+            pid, seen, base = self.first.get(name, (0, 0.0, None))
+            if pid != info["pid"]:
+                self.first[name] = (info["pid"], time.time(), None)  # a new process
+            elif base is None and time.time() - seen >= 30:
+                self.first[name] = (pid, seen, rss)  # its baseline, once it has started
+            elif base is not None:
+                self.growth[name] = rss - base
 
     def kill(self, procs: dict[str, dict[str, Any]]) -> None:
         """kill -9 one running service, at random."""
