@@ -4,9 +4,9 @@ The demo house (`core.testing.demo_data`, free ports, metrics in a real influxd 
 runs under `basecamp up --clock C` for `--minutes` of wall time. Once every program runs and
 the sentinel reports no incident, the measured window starts: every `--kill-every` seconds a
 random service (bus forwarder excepted, see below) gets SIGKILL (its process group, found by
-its supervisord pid);
-from 30 % of the window influxd is stopped for `--outage` seconds, then started again; the
-last 25 % of the window is quiet, so every incident can close. Then `basecamp up` gets SIGTERM.
+its supervisord pid); from 30 % of the window influxd is stopped for `--outage` seconds, then
+started again; the last 25 % of the window is quiet, so every incident can close. Then
+`basecamp up` gets SIGTERM.
 
 What is counted, and why the two sides measure the same things:
 - produced: every MutaUpdate, PowerUpdate and WaterUpdate a bench subscriber received on the
@@ -31,7 +31,13 @@ What is counted, and why the two sides measure the same things:
   notices of each incident (problem + reminders; recoveries reported apart): <= 1 + reminders
   per channel. `sms_duplicates` = texts the SMS gateway's own journal shows sent twice for one
   hand-over.
-- peak RSS per service: psutil over each supervisord child and its children, every 3 s.
+- peak RSS per service: psutil over each supervisord child and its children, every 3 s;
+  `rss_growth_mb`: the largest growths of a process from 30 s after its start (leak hints).
+
+Speed: the sentinel's tolerances are simulated time (heartbeats 35 s old at most, 2 failed
+cycles of 30 s), the machine's hiccups and a restart's 2-5 s are wall time, so they grow with
+C. At 200 (10 minutes = 1.4 simulated days) every figure holds on a loaded 2-core machine;
+a week in 10 minutes (C = 1008) is out of reach: see the README's Reliability section.
 
 Last line: one JSON object. Progress goes to stderr.
 """
