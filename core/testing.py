@@ -29,10 +29,19 @@ outgoing connection takes its local port — a port picked there may be taken by
 before the server it was meant for binds it (seen with a whole demo house starting)."""
 
 
+_GIVEN: set[int] = set()
+"""Ports already handed out by this process: a config asks for dozens at once, and a port
+that is free now is still free for the next call until something binds it."""
+
+
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now, outside the ephemeral range."""
+    """A TCP port free on 127.0.0.1 right now, outside the ephemeral range, never the same
+    twice in one process."""
     for _ in range(200):
         port = random.randint(*PORT_RANGE)
+        if port in _GIVEN:
+            continue
+        _GIVEN.add(port)
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -74,8 +83,9 @@ def demo_data(data_dir: str | Path, overrides: Mapping[str, Any] | None = None) 
 def _free_block(size: int) -> int:
     for _ in range(100):
         start = free_port()
-        if start + size >= 65535:
+        if start + size >= 65535 or _GIVEN & set(range(start + 1, start + size)):
             continue
+        _GIVEN.update(range(start, start + size))
         try:
             with contextlib.ExitStack() as stack:
                 for port in range(start, start + size):

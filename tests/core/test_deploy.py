@@ -113,3 +113,9 @@ def test_fleet_makefile_renders_the_steps_of_a_machine(tmp_path: Path) -> None:
     assert "deploy check --config" in steps
     assert "deploy supervisor --host bc-hq" in steps and "deploy boot-hook --host bc-hq" in steps
     assert "systemctl enable --now basecamp" in steps
+
+
+def test_demo_configs_never_share_a_port(tmp_path: Path) -> None:
+    for i in range(20):  # dozens of ports each: a repeated pick would show up here
+        collisions = [p for p in problems(demo_config(tmp_path / str(i))) if "port" in p]
+        assert collisions == []
