@@ -6,6 +6,7 @@ Nothing here is a mock: `InfluxServer` starts Debian's `influxd` on a free loopb
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import random
@@ -29,9 +30,18 @@ outgoing connection takes its local port — a port picked there may be taken by
 before the server it was meant for binds it (seen with a whole demo house starting)."""
 
 
-_GIVEN: set[int] = set()
-"""Ports already handed out by this process: a config asks for dozens at once, and a port
-that is free now is still free for the next call until something binds it."""
+_RECENT: collections.deque[int] = collections.deque(maxlen=1000)
+"""Ports handed out lately by this process: a config asks for dozens at once, and a port that
+is free now is still free for the next call until something binds it. Bounded, so a long test
+session recycles the range instead of exhausting it."""
+
+
+def _taken(*ports: int) -> bool:
+    return any(p in _RECENT for p in ports)
+
+
+def _give(*ports: int) -> None:
+    _RECENT.extend(ports)
 
 
 def free_port() -> int:
@@ -39,9 +49,9 @@ def free_port() -> int:
     twice in one process."""
     for _ in range(200):
         port = random.randint(*PORT_RANGE)
-        if port in _GIVEN:
+        if _taken(port):
             continue
-        _GIVEN.add(port)
+        _give(port)
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -83,9 +93,9 @@ def demo_data(data_dir: str | Path, overrides: Mapping[str, Any] | None = None) 
 def _free_block(size: int) -> int:
     for _ in range(100):
         start = free_port()
-        if start + size >= 65535 or _GIVEN & set(range(start + 1, start + size)):
+        if start + size >= 65535 or _taken(*range(start + 1, start + size)):
             continue
-        _GIVEN.update(range(start, start + size))
+        _give(*range(start + 1, start + size))
         try:
             with contextlib.ExitStack() as stack:
                 for port in range(start, start + size):
