@@ -60,6 +60,8 @@ class Runtime:
     """Counted events (rejected messages, errors...), shown on /status."""
     status: dict[str, Callable[[], Any]] = field(default_factory=dict)
     """Extra /status entries: name -> function returning JSON-friendly data."""
+    crashed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a background task died: `run` then stops the service with an error."""
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     _subscribers: list[Subscriber] = field(default_factory=list)
     _on_stop: list[Callable[[], Any]] = field(default_factory=list)
@@ -103,6 +105,10 @@ class Runtime:
         if not task.cancelled() and task.exception() is not None:
             self.counters["task_crashed"] += 1
             _LOGGER.error("task %s crashed", task.get_name(), exc_info=task.exception())
+            # a service whose reader died would answer /alive and do nothing: let it stop,
+            # supervisord starts it again (per-message errors never get here: dispatch and
+            # `every` catch them)
+            self.crashed.set()
 
     def every(self, seconds: float, job: Callable[[], Awaitable[None] | None], *,
               name: str = "periodic") -> asyncio.Task[Any]:
@@ -276,7 +282,15 @@ async def run(name: str, serve: Serve, config: Config, *, host: str | None = Non
         loop.add_signal_handler(sig, stop.set)
     async with running(name, serve, config, host=host) as rt:
         _LOGGER.info("%s %s running on %s", name, rt.version, rt.host)
-        await stop.wait()
+        stopped = asyncio.ensure_future(stop.wait())
+        crashed = asyncio.ensure_future(rt.crashed.wait())
+        await asyncio.wait([stopped, crashed], return_when=asyncio.FIRST_COMPLETED)
+        for waiter in (stopped, crashed):
+            waiter.cancel()
+        if rt.crashed.is_set():
+            rt.log(Level.ERROR, f"{name}: a background task crashed; stopping to be restarted")
+            await rt.publisher.wait_ready(0.5)
+            raise ServiceError(f"{name}: a background task crashed (see the log above)")
         _LOGGER.info("%s stopping", name)
         rt.log(Level.INFO, f"stopping {name}")
         await rt.publisher.wait_ready(0.5)

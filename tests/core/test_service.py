@@ -162,3 +162,18 @@ def test_clock_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_VAR, "speed=fast")
     with pytest.raises(ValueError, match="BASECAMP_CLOCK"):
         from_environment("UTC")
+
+
+async def test_a_crashed_background_task_stops_the_service(config: Config) -> None:
+    from core.service import ServiceError, run
+
+    async def serve(rt: Runtime) -> None:
+        async def reader() -> None:
+            await asyncio.sleep(0.05)
+            raise OSError("device vanished")
+        rt.spawn(reader(), name="reader")
+        rt.every(0.01, lambda: 1 / 0, name="flaky")  # periodic failures are only counted
+
+    with pytest.raises(ServiceError, match="background task crashed"):
+        async with asyncio.timeout(10):
+            await run("heater", serve, config)
