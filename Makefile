@@ -48,7 +48,7 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy core
+	$(VENV)/bin/mypy core modes dialogs assistant sensors watch kiosk
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b | tail -1; done
