@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -17,7 +18,7 @@ from sensors.plumbing import (
     Rejects,
     Stamper,
     heater_relay,
-    lost_device,
+    pump,
     serial_link,
     settings,
 )
@@ -63,34 +64,20 @@ async def serve(rt: Runtime) -> None:
     last: dict[str, dict[str, Any]] = {}
     rt.status["units"] = lambda: last
 
-    async def read() -> None:
-        splitter = LineSplitter()
-        async for chunk in link.chunks():
-            if chunk is None:
-                lost_device(rejects, splitter.reset())
-                continue
-            now = rt.clock.now()
-            points = []
-            for line in splitter.feed(chunk):
-                reading = line if isinstance(line, Rejected) else decoder.decode(line)
-                if isinstance(reading, Rejected):
-                    rejects(reading)
-                    continue
-                values = dict(reading.values)
-                rt.publish(MutaUpdate(reading.unit, reading.seq, **values))
-                when = stamp(now)
-                points.append(Point("muta", values, {"unit": reading.unit}, when))
-                aggregates.add({"unit": reading.unit}, values, now)
-                rt.counters["readings"] += 1
-                last[reading.unit] = {**values, "seq": reading.seq,
-                                      "at": from_ns(when).isoformat()}
-            if points:
-                rt.metrics.write(points)
+    def handle(reading: MutaReading, now: dt.datetime) -> list[Point]:
+        values = dict(reading.values)
+        rt.publish(MutaUpdate(reading.unit, reading.seq, **values))
+        when = stamp(now)
+        aggregates.add({"unit": reading.unit}, values, now)
+        rt.counters["readings"] += 1
+        last[reading.unit] = {**values, "seq": reading.seq, "at": from_ns(when).isoformat()}
+        return [Point("muta", values, {"unit": reading.unit}, when)]
 
     def tick() -> None:
         now = rt.clock.now()
         aggregates.tick(now)
         rejects.flush(now)
 
-    rt.spawn(read(), name="muta-reader")
+    rt.spawn(pump(rt, link, LineSplitter(), rejects, decoder.decode, handle),
+             name="muta-reader")
     rt.every(min(60.0, s.aggregate_s), tick, name="muta-tick")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import serial
@@ -131,6 +131,27 @@ def lost_device(rejects: Rejects, leftovers: Iterable[Rejected]) -> None:
     rejects(Rejected(Reason.UNPLUGGED))
     for item in leftovers:
         rejects(item)
+
+
+async def pump(rt: Runtime, link: SerialLink, splitter: Any, rejects: Rejects,
+               decode: Callable[[Any], Any], handle: Callable[[Any, dt.datetime], list[Point]]
+               ) -> None:
+    """Read a device forever: split its bytes, decode each frame (a `Rejected` is counted),
+    hand each reading to `handle`, and write the points of one chunk in one batch."""
+    async for chunk in link.chunks():
+        if chunk is None:
+            lost_device(rejects, splitter.reset())
+            continue
+        now = rt.clock.now()
+        points: list[Point] = []
+        for item in splitter.feed(chunk):
+            reading = item if isinstance(item, Rejected) else decode(item)
+            if isinstance(reading, Rejected):
+                rejects(reading)
+            else:
+                points.extend(handle(reading, now))
+        if points:
+            rt.metrics.write(points)
 
 
 def heater_relay(rt: Runtime, *simulators: Any) -> None:

@@ -3,6 +3,7 @@ frames to metrics `power`, hourly mean/min/max/diff to `power_agg`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -16,7 +17,7 @@ from sensors.plumbing import (
     Rejects,
     Stamper,
     heater_relay,
-    lost_device,
+    pump,
     serial_link,
     settings,
 )
@@ -57,42 +58,30 @@ async def serve(rt: Runtime) -> None:
     rt.status["meter"] = lambda: last
     written_at: list[float] = [float("-inf")]
 
-    async def read() -> None:
-        splitter = tic.FrameSplitter()
-        async for chunk in link.chunks():
-            if chunk is None:
-                lost_device(rejects, splitter.reset())
-                continue
-            now = rt.clock.now()
-            points = []
-            for raw in splitter.feed(chunk):
-                frame = raw if isinstance(raw, Rejected) else tic.parse_frame(raw, s.mode)
-                reading = frame if isinstance(frame, Rejected) else \
-                    tic.to_reading(frame, cfg.bounds.papp_va)
-                if isinstance(reading, Rejected):
-                    rejects(reading)
-                    continue
-                rt.publish(PowerUpdate(float(reading.papp_va),
-                                       None if reading.iinst_a is None else
-                                       float(reading.iinst_a),
-                                       dict(reading.index_wh) or None, reading.tariff))
-                rt.counters["frames"] += 1
-                values = fields(reading)
-                numeric = {k: v for k, v in values.items() if not isinstance(v, str)}
-                aggregates.add({}, numeric, now)
-                last.update(values, tariff=reading.tariff, meter=reading.meter,
-                            at=now.isoformat())
-                if now.timestamp() - written_at[0] >= s.write_every_s:
-                    written_at[0] = now.timestamp()
-                    points.append(Point("power", {**values, "tariff": reading.tariff}, {},
-                                        stamp(now)))
-            if points:
-                rt.metrics.write(points)
+    def decode(raw: bytes) -> tic.PowerReading | Rejected:
+        frame = tic.parse_frame(raw, s.mode)
+        return frame if isinstance(frame, Rejected) else tic.to_reading(frame,
+                                                                         cfg.bounds.papp_va)
+
+    def handle(reading: tic.PowerReading, now: dt.datetime) -> list[Point]:
+        rt.publish(PowerUpdate(float(reading.papp_va),
+                               None if reading.iinst_a is None else float(reading.iinst_a),
+                               dict(reading.index_wh) or None, reading.tariff))
+        rt.counters["frames"] += 1
+        values = fields(reading)
+        numeric = {k: v for k, v in values.items() if not isinstance(v, str)}
+        aggregates.add({}, numeric, now)
+        last.update(values, tariff=reading.tariff, meter=reading.meter, at=now.isoformat())
+        if now.timestamp() - written_at[0] < s.write_every_s:
+            return []
+        written_at[0] = now.timestamp()
+        return [Point("power", {**values, "tariff": reading.tariff}, {}, stamp(now))]
 
     def tick() -> None:
         now = rt.clock.now()
         aggregates.tick(now)
         rejects.flush(now)
 
-    rt.spawn(read(), name="power-reader")
+    rt.spawn(pump(rt, link, tic.FrameSplitter(), rejects, decode, handle),
+             name="power-reader")
     rt.every(60.0, tick, name="power-tick")
