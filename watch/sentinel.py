@@ -150,7 +150,8 @@ class Sentinel:
             if proc.returncode:
                 raise OSError(f"{command[0]} a échoué (code {proc.returncode})")
             return f"{program} recréé par {command[0]}"
-        return restart(self.config, machine, program, self.settings.timeout_s)
+        return restart(self.config, machine, program, self.settings.timeout_s,
+                       self.settings.start_grace_s)
 
     # ---- status ------------------------------------------------------------------------
     def report(self) -> dict[str, Any]:

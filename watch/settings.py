@@ -105,7 +105,8 @@ class WatchSettings:
     heartbeat_max_age_s: float = bounded(35.0, lo=0.1)
     start_grace_s: float = bounded(30.0, lo=0)
     """A program supervisord started less than this ago (or still STARTING) is not judged:
-    it may not listen yet. A program that keeps failing to start ends FATAL, and is."""
+    it may not listen yet, nor restarted by the sentinel (supervisord has just brought it back).
+    A program that keeps failing to start ends FATAL, and is."""
     ignore_services: tuple[str, ...] = ()
     restart: bool = True
     """Restart a failed service through supervisord, once per incident."""

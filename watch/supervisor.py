@@ -59,21 +59,36 @@ def process_table(config: Config, machine: str, timeout: float) -> dict[str, dic
     return {str(i["name"]): i for i in infos}
 
 
+# supervisord moves an EXITED program with autorestart back to STARTING on its next tick
+_AUTORESTART_S = 3
+
+
 class StillStarting(SupervisorError):
     """The program is starting (inside its boot delay): not a failure to remedy yet."""
 
 
-def restart(config: Config, machine: str, program: str, timeout: float) -> str:
-    """Stop (if running) and start a program; returns what was done."""
+def restart(config: Config, machine: str, program: str, timeout: float,
+            grace_s: float = 0.0) -> str:
+    """Stop (if running) and start a program; returns what was done.
+
+    Raises `StillStarting` while supervisord is bringing the program back by itself: inside
+    its start delay, started less than `grace_s` ago (supervisord's own autorestart after a
+    crash: restarting it again would only kill a service that is booting), or exited a
+    moment ago (the autorestart is about to)."""
     # stopping waits for the program to exit (stopwaitsecs is 10 s): allow for it
     server = proxy(config, machine, max(timeout, 15.0))
     try:
         info: Any = server.supervisor.getProcessInfo(program)
         name = f"{info['group']}:{info['name']}"
-        if info.get("statename") == "STARTING":
+        state, now = info.get("statename"), int(info.get("now", 0))
+        if state == "STARTING":
             # still inside its start delay: a restart would only start the wait again
             raise StillStarting(f"{program} est en cours de démarrage sur {machine}")
-        if info.get("statename") in ("RUNNING", "BACKOFF"):
+        if state == "RUNNING" and now - int(info.get("start", 0)) < grace_s:
+            raise StillStarting(f"{program} vient d'être relancé sur {machine}")
+        if state == "EXITED" and now - int(info.get("stop", 0)) < _AUTORESTART_S:
+            raise StillStarting(f"{program} vient de s'arrêter sur {machine}")
+        if state in ("RUNNING", "BACKOFF"):
             server.supervisor.stopProcess(name, True)
         server.supervisor.startProcess(name, False)  # its own start delay may be long
     except xmlrpc.client.Fault as err:
