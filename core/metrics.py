@@ -155,7 +155,7 @@ def _parse_value(raw: str) -> FieldValue:
 
 def parse_line(line: str) -> Point:
     """Parse one line of line protocol (as written by `to_line`); raises ValueError."""
-    parts = _split(line.strip(), " ", 1)
+    parts = _split(line.rstrip("\r\n"), " ", 1)
     body, _, stamp = parts[-1].rpartition(" ")
     if len(parts) != 2 or not body:
         raise ValueError(f"expected 'measurement[,tags] fields time': {line!r}")
