@@ -2,6 +2,12 @@
 
 `SystemClock` is the real one; `ManualClock` is moved by tests (days replayed in
 milliseconds); `FastClock` runs simulated time faster than wall time for demos and soaks.
+
+Two times run in a service. *House time* (the service's clock) is what the house lives by:
+schedules, readings, absences, the night. *Machine time* is always wall time: how often a
+process says it is alive, how long a restart or a hiccup of a busy machine takes. Liveness is
+judged in machine time, so a house replayed at ×1000 keeps the supervision of a real one
+(a heartbeat every 10 s, not every 10 ms; a 2 s restart is 2 s, not half an hour).
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ class SystemClock:
 
     def __init__(self, tz: str | dt.tzinfo = "UTC") -> None:
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+
+    speed = 1.0
+    """House seconds per wall second."""
 
     def now(self) -> dt.datetime:
         """The current wall time."""
@@ -93,6 +102,12 @@ class FastClock:
     async def sleep(self, seconds: float) -> None:
         """Sleep `seconds` of simulated time."""
         await asyncio.sleep(seconds / self._speed)
+
+
+def house_seconds(clock: Clock, wall_s: float) -> float:
+    """How much house time passes during `wall_s` seconds of machine time on `clock`
+    (a ManualClock, moved by hand, counts as real time)."""
+    return wall_s * float(getattr(clock, "speed", 1.0))
 
 
 ENV_VAR = "BASECAMP_CLOCK"

@@ -75,7 +75,8 @@ class Bus:
     sub_port: int = bounded(5551, lo=1, hi=65535)
     """Subscribers connect here (the forwarder's XPUB side)."""
     heartbeat_s: float = bounded(10.0, lo=0.1, hi=3600)
-    """Every service publishes `basecamp.alive.<host>.<service>` this often."""
+    """Every service publishes `basecamp.alive.<host>.<service>` this often (machine time:
+    wall seconds even when the house runs on an accelerated clock)."""
     buffer: int = bounded(200_000, lo=1000)
     """Messages a publisher keeps while the forwarder is unreachable."""
 

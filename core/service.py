@@ -28,7 +28,7 @@ from aiohttp import web
 
 import core
 from core.bus import Handler, Publisher, Subscriber, dispatch
-from core.clock import Clock
+from core.clock import Clock, SystemClock
 from core.clock import from_environment as clock_from_environment
 from core.config import Config
 from core.messages import Message, Source
@@ -46,15 +46,18 @@ class ServiceError(RuntimeError):
 
 @dataclass
 class Runtime:
-    """What a running service gets: identity, config, clock, bus, HTTP app, metrics."""
+    """What a running service gets: identity, config, clocks, bus, HTTP app, metrics."""
 
     config: Config
     name: str
     host: str
     clock: Clock
+    """House time (accelerated in demos and soaks): what the house's rules live by."""
     publisher: Publisher
     app: web.Application
     version: str = core.__version__
+    machine: Clock = field(default_factory=SystemClock)
+    """Machine time, always wall time: heartbeats and supervision (see core.clock)."""
     started: float = field(default_factory=time.monotonic)
     counters: collections.Counter[str] = field(default_factory=collections.Counter)
     """Counted events (rejected messages, errors...), shown on /status."""
@@ -111,8 +114,11 @@ class Runtime:
             self.crashed.set()
 
     def every(self, seconds: float, job: Callable[[], Awaitable[None] | None], *,
-              name: str = "periodic") -> asyncio.Task[Any]:
-        """Run `job` every `seconds` of the service clock; one failure does not stop it."""
+              name: str = "periodic", machine_time: bool = False) -> asyncio.Task[Any]:
+        """Run `job` every `seconds` of house time (of machine time with `machine_time`);
+        one failure does not stop it."""
+        clock = self.machine if machine_time else self.clock
+
         async def loop() -> None:
             while True:
                 try:
@@ -122,7 +128,7 @@ class Runtime:
                 except Exception:
                     self.counters[f"{name}_failed"] += 1
                     _LOGGER.exception("periodic job %s failed", name)
-                await self.clock.sleep(seconds)
+                await clock.sleep(seconds)
         return self.spawn(loop(), name=name)
 
     def on_stop(self, callback: Callable[[], Any]) -> None:
@@ -265,7 +271,8 @@ async def running(name: str, serve: Serve, config: Config, *, host: str | None =
             except OSError as err:
                 raise ServiceError(f"{name}: cannot listen on port {port}: {err.strerror}") \
                     from err
-        rt.every(config.bus.heartbeat_s, lambda: rt.publish(rt.heartbeat()), name="heartbeat")
+        rt.every(config.bus.heartbeat_s, lambda: rt.publish(rt.heartbeat()), name="heartbeat",
+                 machine_time=True)
         rt.log(Level.INFO, f"started {name} {rt.version} on {host}")
         yield rt
     finally:

@@ -48,7 +48,7 @@ class Kiosk(QObject):
         self.window = KioskWindow(self.settings,
                                   Texts(self.settings.lang or config.house.lang),
                                   lambda: dt.datetime.now(tz), power=screen_power(),
-                                  supervisor_urls=urls)
+                                  supervisor_urls=urls, heartbeat_s=config.bus.heartbeat_s)
         pub, sub = config.bus_endpoints()
         self.reader = BusReader(sub, TOPICS, parent=self)
         self.publisher = QtPublisher(pub, Source(self.host, "kiosk"), parent=self)

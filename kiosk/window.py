@@ -54,7 +54,7 @@ class KioskWindow(QWidget):
 
     def __init__(self, settings: KioskSettings, t: Texts, now: Callable[[], dt.datetime], *,
                  power: ScreenPower | None = None, supervisor_urls: Mapping[str, str] = {},
-                 parent: QWidget | None = None) -> None:
+                 heartbeat_s: float = 10.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings, self.t, self.now = settings, t, now
         self.state = Screen(log_limit=settings.log_lines)
@@ -73,7 +73,8 @@ class KioskWindow(QWidget):
         self.stack = QStackedWidget(self)
         self.home = HomePage(self)
         self.controls = ControlsPage(settings, t, now, self)
-        self.health = HealthPage(settings, t, now, supervisor_urls, self)
+        self.health = HealthPage(settings, t, now, supervisor_urls, self,
+                                 heartbeat_s=heartbeat_s)
         self.charts = ChartsPage(t, self)
         for page in (self.home, self.controls, self.health, self.charts):
             self.stack.addWidget(page)

@@ -41,8 +41,11 @@ class ProbeContext:
     http: aiohttp.ClientSession
     store: MetricsStore | None = None
     heartbeats: dict[str, float] = field(default_factory=dict)
-    """topic -> epoch seconds of the last heartbeat seen."""
+    """topic -> machine time (wall epoch seconds) of the last heartbeat seen."""
     started: float = field(default_factory=time.time)
+    """Machine time the sentinel started (heartbeats are awaited from then)."""
+    wall: Callable[[], float] = time.time
+    """Machine time: liveness is judged in it, whatever the house clock's speed."""
     bus_probe: Callable[[], Awaitable[bool]] | None = None
     starts: dict[str, int] = field(default_factory=dict)
     """machine/program -> the start time first seen (-1 once it restarted)."""
@@ -124,9 +127,9 @@ async def probe_supervisor(check: Check, ctx: ProbeContext) -> Result:
 
 
 async def probe_heartbeat(check: Check, ctx: ProbeContext) -> Result:
-    """A heartbeat was seen on the bus recently."""
+    """A heartbeat was seen on the bus recently (machine time)."""
     seen = ctx.heartbeats.get(check.target)
-    now = ctx.now().timestamp()
+    now = ctx.wall()
     age = now - (seen if seen is not None else ctx.started)
     limit = check.high or 35.0
     if age > limit:

@@ -29,15 +29,16 @@ def should_reboot(last_ok: float, rebooted: bool, now: float, silence_s: float) 
 async def serve(rt: Runtime) -> None:
     """Listen for the sentinel's OK and run the reboot command after a long silence."""
     ss = rt.config.section("watch", WatchSettings).sentry
-    state: dict[str, Any] = {"last_ok": rt.clock.now().timestamp(), "rebooted": False,
+    wall = rt.machine.now  # the sentinel's silence is judged in machine time
+    state: dict[str, Any] = {"last_ok": wall().timestamp(), "rebooted": False,
                              "cycle": -1}
 
     def heard(envelope: Envelope) -> None:
         ok = SentinelOk.from_envelope(envelope)
-        state.update(last_ok=rt.clock.now().timestamp(), rebooted=False, cycle=ok.cycle)
+        state.update(last_ok=wall().timestamp(), rebooted=False, cycle=ok.cycle)
 
     async def check() -> None:
-        now = rt.clock.now().timestamp()
+        now = wall().timestamp()
         if not should_reboot(float(state["last_ok"]), bool(state["rebooted"]), now,
                              ss.silence_s):
             return
@@ -59,4 +60,5 @@ async def serve(rt: Runtime) -> None:
 
     rt.subscribe([SentinelOk.TOPIC], heard)
     rt.status["sentry"] = lambda: dict(state)
-    rt.every(max(0.05, min(ss.silence_s / 10, ss.ok_interval_s)), check, name="silence")
+    rt.every(max(0.05, min(ss.silence_s / 10, ss.ok_interval_s)), check, name="silence",
+             machine_time=True)

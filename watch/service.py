@@ -3,6 +3,9 @@
 Runs a check cycle every `watch.interval_s`, publishes alerts, mains state and the periodic
 `SentinelOk` the sentries wait for, writes every check result to metrics, and serves
 `/status_report` (JSON per machine) next to the runtime's `/alive` and `/status`.
+
+The cycle, heartbeat ages and the OK signal run in machine time (wall seconds); what the
+checks find (readings, the night, the mains) is dated in house time (see core.clock).
 """
 
 from __future__ import annotations
@@ -33,12 +36,14 @@ def make_sentinel(rt: Runtime) -> Sentinel:
     config = rt.config
     ws = config.section("watch", WatchSettings)
     heartbeats: dict[str, float] = {}
+    wall = rt.machine.now
     ctx = ProbeContext(config, rt.clock.now, rt.http, store=open_store(config),
-                       heartbeats=heartbeats, started=rt.clock.now().timestamp())
+                       heartbeats=heartbeats, started=wall().timestamp(),
+                       wall=lambda: wall().timestamp())
     rt.on_stop(lambda: ctx.store.close() if ctx.store else None)
 
     def heard(envelope: Envelope) -> None:
-        heartbeats[envelope.topic] = rt.clock.now().timestamp()
+        heartbeats[envelope.topic] = wall().timestamp()
 
     sub = rt.subscribe(["basecamp.alive."], heard)
 
@@ -49,7 +54,7 @@ def make_sentinel(rt: Runtime) -> Sentinel:
     outbox = Outbox(rt.data_dir() / "outbox.sqlite")
     rt.on_stop(outbox.close)
     notifiers = build_notifiers(config, rt.host, heartbeats, rt.publish, rt.log,
-                                now=lambda: rt.clock.now().timestamp())
+                                now=lambda: wall().timestamp())
     return Sentinel(config, ctx, rt.clock, host=rt.host, notifiers=notifiers, outbox=outbox,
                     state_path=rt.data_dir() / "state.json", publish=rt.publish, log=rt.log)
 
@@ -67,7 +72,7 @@ async def serve(rt: Runtime) -> None:
     async def cycle() -> None:
         findings = await sentinel.cycle()
         rt.counters["cycles"] += 1
-        last_cycle["at"] = rt.clock.now().timestamp()
+        last_cycle["at"] = rt.machine.now().timestamp()
         now = rt.clock.now()
         for f in findings:
             rt.metrics.write(Point("watch", {"ok": f.state is State.OK,
@@ -76,15 +81,15 @@ async def serve(rt: Runtime) -> None:
 
     def sentinel_ok() -> None:
         at = last_cycle.get("at")
-        if at is not None and rt.clock.now().timestamp() - at <= 3 * ws.interval_s + 5:
+        if at is not None and rt.machine.now().timestamp() - at <= 3 * ws.interval_s + 5:
             rt.publish(SentinelOk(sentinel.memory.history.cycle))
 
     async def status_report(_: web.Request) -> web.Response:
         return web.json_response(sentinel.report(), dumps=_dumps)
 
     rt.app.router.add_get("/status_report", status_report)
-    rt.every(ws.interval_s, cycle, name="cycle")
-    rt.every(ws.sentry.ok_interval_s, sentinel_ok, name="sentinel_ok")
+    rt.every(ws.interval_s, cycle, name="cycle", machine_time=True)
+    rt.every(ws.sentry.ok_interval_s, sentinel_ok, name="sentinel_ok", machine_time=True)
     rt.app[SENTINEL] = sentinel
 
 

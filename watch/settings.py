@@ -77,15 +77,20 @@ class SentryWatch:
     """Sentries on other machines reboot theirs when the sentinel stays silent."""
 
     ok_interval_s: float = bounded(60.0, lo=0.05)
-    """The sentinel publishes SentinelOk this often."""
+    """The sentinel publishes SentinelOk this often (machine time)."""
     silence_s: float = bounded(900.0, lo=0.1)
-    """A sentry reboots its machine after this long without SentinelOk."""
+    """A sentry reboots its machine after this long without SentinelOk (machine time)."""
     reboot_command: tuple[str, ...] = ("echo", "reboot (dry run)")
 
 
 @dataclass(frozen=True)
 class WatchSettings:
-    """The sentinel: what is checked, how often, how problems are debounced and told."""
+    """The sentinel: what is checked, how often, how problems are debounced and told.
+
+    Its own pace and the liveness tolerances (interval, timeout, heartbeat age, start grace,
+    the sentries' silence) are machine time, wall seconds, even when the house runs on an
+    accelerated clock: a machine's hiccups and restarts do not speed up with the demo.
+    What the checks read (sensor ages, the night, the mains) is house time."""
 
     interval_s: float = bounded(30.0, lo=0.05, hi=3600)
     timeout_s: float = bounded(5.0, lo=0.01, hi=120)

@@ -62,9 +62,11 @@ class HealthPage(QWidget):
     machine_clicked = pyqtSignal(str)
 
     def __init__(self, settings: KioskSettings, t: Texts, now: Callable[[], dt.datetime],
-                 supervisor_urls: Mapping[str, str], parent: QWidget | None = None) -> None:
+                 supervisor_urls: Mapping[str, str], parent: QWidget | None = None, *,
+                 heartbeat_s: float = 10.0) -> None:
         super().__init__(parent)
         self._settings, self._t, self._now = settings, t, now
+        self._stale_s = 3 * heartbeat_s + 5  # three missed heartbeats (machine time)
         self._urls = dict(supervisor_urls)
         layout = QVBoxLayout(self)
         layout.addWidget(make_label(t("health.machines"), self, "section"))
@@ -112,7 +114,7 @@ class HealthPage(QWidget):
         else:
             self.notice.setText("")
         if not machines or h.error:
-            fallback = from_heartbeats(s.heartbeats, now, 3 * 10.0 + 5)
+            fallback = from_heartbeats(s.heartbeats, now, self._stale_s)
             if fallback and not machines:
                 machines = fallback
                 self.notice.setText(self.notice.text() + " — " + t("health.heartbeats"))

@@ -4,6 +4,7 @@ tokens, and a service that keeps running without its bus."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -16,7 +17,7 @@ import pytest
 from aiohttp import web
 
 from core.bus import Forwarder, Publisher, Subscriber
-from core.clock import ManualClock
+from core.clock import FastClock, ManualClock, house_seconds
 from core.config import Config
 from core.messages import Source
 from core.service import Runtime, running
@@ -99,6 +100,37 @@ async def test_clock_drives_periodic_jobs(config: Config) -> None:
             clock.advance(60)
             await asyncio.sleep(0.01)
     assert len(runs) == 4 and runs[-1] - runs[0] == dt.timedelta(minutes=3)
+
+
+async def test_heartbeats_keep_machine_time_when_the_house_runs_fast(config: Config,
+                                                                  bus: Forwarder) -> None:
+    """At ×1000 a house day passes in 86 s, but a heartbeat every 0.3 s stays one every 0.3 s
+    of wall time (not one every 0.3 ms), and jobs asked for in machine time follow it too."""
+    import dataclasses
+    config = dataclasses.replace(config, bus=dataclasses.replace(config.bus, heartbeat_s=0.3))
+    clock = FastClock(dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC), 1000)
+    assert house_seconds(clock, 0.3) == pytest.approx(300)
+    listener = Subscriber(config.bus_endpoints()[1], ["basecamp.alive.bc-power.heater"])
+    probe = Publisher(config.bus_endpoints()[0], Source("test", "probe"))
+    assert await listener.settle(probe)
+    house_ticks, machine_ticks = [], []
+
+    async def serve(rt: Runtime) -> None:
+        rt.every(1, lambda: house_ticks.append(1), name="house")  # 1 house second: 1 ms
+        rt.every(0.3, lambda: machine_ticks.append(1), name="machine", machine_time=True)
+
+    async with running("heater", serve, config, clock=clock):
+        loop = asyncio.get_running_loop()
+        end, beats = loop.time() + 1.0, 0
+        while (left := end - loop.time()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listener.recv(), left)
+                beats += 1
+    assert 3 <= beats <= 5, beats
+    assert 3 <= len(machine_ticks) <= 5, machine_ticks
+    assert len(house_ticks) > 100  # the house's own jobs do run fast
+    probe.close()
+    listener.close()
 
 
 def test_run_command_stops_cleanly_on_sigterm(config: Config, tmp_path: Path) -> None:

@@ -292,3 +292,21 @@ async def test_store_outage_is_one_incident_not_a_false_leak(tmp_path: Path) -> 
     assert list(book.incidents) == [STORE]
     assert {n.subject for n in notes} == {STORE}
     assert "water:leak" not in {n.subject for n in notes}
+
+
+async def test_heartbeats_are_judged_in_machine_time(tmp_path: Path) -> None:
+    """The house may run at ×1000 (a heartbeat 1 s old is 17 house minutes old): liveness is
+    judged on the wall clock all the same."""
+    from core.clock import FastClock
+    house = FastClock(NOW, 1000)
+    config = small_house(tmp_path)
+    topic = "basecamp.alive.bc-hq.logbook"
+    check = Check("logbook#heartbeat", "logbook", Kind.HEARTBEAT, "bc-hq", "logbook", topic,
+                  high=3.0)
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, house.now, http, heartbeats={topic: time.time() - 1.0})
+        ok = await run_check(check, ctx)
+        assert ok.ok, ok.detail
+        ctx.heartbeats[topic] = time.time() - 5.0
+        late = await run_check(check, ctx)
+        assert not late.ok and "il y a 5 s" in late.detail, late.detail
