@@ -71,8 +71,10 @@ from core.testing import InfluxServer, demo_data
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK_S = 7 * 86400
-DEFAULT_CLOCK = 200.0
-"""Highest speed that keeps the house correct on this 2-core machine (see the README)."""
+DEFAULT_CLOCK = WEEK_S / 600
+"""A simulated week in the 10 minutes (×1008)."""
+WATCH_INTERVAL_S = 2.0
+"""The sentinel's cycle in machine time: 34 house minutes at ×1008."""
 START = "2026-11-23T00:00:00+01:00"
 READINGS = ("basecamp.muta.update", "basecamp.power.update", "basecamp.water.update")
 
@@ -85,7 +87,8 @@ def log(text: str) -> None:
 def house(folder: Path, influx: InfluxServer) -> Config:
     """The demo house with free ports, metrics in `influx`, written to house.toml."""
     data = demo_data(folder / "var", {**influx.overrides(),
-                                      "sensors": {"teleinfo": {"write_every_s": 0.0}}})
+                                      "sensors": {"teleinfo": {"write_every_s": 0.0}},
+                                      "watch": {"interval_s": WATCH_INTERVAL_S}})
     path = folder / "house.toml"
     path.write_text(tomli_w.dumps(data))
     return load(path)

@@ -46,6 +46,10 @@ class ProbeContext:
     """Machine time the sentinel started (heartbeats are awaited from then)."""
     wall: Callable[[], float] = time.time
     """Machine time: liveness is judged in it, whatever the house clock's speed."""
+    machine_slack_s: float = 0.0
+    """House seconds the machinery adds to the age of a stored reading (the metrics flush and
+    this cycle, machine time seen on the house clock): nothing at real speed, hours at ×1000,
+    where a reading reaches the store many house minutes after it was taken."""
     bus_probe: Callable[[], Awaitable[bool]] | None = None
     starts: dict[str, int] = field(default_factory=dict)
     """machine/program -> the start time first seen (-1 once it restarted)."""
@@ -169,7 +173,7 @@ async def probe_freshness(check: Check, ctx: ProbeContext) -> Result:
     if not times:
         return False, f"capteur {check.target}: aucune mesure"
     age = (ctx.now() - max(times)).total_seconds()
-    if age > (check.high or 900):
+    if age > (check.high or 900) + ctx.machine_slack_s:
         return False, f"capteur {check.target} muet depuis {age / 60:.0f} min"
     return True, f"dernière mesure il y a {age:.0f} s"
 

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from core.bus import Envelope
+from core.clock import house_seconds
 from core.messages.watch import SentinelOk
 from core.metrics import Point, open_store
 from core.service import Runtime
@@ -39,7 +40,9 @@ def make_sentinel(rt: Runtime) -> Sentinel:
     wall = rt.machine.now
     ctx = ProbeContext(config, rt.clock.now, rt.http, store=open_store(config),
                        heartbeats=heartbeats, started=wall().timestamp(),
-                       wall=lambda: wall().timestamp())
+                       wall=lambda: wall().timestamp(),
+                       machine_slack_s=house_seconds(
+                           rt.clock, config.metrics.flush_interval_s + ws.interval_s))
     rt.on_stop(lambda: ctx.store.close() if ctx.store else None)
 
     def heard(envelope: Envelope) -> None:

@@ -310,3 +310,18 @@ async def test_heartbeats_are_judged_in_machine_time(tmp_path: Path) -> None:
         ctx.heartbeats[topic] = time.time() - 5.0
         late = await run_check(check, ctx)
         assert not late.ok and "il y a 5 s" in late.detail, late.detail
+
+
+async def test_sensor_silence_allows_for_the_machinery_on_a_fast_clock(tmp_path: Path) -> None:
+    """At ×1000 a reading reaches the store (1 s flush) and is looked at (2 s cycle) 50 house
+    minutes after it was taken: a 40-minute-old reading is not a silent sensor there."""
+    config = sensor_house(tmp_path)
+    store = SQLiteStore(config.path(config.metrics.sqlite_path))
+    fill(store, NOW)
+    check = next(c for c in build_policy(config).checks if c.subject == "sensor:chambre")
+    async with aiohttp.ClientSession() as http:
+        real = ProbeContext(config, lambda: NOW, http, store=store)
+        fast = ProbeContext(config, lambda: NOW, http, store=store, machine_slack_s=3 * 1000)
+        assert not (await run_check(check, real)).ok
+        assert (await run_check(check, fast)).ok
+    store.close()
