@@ -1,9 +1,10 @@
 """The watch policy, derived from the config: what is checked, its subject, severity, channels.
 
 `build_policy(config)` is pure. A *subject* is what an incident is about (a machine, a service,
-a sensor unit, the bus, mains power...); several checks may feed one subject (a service has its
+a sensor unit, a meter, the bus, mains power...); several checks may feed one subject (a service has its
 HTTP `/alive`, its supervisord state and its bus heartbeat) so that one failure yields one
-incident. Dependencies: a service depends on its machine; everything depends on mains power.
+incident. Dependencies: a service depends on its machine; what is read in the metrics store
+(sensor units, meters, leaks...) depends on the store; everything depends on mains power.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Kind(StrEnum):
     HEARTBEAT = "heartbeat"
     BUS = "bus"
     FRESHNESS = "freshness"
+    METER = "meter"
     BATTERY = "battery"
     TEMPERATURE = "temperature"
     DISK = "disk"
@@ -158,11 +160,16 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
         _add(checks, labels, sev, Check(f"{BUS}#probe", BUS, Kind.BUS, config.bus.machine),
              "bus")
     _metric_checks(ws, host, checks, labels, sev)
+    for meter, silence in ws.sensors.meters.items():
+        if meter in config.services:
+            _add(checks, labels, sev, Check(f"meter:{meter}#fresh", f"meter:{meter}", Kind.METER,
+                                            host, target=meter, high=silence,
+                                            severity=Severity.MINOR), f"compteur {meter}")
     _add(checks, labels, sev, Check(f"{STORE}#query", STORE, Kind.STORE, host,
                                     severity=Severity.MINOR), "base de métriques")
     depends.update({c.subject: STORE for c in checks if c.kind in (
-        Kind.FRESHNESS, Kind.BATTERY, Kind.TEMPERATURE, Kind.LEAK, Kind.WATER_HOURLY,
-        Kind.POWER_HOURLY)})
+        Kind.FRESHNESS, Kind.METER, Kind.BATTERY, Kind.TEMPERATURE, Kind.LEAK,
+        Kind.WATER_HOURLY, Kind.POWER_HOURLY)})
     for cmd in ws.commands:
         subject = f"command:{cmd.name}"
         depends[subject] = machine_subject(cmd.machine)

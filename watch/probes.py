@@ -25,7 +25,7 @@ from core.metrics import MetricsStore
 from watch import power, water
 from watch.policy import Check, Kind
 from watch.rules import Observation
-from watch.settings import WatchSettings
+from watch.settings import METERS, WatchSettings
 from watch.supervisor import process_table
 
 _LOGGER = logging.getLogger(__name__)
@@ -178,6 +178,19 @@ async def probe_freshness(check: Check, ctx: ProbeContext) -> Result:
     return True, f"dernière mesure il y a {age:.0f} s"
 
 
+async def probe_meter(check: Check, ctx: ProbeContext) -> Result:
+    """The meter's metric was written within `high` seconds (house time)."""
+    measurement, fld = METERS[check.target]
+    tags = dict(ctx.settings.water.meter_tags) if measurement == "water" else {}
+    last = await asyncio.to_thread(_store(ctx).last, measurement, fld, tags or None)
+    if last is None:
+        return False, f"compteur {check.target}: aucune mesure"
+    age = (ctx.now() - last[1]).total_seconds()
+    if age > (check.high or 300) + ctx.machine_slack_s:
+        return False, f"compteur {check.target} muet depuis {age / 60:.0f} min"
+    return True, f"dernière mesure il y a {age:.0f} s"
+
+
 async def probe_battery(check: Check, ctx: ProbeContext) -> Result:
     """The unit's battery is above `low` volts."""
     last = await _last(ctx, "muta", "battery", check.target)
@@ -281,7 +294,7 @@ async def probe_power_hourly(check: Check, ctx: ProbeContext) -> Result:
 PROBES: dict[Kind, Callable[[Check, ProbeContext], Awaitable[Result]]] = {
     Kind.ICMP: probe_icmp, Kind.TCP: probe_tcp, Kind.HTTP: probe_http,
     Kind.SUPERVISOR: probe_supervisor, Kind.HEARTBEAT: probe_heartbeat, Kind.BUS: probe_bus,
-    Kind.FRESHNESS: probe_freshness, Kind.BATTERY: probe_battery,
+    Kind.FRESHNESS: probe_freshness, Kind.METER: probe_meter, Kind.BATTERY: probe_battery,
     Kind.TEMPERATURE: probe_temperature, Kind.DISK: probe_disk, Kind.INTERNET: probe_internet,
     Kind.COMMAND: probe_command, Kind.MAINS: probe_mains, Kind.LEAK: probe_leak,
     Kind.WATER_HOURLY: probe_water_hourly, Kind.POWER_HOURLY: probe_power_hourly,

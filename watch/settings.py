@@ -9,6 +9,8 @@ from typing import Any, Literal
 from core.schema import ConfigError, Secret, bounded
 
 Channel = Literal["sms", "push", "log", "voice"]
+METERS = {"power": ("power", "papp_va"), "water": ("water", "litres")}
+"""Meter (= its daemon's service name) -> the measurement and field its silence is read on."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,10 @@ class SensorWatch:
     max_silence_s: float = bounded(900.0, lo=10)
     """A unit silent longer than this (15 min) is a finding."""
     battery_min_v: float = bounded(2.0, lo=0, hi=10)
+    meters: dict[str, float] = field(default_factory=lambda: {"power": 300.0, "water": 600.0})
+    """Meter -> longest silence (s) of its metric: `power` (Téléinfo, stored every 10 s: a
+    cable that came off), `water` (one point per minute, zero litres included). Checked only
+    when the meter's daemon is placed in the house."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,12 @@ class WatchSettings:
         for i, name in enumerate(self.sms_to):
             if name not in names:
                 raise ConfigError(f"{path}.sms_to[{i}]", f"unknown contact {name!r}")
+        for meter, silence in self.sensors.meters.items():
+            if meter not in METERS:
+                raise ConfigError(f"{path}.sensors.meters.{meter}",
+                                  f"expected one of {', '.join(sorted(METERS))}")
+            if silence < 10:
+                raise ConfigError(f"{path}.sensors.meters.{meter}", "expected >= 10 seconds")
         for key, chans in self.channels.items():
             if not chans:
                 raise ConfigError(f"{path}.channels.{key}", "expected at least one channel")

@@ -20,6 +20,7 @@ from tests.watch.conftest import small_house
 from watch import rules
 from watch.policy import STORE, Check, Kind, build_policy
 from watch.probes import ProbeContext, run_check, run_checks
+from watch.settings import WatchSettings
 
 NOW = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -325,3 +326,35 @@ async def test_sensor_silence_allows_for_the_machinery_on_a_fast_clock(tmp_path:
         assert not (await run_check(check, real)).ok
         assert (await run_check(check, fast)).ok
     store.close()
+
+
+async def test_a_silent_meter_is_a_finding(tmp_path: Path) -> None:
+    """The Téléinfo cable comes off: the power daemon lives on, its metric goes quiet."""
+    services = {"power": {"machine": "bc-hq", "port": free_port()},
+                "water": {"machine": "bc-hq", "port": free_port()}}
+    config = small_house(tmp_path, services=services,
+                         watch={"sensors": {"units": [], "meters": {"power": 300,
+                                                                    "water": 600}}})
+    store = SQLiteStore(config.path(config.metrics.sqlite_path))
+    write(store, Point("power", {"papp_va": 800.0}, {}, NOW - dt.timedelta(minutes=2)),
+          Point("water", {"litres": 0.0}, {"slot": "60s"}, NOW - dt.timedelta(minutes=20)),
+          Point("water", {"litres": 3.0}, {"slot": "900s"}, NOW - dt.timedelta(minutes=1)))
+    checks = [c for c in build_policy(config).checks if c.kind is Kind.METER]
+    assert {c.subject for c in checks} == {"meter:power", "meter:water"}
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: NOW, http, store=store)
+        obs = {o.subject: o for o in await run_checks(checks, ctx)}
+    store.close()
+    assert obs["meter:power"].ok, obs["meter:power"].detail
+    # the 15-minute slot is fresh, but it is the 1-minute series that says the meter is alive
+    assert not obs["meter:water"].ok and "muet depuis 20 min" in obs["meter:water"].detail
+    # a house without the daemon has no meter to watch
+    assert not [c for c in build_policy(small_house(tmp_path / "b")).checks
+                if c.kind is Kind.METER]
+
+
+def test_unknown_meter_is_a_config_error(tmp_path: Path) -> None:
+    from core.schema import ConfigError
+    with pytest.raises(ConfigError, match=r"watch\.sensors\.meters\.gaz"):
+        small_house(tmp_path, watch={"sensors": {"meters": {"gaz": 300}}}).section(
+            "watch", WatchSettings)
