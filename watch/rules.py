@@ -97,6 +97,8 @@ class Incident:
     """Cycles since the last notice (for reminders)."""
     reminders: int = 0
     flapping: bool = False
+    told: tuple[str, ...] = ()
+    """Channels its problem notice went out on (its recovery follows there, cap or not)."""
 
 
 @dataclass(frozen=True)
@@ -222,17 +224,25 @@ def _route(items: list[tuple[Notice, Finding, Incident | None]], book: AlertBook
     hour_ago = (now - dt.timedelta(hours=1)).isoformat()
     sent = {ch: [t for t in times if t > hour_ago] for ch, times in book.sent.items()}
     capped = book.capped
+    incidents = dict(book.incidents)
     notes: list[Notification] = []
     for notice, f, inc in items:
         severity = inc.severity if inc else f.severity
         text = _text(notice, f, inc)
+        told = []
         for channel in policy.channels_for(f.subject, severity):
             times = sent.setdefault(channel, [])
-            if channel != "log" and len(times) >= cap and f.subject != MAINS:
+            # a recovery follows its problem where the problem went: a phone that got
+            # PROBLÈME must get RÉTABLI (at most one per problem told: no flood)
+            owed = notice is Notice.RECOVERY and inc is not None and channel in inc.told
+            if channel != "log" and len(times) >= cap and f.subject != MAINS and not owed:
                 capped += 1
                 channel = "log"
             else:
                 times.append(now.isoformat())
+            told.append(channel)
             notes.append(Notification(channel, f.subject, notice, severity, text))
+        if notice is Notice.PROBLEM and f.subject in incidents:
+            incidents[f.subject] = replace(incidents[f.subject], told=tuple(told))
     deduped = list(dict.fromkeys(notes))
-    return deduped, AlertBook(book.incidents, {k: tuple(v) for k, v in sent.items()}, capped)
+    return deduped, AlertBook(incidents, {k: tuple(v) for k, v in sent.items()}, capped)

@@ -46,7 +46,8 @@ def from_plain(data: dict[str, Any]) -> Memory:
                 for k, v in h["subjects"].items()}
     b = data["book"]
     incidents = {k: Incident(v["subject"], Severity(v["severity"]), v["opened"], v["detail"],
-                             v["cycles"], v["reminders"], v["flapping"])
+                             v["cycles"], v["reminders"], v["flapping"],
+                             tuple(v.get("told", ())))
                  for k, v in b["incidents"].items()}
     mains = Mains(Power(data["mains"]["state"]), data["mains"]["since"])
     return Memory(History(int(h["cycle"]), subjects),

@@ -126,6 +126,27 @@ def test_channel_cap_moves_excess_to_the_logbook() -> None:
     assert book.capped == 25
 
 
+def test_a_recovery_follows_its_problem_through_the_cap() -> None:
+    """Five problems filled the hour's SMS; their five recoveries still go by SMS (a phone that
+    got PROBLÈME must get RÉTABLI), the 25 capped ones recover in the logbook only."""
+    subjects = [f"service:bc-hq/s{i}" for i in range(30)]
+    pol = policy(depends={}, channels={"major": ("sms", "log")})
+    history, book = History(), AlertBook()
+    notes = []
+    for i, ok in enumerate([False, False, True, True]):
+        now = T0 + dt.timedelta(minutes=i)
+        findings, history = evaluate([Observation("c", s, ok) for s in subjects], history,
+                                     now, pol)
+        out, book = decide(findings, book, now, pol, max_per_hour=5)
+        notes += out
+    by_sms = [(n.subject, n.notice) for n in notes if n.channel == "sms"]
+    told = {s for s, notice in by_sms if notice == "problem"}
+    assert len(told) == 5
+    assert {s for s, notice in by_sms if notice == "recovery"} == told
+    assert sum(n.channel == "log" and n.notice == "recovery" for n in notes) == 30
+    assert not book.incidents
+
+
 def test_findings_carry_state_since_and_detail() -> None:
     pol = policy()
     history = History()
