@@ -1,9 +1,9 @@
 """The watch policy, derived from the config: what is checked, its subject, severity, channels.
 
 `build_policy(config)` is pure. A *subject* is what an incident is about (a machine, a service,
-a sensor unit, a meter, the bus, mains power...); several checks may feed one subject (a service has its
-HTTP `/alive`, its supervisord state and its bus heartbeat) so that one failure yields one
-incident. Dependencies: a service depends on its machine; what is read in the metrics store
+a sensor unit, a meter, the bus, mains power...); several checks may feed one subject (a
+service has its HTTP `/alive`, its supervisord state and its bus heartbeat) so that one failure
+yields one incident. Dependencies: a service depends on its machine; what is read in the metrics store
 (sensor units, meters, leaks...) depends on the store; everything depends on mains power.
 """
 
