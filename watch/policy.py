@@ -3,8 +3,9 @@
 `build_policy(config)` is pure. A *subject* is what an incident is about (a machine, a service,
 a sensor unit, a meter, the bus, mains power...); several checks may feed one subject (a
 service has its HTTP `/alive`, its supervisord state and its bus heartbeat) so that one failure
-yields one incident. Dependencies: a service depends on its machine; what is read in the metrics store
-(sensor units, meters, leaks...) depends on the store; everything depends on mains power.
+yields one incident. Dependencies: a service depends on its machine; what is read in the
+metrics store (sensor units, meters, leaks...) depends on the store; everything depends on
+mains power.
 """
 
 from __future__ import annotations
