@@ -6,18 +6,18 @@ report, logbook, metrics, /alive) and the window, then runs until the exit gestu
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
 import signal
 import socket
 import sys
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from PyQt5.QtCore import QObject, QSocketNotifier, Qt
 from PyQt5.QtWidgets import QApplication
 
+from core.clock import from_environment as clock_from_environment
+from core.clock import house_seconds
 from core.config import Config
 from core.messages import Source
 from kiosk import tiles
@@ -42,18 +42,21 @@ class Kiosk(QObject):
         self.config = config
         self.host = resolve_host(config, "kiosk", host)
         self.settings = config.section("kiosk", KioskSettings)
-        tz = ZoneInfo(config.house.timezone)
+        # house time, shared with every service ($BASECAMP_CLOCK in an accelerated demo): the
+        # screen's clock, ages, a forced profile's expiry and the charts' window live in it
+        self.clock = clock_from_environment(config.house.timezone)
         urls = {name: f"http://{m.address}:{m.supervisor_port}"
                 for name, m in config.machines.items()}
         self.window = KioskWindow(self.settings,
                                   Texts(self.settings.lang or config.house.lang),
-                                  lambda: dt.datetime.now(tz), power=screen_power(),
-                                  supervisor_urls=urls, heartbeat_s=config.bus.heartbeat_s)
+                                  self.clock.now, power=screen_power(),
+                                  supervisor_urls=urls,
+                                  heartbeat_s=house_seconds(self.clock, config.bus.heartbeat_s))
         pub, sub = config.bus_endpoints()
         self.reader = BusReader(sub, TOPICS, parent=self)
         self.publisher = QtPublisher(pub, Source(self.host, "kiosk"), parent=self)
         self.feeds = Feeds(config, self.settings, self.host, run_service=run_service,
-                           parent=self)
+                           now=self.clock.now, parent=self)
         self.reader.received.connect(self.window.apply)
         self.window.intent.connect(self.publisher.publish)
         self.window.charts_wanted.connect(self.feeds.want_charts)

@@ -42,9 +42,12 @@ class Feeds(QObject):
     """(machine, list of process dicts or an error string)."""
 
     def __init__(self, config: Config, settings: KioskSettings, host: str, *,
-                 run_service: bool = True, parent: QObject | None = None) -> None:
+                 run_service: bool = True, now: Callable[[], dt.datetime] | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.config, self.settings, self.host = config, settings, host
+        self._clock_now = now or (lambda: dt.datetime.now(dt.UTC).astimezone())
+        """House time: the charts' window and the health's age are read on it."""
         self.run_service = run_service
         self.screen: Callable[[], dict[str, Any]] | None = None
         """What the screen shows, for the service's /status (set by the kiosk)."""
@@ -129,7 +132,7 @@ class Feeds(QObject):
             await asyncio.sleep(seconds)
 
     def _now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC).astimezone()
+        return self._clock_now()
 
     # ---- reads ---------------------------------------------------------------------------
     async def _get_json(self, http: aiohttp.ClientSession, url: str) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
@@ -222,7 +223,7 @@ class KioskWindow(QWidget):
         if local.x() > CORNER_PX or local.y() > CORNER_PX or local.x() < 0 or local.y() < 0:
             self._taps.clear()
             return
-        stamp = self.now().timestamp()
+        stamp = time.monotonic()  # a gesture: machine time, whatever the house clock
         self._taps = [t for t in self._taps if stamp - t <= self.settings.exit_taps_s] + [stamp]
         if len(self._taps) >= self.settings.exit_taps:
             self._taps.clear()

@@ -155,3 +155,21 @@ def test_charts_keep_their_curves_and_say_since_when_after_a_failure(qtbot, kios
     assert window.charts.notice.text().startswith("pas de données depuis ")
     assert window.charts.notice.text().endswith("— StoreUnavailable: influxdb down")
     assert len(window.charts.plots["power"].getPlotItem().listDataItems()) == 1
+
+
+def test_the_kiosk_lives_in_house_time(qtbot, config, forwarder, monkeypatch) -> None:
+    """In an accelerated demo the screen's clock, its ages and a forced profile's expiry are
+    the house's time ($BASECAMP_CLOCK), like every service's, not the wall clock."""
+    import datetime as dt
+
+    from core.clock import ENV_VAR, clock_spec
+    start = dt.datetime(2031, 6, 1, 3, 0, tzinfo=dt.UTC)
+    monkeypatch.setenv(ENV_VAR, clock_spec(600, start))
+    k = Kiosk(config, "bc-ui", run_service=False)
+    qtbot.addWidget(k.window)
+    try:
+        now = k.window.now()
+        assert dt.timedelta(0) <= now - start < dt.timedelta(minutes=30), now
+        assert k.feeds._now() - start < dt.timedelta(minutes=30)
+    finally:
+        k.close()
