@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import hmac
 import logging
 import os
 import signal
@@ -170,7 +171,7 @@ class Runtime:
             raise web.HTTPForbidden(text="no HTTP token configured: house changes are disabled")
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         given = given or request.query.get("token", "")
-        if given != token:
+        if not hmac.compare_digest(given.encode(), token.encode()):
             self.counters["unauthorized"] += 1
             raise web.HTTPUnauthorized(text="missing or wrong token")
 

@@ -11,9 +11,10 @@ import os
 import signal
 import socket
 import sys
+from concurrent.futures import Future
 from typing import Any, cast
 
-from PyQt5.QtCore import QObject, QSocketNotifier, Qt
+from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSocketNotifier, Qt
 from PyQt5.QtWidgets import QApplication
 
 from core.clock import from_environment as clock_from_environment
@@ -66,6 +67,7 @@ class Kiosk(QObject):
         self.feeds.charts.connect(self.window.set_charts)
         self.feeds.supervisor.connect(self.window.health.show_supervisor)
         self.feeds.screen = self.screen_status
+        self.feeds.grab_wanted.connect(self._grab)
         self.feeds.start()
 
     def screen_status(self) -> dict[str, Any]:
@@ -77,6 +79,20 @@ class Kiosk(QObject):
                            else ""),
                 "tiles": {name: {"value": v.value, "detail": v.detail, "state": v.state}
                           for name, v in views.items()}}
+
+    def _grab(self, future: Future[bytes]) -> None:
+        """Draw the window into a PNG for the remote viewer (Qt thread)."""
+        if future.done():
+            return
+        try:
+            data = QByteArray()
+            buffer = QBuffer(data)
+            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+            if not self.window.grab().save(buffer, "PNG"):
+                raise RuntimeError("Qt could not encode the screen")
+            future.set_result(bytes(data))
+        except Exception as err:  # the viewer gets a 503, the kiosk goes on
+            future.set_exception(RuntimeError(str(err)))
 
     def show(self) -> None:
         """Fullscreen on the primary screen (geometry set by hand: no window manager), or a

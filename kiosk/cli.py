@@ -1,6 +1,8 @@
 """`basecamp kiosk screenshot --out FILE.png [--state FILE.json]`: render the kiosk for a given
 state to a PNG, offscreen (for the docs and to look at the result); `basecamp kiosk demo-state`
-prints the built-in demo state as JSON, a starting point for `--state` files.
+prints the built-in demo state as JSON, a starting point for `--state` files;
+`basecamp kiosk access open [--minutes N]|close`: temporary outside access to the running
+kiosk's screen (a short-lived link; kiosk.remote), with the house's HTTP token.
 
 A state file holds `now` (ISO, optional), `messages` (a list of {"topic", "data"} as on the
 bus), `status_report` (the sentinel's JSON), `logbook` (the logbook's JSON day) and `series`
@@ -86,8 +88,20 @@ def main(argv: list[str]) -> int:
     add_config_argument(shot)
     state_cmd = sub.add_parser("demo-state", help="print the demo state as JSON")
     add_config_argument(state_cmd)
+    access = sub.add_parser(
+        "access", help="open or close temporary outside access to the kiosk's screen",
+        description="Open a short-lived read-only link to the running kiosk's screen (it "
+                    "closes by itself), or close it now. Needs the house's HTTP token "
+                    "($BASECAMP_HTTP_TOKEN or secrets/http_token).")
+    access.add_argument("action", choices=("open", "close"))
+    access.add_argument("--minutes", type=float, default=None,
+                        help="how long (default kiosk.remote_minutes; at most "
+                             "kiosk.remote_max_minutes)")
+    add_config_argument(access)
     args = parser.parse_args(argv)
     config = load_config_or_exit(args.config)
+    if args.command == "access":
+        return access_command(config, args.action, args.minutes)
     now = dt.datetime.now(ZoneInfo(config.house.timezone)).replace(microsecond=0)
     if args.command == "demo-state":
         print(json.dumps(demo_state(now), ensure_ascii=False, indent=1))
@@ -112,4 +126,38 @@ def main(argv: list[str]) -> int:
         print(f"basecamp kiosk: {err}", file=sys.stderr)
         return 1
     print(args.out)
+    return 0
+
+
+def access_command(config: Any, action: str, minutes: float | None) -> int:
+    """Ask the running kiosk to open (print the link) or close its temporary access."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    token = config.reveal(config.http.token)
+    if not token:
+        print("basecamp kiosk: no HTTP token configured "
+              f"({config.http.token.describe()}): access cannot be opened", file=sys.stderr)
+        return 2
+    base = config.service_url("kiosk")
+    query = f"?minutes={minutes:g}" if action == "open" and minutes is not None else ""
+    request = urllib.request.Request(f"{base}/access{query}",
+                                     method="POST" if action == "open" else "DELETE",
+                                     headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=config.http.timeout_s) as resp:
+            answer = json.load(resp)
+    except urllib.error.HTTPError as err:
+        print(f"basecamp kiosk: {base} refused: HTTP {err.code} "
+              f"{err.read().decode(errors='replace')[:200]}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"basecamp kiosk: the kiosk does not answer at {base} ({err})", file=sys.stderr)
+        return 1
+    if action == "close":
+        print("closed")
+        return 0
+    print(f"{base}{answer['path']}")
+    print(f"closes by itself in {answer['expires_in_s'] / 60:g} min "
+          "(basecamp kiosk access close to close it now)", file=sys.stderr)
     return 0

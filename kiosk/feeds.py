@@ -15,7 +15,7 @@ import logging
 import threading
 import xmlrpc.client
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import aiohttp
@@ -24,6 +24,7 @@ from PyQt5.QtCore import QObject, pyqtSignal
 from core.config import Config
 from kiosk.chartdata import Series, query_charts
 from kiosk.health import Health, parse_logbook, parse_status_report
+from kiosk.remote import RemoteAccess, add_routes
 from kiosk.settings import KioskSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ class Feeds(QObject):
     charts = pyqtSignal(object, str)
     """({chart: [(label, xs, ys)]}, error)."""
     supervisor = pyqtSignal(str, object)
+    grab_wanted = pyqtSignal(object)
+    """The I/O thread asks the Qt thread for a PNG of the window (fulfils the Future)."""
     """(machine, list of process dicts or an error string)."""
 
     def __init__(self, config: Config, settings: KioskSettings, host: str, *,
@@ -52,6 +55,8 @@ class Feeds(QObject):
         self.screen: Callable[[], dict[str, Any]] | None = None
         """What the screen shows, for the service's /status (set by the kiosk)."""
         self.range_s = 86400.0
+        self.remote = RemoteAccess(settings.remote_max_minutes * 60)
+        """Temporary outside access (kiosk.remote), served by the kiosk's service."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._wake_charts: asyncio.Event | None = None
@@ -82,6 +87,13 @@ class Feeds(QObject):
         """Read a machine's supervisord processes (thread-safe)."""
         if self._loop is not None:
             asyncio.run_coroutine_threadsafe(self._supervisor(machine), self._loop)
+
+    async def _screen_png(self) -> bytes:
+        """A PNG of the window, drawn by the Qt thread."""
+        future: Future[bytes] = Future()
+        self.grab_wanted.emit(future)
+        return await asyncio.wait_for(asyncio.wrap_future(future),
+                                      self.settings.request_timeout_s)
 
     # ---- the loop ------------------------------------------------------------------------
     def _main(self) -> None:
@@ -117,6 +129,9 @@ class Feeds(QObject):
                                           "health_error": self._last_health.error}
             if self.screen is not None:
                 rt.status["screen"] = self.screen
+            add_routes(rt, self.remote, screen=self.screen, png=self._screen_png,
+                       lang=self.settings.lang or self.config.house.lang,
+                       default_s=self.settings.remote_minutes * 60)
         try:
             async with running("kiosk", serve, self.config, host=self.host):
                 await asyncio.Event().wait()

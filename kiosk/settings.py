@@ -81,6 +81,10 @@ class KioskSettings:
     log_lines: int = bounded(200, lo=10, hi=5000)
     """Logbook lines kept on the health page."""
     series: tuple[ChartSeries, ...] = dataclasses.field(default_factory=_default_series)
+    remote_minutes: float = bounded(15.0, lo=0.01, hi=1440)
+    """Temporary outside access (`basecamp kiosk access open`): default duration..."""
+    remote_max_minutes: float = bounded(60.0, lo=0.01, hi=1440)
+    """...and the longest one allowed, whatever is asked."""
 
     def check(self, config: Any, path: str) -> None:
         """Refuse blank modes that are not presence modes."""

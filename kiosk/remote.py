@@ -1,0 +1,165 @@
+"""Temporary outside access to the kiosk: a short-lived secret that closes by itself.
+
+The owner (or whoever holds the house's HTTP token) opens it for a while —
+`basecamp kiosk access open --minutes 15`, or `POST /access?minutes=15` on the kiosk's service —
+and gets a link with a fresh random key. Whoever has the link sees the kiosk's screen
+(`/remote`: the picture refreshed every few seconds, `/remote/state`: what the tiles say) and
+nothing else: no control, no other endpoint. One key at a time; opening again replaces it;
+at the end of its time (machine time: a demo's accelerated clock does not shorten it) or on
+`DELETE /access` it is gone. Keys are compared in constant time and never logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from core.messages.log import Level
+
+
+@dataclass
+class RemoteAccess:
+    """At most one open key, with its end (machine time, seconds)."""
+
+    max_s: float
+    """The longest an access may stay open (the config's `kiosk.remote_max_minutes`)."""
+    clock: Callable[[], float] = time.monotonic
+    _key: str = field(default="", repr=False)
+    _until: float = 0.0
+
+    def open(self, seconds: float) -> tuple[str, float]:
+        """A new key for `seconds` (at most `max_s`); the previous one stops working.
+        Returns the key and how long it lasts."""
+        if not seconds > 0:
+            raise ValueError("the duration must be positive")
+        seconds = min(seconds, self.max_s)
+        self._key, self._until = secrets.token_urlsafe(18), self.clock() + seconds
+        return self._key, seconds
+
+    def close(self) -> bool:
+        """Close the access now; False when nothing was open."""
+        was_open = self.is_open
+        self._key, self._until = "", 0.0
+        return was_open
+
+    def expire(self) -> bool:
+        """Close the access if its time is over; True when this closed it."""
+        if self._key and self.clock() >= self._until:
+            self._key, self._until = "", 0.0
+            return True
+        return False
+
+    @property
+    def is_open(self) -> bool:
+        """A key works now."""
+        return bool(self._key) and self.clock() < self._until
+
+    @property
+    def remaining_s(self) -> float:
+        """Seconds the open key has left (0 when closed)."""
+        return max(0.0, self._until - self.clock()) if self.is_open else 0.0
+
+    def allows(self, key: str) -> bool:
+        """The key is the open one and its time is not over (constant-time comparison)."""
+        return self.is_open and hmac.compare_digest(key.encode(), self._key.encode())
+
+
+PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Basecamp</title>
+<style>body{{margin:0;background:#101418;color:#ccc;font:14px sans-serif}}
+img{{width:100%;height:auto;display:block}}p{{margin:6px}}</style></head>
+<body><img id="screen" src="remote/screen.png?key={key}" alt="{alt}">
+<p>{notice}</p>
+<script>
+setInterval(function () {{
+  document.getElementById("screen").src = "remote/screen.png?key={key}&t=" + Date.now();
+}}, {refresh_ms});
+</script></body></html>
+"""
+"""The viewer: the screen's picture, refreshed; no control."""
+
+
+def page(key: str, remaining_s: float, lang: str, refresh_s: float = 5.0) -> str:
+    """The viewer page for a valid key (the key is URL-safe base64: no escaping needed)."""
+    minutes = max(1, round(remaining_s / 60))
+    notice = (f"Accès temporaire en lecture seule, fermé dans {minutes} min."
+              if lang == "fr" else
+              f"Temporary read-only access, closes in {minutes} min.")
+    alt = "écran du kiosque" if lang == "fr" else "kiosk screen"
+    return PAGE.format(lang=lang, key=key, alt=alt, notice=notice,
+                       refresh_ms=int(refresh_s * 1000))
+
+
+def add_routes(rt: Any, access: RemoteAccess, *, screen: Callable[[], dict[str, Any]] | None,
+               png: Callable[[], Awaitable[bytes]], lang: str, default_s: float) -> None:
+    """The access endpoints on the kiosk's service: `POST|DELETE /access` (the house's token),
+    `GET /remote`, `/remote/screen.png`, `/remote/state` (the temporary key)."""
+
+    async def open_access(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        try:
+            minutes = float(request.query.get("minutes", default_s / 60))
+            key, seconds = access.open(minutes * 60)
+        except ValueError:
+            raise web.HTTPBadRequest(text="minutes: expected a positive number") from None
+        rt.counters["remote_opened"] += 1
+        rt.log(Level.WARNING, f"accès distant au kiosque ouvert pour {seconds / 60:g} min")
+        return web.json_response({"key": key, "path": f"/remote?key={key}",
+                                  "expires_in_s": round(seconds, 1)})
+
+    async def close_access(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        if access.close():
+            rt.log(Level.INFO, "accès distant au kiosque fermé")
+        return web.json_response({"open": False})
+
+    def expire() -> None:
+        if access.expire():
+            rt.log(Level.INFO, "accès distant au kiosque fermé (délai écoulé)")
+
+    def key_of(request: web.Request) -> str:
+        expire()  # said the moment it is over, not only at the next periodic look
+        key = request.query.get("key", "")
+        if not access.allows(key):
+            rt.counters["remote_refused"] += 1
+            raise web.HTTPForbidden(text="no access (closed, expired or wrong key)")
+        return key
+
+    async def viewer(request: web.Request) -> web.Response:
+        key = key_of(request)
+        return web.Response(text=page(key, access.remaining_s, lang), content_type="text/html",
+                            headers=NO_STORE)
+
+    async def picture(request: web.Request) -> web.Response:
+        key_of(request)
+        try:
+            data = await png()
+        except (TimeoutError, RuntimeError) as err:
+            raise web.HTTPServiceUnavailable(text=f"screen unavailable: {err}") from err
+        return web.Response(body=data, content_type="image/png", headers=NO_STORE)
+
+    async def state(request: web.Request) -> web.Response:
+        key_of(request)
+        return web.json_response({"screen": screen() if screen else None,
+                                  "expires_in_s": round(access.remaining_s, 1)},
+                                 headers=NO_STORE)
+
+    rt.app.router.add_post("/access", open_access)
+    rt.app.router.add_delete("/access", close_access)
+    rt.app.router.add_get("/remote", viewer)
+    rt.app.router.add_get("/remote/screen.png", picture)
+    rt.app.router.add_get("/remote/state", state)
+    rt.status["remote"] = lambda: {"open": access.is_open,
+                                   "expires_in_s": round(access.remaining_s, 1)}
+    rt.every(1.0, expire, name="remote-expiry", machine_time=True)
+
+
+NO_STORE = {"Cache-Control": "no-store"}

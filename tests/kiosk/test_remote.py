@@ -1,0 +1,146 @@
+"""Temporary outside access to the kiosk: the key's life (pure), then the running kiosk's
+service on loopback — the token to open, the picture and the state for the key holder only,
+and the access closing by itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import tomli_w
+
+from core.config import load
+from core.testing import demo_data
+from kiosk.app import Kiosk
+from kiosk.remote import RemoteAccess
+
+pytestmark = pytest.mark.timeout(60)
+TOKEN = "t0k3n-for-the-house"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_one_short_lived_key_at_a_time() -> None:
+    clock = Clock()
+    access = RemoteAccess(max_s=3600, clock=clock)
+    assert not access.is_open and not access.allows("")
+    key, seconds = access.open(600)
+    assert seconds == 600 and len(key) >= 24
+    assert access.allows(key) and not access.allows(key[:-1]) and not access.allows("")
+    clock.t += 599
+    assert access.allows(key) and access.remaining_s == pytest.approx(1)
+    clock.t += 1
+    assert not access.allows(key) and not access.is_open
+    assert access.expire() and not access.expire()  # closed once, said once
+    # opening again replaces the key; the longest access is the configured one
+    first, _ = access.open(60)
+    second, seconds = access.open(10 * 3600)
+    assert seconds == 3600 and first != second
+    assert not access.allows(first) and access.allows(second)
+    assert access.close() and not access.allows(second) and not access.close()
+    with pytest.raises(ValueError):
+        access.open(0)
+
+
+def call(url: str, method: str = "GET", token: str = "") -> tuple[int, bytes, str]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            return resp.status, resp.read(), resp.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), ""
+
+
+@pytest.fixture
+def kiosk(qtbot, tmp_path, monkeypatch) -> Any:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", TOKEN)
+    path = tmp_path / "house.toml"
+    path.write_text(tomli_w.dumps(demo_data(tmp_path / "var",
+                                            {"kiosk": {"remote_max_minutes": 0.05}})))
+    config = load(path)
+    k = Kiosk(config, "bc-ui")
+    qtbot.addWidget(k.window)
+    k.window.fit_to(800, 480)
+    k.window.show()
+    url = config.service_url("kiosk", "bc-ui")
+
+    def alive() -> bool:
+        try:
+            return call(url + "/alive")[0] == 200
+        except OSError:
+            return False
+    qtbot.waitUntil(alive, timeout=10000)
+    yield config, url
+    k.close()
+
+
+def test_the_link_shows_the_screen_to_its_holder_and_closes_by_itself(qtbot, kiosk,
+                                                                     caplog) -> None:
+    caplog.set_level("DEBUG")
+    _, url = kiosk
+    assert call(url + "/access", "POST")[0] == 401  # the house's token opens it
+    assert call(url + "/access", "POST", "wrong")[0] == 401
+    assert call(url + "/remote?key=")[0] == 403
+    status, body, _ = call(url + "/access?minutes=60", "POST", TOKEN)
+    opened = json.loads(body)
+    assert status == 200 and opened["expires_in_s"] == 3.0  # clamped to remote_max_minutes
+    key = opened["key"]
+    status, page, kind = call(url + opened["path"])
+    assert status == 200 and kind.startswith("text/html") and key.encode() in page
+    # the picture is drawn by the Qt thread: its event loop runs while the request waits
+    status, png, kind = in_thread(qtbot, lambda: call(f"{url}/remote/screen.png?key={key}"))
+    assert status == 200 and kind == "image/png" and png.startswith(b"\x89PNG")
+    status, body, _ = call(f"{url}/remote/state?key={key}")
+    assert status == 200 and "tiles" in json.loads(body)["screen"]
+    assert call(f"{url}/remote/state?key={key[:-2]}")[0] == 403
+    # nothing else is reachable with the key
+    assert call(f"{url}/access?key={key}", "DELETE")[0] == 401
+    deadline = time.monotonic() + 10
+    while call(f"{url}/remote/state?key={key}")[0] == 200 and time.monotonic() < deadline:
+        qtbot.wait(200)
+    assert call(f"{url}/remote/state?key={key}")[0] == 403
+    status, body, _ = call(url + "/status")
+    assert json.loads(body)["remote"]["open"] is False
+    assert "accès distant au kiosque ouvert" in caplog.text  # said, but never the key
+    assert "fermé (délai écoulé)" in caplog.text and key not in caplog.text
+
+
+def test_the_cli_opens_and_closes(kiosk) -> None:
+    config, url = kiosk
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "core.cli", "kiosk", "access", *args,
+                               "--config", config.source],
+                              capture_output=True, text=True, timeout=30)
+    opened = cli("open", "--minutes", "1")
+    assert opened.returncode == 0, opened.stderr
+    link = opened.stdout.strip()
+    assert link.startswith(url + "/remote?key=") and "closes by itself" in opened.stderr
+    assert call(link)[0] == 200
+    closed = cli("close")
+    assert closed.returncode == 0 and closed.stdout.strip() == "closed"
+    assert call(link)[0] == 403
+
+
+def in_thread(qtbot: Any, job: Callable[[], Any]) -> Any:
+    """Run a blocking call in a thread while Qt's event loop runs here."""
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(job()))
+    thread.start()
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=10000)
+    return result[0]
