@@ -32,13 +32,17 @@ from core.bus import Handler, Publisher, Subscriber, dispatch
 from core.clock import Clock, SystemClock
 from core.clock import from_environment as clock_from_environment
 from core.config import Config
-from core.messages import Message, Source
-from core.messages.alive import Heartbeat
+from core.messages import Envelope, Message, Source
+from core.messages.alive import Heartbeat, StateRequest
 from core.messages.log import Level, LogEntry
 
 _LOGGER = logging.getLogger(__name__)
 
 Serve = Callable[["Runtime"], Awaitable[None]]
+
+
+STATE_ANSWER_GAP_S = 0.5
+"""A service answers state requests at most this often (machine time)."""
 
 
 class ServiceError(RuntimeError):
@@ -71,6 +75,8 @@ class Runtime:
     _on_stop: list[Callable[[], Any]] = field(default_factory=list)
     _http: aiohttp.ClientSession | None = None
     _metrics: Any = None
+    _states: list[Callable[[], Message | None]] = field(default_factory=list)
+    _answered: float = float("-inf")
 
     # ---- bus ---------------------------------------------------------------------------
     def publish(self, message: Message) -> None:
@@ -88,6 +94,25 @@ class Runtime:
         """Wait until this service's subscriptions are active at the forwarder."""
         results = [await sub.settle(self.publisher, timeout) for sub in self._subscribers]
         return all(results)
+
+    def answer_state(self, current: Callable[[], Message | None]) -> None:
+        """Publish `current()` — this service's state now — whenever a newcomer asks
+        (`StateRequest`): the bus keeps no last values, and a kiosk that starts should not
+        wait for the next periodic republish to show the mode."""
+        if not self._states:
+            self.subscribe([StateRequest.TOPIC], self._state_requested)
+        self._states.append(current)
+
+    def _state_requested(self, envelope: Envelope) -> None:
+        now = time.monotonic()
+        if now - self._answered < STATE_ANSWER_GAP_S:
+            return  # several newcomers at once (or a loop): one answer is enough
+        self._answered = now
+        prefix = StateRequest.from_envelope(envelope).prefix
+        for current in self._states:
+            message = current()
+            if message is not None and message.topic().startswith(prefix):
+                self.publish(message)
 
     # ---- logbook -----------------------------------------------------------------------
     def log(self, level: Level | str, message: str) -> None:

@@ -14,13 +14,14 @@ import sys
 from concurrent.futures import Future
 from typing import Any, cast
 
-from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSocketNotifier, Qt
+from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSocketNotifier, Qt, QTimer
 from PyQt5.QtWidgets import QApplication
 
 from core.clock import from_environment as clock_from_environment
 from core.clock import house_seconds
 from core.config import Config
-from core.messages import Source
+from core.messages import Message, Source
+from core.messages.alive import StateRequest
 from kiosk import tiles
 from kiosk.display import screen_power
 from kiosk.feeds import Feeds
@@ -31,6 +32,8 @@ from kiosk.view_model import TOPICS
 from kiosk.window import KioskWindow
 
 _LOGGER = logging.getLogger(__name__)
+STATE_REQUESTS_S = (1.0, 5.0, 15.0)
+"""Seconds after start at which the kiosk asks for the services' state, while some is missing."""
 
 
 class Kiosk(QObject):
@@ -59,7 +62,7 @@ class Kiosk(QObject):
         self.feeds = Feeds(config, self.settings, self.host, run_service=run_service,
                            now=self.clock.now, parent=self)
         self.reader.received.connect(self.window.apply)
-        self.window.intent.connect(self.publisher.publish)
+        self.window.intent.connect(self.publish)
         self.window.charts_wanted.connect(self.feeds.want_charts)
         self.window.supervisor_wanted.connect(self.feeds.want_supervisor)
         self.feeds.health.connect(self.window.set_health)
@@ -68,6 +71,15 @@ class Kiosk(QObject):
         self.feeds.supervisor.connect(self.window.health.show_supervisor)
         self.feeds.screen = self.screen_status
         self.feeds.grab_wanted.connect(self._grab)
+        # the bus keeps no last values: ask the services for their state instead of showing
+        # dashes until their next periodic republish (again later: some start after us)
+        self._asking: list[QTimer] = []
+        for delay_s in STATE_REQUESTS_S:
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(self._ask_state)
+            timer.start(int(delay_s * 1000))
+            self._asking.append(timer)
         self.feeds.start()
 
     def screen_status(self) -> dict[str, Any]:
@@ -79,6 +91,15 @@ class Kiosk(QObject):
                            else ""),
                 "tiles": {name: {"value": v.value, "detail": v.detail, "state": v.state}
                           for name, v in views.items()}}
+
+    def publish(self, message: Message) -> None:
+        """Publish a message stamped with house time, like every service's."""
+        self.publisher.publish(message, ts=self.clock.now().timestamp())
+
+    def _ask_state(self) -> None:
+        s = self.window.state
+        if None in (s.mode, s.heating, s.night_light, s.lightpack):
+            self.publish(StateRequest())
 
     def _grab(self, future: Future[bytes]) -> None:
         """Draw the window into a PNG for the remote viewer (Qt thread)."""
@@ -113,6 +134,8 @@ class Kiosk(QObject):
 
     def close(self) -> None:
         """Stop the I/O thread, close the sockets and the window."""
+        for timer in self._asking:
+            timer.stop()
         self.feeds.stop()
         self.reader.close()
         self.publisher.close()

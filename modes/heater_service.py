@@ -65,10 +65,15 @@ async def serve(rt: Runtime) -> None:
                        SetProfile.TOPIC: SetProfile,
                        "basecamp.intent.BasecampHeatingProfile": Intent})
 
-    def periodic() -> None:
+    def current() -> HeatingState:
         temperature, _ = heating.reading(machine.state, machine.state.sensor, rt.clock.now())
-        rt.publish(heating.report(machine.state, temperature))
+        return heating.report(machine.state, temperature)
+
+    def periodic() -> None:
+        rt.publish(current())
         rt.metrics.write(_point(rt, machine.state))
+
+    rt.answer_state(current)
 
     rt.every(tick_s, machine.tick, name="tick")
     rt.every(settings.metrics_every_s, periodic, name="metrics")

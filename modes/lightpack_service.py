@@ -62,6 +62,7 @@ async def serve(rt: Runtime) -> None:
     rt.every(presence.tick_s, machine.tick, name="tick")
     rt.every(presence.republish_s, lambda: rt.publish(lightpack.report(machine.state)),
              name="republish")
+    rt.answer_state(lambda: lightpack.report(machine.state))
     rt.status["lightpack"] = lambda: {
         "mode": machine.state.mode, "colour": machine.state.colour,
         "overlay": machine.state.overlay, "locked_by": machine.state.locked_by,

@@ -68,6 +68,7 @@ async def serve(rt: Runtime) -> None:
 
     rt.every(presence.tick_s, machine.tick, name="tick")
     rt.every(presence.republish_s, periodic, name="republish")
+    rt.answer_state(lambda: nightlight.report(machine.state))
     rt.status["nightlight"] = lambda: {
         "mode": machine.state.mode, "lit": machine.state.lit, "lux": machine.state.lux,
         "daylight": machine.state.daylight, "warning": machine.state.warning,

@@ -82,6 +82,7 @@ async def serve(rt: Runtime) -> None:
     rt.every(settings.tick_s, lambda: _tick(machine, sched), name="tick")
     rt.every(settings.republish_s, lambda: rt.publish(presence.announce(machine.state)),
              name="republish")
+    rt.answer_state(lambda: presence.announce(machine.state))
     rt.status["presence"] = lambda: presence.to_plain(machine.state) | {"restored": restored}
 
     async def set_mode(request: web.Request) -> web.Response:

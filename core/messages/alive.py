@@ -31,3 +31,13 @@ class Probe(Message):
 
     def topic(self) -> str:
         return f"{self.TOPIC}.{self.token}"
+
+
+@dataclass(frozen=True)
+class StateRequest(Message):
+    """Someone who just joined asks every service for its current state (the bus keeps no
+    last values): services answer by publishing their state messages again."""
+
+    TOPIC: ClassVar[str] = "basecamp.bus.state_request"
+    prefix: str = ""
+    """Only state messages whose topic starts with this ("" = all)."""

@@ -173,3 +173,23 @@ def test_the_kiosk_lives_in_house_time(qtbot, config, forwarder, monkeypatch) ->
         assert k.feeds._now() - start < dt.timedelta(minutes=30)
     finally:
         k.close()
+
+
+def test_a_starting_kiosk_asks_for_the_state(qtbot, config, forwarder) -> None:
+    """No dashes for a minute after start: a second after it starts, the kiosk asks the
+    services for their state (StateRequest; they answer, tests/modes/test_services.py)."""
+    from core.messages import Source
+    from core.messages.alive import StateRequest
+    from kiosk.qtbus import BusReader
+    reader = BusReader(config.bus_endpoints()[1], [StateRequest.TOPIC])
+    asked: list = []
+    reader.received.connect(asked.extend)
+    qtbot.wait(300)  # the reader's subscription reaches the forwarder
+    k = Kiosk(config, "bc-ui", run_service=False)
+    qtbot.addWidget(k.window)
+    try:
+        qtbot.waitUntil(lambda: len(asked) == 1, timeout=4000)
+        assert asked[0].src == Source("bc-ui", "kiosk") and asked[0].data == {"prefix": ""}
+    finally:
+        k.close()
+        reader.close()

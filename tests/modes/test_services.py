@@ -4,6 +4,7 @@ manual clock: what they publish, what they write, what they keep across a restar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -21,6 +22,7 @@ from core.bus import Envelope, Forwarder, Publisher, Subscriber
 from core.clock import ManualClock
 from core.config import Config
 from core.messages import Message, Source
+from core.messages.alive import StateRequest
 from core.messages.dialogs import Intent
 from core.messages.heating import LightpackLock, NightLightMode
 from core.messages.presence import ModeChanged, PirMotion
@@ -211,6 +213,35 @@ async def test_lightpack_colour_overlay_and_lock(config: Config, bus: Forwarder,
 
 
 @pytest.mark.slow
+async def test_the_four_services_answer_a_newcomer_with_their_state(
+        config: Config, bus: Forwarder) -> None:
+    """A kiosk that starts late asks (StateRequest) instead of waiting a minute for the
+    next republish: modes, heater, night lights and lightpack each say their state."""
+    clock = ManualClock(dt.datetime(2026, 11, 23, 7, 0, tzinfo=CET))
+    topics = [ModeChanged.TOPIC, "basecamp.heating.state", "basecamp.nightlight.state",
+              "basecamp.lightpack.state"]
+    async with contextlib.AsyncExitStack() as stack:
+        for name, serve in (("modes", service.serve), ("heater", heater_service.serve),
+                            ("nightlight", nightlight_service.serve),
+                            ("lightpack", lightpack_service.serve)):
+            rt = await stack.enter_async_context(running(name, serve, config, clock=clock))
+            assert await rt.settle()
+        probe = Probe(config, topics)  # joins after their start-up announcements
+        await probe.settle()
+        probe.send(StateRequest())
+        for topic in topics:
+            await probe.expect(topic)
+        probe.send(StateRequest(prefix="basecamp.presence."))  # within the answer gap: none
+        await asyncio.sleep(0.6)  # past it
+        probe.backlog.clear()
+        probe.send(StateRequest(prefix="basecamp.presence."))
+        mode = await probe.expect(ModeChanged.TOPIC)
+        assert mode["mode"] == "cocoon"
+        await asyncio.sleep(0.3)
+        assert not [e for e in probe.backlog if e.topic != ModeChanged.TOPIC]
+        probe.close()
+
+
 def test_kill_9_then_restart_restores_the_mode(tmp_path: Path) -> None:
     import tomli_w
 
