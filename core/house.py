@@ -8,11 +8,13 @@ package is not installed are skipped with a message. Ctrl-C (or `basecamp down`)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -138,6 +140,12 @@ def up_command(argv: list[str]) -> int:
         start = dt.datetime.fromisoformat(args.start) if args.start else \
             dt.datetime.now(dt.UTC).astimezone()
         os.environ[ENV_VAR] = clock_spec(args.clock, start)  # inherited by every service
+    busy = listening(config)
+    if busy:
+        print(f"basecamp up: supervisord port already in use for {', '.join(busy)}: is a house "
+              "already running? (`basecamp up --status`; `basecamp down` stops it)",
+              file=sys.stderr)
+        return 1
     files, skipped = write_configs(config, speed=args.speed)
     if skipped:
         print(f"basecamp up: not started (not installed yet): {', '.join(skipped)}")
@@ -145,8 +153,12 @@ def up_command(argv: list[str]) -> int:
     procs = [subprocess.Popen([supervisord, *([] if args.detach else ["-n"]), "-c", str(f)])
              for f in files]
     if args.detach:
-        for proc in procs:
-            proc.wait()
+        # each supervisord daemonizes: its parent exits 0 once started, non-zero if not
+        failed = [f.stem for f, proc in zip(files, procs, strict=True) if proc.wait()]
+        if failed:
+            print(f"basecamp up: supervisord did not start for {', '.join(failed)} (see above); "
+                  "`basecamp down` stops the others", file=sys.stderr)
+            return 1
         print("basecamp up: started in the background; `basecamp down` stops it")
         return 0
     _announce(config)
@@ -185,12 +197,39 @@ def down_command(argv: list[str]) -> int:
     add_config_argument(parser)
     args = parser.parse_args(argv)
     config = load_config_or_exit(args.config)
-    stopped = 0
+    asked = []
     for host in config.machines:
         try:
             rpc(config, host).supervisor.shutdown()
-            stopped += 1
+            asked.append(host)
         except (OSError, xmlrpc.client.Error):
             continue
-    print(f"basecamp down: {stopped} supervisord stopped")
+    if not asked:
+        print("basecamp down: no house is running")
+        return 0
+    # shutdown only starts it: each supervisord stops its programs (up to their stopwaitsecs)
+    print(f"basecamp down: stopping {len(asked)} supervisord…", flush=True)
+    deadline = time.monotonic() + DOWN_TIMEOUT_S
+    while (left := listening(config, asked)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if left:
+        print(f"basecamp down: still running after {DOWN_TIMEOUT_S:g} s: {', '.join(left)}",
+              file=sys.stderr)
+        return 1
+    print(f"basecamp down: {len(asked)} supervisord stopped")
     return 0
+
+
+DOWN_TIMEOUT_S = 60.0
+"""Longest wait for the supervisords to stop their programs and exit."""
+
+
+def listening(config: Config, hosts: list[str] | None = None) -> list[str]:
+    """Machines (of `hosts`, default all) whose supervisord port accepts connections."""
+    busy = []
+    for host in hosts if hosts is not None else list(config.machines):
+        m = config.machines[host]
+        with contextlib.suppress(OSError), \
+                socket.create_connection((m.address, m.supervisor_port), timeout=0.5):
+            busy.append(host)
+    return busy

@@ -85,6 +85,34 @@ def test_up_starts_supervisord_per_machine_and_stops_on_sigterm(tmp_path: Path) 
     assert "stopping the house" in out
 
 
+@pytest.mark.slow
+def test_detach_refuses_a_second_house_and_down_waits_for_the_end(tmp_path: Path) -> None:
+    from core.house import listening
+    data = demo_data(tmp_path / "var")
+    conf = tmp_path / "house.toml"
+    conf.write_text(tomli_w.dumps(data))
+    config = Config.from_dict(data, base_dir=str(tmp_path), source=str(conf))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("DISPLAY", None)
+
+    def basecamp(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "core.cli", *args, "--config", str(conf)],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    try:
+        first = basecamp("up", "--detach", "--speed", "1000")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert sorted(listening(config)) == sorted(config.machines)
+        second = basecamp("up", "--detach", "--speed", "1000")
+        assert second.returncode == 1 and "already running" in second.stderr
+    finally:
+        down = basecamp("down")
+    assert down.returncode == 0, down.stderr
+    assert f"{len(config.machines)} supervisord stopped" in down.stdout
+    assert listening(config) == []  # gone when `down` returns: `up` may follow at once
+    assert basecamp("down").stdout.strip() == "basecamp down: no house is running"
+
+
 def test_check_names_what_the_sentinel_lacks(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from core.deploy import warnings
