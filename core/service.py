@@ -98,7 +98,9 @@ class Runtime:
     def answer_state(self, current: Callable[[], Message | None]) -> None:
         """Publish `current()` — this service's state now — whenever a newcomer asks
         (`StateRequest`): the bus keeps no last values, and a kiosk that starts should not
-        wait for the next periodic republish to show the mode."""
+        wait for the next periodic republish to show the mode. Only for state its consumers
+        already get again periodically (mode, heating, lights): never a reading, which
+        replayed would look fresh (the heater's failsafe judges the reference's age)."""
         if not self._states:
             self.subscribe([StateRequest.TOPIC], self._state_requested)
         self._states.append(current)
