@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from babel import Locale
 from babel.dates import format_date, format_timedelta
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ _FR: dict[str, str] = {
     "listening": "J'écoute…",
     "silence.on": "Silence", "silence.off": "Voix active",
     "pending": "demandé : {value}…", "pending.late": "sans réponse depuis {time}",
-    "incidents": "{n} incident(s) en cours", "mains.blackout": "Coupure secteur {time}",
+    "incidents.one": "{n} incident en cours", "incidents.other": "{n} incidents en cours",
+    "mains.blackout": "Coupure secteur {time}",
     "bus.lost": "Bus muet depuis {time}",
     "ctl.mode": "Mode", "ctl.cocoon": "Je suis là", "ctl.lockout": "Je pars",
     "ctl.asleep": "Je vais dormir", "ctl.heating": "Chauffage", "ctl.expiry": "Durée",
@@ -83,7 +85,8 @@ _EN: dict[str, str] = {
     "water.day": "{litres} L today", "exchange": "Assistant", "listening": "Listening…",
     "heard": "“{text}”", "silence.on": "Silenced", "silence.off": "Voice on",
     "pending": "requested: {value}…", "pending.late": "no answer since {time}",
-    "incidents": "{n} open incident(s)", "mains.blackout": "Mains power lost {time}",
+    "incidents.one": "{n} open incident", "incidents.other": "{n} open incidents",
+    "mains.blackout": "Mains power lost {time}",
     "bus.lost": "Bus silent since {time}",
     "ctl.cocoon": "I'm home", "ctl.lockout": "I'm leaving", "ctl.asleep": "Going to bed",
     "ctl.heating": "Heating", "ctl.expiry": "For", "ctl.expiry.none": "no end",
@@ -113,6 +116,12 @@ class Texts:
         if text is None:
             return key.rpartition(".")[2].replace("_", " ")
         return text.format(**values) if values else text
+
+    def plural(self, key: str, n: int, **values: object) -> str:
+        """`key.one` or `key.other` by the language's plural rule (CLDR, through babel:
+        French says "1 incident", "0 incident", English "0 incidents")."""
+        form = Locale.parse(self.lang).plural_form(n)
+        return self(f"{key}.{'one' if form == 'one' else 'other'}", n=n, **values)
 
     def clock(self, when: dt.datetime) -> str:
         """"14:05"."""

@@ -200,7 +200,7 @@ def banner(s: Screen, c: Context) -> TileView | None:
         lines.append(c.t("mains.blackout", time=c.t.moment(since, c.now) if since else ""))
         state = "bad"
     if s.incidents:
-        lines.append(c.t("incidents", n=len(s.incidents)) + " — " + " · ".join(
+        lines.append(c.t.plural("incidents", len(s.incidents)) + " — " + " · ".join(
             i.message for i in sorted(s.incidents.values(), key=lambda i: i.since)[-3:]))
         if any(i.severity == "major" for i in s.incidents.values()):
             state = "bad"

@@ -76,7 +76,7 @@ class KioskWindow(QWidget):
         self.controls = ControlsPage(settings, t, now, self)
         self.health = HealthPage(settings, t, now, supervisor_urls, self,
                                  heartbeat_s=heartbeat_s)
-        self.charts = ChartsPage(t, self)
+        self.charts = ChartsPage(t, self, tz=now().tzinfo or dt.UTC)
         for page in (self.home, self.controls, self.health, self.charts):
             self.stack.addWidget(page)
         layout.addWidget(self.stack, 1)

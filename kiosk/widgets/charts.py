@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import pyqtgraph as pg
+from babel.dates import format_datetime
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
@@ -21,12 +24,42 @@ Curve = tuple[str, Sequence[float], Sequence[float]]
 """(label, epoch seconds, values)."""
 
 
+class HouseDateAxis(pg.DateAxisItem):  # type: ignore[misc]
+    """Time axis on the house's clock and in the screen's language (pyqtgraph's own speaks
+    English on the machine's time zone: "Sat 21" in UTC on a kiosk showing 14:05 in Paris)."""
+
+    PATTERNS: ClassVar[dict[str, str]] = {
+        "%Y": "y", "%b": "MMM", "%d": "d", "%a %d": "EEE d", "%H:%M": "HH:mm",
+        "%H:%M:%S": "HH:mm:ss"}
+    """pyqtgraph's strftime formats per zoom level -> CLDR patterns (babel)."""
+
+    def __init__(self, tz: dt.tzinfo, lang: str) -> None:
+        super().__init__(orientation="bottom")
+        self.tz, self.lang = tz, lang
+        self.follow(dt.datetime.now(tz))
+
+    def follow(self, now: dt.datetime) -> None:
+        """Day and hour ticks on the house's midnight and hours (its UTC offset now)."""
+        offset = now.astimezone(self.tz).utcoffset() or dt.timedelta(0)
+        self.utcOffset = -offset.total_seconds()  # pyqtgraph counts seconds west of UTC
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """Tick labels in the house's time zone and language."""
+        spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
+        pattern = self.PATTERNS.get(spec.format) if spec is not None else None
+        if pattern is None:
+            return list(super().tickStrings(values, scale, spacing))
+        return [format_datetime(dt.datetime.fromtimestamp(v, self.tz), pattern,
+                                locale=self.lang) for v in values]
+
+
 class ChartsPage(QWidget):
     """Three plots and a range switch."""
 
     range_changed = pyqtSignal(float)
 
-    def __init__(self, t: Texts, parent: QWidget | None = None) -> None:
+    def __init__(self, t: Texts, parent: QWidget | None = None, *,
+                 tz: dt.tzinfo = dt.UTC) -> None:
         super().__init__(parent)
         self._t = t
         pg.setConfigOptions(antialias=True, background="#101418", foreground="#c0c8d0")
@@ -48,7 +81,7 @@ class ChartsPage(QWidget):
         layout.addLayout(bar)
         self.plots: dict[str, pg.PlotWidget] = {}
         for chart in CHARTS:
-            plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()},
+            plot = pg.PlotWidget(axisItems={"bottom": HouseDateAxis(tz, t.lang)},
                                  title=t(f"charts.{chart}"))
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.addLegend(offset=(10, 5))
@@ -65,6 +98,8 @@ class ChartsPage(QWidget):
         """Replace the curves (an empty chart shows nothing; `error` says why)."""
         self.notice.setText(error)
         for chart, plot in self.plots.items():
+            axis: Any = plot.getAxis("bottom")
+            axis.follow(dt.datetime.now(axis.tz))  # a DST change moves the house's midnight
             curves = data.get(chart, ())
             plot.clear()
             for i, (label, xs, ys) in enumerate(curves):

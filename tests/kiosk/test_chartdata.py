@@ -25,3 +25,29 @@ def test_query_charts_groups_curves_by_chart(tmp_path) -> None:
                        end - dt.timedelta(days=1), end)
     assert [c[0] for c in out["water"]] == ["eau", "water"]
     assert out["water"][0][2] == [3.0, 2.0, 1.0] and out["water"][1][1] == []
+
+
+def test_the_time_axis_speaks_the_house_language_on_its_clock(qtbot) -> None:
+    """Ticks at the house's midnight and hours, labelled "sam. 21" and "15:00" in Paris time
+    (pyqtgraph's own axis said "Sat 21", on the machine's time zone)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kiosk.texts import Texts
+    from kiosk.widgets.charts import ChartsPage
+    paris = ZoneInfo("Europe/Paris")
+    start = dt.datetime(2026, 11, 20, 12, 0, tzinfo=paris).timestamp()
+    curve = ("salon", [start, start + 86400], [19.0, 20.0])
+    for lang, day in (("fr", "sam. 21"), ("en", "Sat 21")):
+        page = ChartsPage(Texts(lang), tz=paris)
+        qtbot.addWidget(page)
+        page.resize(1000, 700)
+        page.show_series({"temperature": [curve]})
+        page.grab()  # drawn once, as on the screen
+        axis = page.plots["temperature"].getAxis("bottom")
+        (day_step, days), (hour_step, hours) = axis.tickValues(start, start + 86400, 800)
+        assert days == [dt.datetime(2026, 11, 21, tzinfo=paris).timestamp()]  # Paris midnight
+        assert axis.tickStrings(days, 1, day_step) == [day]
+        labels = axis.tickStrings(hours, 1, hour_step)
+        assert labels == [dt.datetime.fromtimestamp(h, paris).strftime("%H:%M") for h in hours]
+        assert all(label.endswith(":00") for label in labels), labels

@@ -91,7 +91,13 @@ def test_banner_for_incidents_blackout_and_silent_bus() -> None:
     s = fold_all(Screen(), HOUSE, T0)
     assert banner(s, ctx()) is None
     s = fold(s, env(Alert("svc:x", "minor", "problem", "disque plein")), T0)
-    assert banner(s, ctx()).value == "1 incident(s) en cours — disque plein"
+    assert banner(s, ctx()).value == "1 incident en cours — disque plein"
+    two = fold(s, env(Alert("svc:y", "minor", "problem", "pile faible")), T0)
+    assert banner(two, ctx()).value.startswith("2 incidents en cours — ")
+    from kiosk.texts import Texts  # the language's own plural rule (CLDR)
+    assert Texts("fr").plural("incidents", 0) == "0 incident en cours"
+    assert Texts("en").plural("incidents", 0) == "0 open incidents"
+    assert Texts("en").plural("incidents", 1) == "1 open incident"
     s = fold(s, env(PowerState("BLACKOUT", "2024-03-12T13:58:00+01:00")), T0)
     assert banner(s, ctx()).state == "bad" and "Coupure secteur 13:58" in banner(s, ctx()).value
     assert "Bus muet depuis 14:00" in banner(s, ctx(now=at(5))).value
