@@ -40,9 +40,9 @@ class Feeds(QObject):
     charts = pyqtSignal(object, str)
     """({chart: [(label, xs, ys)]}, error)."""
     supervisor = pyqtSignal(str, object)
+    """(machine, list of process dicts or an error string)."""
     grab_wanted = pyqtSignal(object)
     """The I/O thread asks the Qt thread for a PNG of the window (fulfils the Future)."""
-    """(machine, list of process dicts or an error string)."""
 
     def __init__(self, config: Config, settings: KioskSettings, host: str, *,
                  run_service: bool = True, now: Callable[[], dt.datetime] | None = None,
