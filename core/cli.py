@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("assistant.cli:models_command", "list, download or verify speech models"),
     "simulate": ("sensors.cli:simulate_command", "feed a sensor daemon from a simulator"),
     "rooms": ("sensors.cli:rooms_command", "train or evaluate the room-location classifier"),
-    "kiosk": ("kiosk.cli:main", "kiosk tools (`basecamp kiosk screenshot`)"),
+    "kiosk": ("kiosk.cli:main", "kiosk tools: screenshot, temporary outside access"),
     "sms": ("watch.sms_cli:main", "drop an SMS into the demo's dummy phone, list SMS sent"),
 }
 
