@@ -75,7 +75,10 @@ def render(state: dict[str, Any], out: Path, *, page: str, size: tuple[int, int]
 def main(argv: list[str]) -> int:
     """`basecamp kiosk screenshot|demo-state`."""
     from core.cli import add_config_argument, load_config_or_exit
-    parser = argparse.ArgumentParser(prog="basecamp kiosk", description="Kiosk tools: render a screenshot, print the demo state, open or close temporary outside access to the running kiosk.")
+    parser = argparse.ArgumentParser(
+        prog="basecamp kiosk",
+        description="Kiosk tools: render a screenshot, print the demo state, open or close "
+                    "temporary outside access to the running kiosk.")
     sub = parser.add_subparsers(dest="command", required=True)
     shot = sub.add_parser("screenshot", help="render the kiosk for a state to a PNG")
     shot.add_argument("--out", required=True, metavar="FILE.png")
