@@ -60,6 +60,17 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "silence_off": {
         "fr": ("Le silence est désactivé.", "Silence désactivé."),
         "en": ("Silence is off.", "Silence off.")},
+    "remote_on": {
+        "fr": ("J'ouvre l'accès à distance{duration} : le lien part par SMS.",
+               "Accès ouvert{duration}, lien par SMS."),
+        "en": ("Opening remote access{duration}: the link goes out by SMS.",
+               "Access open{duration}, link by SMS.")},
+    "remote_for": {
+        "fr": (" pour {minutes} minutes", " {minutes} min"),
+        "en": (" for {minutes} minutes", " {minutes} min")},
+    "remote_off": {
+        "fr": ("L'accès à distance est fermé.", "Accès fermé."),
+        "en": ("Remote access is closed.", "Access closed.")},
     "ask_profile": {
         "fr": ("Quel mode de chauffage ? Semaine de travail, semaine de vacances, "
                "confort forcé ou éco forcé ?",
@@ -126,12 +137,14 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
                "silence, chauffage, allume la lumière, quelle heure est-il.",
                "Commandes : je pars [ce soir|dans 2 jours], je suis revenu, je vais me coucher, "
                "rapport, silence/désactiver, chauffage [travail|vacances|force confort|force "
-               "éco], allume/éteins <appareil>, température, annule"),
+               "éco], allume/éteins <appareil>, température, accès à distance [pour 15 "
+               "minutes]/ferme l'accès, annule"),
         "en": ("You can say: I'm leaving, I'm back, I'm going to bed, full report, silence, "
                "heating, turn on the light, what time is it.",
                "Commands: I'm leaving [tonight|for 2 days], I'm back, going to bed, report, "
                "silence/deactivate, heating [work|holiday|force comfort|force eco], turn on/off "
-               "<device>, temperature, cancel")},
+               "<device>, temperature, remote access [for 15 minutes]/close remote access, "
+               "cancel")},
 }
 
 PROFILE_NAMES = {

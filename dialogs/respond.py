@@ -51,6 +51,13 @@ def respond(intent: str, slots: dict[str, Any], *, lang: str, style: Style, now:
         return render("leave_unknown", lang, style, greeting=greeting)
     if intent == "BasecampSilence":
         return render(f"silence_{slots.get('state', 'on')}", lang, style)
+    if intent == "BasecampRemoteAccess":
+        if slots.get("state") == "off":
+            return render("remote_off", lang, style)
+        minutes = slots.get("minutes")
+        return render("remote_on", lang, style,
+                      duration=render("remote_for", lang, Style.SPEECH, minutes=minutes)
+                      if minutes else "")
     if intent == "BasecampHeatingProfile":
         until = _when(slots.get("until"), now, lang)
         until_text = render("until_text", lang, Style.SPEECH, when=until) if until else ""

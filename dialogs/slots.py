@@ -99,6 +99,11 @@ def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: Dial
         return {"profile": profile, **({"until": iso(until)} if until else {})}
     if intent == "BasecampSilence":
         return {"state": "off" if slots.get("state") == "off" else "on"}
+    if intent == "BasecampRemoteAccess":
+        if slots.get("state") == "off":
+            return {"state": "off"}
+        return {"state": "on", **({"minutes": int(slots["minutes"])}
+                                  if slots.get("minutes") else {})}
     if intent == "HassBroadcast":
         return {"message": str(slots.get("message", "")).strip()}
     return {}

@@ -24,7 +24,7 @@ from PyQt5.QtCore import QObject, pyqtSignal
 from core.config import Config
 from kiosk.chartdata import Series, query_charts
 from kiosk.health import Health, parse_logbook, parse_status_report
-from kiosk.remote import RemoteAccess, add_routes
+from kiosk.remote import RemoteAccess, add_routes, answer_intents
 from kiosk.settings import KioskSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -132,6 +132,9 @@ class Feeds(QObject):
             add_routes(rt, self.remote, screen=self.screen, png=self._screen_png,
                        lang=self.settings.lang or self.config.house.lang,
                        default_s=self.settings.remote_minutes * 60)
+            answer_intents(rt, self.remote, default_s=self.settings.remote_minutes * 60,
+                           base_url=(self.settings.remote_url.rstrip("/")
+                                     or self.config.service_url("kiosk", self.host)))
         try:
             async with running("kiosk", serve, self.config, host=self.host):
                 await asyncio.Event().wait()

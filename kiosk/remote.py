@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from core.messages.dialogs import Intent, SmsSend
 from core.messages.log import Level
 
 
@@ -163,3 +164,39 @@ def add_routes(rt: Any, access: RemoteAccess, *, screen: Callable[[], dict[str, 
 
 
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def answer_intents(rt: Any, access: RemoteAccess, *, base_url: str, default_s: float) -> None:
+    """`BasecampRemoteAccess` from voice, SMS, the kiosk or a terminal (dialogs checked the
+    sender): open the access and send the link by SMS — to the whitelisted number that asked,
+    else to the owners — or close it."""
+    contacts = rt.config.contacts
+    allowed = {c.phone for c in contacts if c.phone and c.may_command}
+    owners = [c.phone for c in contacts if c.phone and c.role == "owner"]
+
+    def heard(envelope: Any) -> None:
+        intent = Intent.from_envelope(envelope)
+        if intent.slots.get("state") == "off":
+            if access.close():
+                rt.log(Level.INFO, f"accès distant au kiosque fermé ({intent.channel})")
+            return
+        to = [intent.sender] if intent.channel == "sms" else owners
+        if not to or any(number not in allowed and number not in owners for number in to):
+            rt.counters["remote_refused"] += 1
+            rt.log(Level.WARNING, "accès distant demandé sans destinataire autorisé: refusé")
+            return
+        try:
+            minutes = float(intent.slots.get("minutes") or default_s / 60)
+            key, seconds = access.open(minutes * 60)
+        except (TypeError, ValueError):
+            rt.counters["remote_refused"] += 1
+            return
+        rt.counters["remote_opened"] += 1
+        rt.log(Level.WARNING, f"accès distant au kiosque ouvert pour {seconds / 60:g} min "
+                              f"({intent.channel}), lien envoyé par SMS")
+        text = (f"Basecamp : écran du kiosque pendant {seconds / 60:g} min : "
+                f"{base_url}/remote?key={key}")
+        for number in to:
+            rt.publish(SmsSend(number, text))
+
+    rt.subscribe([f"{Intent.TOPIC}.BasecampRemoteAccess"], heard)

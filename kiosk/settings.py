@@ -85,9 +85,14 @@ class KioskSettings:
     """Temporary outside access (`basecamp kiosk access open`): default duration..."""
     remote_max_minutes: float = bounded(60.0, lo=0.01, hi=1440)
     """...and the longest one allowed, whatever is asked."""
+    remote_url: str = ""
+    """Where the kiosk's service is reached from outside (a VPN or reverse-proxy address) for
+    the links sent by SMS; empty = its own address from the config."""
 
     def check(self, config: Any, path: str) -> None:
         """Refuse blank modes that are not presence modes."""
+        if self.remote_url and not self.remote_url.startswith(("http://", "https://")):
+            raise ConfigError(f"{path}.remote_url", "expected an http:// or https:// URL")
         known = ("cocoon", "lockout", "asleep")
         for i, mode in enumerate(self.blank_modes):
             if mode not in known:

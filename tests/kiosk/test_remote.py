@@ -17,9 +17,13 @@ from typing import Any
 import pytest
 import tomli_w
 
+from core.bus import Forwarder
 from core.config import load
+from core.messages import Source
+from core.messages.dialogs import Intent, SmsSend
 from core.testing import demo_data
 from kiosk.app import Kiosk
+from kiosk.qtbus import BusReader, QtPublisher
 from kiosk.remote import RemoteAccess
 
 pytestmark = pytest.mark.timeout(60)
@@ -73,6 +77,7 @@ def kiosk(qtbot, tmp_path, monkeypatch) -> Any:
     path.write_text(tomli_w.dumps(demo_data(tmp_path / "var",
                                             {"kiosk": {"remote_max_minutes": 0.05}})))
     config = load(path)
+    forwarder = Forwarder(*config.bus_endpoints(), grace_s=0.05).start()
     k = Kiosk(config, "bc-ui")
     qtbot.addWidget(k.window)
     k.window.fit_to(800, 480)
@@ -87,6 +92,7 @@ def kiosk(qtbot, tmp_path, monkeypatch) -> Any:
     qtbot.waitUntil(alive, timeout=10000)
     yield config, url
     k.close()
+    forwarder.stop()
 
 
 def test_the_link_shows_the_screen_to_its_holder_and_closes_by_itself(qtbot, kiosk,
@@ -144,3 +150,53 @@ def in_thread(qtbot: Any, job: Callable[[], Any]) -> Any:
     thread.start()
     qtbot.waitUntil(lambda: not thread.is_alive(), timeout=10000)
     return result[0]
+
+
+def test_asked_by_sms_or_voice_the_link_goes_to_a_whitelisted_phone(qtbot, kiosk) -> None:
+    config, url = kiosk
+    pub, sub = config.bus_endpoints()
+    publisher = QtPublisher(pub, Source("bc-hq", "dialogs"))
+    reader = BusReader(sub, [SmsSend.TOPIC])
+    sms: list[Any] = []
+    reader.received.connect(sms.extend)
+    owner, family = "+33600000001", "+33600000002"
+    try:
+        qtbot.waitUntil(lambda: publisher.ready, timeout=5000)
+
+        def ask(intent: Intent) -> bool:  # again while the kiosk's subscription travels
+            if not sms:
+                publisher.publish(intent)
+            return bool(sms)
+        by_sms = Intent("BasecampRemoteAccess", {"state": "on", "minutes": 1}, "sms", owner)
+        qtbot.waitUntil(lambda: ask(by_sms), timeout=10000)
+        qtbot.wait(300)
+        assert {e.data["number"] for e in sms} == {owner}
+        link = sms[-1].data["text"].rsplit(" ", 1)[-1]
+        assert link.startswith(url + "/remote?key=") and "pendant 0.05 min" in sms[-1].data["text"]
+        assert call(link)[0] == 200  # the latest link works (an earlier one was replaced)
+        assert all(call(e.data["text"].rsplit(" ", 1)[-1])[0] == 403 for e in sms[:-1])
+        # a number that may not command gets nothing, and the open link stays as it was
+        sms.clear()
+        publisher.publish(Intent("BasecampRemoteAccess", {"state": "on"}, "sms", family))
+        qtbot.wait(500)
+        assert sms == [] and call(link)[0] == 200
+        # by voice, the link goes to the owners; "ferme l'accès" closes it
+        publisher.publish(Intent("BasecampRemoteAccess", {"state": "on"}, "voice"))
+        qtbot.waitUntil(lambda: bool(sms), timeout=5000)
+        assert sms[0].data["number"] == owner
+        voice_link = sms[0].data["text"].rsplit(" ", 1)[-1]
+        publisher.publish(Intent("BasecampRemoteAccess", {"state": "off"}, "voice"))
+        qtbot.waitUntil(lambda: call(voice_link)[0] == 403, timeout=5000)
+    finally:
+        reader.close()
+        publisher.close()
+
+
+def test_the_outside_address_must_be_a_web_address(tmp_path) -> None:
+    from core.schema import ConfigError
+    from core.testing import demo_config
+    from kiosk.settings import KioskSettings
+    with pytest.raises(ConfigError, match=r"kiosk\.remote_url"):
+        demo_config(tmp_path, {"kiosk": {"remote_url": "ftp://example.org"}})
+    ok = demo_config(tmp_path, {"kiosk": {"remote_url": "https://maison.example.org/kiosque"}})
+    assert ok.section("kiosk", KioskSettings).remote_url.startswith("https://")
