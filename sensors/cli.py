@@ -67,6 +67,11 @@ async def _rssi(config: Any, args: argparse.Namespace, clock: FastClock) -> int:
             reading = sim.reading(room, badge="badge-owner").to_dict()
             try:
                 async with http.post(url, json=reading, headers=headers) as resp:
+                    if resp.status in (401, 403):
+                        print(f"rooms service at {url} refused the readings (HTTP {resp.status}"
+                              f"): it needs the house's HTTP token "
+                              f"({config.http.token.describe()})", file=sys.stderr)
+                        return 2
                     answer = await resp.json()
                 print(f"in {room}: {answer}", flush=True)
             except (aiohttp.ClientError, TimeoutError, ValueError) as err:

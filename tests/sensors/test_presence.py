@@ -90,7 +90,8 @@ def test_classifier_cross_validated_on_simulated_set() -> None:
     assert rooms_seen[-1] == "garage"
 
 
-async def test_rooms_daemon_http(tmp_path: Path, config: Config, bus: Forwarder) -> None:
+async def test_rooms_daemon_http(tmp_path: Path, config: Config, bus: Forwarder,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
     sim = RssiSimulator([r.name for r in config.rooms], seed=11)
     training = tmp_path / "training.jsonl"
     import json
@@ -107,8 +108,14 @@ async def test_rooms_daemon_http(tmp_path: Path, config: Config, bus: Forwarder)
             assert model["readings"] == 25 * len(config.rooms) and model["cv_accuracy"] > 0.8
             posts = [sim.reading("chambre", badge="badge-owner").to_dict() for _ in range(3)]
             async with http.post(f"{url}/readings", json=posts) as resp:
+                assert resp.status == 403  # no token configured: nobody may post
+            monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "sc4nner")
+            async with http.post(f"{url}/readings", json=posts) as resp:
+                assert resp.status == 401  # a scanner without the token
+            auth = {"Authorization": "Bearer sc4nner"}
+            async with http.post(f"{url}/readings", json=posts, headers=auth) as resp:
                 assert resp.status == 200
-            async with http.post(f"{url}/readings", data=b"\xff{") as resp:
+            async with http.post(f"{url}/readings", data=b"\xff{", headers=auth) as resp:
                 assert resp.status == 400
             located = [RoomLocation.from_envelope(e) for e in await collect(sub, 3)]
             assert located[-1].room == "chambre" and 0 < located[-1].confidence <= 1
