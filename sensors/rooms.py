@@ -1,4 +1,5 @@
-"""`basecamp run rooms`: scanners POST RSSI readings to /readings; the most likely room per badge
+"""`basecamp run rooms`: scanners POST RSSI readings to /readings (with the house's HTTP token,
+`Authorization: Bearer …`); the most likely room per badge
 is published as `RoomLocation` (with a confidence) and written to metrics `rooms`; GET
 /readings shows the recent ones, GET /model the classifier and its cross-validated accuracy.
 
