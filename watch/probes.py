@@ -170,12 +170,7 @@ async def probe_freshness(check: Check, ctx: ProbeContext) -> Result:
     """The sensor unit reported within `high` seconds."""
     times = [r[1] for f in ("temperature", "battery", "light")
              if (r := await _last(ctx, "muta", f, check.target)) is not None]
-    if not times:
-        return False, f"capteur {check.target}: aucune mesure"
-    age = (ctx.now() - max(times)).total_seconds()
-    if age > (check.high or 900) + ctx.machine_slack_s:
-        return False, f"capteur {check.target} muet depuis {age / 60:.0f} min"
-    return True, f"dernière mesure il y a {age:.0f} s"
+    return _silence(f"capteur {check.target}", max(times, default=None), check.high or 900, ctx)
 
 
 async def probe_meter(check: Check, ctx: ProbeContext) -> Result:
@@ -183,11 +178,18 @@ async def probe_meter(check: Check, ctx: ProbeContext) -> Result:
     measurement, fld = METERS[check.target]
     tags = dict(ctx.settings.water.meter_tags) if measurement == "water" else {}
     last = await asyncio.to_thread(_store(ctx).last, measurement, fld, tags or None)
-    if last is None:
-        return False, f"compteur {check.target}: aucune mesure"
-    age = (ctx.now() - last[1]).total_seconds()
-    if age > (check.high or 300) + ctx.machine_slack_s:
-        return False, f"compteur {check.target} muet depuis {age / 60:.0f} min"
+    return _silence(f"compteur {check.target}", last[1] if last else None, check.high or 300,
+                    ctx)
+
+
+def _silence(what: str, latest: dt.datetime | None, limit_s: float,
+             ctx: ProbeContext) -> Result:
+    """A reading no older than `limit_s` of house time, allowing for the machinery's latency."""
+    if latest is None:
+        return False, f"{what}: aucune mesure"
+    age = (ctx.now() - latest).total_seconds()
+    if age > limit_s + ctx.machine_slack_s:
+        return False, f"{what} muet depuis {age / 60:.0f} min"
     return True, f"dernière mesure il y a {age:.0f} s"
 
 
