@@ -99,6 +99,22 @@ def page(key: str, remaining_s: float, lang: str, refresh_s: float = 5.0) -> str
                        refresh_ms=int(refresh_s * 1000))
 
 
+def open_said(rt: Any, access: RemoteAccess, minutes: Any, default_s: float,
+              via: str) -> tuple[str, float]:
+    """Open for `minutes` (None: the default), count it and say it in the logbook — never the
+    key. ValueError or TypeError on a duration that is not a positive number."""
+    key, seconds = access.open(default_s if minutes is None else float(minutes) * 60)
+    rt.counters["remote_opened"] += 1
+    rt.log(Level.WARNING, f"accès distant au kiosque ouvert pour {seconds / 60:g} min ({via})")
+    return key, seconds
+
+
+def close_said(rt: Any, access: RemoteAccess, via: str) -> None:
+    """Close now, and say so when something was open."""
+    if access.close():
+        rt.log(Level.INFO, f"accès distant au kiosque fermé ({via})")
+
+
 def add_routes(rt: Any, access: RemoteAccess, *, screen: Callable[[], dict[str, Any]] | None,
                png: Callable[[], Awaitable[bytes]], lang: str, default_s: float) -> None:
     """The access endpoints on the kiosk's service: `POST|DELETE /access` (the house's token),
@@ -107,19 +123,15 @@ def add_routes(rt: Any, access: RemoteAccess, *, screen: Callable[[], dict[str, 
     async def open_access(request: web.Request) -> web.Response:
         rt.check_token(request)
         try:
-            minutes = float(request.query.get("minutes", default_s / 60))
-            key, seconds = access.open(minutes * 60)
+            key, seconds = open_said(rt, access, request.query.get("minutes"), default_s, "HTTP")
         except ValueError:
             raise web.HTTPBadRequest(text="minutes: expected a positive number") from None
-        rt.counters["remote_opened"] += 1
-        rt.log(Level.WARNING, f"accès distant au kiosque ouvert pour {seconds / 60:g} min")
         return web.json_response({"key": key, "path": f"/remote?key={key}",
                                   "expires_in_s": round(seconds, 1)})
 
     async def close_access(request: web.Request) -> web.Response:
         rt.check_token(request)
-        if access.close():
-            rt.log(Level.INFO, "accès distant au kiosque fermé")
+        close_said(rt, access, "HTTP")
         return web.json_response({"open": False})
 
     def expire() -> None:
@@ -177,8 +189,7 @@ def answer_intents(rt: Any, access: RemoteAccess, *, base_url: str, default_s: f
     def heard(envelope: Any) -> None:
         intent = Intent.from_envelope(envelope)
         if intent.slots.get("state") == "off":
-            if access.close():
-                rt.log(Level.INFO, f"accès distant au kiosque fermé ({intent.channel})")
+            close_said(rt, access, intent.channel)
             return
         to = [intent.sender] if intent.channel == "sms" else owners
         if not to or any(number not in allowed and number not in owners for number in to):
@@ -186,14 +197,11 @@ def answer_intents(rt: Any, access: RemoteAccess, *, base_url: str, default_s: f
             rt.log(Level.WARNING, "accès distant demandé sans destinataire autorisé: refusé")
             return
         try:
-            minutes = float(intent.slots.get("minutes") or default_s / 60)
-            key, seconds = access.open(minutes * 60)
+            key, seconds = open_said(rt, access, intent.slots.get("minutes") or None, default_s,
+                                     f"{intent.channel}, lien envoyé par SMS")
         except (TypeError, ValueError):
             rt.counters["remote_refused"] += 1
             return
-        rt.counters["remote_opened"] += 1
-        rt.log(Level.WARNING, f"accès distant au kiosque ouvert pour {seconds / 60:g} min "
-                              f"({intent.channel}), lien envoyé par SMS")
         text = (f"Basecamp : écran du kiosque pendant {seconds / 60:g} min : "
                 f"{base_url}/remote?key={key}")
         for number in to:
