@@ -55,15 +55,21 @@ def test_port_collisions_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert any("heater" in p or "logbook" in p for p in problems(collide))
 
 
-@pytest.mark.slow
-def test_up_starts_supervisord_per_machine_and_stops_on_sigterm(tmp_path: Path) -> None:
+def demo_house(tmp_path: Path) -> tuple[Path, Config, dict[str, str]]:
+    """The demo house written to a file, its config, and the environment `basecamp` runs in
+    (this checkout on the path; no display: the kiosk is skipped or under xvfb-run)."""
     data = demo_data(tmp_path / "var")
     conf = tmp_path / "house.toml"
     conf.write_text(tomli_w.dumps(data))
     config = Config.from_dict(data, base_dir=str(tmp_path), source=str(conf))
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     env.pop("DISPLAY", None)
+    return conf, config, env
+
+
+@pytest.mark.slow
+def test_up_starts_supervisord_per_machine_and_stops_on_sigterm(tmp_path: Path) -> None:
+    conf, config, env = demo_house(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "core.cli", "up", "--config", str(conf),
                              "--speed", "1000"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -88,13 +94,7 @@ def test_up_starts_supervisord_per_machine_and_stops_on_sigterm(tmp_path: Path) 
 @pytest.mark.slow
 def test_detach_refuses_a_second_house_and_down_waits_for_the_end(tmp_path: Path) -> None:
     from core.house import listening
-    data = demo_data(tmp_path / "var")
-    conf = tmp_path / "house.toml"
-    conf.write_text(tomli_w.dumps(data))
-    config = Config.from_dict(data, base_dir=str(tmp_path), source=str(conf))
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    env.pop("DISPLAY", None)
+    conf, config, env = demo_house(tmp_path)
 
     def basecamp(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "core.cli", *args, "--config", str(conf)],
