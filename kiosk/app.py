@@ -55,7 +55,9 @@ class Kiosk(QObject):
                                   Texts(self.settings.lang or config.house.lang),
                                   self.clock.now, power=screen_power(),
                                   supervisor_urls=urls,
-                                  heartbeat_s=house_seconds(self.clock, config.bus.heartbeat_s))
+                                  # three missed heartbeats (machine time) on the house clock
+                                  heartbeat_silent_s=house_seconds(
+                                      self.clock, 3 * config.bus.heartbeat_s + 5))
         pub, sub = config.bus_endpoints()
         self.reader = BusReader(sub, TOPICS, parent=self)
         self.publisher = QtPublisher(pub, Source(self.host, "kiosk"), parent=self)

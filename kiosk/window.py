@@ -55,7 +55,7 @@ class KioskWindow(QWidget):
 
     def __init__(self, settings: KioskSettings, t: Texts, now: Callable[[], dt.datetime], *,
                  power: ScreenPower | None = None, supervisor_urls: Mapping[str, str] = {},
-                 heartbeat_s: float = 10.0, parent: QWidget | None = None) -> None:
+                 heartbeat_silent_s: float = 35.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings, self.t, self.now = settings, t, now
         self.state = Screen(log_limit=settings.log_lines)
@@ -75,7 +75,7 @@ class KioskWindow(QWidget):
         self.home = HomePage(self)
         self.controls = ControlsPage(settings, t, now, self)
         self.health = HealthPage(settings, t, now, supervisor_urls, self,
-                                 heartbeat_s=heartbeat_s)
+                                 silent_after_s=heartbeat_silent_s)
         self.charts = ChartsPage(t, self, tz=now().tzinfo or dt.UTC)
         for page in (self.home, self.controls, self.health, self.charts):
             self.stack.addWidget(page)

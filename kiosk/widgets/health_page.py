@@ -63,10 +63,10 @@ class HealthPage(QWidget):
 
     def __init__(self, settings: KioskSettings, t: Texts, now: Callable[[], dt.datetime],
                  supervisor_urls: Mapping[str, str], parent: QWidget | None = None, *,
-                 heartbeat_s: float = 10.0) -> None:
+                 silent_after_s: float = 35.0) -> None:
         super().__init__(parent)
         self._settings, self._t, self._now = settings, t, now
-        self._stale_s = 3 * heartbeat_s + 5  # three missed heartbeats (machine time)
+        self._stale_s = silent_after_s  # house seconds since a service's last heartbeat
         self._urls = dict(supervisor_urls)
         layout = QVBoxLayout(self)
         layout.addWidget(make_label(t("health.machines"), self, "section"))
