@@ -29,7 +29,7 @@ from hassil import (
     WildcardSlotList,
 )
 from hassil.expression import Permutation
-from hassil.numbers import get_rbnf_engine
+from unicode_rbnf import RbnfEngine
 
 NUMBER_TOKEN = "#"
 """Stands for any number in table keys; the matched number is read back from the input."""
@@ -84,7 +84,7 @@ def _range_values(slot: RangeSlotList, ctx: Context) -> list[Expansion]:
 @functools.cache
 def _spelled(lang: str, start: int, stop: int, step: int) -> list[Expansion]:
     """Numbers in words (every form RBNF knows: masculine, feminine...)."""
-    engine = get_rbnf_engine(lang)
+    engine = RbnfEngine.for_language(lang)
     out: list[Expansion] = []
     for number in range(start, stop + 1, step):
         for words in sorted(set(engine.format_number(number).text_by_ruleset.values())):
