@@ -49,21 +49,32 @@ def _utterances(args_text: list[str], stream: Iterable[str]) -> Iterator[str]:
 
 def recognize_line(engine: Any, text: str, now: dt.datetime,
                    langs: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """One utterance -> {"text", "intent", "slots"} (+ "refused" when out of bounds)."""
+    """One utterance -> {"text", "intent", "slots", "score", "match"} (+ "refused": why a
+    recognised command is not carried out: out of bounds, or something the house cannot do).
+
+    `match` is "exact" or "fuzzy" (a guess the house confirms before acting when unsure or
+    consequential), null when nothing matched; `score` is 1.0 for exact, 0..1 for a guess.
+    """
     from dialogs.slots import Refusal, canonical
-    out: dict[str, Any] = {"text": text, "intent": None, "slots": {}}
+    out: dict[str, Any] = {"text": text, "intent": None, "slots": {}, "score": 0.0,
+                           "match": None}
     if not text.strip() or len(text) > engine.settings.max_input_chars:
         return out
     found = engine.recognize(text, langs=langs)
     if found is None:
         return out
     match, _ = found
+    out.update(score=match.score, match=match.stage)
     slots = canonical(match.intent, match.slots, config=engine.config,
                       settings=engine.settings, now=now)
     if isinstance(slots, Refusal):
         out["refused"] = slots.reason
+        if slots.reason == "unsupported":
+            out["what"] = slots.values.get("what")
         return out
     out.update(intent=match.intent, slots=slots)
+    if match.stage == "fuzzy":
+        out["asks"] = engine.unsure(match, slots)
     return out
 
 

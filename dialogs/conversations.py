@@ -49,6 +49,10 @@ class Pending:
     text: str = ""
     """The utterance that opened the conversation."""
     retries: int = 0
+    guessed: bool = False
+    """The command is a fuzzy guess: the question is "is that what you meant?"."""
+    then: Expect | None = None
+    """A question to ask once this one is answered yes ("Tu reviens quand ?")."""
 
     def expired(self, now: dt.datetime) -> bool:
         """True once the answer is too late."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from core.messages.dialogs import Intent
@@ -20,9 +22,9 @@ from dialogs.grammar import LANGS
 from dialogs.recognition import Match, Recognizer
 from dialogs.replies import Style, render
 from dialogs.report import Snapshot
-from dialogs.respond import respond
+from dialogs.respond import describe, respond, unsupported_reply
 from dialogs.settings import DialogSettings
-from dialogs.slots import Refusal, canonical
+from dialogs.slots import Refusal, canonical, vague_return
 from dialogs.text import clean
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,6 +33,25 @@ TEXT_STYLES = {"sms": Style.SMS, "push": Style.SMS}
 """Channels answered in compact written form; the others get speech-style replies."""
 ASKS = {"BasecampHeatingMenu": (Expect.PROFILE, "BasecampHeatingProfile")}
 """Commands that only open a question: intent -> (what is expected, intent completed)."""
+
+
+CLAUSES = re.compile(r"\s*[,;.!?:…]+\s*|\s+-\s+")
+"""Where a written sentence splits into clauses."""
+TIME_SLOTS = {"BasecampLeave": "when", "BasecampHeatingProfile": "until",
+              "BasecampRemoteAccess": "duration"}
+"""The slot a time said elsewhere in the sentence fills, per intent."""
+CLAUSE_SCORE = 0.85
+"""The score of a command found in one clause of a longer sentence."""
+
+
+def consequential(intent: str, slots: dict[str, Any]) -> bool:
+    """Commands a guess must never carry out unasked: they lock the house, force the heating,
+    open it to the outside or put every light out."""
+    return (intent == "BasecampLeave"
+            or (intent == "BasecampHeatingProfile"
+                and str(slots.get("profile", "")).startswith("force_"))
+            or (intent == "BasecampRemoteAccess" and slots.get("state") == "on")
+            or (intent == "HassTurnOff" and slots.get("area") == "*"))
 
 
 @dataclass(frozen=True)
@@ -49,8 +70,11 @@ class DialogEngine:
     """Recognisers for the house's languages plus the open conversations."""
 
     def __init__(self, config: Any, *, lang: str | None = None,
-                 state: Callable[[], Snapshot] | None = None) -> None:
+                 state: Callable[[], Snapshot] | None = None,
+                 cache_dir: Path | None = None) -> None:
         self.config = config
+        self.cache_dir = cache_dir
+        """Where compiled languages are cached (None: `dialogs.cache.default_folder()`)."""
         self.settings = config.section("dialogs", DialogSettings)
         self.lang = lang or self.settings.language(config)
         self.langs = (self.lang, *(other for other in LANGS if other != self.lang))
@@ -59,19 +83,64 @@ class DialogEngine:
         self._recognizers: dict[str, Recognizer] = {}
 
     def recognizer(self, lang: str) -> Recognizer:
-        """The recogniser of a language (built on first use)."""
+        """The recogniser of a language (built on first use, from the cache when it can)."""
         if lang not in self._recognizers:
-            self._recognizers[lang] = Recognizer(self.config, lang)
+            self._recognizers[lang] = Recognizer(self.config, lang, cache_dir=self.cache_dir)
         return self._recognizers[lang]
 
     def recognize(self, text: str, *, answers: bool = False,
-                  langs: tuple[str, ...] | None = None) -> tuple[Match, str] | None:
-        """The first language whose grammar recognises the text."""
-        for lang in langs or self.langs:
-            found = self.recognizer(lang).recognize(text, answers=answers)
+                  langs: tuple[str, ...] | None = None,
+                  context_area: str | None = None) -> tuple[Match, str] | None:
+        """The intent of the text: exact in the first language that has it, else the best
+        fuzzy guess of all languages, else a request the house declines."""
+        langs = langs or self.langs
+        if answers:
+            for lang in langs:
+                found = self.recognizer(lang).recognize(text, answers=True)
+                if found is not None:
+                    return found, lang
+            return None
+        forms = {lang: self.recognizer(lang).forms(text) for lang in langs}
+        for lang in langs:
+            found = self.recognizer(lang).exact_command(forms[lang])
+            if found is not None:
+                return found, lang
+        clause = self._clause(text, langs)
+        if clause is not None:
+            return clause
+        guesses = [(guess, lang) for lang in langs if forms[lang]
+                   if (guess := self.recognizer(lang).guess(forms[lang][0], context_area))]
+        if guesses:
+            return max(guesses, key=lambda g: g[0].score)
+        for lang in langs:
+            found = self.recognizer(lang).declined(forms[lang])
             if found is not None:
                 return found, lang
         return None
+
+    def _clause(self, text: str, langs: tuple[str, ...]) -> tuple[Match, str] | None:
+        """The one command among the clauses of a written sentence ("je suis au téléphone,
+        tais-toi"): a guess, since the rest of the sentence was not understood."""
+        clauses = [c for c in CLAUSES.split(text) if c.strip()]
+        if len(clauses) < 2:
+            return None
+        found: list[tuple[Match, str]] = []
+        for clause in clauses:
+            for lang in langs:
+                match = self.recognizer(lang).exact_command(self.recognizer(lang).forms(clause))
+                if match is not None and "what" not in match.slots:
+                    found.append((match, lang))
+                    break
+        if not found or len({m.intent for m, _ in found}) > 1:
+            return None
+        match, lang = max(found, key=lambda f: len(f[0].slots))
+        slot = TIME_SLOTS.get(match.intent)
+        if slot is not None and match.when is None:  # "je pars en vacances, retour lundi"
+            forms = self.recognizer(lang).forms(text)
+            if forms and forms[0].when is not None:
+                match = replace(match, slots={**match.slots, slot: forms[0].when},
+                                when=forms[0].when)
+        return replace(match, via="fuzzy", score=CLAUSE_SCORE), lang
 
     # ---- turns ---------------------------------------------------------------------------
     def handle(self, text: str, *, channel: str, sender: str, now: dt.datetime) -> Turn:
@@ -124,9 +193,15 @@ class DialogEngine:
         slots = canonical(match.intent, match.slots, config=self.config,
                           settings=self.settings, now=now)
         if isinstance(slots, Refusal):
-            return self._say(slots.reason, lang, style, conversation, **slots.values)
-        if match.intent == "BasecampLeave" and "return_at" not in slots \
-                and match.slots.get("return") != "unknown":
+            return self._refuse(slots, lang, style, conversation)
+        needs_return = match.intent == "BasecampLeave" and "return_at" not in slots \
+            and not vague_return(match.slots)
+        if match.stage == "fuzzy" and self.unsure(match, slots):
+            pending = Pending(Expect.CONFIRM, match.intent, conversation,
+                              self._deadline(channel, now), lang, slots=slots, text=text,
+                              guessed=True, then=Expect.RETURN if needs_return else None)
+            return self._ask(key, pending, style, now=now)
+        if needs_return:
             return self._ask(key, Pending(Expect.RETURN, match.intent, conversation,
                                           self._deadline(channel, now), lang, text=text),
                              style)
@@ -157,11 +232,24 @@ class DialogEngine:
             return self._say("cancelled", pending.lang, style, pending.conversation)
         return self._ask(key, pending.retried(), style, again=True)
 
+    def _refuse(self, refusal: Refusal, lang: str, style: Style, conversation: str) -> Turn:
+        key = unsupported_reply(refusal.values.get("what", "")) \
+            if refusal.reason == "unsupported" else refusal.reason
+        return self._say(key, lang, style, conversation, **refusal.values)
+
+    def unsure(self, match: Match, slots: dict[str, Any]) -> bool:
+        """True when a fuzzy guess must be confirmed before the house acts on it."""
+        return match.score < self.settings.sure_score or consequential(match.intent, slots)
+
     def _answered(self, key: Key, pending: Pending, match: Match, style: Style, channel: str,
                   sender: str, now: dt.datetime) -> Turn:
         del self.conversations.pending[key]
         if match.intent == "AnswerNo":
             return self._say("cancelled", pending.lang, style, pending.conversation)
+        if pending.then is not None:
+            return self._ask(key, replace(pending, expect=pending.then, then=None,
+                                          guessed=False, retries=0,
+                                          deadline=self._deadline(channel, now)), style)
         slots: dict[str, Any] | Refusal = dict(pending.slots)
         if match.intent in ("AnswerReturn", "AnswerProfile"):
             slots = canonical(match.intent, match.slots, config=self.config,
@@ -176,14 +264,20 @@ class DialogEngine:
     def _deadline(self, channel: str, now: dt.datetime) -> dt.datetime:
         return now + dt.timedelta(seconds=self.settings.timeouts.for_channel(channel))
 
-    def _ask(self, key: Key, pending: Pending, style: Style, *, again: bool = False) -> Turn:
+    def _ask(self, key: Key, pending: Pending, style: Style, *, again: bool = False,
+             now: dt.datetime | None = None) -> Turn:
         self.conversations.pending[key] = pending
         prefix = "ask_again_" if again else "ask_"
         values: dict[str, Any] = {}
-        if pending.expect == Expect.CONFIRM:
+        question = pending.expect.value
+        if pending.expect == Expect.CONFIRM and pending.guessed:
+            question = "guess"
+            values["what"] = describe(pending.intent, pending.slots, lang=pending.lang,
+                                      now=now or pending.deadline, settings=self.settings)
+        elif pending.expect == Expect.CONFIRM:
             values["what"] = render("what_broadcast", pending.lang, Style.SPEECH,
                                     message=pending.slots.get("message", ""))
-        return self._say(prefix + pending.expect.value, pending.lang, style,
+        return self._say(prefix + question, pending.lang, style,
                          pending.conversation, expects=True, **values)
 
     def _say(self, key: str, lang: str, style: Style, conversation: str, *,

@@ -33,6 +33,10 @@ from unicode_rbnf import RbnfEngine
 
 NUMBER_TOKEN = "#"
 """Stands for any number in table keys; the matched number is read back from the input."""
+SLOT_TOKEN = "{slot}"
+"""The value a slot carries when its list was expanded to a `{slot}` token."""
+WILDCARD_TOKEN = "\x00"
+"""Stands for free text (a wildcard list) in table keys, when the context allows wildcards."""
 
 Slots = tuple[tuple[str, Any], ...]
 Expansion = tuple[str, Slots]
@@ -40,6 +44,11 @@ Expansion = tuple[str, Slots]
 
 class Unexpandable(ValueError):
     """A template holds a wildcard or a construct the expander does not walk."""
+
+
+@dataclass(frozen=True)
+class WildcardSlot:
+    """A wildcard slot in a table sentence: the free text is read from the input."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,12 @@ class Context:
     rules: dict[str, Sentence]
     words_lang: str | None = None
     """Spell ranges out in this language (grammar); None: one `NUMBER_TOKEN` (table)."""
+    wildcards: bool = False
+    """Expand a wildcard list to one `WILDCARD_TOKEN` (else wildcards are unexpandable)."""
+    bare: bool = False
+    """Leave every optional part out (the plain form of each sentence: "je pars")."""
+    slot_tokens: frozenset[str] | None = None
+    """Expand every list but these to one `{slot}` token (n-gram training); None: values."""
     _counts: dict[int, float] = field(default_factory=dict)
 
     def list_of(self, ref: ListReference) -> SlotList:
@@ -66,6 +81,12 @@ class Context:
             return self.lists[ref.list_name]
         except KeyError:
             raise Unexpandable(f"missing list {{{ref.list_name}}}") from None
+
+    def as_token(self, ref: ListReference) -> bool:
+        """True when a list reference expands to its `{slot}` token."""
+        if self.slot_tokens is None or ref.list_name in self.slot_tokens:
+            return False
+        return not isinstance(self.lists.get(ref.list_name), WildcardSlotList)
 
     def rule(self, ref: RuleReference) -> Expression:
         """The body of an expansion rule."""
@@ -101,12 +122,16 @@ def count(expr: Expression, ctx: Context) -> float:
         result: float = 1
     elif isinstance(expr, Permutation):
         result = math.factorial(len(expr.items)) * math.prod(count(i, ctx) for i in expr.items)
+    elif isinstance(expr, Alternative) and ctx.bare and expr.is_optional:
+        result = 1
     elif isinstance(expr, Alternative):
         result = sum(count(i, ctx) for i in expr.items)
     elif isinstance(expr, Sequence):
         result = math.prod(count(i, ctx) for i in expr.items)
     elif isinstance(expr, RuleReference):
         result = count(ctx.rule(expr), ctx)
+    elif isinstance(expr, ListReference) and ctx.as_token(expr):
+        result = 1
     elif isinstance(expr, ListReference):
         slot = ctx.list_of(expr)
         if isinstance(slot, TextSlotList):
@@ -114,7 +139,7 @@ def count(expr: Expression, ctx: Context) -> float:
         elif isinstance(slot, RangeSlotList):
             result = len(_range_values(slot, ctx))
         else:
-            result = math.inf
+            result = 1 if ctx.wildcards else math.inf
     else:
         result = math.inf
     ctx._counts[key] = result
@@ -134,7 +159,11 @@ def expand(expr: Expression, ctx: Context) -> Iterator[Expansion]:
     if isinstance(expr, TextChunk):
         yield expr.text, ()
     elif isinstance(expr, Permutation):
-        raise Unexpandable("permutations are not expanded")
+        for order in itertools.permutations(expr.items):
+            for parts in itertools.product(*(list(expand(i, ctx)) for i in order)):
+                yield _join(tuple(p for part in parts for p in (part, (" ", ()))))
+    elif isinstance(expr, Alternative) and ctx.bare and expr.is_optional:
+        yield "", ()
     elif isinstance(expr, Alternative):
         for item in expr.items:
             yield from expand(item, ctx)
@@ -143,6 +172,8 @@ def expand(expr: Expression, ctx: Context) -> Iterator[Expansion]:
             yield _join(parts)
     elif isinstance(expr, RuleReference):
         yield from expand(ctx.rule(expr), ctx)
+    elif isinstance(expr, ListReference) and ctx.as_token(expr):
+        yield f" {{{expr.slot_name}}} ", ((expr.slot_name, SLOT_TOKEN),)
     elif isinstance(expr, ListReference):
         slot = ctx.list_of(expr)
         if isinstance(slot, TextSlotList):
@@ -152,6 +183,8 @@ def expand(expr: Expression, ctx: Context) -> Iterator[Expansion]:
         elif isinstance(slot, RangeSlotList):
             for text, slots in _range_values(slot, ctx):
                 yield text, _name(slots, expr.slot_name)
+        elif ctx.wildcards:
+            yield f" {WILDCARD_TOKEN} ", ((expr.slot_name, WildcardSlot()),)
         else:
             raise Unexpandable(f"wildcard {{{expr.list_name}}}")
     else:
@@ -162,15 +195,21 @@ def sample(expr: Expression, ctx: Context, rng: random.Random) -> Expansion:
     """One random (text, slots), each alternative weighted by its own size."""
     if isinstance(expr, TextChunk):
         return expr.text, ()
+    if isinstance(expr, Alternative) and ctx.bare and expr.is_optional:
+        return "", ()
     if isinstance(expr, Alternative):
         weights = [count(i, ctx) for i in expr.items]
         return sample(rng.choices(expr.items, weights=weights)[0], ctx, rng)
     if isinstance(expr, Permutation):
-        raise Unexpandable("permutations are not expanded")
+        order = list(expr.items)
+        rng.shuffle(order)
+        return _join(tuple(p for item in order for p in (sample(item, ctx, rng), (" ", ()))))
     if isinstance(expr, Sequence):
         return _join(tuple(sample(i, ctx, rng) for i in expr.items))
     if isinstance(expr, RuleReference):
         return sample(ctx.rule(expr), ctx, rng)
+    if isinstance(expr, ListReference) and ctx.as_token(expr):
+        return f" {{{expr.slot_name}}} ", ((expr.slot_name, SLOT_TOKEN),)
     if isinstance(expr, ListReference):
         slot = ctx.list_of(expr)
         if isinstance(slot, TextSlotList):

@@ -14,11 +14,13 @@ import logging
 import re
 from collections.abc import Iterator
 from importlib import resources
+from enum import StrEnum
 from typing import Any
 
 import yaml
 from hassil import Intents, RangeSlotList, SlotList, TextSlotList, merge_dict
 
+from dialogs import ha, when
 from dialogs.expand import Context, Expansion, Unexpandable, sentences
 from dialogs.settings import DialogSettings
 from dialogs.text import fold_template
@@ -30,21 +32,75 @@ ANSWER_PREFIX = "Answer"
 """Intents named Answer* are only heard while a conversation waits for an answer."""
 SWITCHABLE = {"light": "light", "night_light": "light", "heater": "climate"}
 """Device kind -> Home Assistant domain, for the kinds a command may switch."""
-GRAMMAR_TEMPERATURES = (0, 40)
-"""Temperatures spelled out in the speech grammar (the recogniser accepts any, then checks)."""
+GRAMMAR_TEMPERATURES = (4, 35)
+"""Temperatures spelled out in the speech grammar (the recogniser accepts any, then checks the
+configured bounds; below 4, text2num leaves "un", "deux", "trois" as words)."""
 
 
-@functools.cache
-def sentence_data(lang: str) -> dict[str, Any]:
-    """All sentence files of a language merged into one hassil dict (read once)."""
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+OWN_RULE_PREFIX = "bc_"
+"""Our expansion rules are renamed `bc_<file>_<rule>` so HA's rules of the same name keep theirs."""
+_RULE_REF = re.compile(r"<(\w+)>")
+
+
+class Group(StrEnum):
+    """Which intents a recogniser pass looks at."""
+
+    COMMANDS = "commands"
+    """What the house does: our intents and the HA intents it serves."""
+    ANSWERS = "answers"
+    """Answers to the house's questions (only while a conversation waits)."""
+    UNSUPPORTED = "unsupported"
+    """HA intents the house recognises to decline honestly (weather, music, timers…)."""
+
+
+def _own_file(stem: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One of our sentence files with its expansion rules renamed `bc_<file>_<rule>`, so rules
+    of the same name in two files (or in HA's data) stay each their own."""
+    names = set(data.get("expansion_rules", {}))
+    prefix = f"{OWN_RULE_PREFIX}{stem}_"
+
+    def rename(template: str) -> str:
+        return _RULE_REF.sub(lambda m: f"<{prefix}{m.group(1)}>"
+                             if m.group(1) in names else m.group(0), template)
+
+    data["expansion_rules"] = {prefix + k: rename(v)
+                               for k, v in data.get("expansion_rules", {}).items()}
+    for intent in data.get("intents", {}).values():
+        for block in intent.get("data", []):
+            block["sentences"] = [rename(t) for t in block.get("sentences", [])]
+    return data
+
+
+def _own_data(lang: str) -> dict[str, Any]:
+    """Our sentence files of a language merged, each file's expansion rules its own."""
     folder = resources.files("dialogs").joinpath("sentences", lang)
     merged: dict[str, Any] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            merge_dict(merged, yaml.safe_load(entry.read_text(encoding="utf-8")))
+            stem = entry.name.removesuffix(".yaml")
+            merge_dict(merged, _own_file(stem, yaml.safe_load(entry.read_text(encoding="utf-8"))))
     return merged
+
+
+@functools.cache
+def sentence_data(lang: str) -> dict[str, Any]:
+    """Every sentence file of a language, ours merged over HA's adapted data (read once)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    ours = _own_data(lang)
+    merged = copy.deepcopy(ours)  # ours first: where both match, the house's reading wins
+    merge_dict(merged, copy.deepcopy(ha.load(lang)))
+    merged["lists"].update(ours.get("lists", {}))  # and the house's lists (0-999 degrees...)
+    return merged
+
+
+def group_of(intent_name: str, lang: str) -> Group:
+    """The group an intent belongs to."""
+    if is_answer(intent_name):
+        return Group.ANSWERS
+    if intent_name in ha.unsupported(ha.load(lang)):
+        return Group.UNSUPPORTED
+    return Group.COMMANDS
 
 
 def is_answer(intent_name: str) -> bool:
@@ -68,13 +124,13 @@ def _fold_data(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def build_intents(lang: str, *, answers: bool, folded: bool = True) -> Intents:
-    """hassil Intents for a language: the commands, or the answers (folded for matching)."""
+def build_intents(lang: str, group: Group = Group.COMMANDS, *, folded: bool = True) -> Intents:
+    """hassil Intents of one group of a language (folded for matching)."""
     data = sentence_data(lang)
     if folded:
         data = _fold_data(data)
     data = dict(data, intents={name: body for name, body in data.get("intents", {}).items()
-                               if is_answer(name) == answers})
+                               if group_of(name, lang) == group})
     return Intents.from_dict(data)
 
 
@@ -109,7 +165,7 @@ def _interleave(groups: list[list[str]]) -> Iterator[str]:
 
 
 _DIGITS = re.compile(r"\d")
-PER_TEMPLATE = 400
+PER_TEMPLATE = 150
 """Sentences kept per template in the speech grammar (a random sample of bigger ones)."""
 
 
@@ -119,17 +175,21 @@ def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLA
     lists: dict[str, SlotList] = dict(slot_lists(config, folded=False))
     lo, hi = GRAMMAR_TEMPERATURES
     lists["temperature"] = RangeSlotList(name="temperature", start=lo, stop=hi)
-    for answers in (False, True):
-        intents = build_intents(lang, answers=answers, folded=False)
+    for group in (Group.COMMANDS, Group.ANSWERS):
+        intents = build_intents(lang, group, folded=False)
         for name, intent in intents.intents.items():
             for data in intent.data:
-                ctx = Context({**intents.slot_lists, **data.slot_lists, **lists},
-                              {**intents.expansion_rules, **data.expansion_rules},
-                              words_lang=lang if words else None)
+                all_lists = {**intents.slot_lists, **data.slot_lists, **lists}
+                rules = {**intents.expansion_rules, **data.expansion_rules}
+                ctx = Context(all_lists, rules, words_lang=lang if words else None)
+                bare = Context(all_lists, rules, words_lang=lang if words else None, bare=True)
                 for i, sentence in enumerate(data.sentences):
                     try:
-                        yield name, sentences(sentence.expression, ctx, cap=per_template,
-                                              seed=i)
+                        # the plain forms first ("je pars"), then a sample of the others
+                        plain = sentences(sentence.expression, bare, cap=per_template // 2,
+                                          seed=i)
+                        yield name, plain + sentences(sentence.expression, ctx,
+                                                      cap=per_template - len(plain), seed=i)
                     except Unexpandable:
                         continue
 
@@ -137,15 +197,16 @@ def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLA
 def expand_sentences(config: Any, lang: str, *, limit: int | None = None) -> list[str]:
     """Every sentence the house understands in `lang`, lower case, numbers in words.
 
-    Templates with more than `PER_TEMPLATE` variants contribute a random sample of that many
-    (all their words are still heard); `limit` caps the total, spread over every template.
+    Templates with more than `PER_TEMPLATE` variants contribute their plain forms (every
+    optional word left out) and a random sample of the others; `limit` caps the total, spread
+    over every template. Times come as the named ones (the placeholder is left out).
     """
     groups = [[" ".join(text.lower().split()) for text, _ in expansions]
               for _, expansions in template_sentences(config, lang)]
     seen: dict[str, None] = {}
     for sentence in _interleave(groups):
         if sentence and not _DIGITS.search(sentence) and "°" not in sentence \
-                and sentence not in seen:
+                and when.PLACEHOLDER not in sentence and sentence not in seen:
             seen[sentence] = None
             if limit is not None and len(seen) >= limit:
                 break

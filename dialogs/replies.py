@@ -94,6 +94,73 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "ask_again_confirm": {
         "fr": ("Oui ou non ?", "Répondez oui ou non."),
         "en": ("Yes or no?", "Answer yes or no.")},
+    "ask_guess": {
+        "fr": ("Tu veux {what} ?", "Compris : {what} ? (oui/non)"),
+        "en": ("Do you want me to {what}?", "Understood: {what}? (yes/no)")},
+    "ask_again_guess": {
+        "fr": ("Oui ou non ?", "Répondez oui ou non."),
+        "en": ("Yes or no?", "Answer yes or no.")},
+    "guess_BasecampLeave": {
+        "fr": ("que je passe en mode absent{back}", ""),
+        "en": ("switch to away mode{back}", "")},
+    "guess_back": {"fr": (" (retour {when})", ""), "en": (" (back {when})", "")},
+    "guess_BasecampReturn": {"fr": ("que je repasse en mode présence", ""),
+                             "en": ("switch back to home mode", "")},
+    "guess_BasecampSleep": {"fr": ("que je passe en mode nuit", ""),
+                            "en": ("switch to night mode", "")},
+    "guess_BasecampWake": {"fr": ("que je termine le mode nuit", ""),
+                           "en": ("end night mode", "")},
+    "guess_BasecampReport": {"fr": ("le rapport complet", ""), "en": ("give the full report", "")},
+    "guess_BasecampSilence_on": {"fr": ("que je me taise", ""), "en": ("be quiet", "")},
+    "guess_BasecampSilence_off": {"fr": ("que je désactive le silence", ""),
+                                  "en": ("turn silence off", "")},
+    "guess_BasecampHeatingProfile": {
+        "fr": ("que je mette le chauffage en {profile_name}{until_text}", ""),
+        "en": ("set the heating to {profile_name}{until_text}", "")},
+    "guess_BasecampHeatingStatus": {"fr": ("l'état du chauffage", ""),
+                                    "en": ("tell you how the heating is set", "")},
+    "guess_BasecampHeatingMenu": {"fr": ("régler le chauffage", ""),
+                                  "en": ("set the heating", "")},
+    "guess_BasecampRemoteAccess_on": {"fr": ("que j'ouvre l'accès à distance{duration}", ""),
+                                      "en": ("open remote access{duration}", "")},
+    "guess_BasecampRemoteAccess_off": {"fr": ("que je ferme l'accès à distance", ""),
+                                       "en": ("close remote access", "")},
+    "guess_BasecampHelp": {"fr": ("savoir ce que je sais faire", ""),
+                           "en": ("tell you what I can do", "")},
+    "guess_HassTurnOn": {"fr": ("que j'allume : {target}", ""), "en": ("turn on: {target}", "")},
+    "guess_HassTurnOff": {"fr": ("que j'éteigne : {target}", ""),
+                          "en": ("turn off: {target}", "")},
+    "guess_HassClimateSetTemperature": {
+        "fr": ("que je règle le chauffage sur {temperature} degrés ({area})", ""),
+        "en": ("set the heating to {temperature} degrees ({area})", "")},
+    "guess_HassClimateGetTemperature": {"fr": ("la température {where}", ""),
+                                        "en": ("tell you the temperature {where}", "")},
+    "guess_HassGetCurrentTime": {"fr": ("l'heure", ""), "en": ("tell you the time", "")},
+    "guess_HassGetCurrentDate": {"fr": ("la date", ""), "en": ("tell you the date", "")},
+    "guess_HassNevermind": {"fr": ("que j'annule", ""), "en": ("cancel", "")},
+    "guess_HassBroadcast": {"fr": ("que j'annonce « {message} »", ""),
+                            "en": ("announce '{message}'", "")},
+    "unsupported": {
+        "fr": ("Désolé, je ne sais pas faire ça.", "Je ne sais pas faire ça. Envoyez « aide »."),
+        "en": ("Sorry, I can't do that.", "I can't do that. Send 'help'.")},
+    "unsupported_weather": {
+        "fr": ("Je n'ai pas la météo : je fonctionne sans Internet.", "Pas de météo (hors ligne)."),
+        "en": ("I have no weather forecast: I work without the Internet.",
+               "No weather (offline).")},
+    "unsupported_media": {
+        "fr": ("Je ne sais pas jouer de musique ni de vidéo.", "Pas de musique ni de vidéo."),
+        "en": ("I can't play music or videos.", "No music or video.")},
+    "unsupported_timer": {
+        "fr": ("Je ne sais pas encore faire de minuteurs.", "Pas de minuteurs pour l'instant."),
+        "en": ("I can't do timers yet.", "No timers yet.")},
+    "unsupported_list": {
+        "fr": ("Je ne tiens pas de listes.", "Pas de listes."),
+        "en": ("I don't keep lists.", "No lists.")},
+    "unsupported_device": {
+        "fr": ("Je ne sais pas faire ça avec les appareils de la maison.",
+               "Pas possible avec les appareils de la maison."),
+        "en": ("I can't do that with the house's devices.", "Not possible with the house's "
+                                                             "devices.")},
     "what_broadcast": {"fr": ("annoncer « {message} »", ""),
                        "en": ("announce '{message}'", "")},
     "broadcast": {"fr": ("C'est annoncé.", "Annonce envoyée."),
@@ -106,6 +173,8 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "turn_off": {"fr": ("J'éteins : {target}.", "Éteint : {target}."),
                  "en": ("Turning off: {target}.", "Off: {target}.")},
     "target_area": {"fr": ("{domain_name} ({area})", ""), "en": ("{domain_name} ({area})", "")},
+    "target_everywhere": {"fr": ("{domain_name} (toute la maison)", ""),
+                          "en": ("{domain_name} (the whole house)", "")},
     "set_temperature": {
         "fr": ("Je règle le chauffage sur {temperature} degrés ({area}).",
                "Consigne {temperature}°C ({area})."),

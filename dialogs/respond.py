@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dialogs.replies import DOMAIN_NAMES, PROFILE_NAMES, Style, render, say_number
+from dialogs.replies import CATALOGUE, DOMAIN_NAMES, PROFILE_NAMES, Style, render, say_number
 from dialogs.report import Snapshot, heating_text, render_report
 from dialogs.settings import DialogSettings
 from dialogs.times import day_part, say_date, say_time, say_when
@@ -38,6 +38,72 @@ def _temperature(slots: dict[str, Any], lang: str, style: Style, state: Snapshot
                   temperature=say_number(round(reading.temperature, 1), lang))
 
 
+UNSUPPORTED_KINDS = {"HassGetWeather": "weather", "HassStartTimer": "timer",
+                     "HassCancelTimer": "timer", "HassCancelAllTimers": "timer",
+                     "HassIncreaseTimer": "timer", "HassDecreaseTimer": "timer",
+                     "HassPauseTimer": "timer", "HassUnpauseTimer": "timer",
+                     "HassTimerStatus": "timer", "HassListAddItem": "list",
+                     "HassListCompleteItem": "list", "HassListRemoveItem": "list",
+                     "HassShoppingListAddItem": "list", "HassShoppingListCompleteItem": "list"}
+"""HA intents the house declines, by the reason it gives; media and devices by prefix."""
+
+
+def unsupported_reply(what: str) -> str:
+    """The catalogue key of the reply declining an HA intent."""
+    kind = UNSUPPORTED_KINDS.get(what)
+    if kind is None and (what.startswith("HassMedia") or what.startswith("HassSetVolume")):
+        kind = "media"
+    elif kind is None and what.startswith(("HassLight", "HassSetPosition", "HassFan",
+                                           "HassVacuum", "HassLawnMower", "HassGetState")):
+        kind = "device"
+    return f"unsupported_{kind}" if kind else "unsupported"
+
+
+def _target(slots: dict[str, Any], lang: str) -> str:
+    if slots.get("name"):
+        return str(slots["name"])
+    area = slots.get("area", "")
+    domain = DOMAIN_NAMES[lang].get(slots.get("domain", ""), slots.get("domain", ""))
+    if area == "*":
+        return render("target_everywhere", lang, Style.SPEECH, domain_name=domain)
+    return render("target_area", lang, Style.SPEECH, area=area, domain_name=domain)
+
+
+def describe(intent: str, slots: dict[str, Any], *, lang: str, now: dt.datetime,
+             settings: DialogSettings) -> str:
+    """What a guessed command would do, for "Tu veux ... ?" ("que j'allume : lumière")."""
+    values: dict[str, Any] = {}
+    key = f"guess_{intent}"
+    if intent in ("BasecampSilence", "BasecampRemoteAccess"):
+        key += "_off" if slots.get("state") == "off" else "_on"
+    if intent == "BasecampLeave":
+        when = _when(slots.get("return_at"), now, lang)
+        values["back"] = render("guess_back", lang, Style.SPEECH, when=when) if when else ""
+    elif intent == "BasecampHeatingProfile":
+        until = _when(slots.get("until"), now, lang)
+        values["until_text"] = render("until_text", lang, Style.SPEECH, when=until) \
+            if until else ""
+        values["profile_name"] = PROFILE_NAMES[lang].get(slots.get("profile", ""), "")
+    elif intent == "BasecampRemoteAccess":
+        minutes = slots.get("minutes")
+        values["duration"] = render("remote_for", lang, Style.SPEECH, minutes=minutes) \
+            if minutes else ""
+    elif intent in ("HassTurnOn", "HassTurnOff"):
+        values["target"] = _target(slots, lang)
+    elif intent == "HassClimateSetTemperature":
+        values.update(temperature=say_number(slots.get("temperature", 0), lang),
+                      area=slots.get("area", ""))
+    elif intent == "HassClimateGetTemperature":
+        area = str(slots.get("area", settings.default_room))
+        values["where"] = render("where_outside", lang, Style.SPEECH) if area == "exterieur" \
+            else render("where_room", lang, Style.SPEECH, area=area)
+    elif intent == "HassBroadcast":
+        values["message"] = slots.get("message", "")
+    if key not in CATALOGUE:
+        return intent
+    return render(key, lang, Style.SPEECH, **values)
+
+
 def respond(intent: str, slots: dict[str, Any], *, lang: str, style: Style, now: dt.datetime,
             state: Snapshot, settings: DialogSettings) -> str:
     """What the house says once a command is complete."""
@@ -68,11 +134,8 @@ def respond(intent: str, slots: dict[str, Any], *, lang: str, style: Style, now:
     if intent == "BasecampHeatingStatus":
         return heating_text(state, now, lang, style)
     if intent in ("HassTurnOn", "HassTurnOff"):
-        target = slots.get("name") or render(
-            "target_area", lang, Style.SPEECH, area=slots.get("area", ""),
-            domain_name=DOMAIN_NAMES[lang].get(slots.get("domain", ""), slots.get("domain", "")))
         return render("turn_on" if intent == "HassTurnOn" else "turn_off", lang, style,
-                      target=target)
+                      target=_target(slots, lang))
     if intent == "HassClimateSetTemperature":
         return render("set_temperature", lang, style, area=slots.get("area", ""),
                       temperature=say_number(slots["temperature"], lang))

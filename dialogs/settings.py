@@ -68,6 +68,10 @@ class DialogSettings:
     """Longer input is refused without being parsed (an SMS of 5000 characters)."""
     confirm: tuple[str, ...] = ("HassBroadcast",)
     """Intents that ask "are you sure?" before they act."""
+    sure_score: float = bounded(0.8, lo=0.0, hi=1.0)
+    """A fuzzy guess scoring less is asked about ("Tu veux que j'allume ... ?") before acting;
+    consequential commands (leaving, forced heating, remote access, all lights off) are
+    always asked about when guessed."""
     answer_transcripts: bool = False
     """Answer `basecamp.voice.transcript` on the bus (off: the assistant runs the engine itself)."""
     expire_every_s: float = bounded(1.0, lo=0.05, hi=60)
@@ -83,9 +87,9 @@ class DialogSettings:
     """The electricity meter's cumulative Wh (reported in kWh)."""
     aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
         "cuisine": ("kitchen",), "salon": ("living room", "lounge"), "chambre": ("bedroom",),
-        "entrée": ("entrance", "hallway"), "salle de bains": ("bathroom",),
+        "entrée": ("entrance", "hallway"), "salle de bains": ("bathroom", "sdb"),
         "lampe de chevet": ("bedside lamp", "bedside light"),
-        "lumière du plafond": ("ceiling light",), "veilleuse": ("night light",),
+        "lumière du plafond": ("ceiling light", "plafonnier"), "veilleuse": ("night light",),
         "thermostat du salon": ("living room thermostat",),
         "sèche-serviettes": ("towel dryer", "towel rail", "seche serviette"),
         "lampe de l'entrée": ("entrance lamp", "hallway lamp")})

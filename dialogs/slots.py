@@ -8,13 +8,15 @@ Canonical forms: room and device names as written in the config, numbers as numb
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from dialogs.grammar import SWITCHABLE
 from dialogs.settings import DialogSettings
 from dialogs.text import to_number
-from dialogs.times import add_duration, resolve_named
+from dialogs import when
+from dialogs.when import TimeExpr
 
 PROFILES = ("comfort", "eco", "force_comfort", "force_eco", "work_week", "holiday_week")
 
@@ -33,18 +35,35 @@ def iso(when: dt.datetime) -> str:
     return when.replace(microsecond=0).isoformat()
 
 
+def time_expr(slots: dict[str, Any], *, named: str = "when", amount: str = "count",
+              unit: str = "unit") -> TimeExpr | None:
+    """The time expression among raw slots: found in the text, named, or a count and unit."""
+    value = slots.get(named)
+    if isinstance(value, TimeExpr):
+        return value
+    if value is not None:
+        return when.named(str(value))
+    if amount in slots and unit in slots:
+        number = to_number(slots[amount])
+        return when.duration(float(number or 0), str(slots[unit]))
+    return None
+
+
 def resolve_time(slots: dict[str, Any], now: dt.datetime, settings: DialogSettings, *,
                  named: str = "when", amount: str = "count",
                  unit: str = "unit") -> dt.datetime | Refusal | None:
-    """A named or relative time among the slots (None if none was said)."""
-    if named in slots:
-        return resolve_named(str(slots[named]), now, settings.day_parts) \
-            or Refusal("time_range", {})
-    if amount in slots and unit in slots:
-        number = to_number(slots[amount])
-        when = add_duration(now, float(number or 0), str(slots[unit]), settings.day_parts)
-        return when if when is not None else Refusal("time_range", {})
-    return None
+    """The instant a time among the slots means (None if none or a vague one was said)."""
+    expr = time_expr(slots, named=named, amount=amount, unit=unit)
+    if expr is None or expr.vague:
+        return None
+    resolved = when.resolve(expr, now, settings.day_parts)
+    return resolved if resolved is not None else Refusal("time_range", {})
+
+
+def vague_return(slots: dict[str, Any]) -> bool:
+    """True when the speaker said a return is unknown ("je ne sais pas", "quelques jours")."""
+    expr = time_expr(slots)
+    return slots.get("return") == "unknown" or (expr is not None and expr.vague)
 
 
 def _device_slots(slots: dict[str, Any], config: Any, settings: DialogSettings) -> dict[str, Any]:
@@ -84,10 +103,10 @@ def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: Dial
             out["name"] = str(slots["name"])
         return out
     if intent in ("BasecampLeave", "AnswerReturn"):
-        when = resolve_time(slots, now, settings)
-        if isinstance(when, Refusal):
-            return when
-        return {"return_at": iso(when)} if when is not None else {}
+        back = resolve_time(slots, now, settings)
+        if isinstance(back, Refusal):
+            return back
+        return {"return_at": iso(back)} if back is not None else {}
     if intent in ("BasecampHeatingProfile", "AnswerProfile"):
         profile = str(slots.get("profile", ""))
         if profile not in PROFILES:
@@ -100,10 +119,43 @@ def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: Dial
     if intent == "BasecampSilence":
         return {"state": "off" if slots.get("state") == "off" else "on"}
     if intent == "BasecampRemoteAccess":
-        if slots.get("state") == "off":
-            return {"state": "off"}
-        return {"state": "on", **({"minutes": int(slots["minutes"])}
-                                  if slots.get("minutes") else {})}
+        return _remote(slots, now, settings)
     if intent == "HassBroadcast":
-        return {"message": str(slots.get("message", "")).strip()}
+        return {"message": message_text(str(slots.get("message", "")))}
+    if "what" in slots:  # an HA intent the house recognises but does not carry out
+        return Refusal("unsupported", {"what": str(slots.get("what") or intent)})
     return {}
+
+
+def _remote(slots: dict[str, Any], now: dt.datetime,
+            settings: DialogSettings) -> dict[str, Any] | Refusal:
+    """Remote access on (for how long) or off."""
+    if slots.get("state") == "off":
+        return {"state": "off"}
+    out: dict[str, Any] = {"state": "on"}
+    if slots.get("minutes"):
+        out["minutes"] = int(slots["minutes"])
+    expr = time_expr(slots, named="duration")
+    if expr is not None and not expr.vague:
+        until = when.resolve(expr, now, settings.day_parts)
+        if until is None:
+            return Refusal("time_range", {})
+        out["minutes"] = max(1, round((until - now).total_seconds() / 60))
+    return out
+
+
+_INTRODUCERS = re.compile(
+    r"^(?:(?:a|à) (?:tout le monde|toute la maison|toute la famille|tous)\b[\s,:]*|"
+    r"(?:le|ce) message (?:suivant)?\s*[:,]?\s*|que\s+|qu['’]\s*|que\s*:\s*|:\s*|,\s*|"
+    r"(?:to )?everyone\b[\s,:]*(?:that\s+)?|that\s+|the following(?: message)?\s*:?\s*)+",
+    re.IGNORECASE)
+
+
+def message_text(message: str) -> str:
+    """A message to announce without what introduced it ("que", "à tout le monde :"...)."""
+    text = message.strip()
+    while True:
+        stripped = _INTRODUCERS.sub("", text, count=1).strip()
+        if stripped == text or not stripped:
+            return text.strip(" ,:;")
+        text = stripped

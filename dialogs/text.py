@@ -68,10 +68,47 @@ def clean(text: str) -> str:
 _ZERO = re.compile(r"\bz[eé]ro\b")
 
 
+SHORTHAND: dict[str, dict[str, str]] = {
+    "fr": {"ds": "dans", "pr": "pour", "jusqua": "jusqu a", "jusquau": "jusqu au",
+           "qq": "quelques", "qqs": "quelques", "dim": "dimanche", "sam": "samedi",
+           "ven": "vendredi", "vend": "vendredi", "lun": "lundi", "we": "week end",
+           "tt": "tout", "ttes": "toutes", "tte": "toute", "ts": "tous", "jrentre": "je rentre",
+           "jpars": "je pars", "chui": "je suis", "chuis": "je suis", "jsuis": "je suis",
+           "jvais": "je vais", "jme": "je me", "jsais": "je sais", "jai": "j ai",
+           "jarrive": "j arrive", "jy": "j y", "jpeux": "je peux", "jreviens": "je reviens",
+           "cmt": "comment", "kel": "quel", "kelle": "quelle", "keske": "qu est ce que",
+           "kesk": "qu est ce que", "kes": "qu est ce que", "slt": "salut", "bjr": "bonjour",
+           "bsr": "bonsoir", "lacces": "l acces", "lentree": "l entree", "lheure": "l heure",
+           "letat": "l etat", "aprem": "apres midi", "mtn": "maintenant", "bcp": "beaucoup",
+           "sdb": "salle de bains", "bne": "bonne", "tjrs": "toujours", "px": "peux",
+           "dac": "d accord", "ok": "ok"},
+    "en": {"pls": "please", "plz": "please", "u": "you", "ur": "your", "im": "i m",
+           "thx": "thanks", "tmrw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow",
+           "tonite": "tonight", "til": "until", "till": "until", "b4": "before",
+           "gonna": "going to", "wanna": "want to", "lemme": "let me", "dont": "don t",
+           "cant": "can t", "youre": "you re", "wont": "won t", "rn": "right now"},
+}
+"""Texting shorthand -> the words it stands for (folded, whole words only)."""
+_C_EST = re.compile(r"\bc (?!est\b)")
+_HALF = {"fr": re.compile(r"\b(\d+) et demie?\b"), "en": re.compile(r"\b(\d+) and a half\b")}
+
+
+def expand_shorthand(folded: str, lang: str) -> str:
+    """Texting shorthand spelled out ("jpars ds 2 h" -> "je pars dans 2 h"), "19 et demi" as
+    19.5: SMS and speech reach the grammar in the same words."""
+    table = SHORTHAND.get(lang, {})
+    words = [table.get(word, word) for word in folded.split()]
+    text = " ".join(words)
+    if lang == "fr":
+        text = _C_EST.sub("c est ", text)
+    half = _HALF.get(lang)
+    return half.sub(r"\1.5", text) if half is not None else text
+
+
 def candidates(text: str, lang: str) -> tuple[str, ...]:
     """Folded forms of an utterance to try, numbers-as-digits first, then as written."""
     cleaned = clean(text).lower()
-    with_digits = fold(words_to_digits(_ZERO.sub("0", cleaned), lang))
+    with_digits = expand_shorthand(fold(words_to_digits(_ZERO.sub("0", cleaned), lang)), lang)
     as_written = fold(cleaned)
     return (with_digits,) if with_digits == as_written else (with_digits, as_written)
 
@@ -89,3 +126,17 @@ def to_number(value: object) -> int | float | None:
             return None
         return int(number) if number.is_integer() else number
     return None
+
+
+_PIECE = re.compile(r"[^\s'\u2019\u2018`\-\u2010\u2011\u2013]+")
+
+
+def align(raw: str) -> list[tuple[int, int]] | None:
+    """For each word of `fold(raw)`, its (start, end) in `raw`; None if they do not line up.
+
+    Lets a free-text slot found in folded text be given back as the speaker wrote it.
+    """
+    spans: list[tuple[int, int]] = []
+    for piece in _PIECE.finditer(raw):
+        spans += [(piece.start(), piece.end())] * len(fold(piece.group()).split())
+    return spans if len(spans) == len(fold(raw).split()) else None

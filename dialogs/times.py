@@ -1,5 +1,6 @@
-"""Times in words, both ways: named and relative times resolved against `now`, durations
-humanised with babel ("dans 3 min", "il y a 5 h", "in 3 hours", "5 hours ago") and parsed back.
+"""Times in replies: durations humanised with babel ("dans 3 min", "il y a 5 h", "in 3 hours",
+"5 hours ago") and parsed back, clock times, dates, greetings by the time of day. Times *said*
+by people are found and resolved in `dialogs.when`.
 """
 
 from __future__ import annotations
@@ -11,63 +12,7 @@ from babel.dates import format_date, format_time, format_timedelta
 
 from dialogs.settings import DayParts
 from dialogs.text import fold, words_to_digits
-
-UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400, "weeks": 7 * 86400}
-"""Canonical duration units (the `unit` list's outputs) in seconds; `nights` is special."""
-
-MAX_AHEAD = dt.timedelta(days=366)
-"""Times further than this are refused (a return in 99 weeks is a mistake)."""
-
-
-def at(day: dt.datetime, when: dt.time) -> dt.datetime:
-    """`day`'s date at a time of day, in `day`'s time zone."""
-    naive = dt.datetime.combine(day.date(), when)
-    return naive.replace(tzinfo=day.tzinfo)
-
-
-def resolve_named(name: str, now: dt.datetime, parts: DayParts) -> dt.datetime | None:
-    """A named time ("tonight", "tomorrow_morning", "in_1_hour"...) as a datetime after `now`."""
-    today = now
-    tomorrow = now + dt.timedelta(days=1)
-    table: dict[str, dt.datetime] = {
-        "tonight": at(today, parts.evening),
-        "today_noon": at(today, parts.noon),
-        "today_afternoon": at(today, parts.afternoon),
-        "tomorrow_morning": at(tomorrow, parts.morning),
-        "tomorrow_noon": at(tomorrow, parts.noon),
-        "tomorrow_afternoon": at(tomorrow, parts.afternoon),
-        "tomorrow_evening": at(tomorrow, parts.evening),
-        "tomorrow": at(tomorrow, parts.morning),
-        "day_after_tomorrow": at(now + dt.timedelta(days=2), parts.morning),
-        "soon": now + dt.timedelta(hours=1),
-        "in_1_hour": now + dt.timedelta(hours=1),
-        "in_30_minutes": now + dt.timedelta(minutes=30),
-        "in_1_day": now + dt.timedelta(days=1),
-        "next_week": now + dt.timedelta(days=7),
-    }
-    when = table.get(name)
-    if when is None:
-        return None
-    if when <= now:
-        # "ce soir" said at 21:00: later tonight, not yesterday's evening
-        when = now + dt.timedelta(hours=1)
-    return when
-
-
-def add_duration(now: dt.datetime, amount: float, unit: str, parts: DayParts) -> dt.datetime | None:
-    """`now` plus an amount of a unit; "nights" ends on a morning. None if absurd."""
-    if amount <= 0:
-        return None
-    if unit == "nights":
-        when = at(now + dt.timedelta(days=int(amount)), parts.morning)
-    elif unit in UNIT_SECONDS:
-        when = now + dt.timedelta(seconds=amount * UNIT_SECONDS[unit])
-    else:
-        return None
-    if when - now > MAX_AHEAD:
-        return None
-    return when.replace(second=0, microsecond=0)  # "dans 3 heures" is not to the second
-
+from dialogs.when import UNIT_SECONDS
 
 def day_part(now: dt.datetime, parts: DayParts) -> str:
     """"morning", "day" or "evening" (for "bonne matinée / journée / soirée")."""

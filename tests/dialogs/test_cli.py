@@ -39,7 +39,8 @@ def test_intent_text_argument_and_lang() -> None:
                   "I'm leaving until tonight"], "")
     assert json.loads(result.stdout) == {"text": "I'm leaving until tonight",
                                          "intent": "BasecampLeave",
-                                         "slots": {"return_at": "2024-03-05T19:00:00+01:00"}}
+                                         "slots": {"return_at": "2024-03-05T19:00:00+01:00"},
+                                         "score": 1.0, "match": "exact"}
 
 
 def test_chat_je_pars_dialog_over_sms() -> None:

@@ -1,4 +1,5 @@
-"""Named and relative times against `now`, and humanised durations both ways (fr, en)."""
+"""Named times and durations against `now` (`dialogs.when`), and humanised durations both
+ways (fr, en)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from dialogs.replies import Style
 from dialogs.report import Problem, Reading, Snapshot, render_report
 from dialogs.settings import DayParts
-from dialogs.times import add_duration, day_part, humanize_delta, parse_delta, resolve_named
+from dialogs.times import day_part, humanize_delta, parse_delta
+from dialogs.when import duration, named, resolve
 
 NOW = dt.datetime(2024, 3, 5, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
 PARTS = DayParts()
@@ -25,24 +27,24 @@ PARTS = DayParts()
     ("in_1_hour", "2024-03-05T10:00:00+01:00"),
 ])
 def test_named_times(name: str, expected: str) -> None:
-    assert resolve_named(name, NOW, PARTS).isoformat() == expected  # type: ignore[union-attr]
+    assert resolve(named(name), NOW, PARTS).isoformat() == expected  # type: ignore[arg-type,union-attr]
 
 
 def test_day_parts_are_configurable() -> None:
     parts = DayParts(evening=dt.time(18, 30))
-    assert resolve_named("tonight", NOW, parts).isoformat() == "2024-03-05T18:30:00+01:00"  # type: ignore[union-attr]
+    assert resolve(named("tonight"), NOW, parts).isoformat() == "2024-03-05T18:30:00+01:00"  # type: ignore[arg-type,union-attr]
 
 
 def test_tonight_said_late_is_later_tonight() -> None:
     late = NOW.replace(hour=21)
-    assert resolve_named("tonight", late, PARTS) == late + dt.timedelta(hours=1)
+    assert resolve(named("tonight"), late, PARTS) == late + dt.timedelta(hours=1)  # type: ignore[arg-type]
 
 
 def test_durations() -> None:
-    assert add_duration(NOW, 3, "hours", PARTS) == NOW + dt.timedelta(hours=3)
-    assert add_duration(NOW, 2, "nights", PARTS) == NOW.replace(day=7, hour=8)
-    assert add_duration(NOW, 99, "weeks", PARTS) is None
-    assert add_duration(NOW, 0, "days", PARTS) is None
+    assert resolve(duration(3, "hours"), NOW, PARTS) == NOW + dt.timedelta(hours=3)  # type: ignore[arg-type]
+    assert resolve(duration(2, "nights"), NOW, PARTS) == NOW.replace(day=7, hour=8)  # type: ignore[arg-type]
+    assert resolve(duration(99, "weeks"), NOW, PARTS) is None  # type: ignore[arg-type]
+    assert duration(0, "days") is None or resolve(duration(0, "days"), NOW, PARTS) is None  # type: ignore[arg-type]
 
 
 def test_day_part() -> None:

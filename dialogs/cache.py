@@ -1,0 +1,70 @@
+"""An on-disk cache for what the language is compiled into (tables, fuzzy models).
+
+Compiling the house's language takes seconds (expanding templates, training n-gram models);
+loading the result takes a fraction of that. `cached(folder, name, key, build)` returns the
+object stored under `name-key.pickle`, or builds, stores (atomically) and returns it; other
+versions of `name` older than a day are removed. The key is a digest of everything the build reads, so a changed
+config or template is rebuilt, never served stale. A folder that cannot be written only costs
+the build time (logged); a corrupt file is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+KEEP_OTHERS_S = 86400.0
+"""Other versions younger than this are kept (two houses on one machine do not thrash)."""
+
+
+def default_folder() -> Path:
+    """`$BASECAMP_CACHE_DIR`, else `$XDG_CACHE_HOME/basecamp`, else `~/.cache/basecamp`."""
+    explicit = os.environ.get("BASECAMP_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "basecamp"
+
+
+def digest(parts: Iterable[str]) -> str:
+    """A short stable key for a sequence of strings."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:16]
+
+
+def cached(folder: Path | None, name: str, key: str, build: Callable[[], T]) -> T:
+    """The object `build()` makes, from `folder/name-key.pickle` when it is there."""
+    path = folder / f"{name}-{key}.pickle" if folder is not None else None
+    if path is not None and path.exists():
+        try:
+            with path.open("rb") as handle:
+                stored_key, value = pickle.load(handle)
+            if stored_key == key:
+                return value  # type: ignore[no-any-return]
+        except Exception as err:  # truncated, foreign or from another version: rebuild
+            _LOGGER.warning("%s unreadable (%s): building again", path, err)
+    value = build()
+    if path is None:
+        return value
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+        for old in path.parent.glob(f"{name}-*.pickle"):
+            if old != path and time.time() - old.stat().st_mtime > KEEP_OTHERS_S:
+                old.unlink(missing_ok=True)
+    except OSError as err:
+        _LOGGER.warning("not cached in %s: %s", path.parent, err)
+    return value
