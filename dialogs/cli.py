@@ -36,7 +36,9 @@ def _now(value: str | None, config: Any) -> dt.datetime:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
         raise SystemExit(f"basecamp: --now: not an ISO datetime: {value!r}") from None
-    return when if when.tzinfo else when.replace(tzinfo=tz)
+    # in the house's zone either way, so days named later ("jeudi 2 avril") get their own
+    # offset (summer time), not the one --now was written with
+    return when.astimezone(tz) if when.tzinfo else when.replace(tzinfo=tz)
 
 
 def _utterances(args_text: list[str], stream: Iterable[str]) -> Iterator[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Any
 from core.messages.dialogs import Intent
 from dialogs.conversations import Conversations, Expect, Key, Pending
 from dialogs.grammar import LANGS
-from dialogs.recognition import Match, Recognizer
+from dialogs import partial
+from dialogs.recognition import Form, Match, Recognizer
 from dialogs.replies import Style, render
 from dialogs.report import Snapshot
 from dialogs.respond import describe, respond, unsupported_reply
@@ -33,15 +33,6 @@ TEXT_STYLES = {"sms": Style.SMS, "push": Style.SMS}
 """Channels answered in compact written form; the others get speech-style replies."""
 ASKS = {"BasecampHeatingMenu": (Expect.PROFILE, "BasecampHeatingProfile")}
 """Commands that only open a question: intent -> (what is expected, intent completed)."""
-
-
-CLAUSES = re.compile(r"\s*[,;.!?:…]+\s*|\s+-\s+")
-"""Where a written sentence splits into clauses."""
-TIME_SLOTS = {"BasecampLeave": "when", "BasecampHeatingProfile": "until",
-              "BasecampRemoteAccess": "duration"}
-"""The slot a time said elsewhere in the sentence fills, per intent."""
-CLAUSE_SCORE = 0.85
-"""The score of a command found in one clause of a longer sentence."""
 
 
 def consequential(intent: str, slots: dict[str, Any]) -> bool:
@@ -105,9 +96,13 @@ class DialogEngine:
             found = self.recognizer(lang).exact_command(forms[lang])
             if found is not None:
                 return found, lang
-        clause = self._clause(text, langs)
-        if clause is not None:
-            return clause
+        found_partial = self._partial(text, langs, forms)
+        if found_partial is not None:
+            return found_partial
+        for lang in langs:
+            found = self.recognizer(lang).unknown_device(forms[lang])
+            if found is not None:
+                return found, lang
         guesses = [(guess, lang) for lang in langs if forms[lang]
                    if (guess := self.recognizer(lang).guess(forms[lang][0], context_area))]
         if guesses:
@@ -118,29 +113,31 @@ class DialogEngine:
                 return found, lang
         return None
 
-    def _clause(self, text: str, langs: tuple[str, ...]) -> tuple[Match, str] | None:
-        """The one command among the clauses of a written sentence ("je suis au téléphone,
-        tais-toi"): a guess, since the rest of the sentence was not understood."""
-        clauses = [c for c in CLAUSES.split(text) if c.strip()]
-        if len(clauses) < 2:
-            return None
-        found: list[tuple[Match, str]] = []
-        for clause in clauses:
-            for lang in langs:
-                match = self.recognizer(lang).exact_command(self.recognizer(lang).forms(clause))
-                if match is not None and "what" not in match.slots:
-                    found.append((match, lang))
-                    break
-        if not found or len({m.intent for m, _ in found}) > 1:
-            return None
-        match, lang = max(found, key=lambda f: len(f[0].slots))
-        slot = TIME_SLOTS.get(match.intent)
-        if slot is not None and match.when is None:  # "je pars en vacances, retour lundi"
-            forms = self.recognizer(lang).forms(text)
-            if forms and forms[0].when is not None:
-                match = replace(match, slots={**match.slots, slot: forms[0].when},
-                                when=forms[0].when)
-        return replace(match, via="fuzzy", score=CLAUSE_SCORE), lang
+    def _partial(self, text: str, langs: tuple[str, ...],
+                 forms: dict[str, list[Form]]) -> tuple[Match, str] | None:
+        """A command in one clause, or the first or last words, of the utterance (a guess)."""
+        for lang in langs:
+            recognizer = self.recognizer(lang)
+
+            def exact(part: str, recognizer: Recognizer = recognizer) -> Match | None:
+                found = recognizer.exact_command(recognizer.forms(part))
+                return found if found is not None and "what" not in found.slots else None
+
+            if not forms[lang]:
+                continue
+            whole = forms[lang][0]
+            taken_back = partial.correction(whole.text, lang)
+            if taken_back is not None:  # "allume la cuisine, euh non, le garage"
+                head, tail = taken_back
+                first = exact(head) or partial.find(head, head, exact, lang)
+                said = recognizer.mentions(tail, ("name", "area", "temperature", "profile"))
+                fixed = partial.corrected(first, said) if first is not None else None
+                if fixed is not None:
+                    return fixed, lang
+            found = partial.find(text, whole.text, exact, lang)
+            if found is not None:
+                return partial.complete(found, whole.when, recognizer.mentions(whole.text)), lang
+        return None
 
     # ---- turns ---------------------------------------------------------------------------
     def handle(self, text: str, *, channel: str, sender: str, now: dt.datetime) -> Turn:

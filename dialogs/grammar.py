@@ -28,6 +28,8 @@ from dialogs.text import fold_template
 _LOGGER = logging.getLogger(__name__)
 
 LANGS = ("fr", "en")
+DECLINE_PREFIX = "Decline"
+"""Our intents named Decline* are requests the house recognises to refuse (an unknown device)."""
 ANSWER_PREFIX = "Answer"
 """Intents named Answer* are only heard while a conversation waits for an answer."""
 SWITCHABLE = {"light": "light", "night_light": "light", "heater": "climate"}
@@ -98,7 +100,7 @@ def group_of(intent_name: str, lang: str) -> Group:
     """The group an intent belongs to."""
     if is_answer(intent_name):
         return Group.ANSWERS
-    if intent_name in ha.unsupported(ha.load(lang)):
+    if intent_name.startswith(DECLINE_PREFIX) or intent_name in ha.unsupported(ha.load(lang)):
         return Group.UNSUPPORTED
     return Group.COMMANDS
 

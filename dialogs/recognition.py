@@ -21,15 +21,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hassil import SlotList, recognize
+from hassil import SlotList, TextSlotList, recognize
+from hassil.sample import sample_expression
 
 from dialogs import fuzzy, grammar, when
 from dialogs.cache import cached, default_folder, digest
 from dialogs.expand import NUMBER_TOKEN, NumberSlot, Slots, WildcardSlot
 from dialogs.grammar import Group
 from dialogs.settings import DialogSettings
+from dialogs.patterns import Pattern
 from dialogs.tables import TABLE_CAP, Tables, compile_tables, find_wild
-from dialogs.text import NUMBER, align, candidates, clean, to_number
+from dialogs.text import NUMBER, align, candidates, clean, fold, to_number
 from dialogs.when import TimeExpr
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,6 +41,22 @@ CODE_VERSION = digest(
     for name in ("recognition.py", "tables.py", "patterns.py", "expand.py", "fuzzy.py",
                  "ngram.py", "grammar.py", "ha.py", "text.py"))
 """The compiling code itself: a change to it rebuilds cached languages."""
+NARRATIVE = {
+    "fr": frozenset({"hier", "dernier", "derniere", "faudrait", "faut", "oublie", "doit", "dois",
+                     "devrait", "devrais", "pense", "crois", "rappelles", "souviens", "etait",
+                     "avait", "aurait", "etais", "avais"}),
+    "en": frozenset({"yesterday", "last", "ago", "forgot", "should", "remember", "was", "were",
+                     "would"}),
+}
+"""Words of a sentence that tells or wonders rather than asks: no partial match or free-text place is read in it
+("hier soir j'ai oublié d'éteindre la lumière du garage")."""
+MAX_PLACE_WORDS = 3
+"""A free-text slot other than a message (where one goes: "en Bretagne") is a few words."""
+HOUSE_WORDS = {"fr": frozenset({"chauffage", "lumiere", "lumieres", "lampe", "lampes",
+                                 "eclairage", "radiateur", "radiateurs", "thermostat"}),
+               "en": frozenset({"heating", "light", "lights", "lamp", "lamps", "heater",
+                                "radiator", "thermostat"})}
+"""Kinds of device every house has words for (whatever its config)."""
 MIN_FUZZY_SCORE = 0.3
 """Fuzzy guesses scoring less are not guesses at all (the house says it did not understand)."""
 _ADDRESS = {
@@ -152,11 +170,43 @@ class Recognizer:
         self.default_area = str(config.section("dialogs", DialogSettings).default_room)
         self.fuzzy = fuzzy.FuzzyStage(self.compiled.trained, self.compiled.lists, lang,
                                       self.compiled.skip_words)
+        self.house_words = frozenset(
+            word for name in ("area", "name", "climate_name", "domain")
+            if isinstance(self.compiled.lists.get(name), TextSlotList)
+            for value in self.compiled.lists[name].values  # type: ignore[attr-defined]
+            for text in sample_expression(value.text_in) for word in text.split()
+            if len(word) > 3) | HOUSE_WORDS.get(lang, frozenset())
+        """Words naming the house's rooms, devices and kinds of device."""
+        self._mention_values: dict[str, dict[str, Any]] = {}
+        self._mentions: dict[str, re.Pattern[str]] = {}
+        for slot in ("name", "area", "profile"):
+            values = self.compiled.lists.get(slot)
+            if isinstance(values, TextSlotList) and values.values:
+                texts = {" ".join(text.split()): v.value_out for v in values.values
+                         for text in sample_expression(v.text_in)}
+                self._mention_values[slot] = texts
+                self._mentions[slot] = re.compile(r"\b(" + "|".join(
+                    map(re.escape, sorted(texts, key=len, reverse=True))) + r")\b")
         skip = sorted(set(self.compiled.skip_words), key=len, reverse=True)
         self._skip = re.compile(r"\b(?:" + "|".join(map(re.escape, skip)) + r")\b") \
             if skip else None
         _LOGGER.debug("%s: %d table sentences", lang,
                       sum(t.size for t in self.tables.values()))
+
+    def mentions(self, text: str, slots: tuple[str, ...] = ("name", "area")) -> dict[str, Any]:
+        """The first of `slots` a folded text names ("name": a device, "area": a room,
+        "profile": a heating profile, "temperature": a number), as slots."""
+        for slot in slots:
+            if slot == "temperature":
+                number = NUMBER.search(text)
+                if number is not None:
+                    return {slot: to_number(number.group())}
+                continue
+            pattern = self._mentions.get(slot)
+            found = pattern.search(text) if pattern is not None else None
+            if found is not None:
+                return {slot: self._mention_values[slot][found.group(1)]}
+        return {}
 
     # ---- forms ---------------------------------------------------------------------------
     def forms(self, text: str) -> list[Form]:
@@ -208,13 +258,19 @@ class Recognizer:
     def lookup_wild(self, form: Form, group: Group = Group.COMMANDS) -> Match | None:
         """A template with free text (a message): the text between its prefix and suffix."""
         tables = self.tables[group]
-        if not tables.wild or form.when is not None:
+        if not tables.wild:
             return None
         words = form.text.split()
         found = find_wild(tables, words)
         if found is None:
             return None
         entry, start, end = found
+        message = any(name == "message" for name, v in entry.slots if isinstance(v, WildcardSlot))
+        if when.PLACEHOLDER in words[start:end]:
+            return None  # a time inside free text: the untagged form carries it
+        if not message and (end - start > MAX_PLACE_WORDS
+                            or NARRATIVE.get(self.lang, frozenset()).intersection(words)):
+            return None
         free = " ".join(words[start:end])
         spans = align(form.raw) if form.raw is not None else None
         if spans is not None:
@@ -238,6 +294,8 @@ class Recognizer:
                 if pattern.free and not free:
                     continue
                 slots = pattern.match(key)
+                if slots is not None and not self._plausible_place(pattern, slots, key):
+                    continue
                 if slots is not None:
                     match = Match(pattern.intent, slots, key, via="pattern", rank=pattern.rank)
                     if found is None or match.before(found):
@@ -245,6 +303,16 @@ class Recognizer:
             if found is not None:
                 return _with_time(found, form.when)
         return None
+
+    def _plausible_place(self, pattern: Pattern, slots: dict[str, Any], text: str) -> bool:
+        """A free-text slot other than a message is a few words in a sentence that asks."""
+        for capture in pattern.captures.values():
+            if capture.kind == "wildcard" and capture.slot != "message" \
+                    and capture.slot in slots:
+                if len(str(slots[capture.slot]).split()) > MAX_PLACE_WORDS or \
+                        NARRATIVE.get(self.lang, frozenset()).intersection(text.split()):
+                    return False
+        return True
 
     def _hassil(self, form: Form, group: Group) -> Match | None:
         residual = self.tables[group].residual
@@ -300,6 +368,18 @@ class Recognizer:
         for group in (Group.COMMANDS, Group.UNSUPPORTED):
             found = self.exact(forms, group)
             if found is not None:
+                return found
+        return None
+
+    def unknown_device(self, forms: list[Form]) -> Match | None:
+        """"allume la télé": a switch verb on something that is not a device of the house
+        (no word of a room, device or kind of device in it) — declined, not guessed at."""
+        for form in forms:
+            found = self.lookup_wild(form, Group.UNSUPPORTED)
+            if found is None or found.slots.get("what") != "device":
+                continue
+            thing = str(found.slots.get("thing", ""))
+            if not self.house_words.intersection(fold(thing).split()):
                 return found
         return None
 

@@ -81,7 +81,18 @@ SHORTHAND: dict[str, dict[str, str]] = {
            "bsr": "bonsoir", "lacces": "l acces", "lentree": "l entree", "lheure": "l heure",
            "letat": "l etat", "aprem": "apres midi", "mtn": "maintenant", "bcp": "beaucoup",
            "sdb": "salle de bains", "bne": "bonne", "tjrs": "toujours", "px": "peux",
-           "dac": "d accord", "ok": "ok"},
+           "dac": "d accord", "koi": "quoi", "pkoi": "pourquoi",
+           # the polite "vous" said to the house: the grammar speaks "tu"
+           "allumez": "allume", "rallumez": "rallume", "eteignez": "eteins",
+           "mettez": "mets", "remettez": "remets", "reglez": "regle", "passez": "passe",
+           "annulez": "annule", "coupez": "coupe", "fermez": "ferme", "ouvrez": "ouvre",
+           "baissez": "baisse", "montez": "monte", "activez": "active",
+           "desactivez": "desactive", "arretez": "arrete", "dites": "dis", "donnez": "donne",
+           "faites": "fais", "forcez": "force", "oubliez": "oublie", "laissez": "laisse",
+           "annoncez": "annonce", "prevenez": "previens", "augmentez": "augmente",
+           "diminuez": "diminue", "taisez": "tais", "parlez": "parle", "aidez": "aide",
+           "pourriez": "pourrais", "pouvez": "peux", "voudriez": "voudrais",
+           "vous": "tu", "votre": "ton", "vos": "tes"},
     "en": {"pls": "please", "plz": "please", "u": "you", "ur": "your", "im": "i m",
            "thx": "thanks", "tmrw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow",
            "tonite": "tonight", "til": "until", "till": "until", "b4": "before",
@@ -89,7 +100,12 @@ SHORTHAND: dict[str, dict[str, str]] = {
            "cant": "can t", "youre": "you re", "wont": "won t", "rn": "right now"},
 }
 """Texting shorthand -> the words it stands for (folded, whole words only)."""
+PHRASES: dict[str, dict[str, str]] = {
+    "fr": {"taisez vous": "tais toi", "mettez vous": "mets toi", "c koi": "c est quoi"},
+}
+"""Shorthand of more than one word, replaced before the words are."""
 _C_EST = re.compile(r"\bc (?!est\b)")
+_PRIE = re.compile(r"\bje tu prie\b|\bs il tu plait\b")
 _HALF = {"fr": re.compile(r"\b(\d+) et demie?\b"), "en": re.compile(r"\b(\d+) and a half\b")}
 
 
@@ -97,10 +113,13 @@ def expand_shorthand(folded: str, lang: str) -> str:
     """Texting shorthand spelled out ("jpars ds 2 h" -> "je pars dans 2 h"), "19 et demi" as
     19.5: SMS and speech reach the grammar in the same words."""
     table = SHORTHAND.get(lang, {})
+    for phrase, replacement in PHRASES.get(lang, {}).items():
+        folded = re.sub(rf"\b{phrase}\b", replacement, folded)
     words = [table.get(word, word) for word in folded.split()]
     text = " ".join(words)
     if lang == "fr":
-        text = _C_EST.sub("c est ", text)
+        text = _PRIE.sub("", _C_EST.sub("c est ", text))
+        text = " ".join(text.split())
     half = _HALF.get(lang)
     return half.sub(r"\1.5", text) if half is not None else text
 

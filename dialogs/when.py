@@ -314,17 +314,19 @@ class _Grammar:
         self.patterns = [(re.compile(rf"(?<![\w.]){p}(?![\w.])"), b) for p, b in patterns]
 
     def find(self, text: str) -> Found | None:
-        best: Found | None = None
+        """The last of the longest expressions that do not overlap ("parti ce matin, retour
+        jeudi soir": the return is the time said last)."""
+        found: list[Found] = []
         for pattern, build in self.patterns:
             for match in pattern.finditer(text):
                 expr = build(match)
-                if expr is None:
-                    continue
-                found = Found(match.start(), match.end(), expr)
-                if best is None or (found.end - found.start, -found.start) > \
-                        (best.end - best.start, -best.start):
-                    best = found
-        return best
+                if expr is not None and expr != TimeExpr():
+                    found.append(Found(match.start(), match.end(), expr))
+        kept: list[Found] = []
+        for candidate in sorted(found, key=lambda f: (f.start - f.end, f.start)):
+            if all(candidate.end <= k.start or candidate.start >= k.end for k in kept):
+                kept.append(candidate)
+        return max(kept, key=lambda f: f.start) if kept else None
 
 
 def _fr() -> _Grammar:
@@ -336,7 +338,7 @@ def _fr() -> _Grammar:
     weekday = _alt(w.weekdays)
     month = _alt(w.months)
     meridiem = _alt(w.meridiems)
-    at_prep = r"(?:(?:jusqu a|jusqu au|jusque|d ici a|d ici|vers|a|pour|avant|des|aux alentours" \
+    at_prep = r"(?:(?:jusqu a|jusqu au|jusque|d ici a|d ici|vers|a|avant|des|aux alentours" \
               r" de|autour de|sur les coups de|environ|au plus tard a|pas avant) )"
     span_prep = r"(?:(?:dans|pour|pendant|durant|d ici|sur|au moins|au bout de|environ) )"
     clock = rf"(?P<h>\d{{1,2}}) ?(?:heures?|h)(?: ?(?P<m>\d{{1,2}})(?: ?(?:min|minutes))?" \
@@ -417,7 +419,8 @@ def _fr() -> _Grammar:
         (rf"{at_prep}?(?P<day>aujourd hui|apres demain|demain){day_parts}{day_clock}", days),
         (rf"{at_prep}?(?:le |ce )?(?P<wd>{weekday})(?: (?:prochain|qui vient))?{day_parts}"
          rf"{day_clock}", on_weekday),
-        (rf"{at_prep}?le (?P<dd>\d{{1,2}})(?: (?P<mon>{month}))?{day_parts}{day_clock}", on_date),
+        (rf"{at_prep}?(?:le (?:(?:{weekday}) )?|(?:{weekday}) )(?P<dd>\d{{1,2}})(?: (?P<mon>{month}))?"
+         rf"{day_parts}{day_clock}", on_date),
         (r"(?:(?:pour|pendant|durant|jusqu a la fin du|jusqu au) )?(?:le |ce |tout le )"
          r"(?:week end|weekend)", lambda m: NAMED["weekend"]),
         (rf"{span_prep}?(?P<n>{n}) (?:(?P<unit>{unit})(?: (?P<sm>\d{{2}}))?)(?: et (?:(?P<shalf>"
@@ -533,7 +536,4 @@ def find(folded: str, lang: str) -> Found | None:
     grammar = _GRAMMARS.get(lang)
     if grammar is None:
         grammar = _GRAMMARS[lang] = _fr() if lang == "fr" else _en()
-    found = grammar.find(folded)
-    if found is not None and found.expr == TimeExpr():
-        return None
-    return found
+    return grammar.find(folded)

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dialogs.cli import recognize_line
 from dialogs.grammar import SWITCHABLE
@@ -90,8 +91,10 @@ class Report:
 def evaluate(engine: Any, corpus: list[dict[str, Any]]) -> Report:
     """Run every line through `basecamp intent`'s core and count."""
     report = Report()
+    zone = ZoneInfo(engine.config.house.timezone)
     for line in corpus:
         now = dt.datetime.fromisoformat(line["now"]) if line.get("now") else DEFAULT_NOW
+        now = now.astimezone(zone)  # the house's clock: "jeudi 2 avril" is in summer time
         got = recognize_line(engine, line["text"], now)
         report.total += 1
         report.by_stage[str(got.get("match"))] += 1
