@@ -22,12 +22,15 @@ class Expect(StrEnum):
     """"Quel mode de chauffage ?" -> a heating profile."""
     CONFIRM = "confirm"
     """"Tu confirmes ?" -> yes or no."""
+    ROOM = "room"
+    """"Dans quelle pièce ?" -> a room (an SMS that switches or heats names none)."""
 
 
 ANSWERS: dict[Expect, frozenset[str]] = {
     Expect.RETURN: frozenset({"AnswerReturn", "AnswerUnknown"}),
     Expect.PROFILE: frozenset({"AnswerProfile"}),
     Expect.CONFIRM: frozenset({"AnswerYes", "AnswerNo"}),
+    Expect.ROOM: frozenset({"AnswerRoom"}),
 }
 """The answer intents each question accepts."""
 

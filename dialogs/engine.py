@@ -35,6 +35,10 @@ ASKS = {"BasecampHeatingMenu": (Expect.PROFILE, "BasecampHeatingProfile")}
 """Commands that only open a question: intent -> (what is expected, intent completed)."""
 
 
+ROOMED = frozenset({"HassTurnOn", "HassTurnOff", "HassClimateSetTemperature"})
+"""Commands that act on a room: by SMS, the house asks which one when none is named."""
+
+
 def consequential(intent: str, slots: dict[str, Any]) -> bool:
     """Commands a guess must never carry out unasked: they lock the house, force the heating,
     open it to the outside or put every light out."""
@@ -202,6 +206,11 @@ class DialogEngine:
             return self._ask(key, Pending(Expect.RETURN, match.intent, conversation,
                                           self._deadline(channel, now), lang, text=text),
                              style)
+        if style == Style.SMS and match.intent in ROOMED and "name" not in match.slots \
+                and "area" not in match.slots:  # an SMS is not heard in any room
+            return self._ask(key, Pending(Expect.ROOM, match.intent, conversation,
+                                          self._deadline(channel, now), lang, slots=slots,
+                                          text=text), style)
         if match.intent in self.settings.confirm:
             pending = Pending(Expect.CONFIRM, match.intent, conversation,
                               self._deadline(channel, now), lang, slots=slots, text=text)
@@ -248,6 +257,8 @@ class DialogEngine:
                                           guessed=False, retries=0,
                                           deadline=self._deadline(channel, now)), style)
         slots: dict[str, Any] | Refusal = dict(pending.slots)
+        if match.intent == "AnswerRoom":
+            slots = {**pending.slots, "area": str(match.slots.get("area"))}
         if match.intent in ("AnswerReturn", "AnswerProfile"):
             slots = canonical(match.intent, match.slots, config=self.config,
                               settings=self.settings, now=now)
@@ -274,6 +285,8 @@ class DialogEngine:
         elif pending.expect == Expect.CONFIRM:
             values["what"] = render("what_broadcast", pending.lang, Style.SPEECH,
                                     message=pending.slots.get("message", ""))
+        elif pending.expect == Expect.ROOM:
+            values["rooms"] = ", ".join(room.name for room in self.config.rooms)
         return self._say(prefix + question, pending.lang, style,
                          pending.conversation, expects=True, **values)
 

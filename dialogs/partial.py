@@ -42,7 +42,11 @@ GREETINGS = frozenset({"bonjour", "bonsoir", "salut", "coucou", "hello", "hi", "
                        "c est bon", "bon", "ok", "d accord", "voila", "merci", "alors", "bref",
                        "allez", "bah", "ben", "okay", "right", "thanks", "all right"})
 """Clauses that only greet or fill: they do not compete with the command of the sentence."""
-MIN_SHARE = 0.34
+POSSESSIVES = frozenset({"mon", "ma", "mes", "son", "sa", "ses", "leur", "leurs", "notre",
+                         "nos", "my", "his", "her", "their", "our"})
+"""A sentence that starts "mon collègue...", "ma sœur..." speaks of someone else."""
+_ADDRESSED = re.compile(r"\b(?:la maison|basecamp|the house|house)\b")
+MIN_SHARE = 0.3
 """A run of words must be at least this share of a spoken sentence."""
 
 CORRECTIONS = {
@@ -78,9 +82,10 @@ def find(text: str, folded: str, exact: Exact, lang: str) -> Match | None:
     `folded` (its folded form); None if none, if two different commands are found, or if the
     sentence tells rather than asks."""
     words = folded.split()
-    if NARRATIVE.get(lang, frozenset()).intersection(words):
+    if NARRATIVE.get(lang, frozenset()).intersection(words) or (
+            words and words[0] in POSSESSIVES):
         return None
-    parts = [p for p in clauses(text) if fold(p) not in GREETINGS]
+    parts = [p for p in clauses(text) if _ADDRESSED.sub("", fold(p)).strip() not in GREETINGS]
     found = [m for m in map(exact, parts) if m is not None] if len(parts) > 1 else []
     if not found and len(parts) == 1 and len(clauses(text)) > 1:
         found = [m for m in [exact(parts[0])] if m is not None]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,8 +87,10 @@ class Pattern:
         """True when the template takes free text (a wildcard)."""
         return any(c.kind == "wildcard" for c in self.captures.values())
 
-    def match(self, text: str) -> dict[str, Any] | None:
-        """The slots of a text the template matches whole, or None."""
+    def match(self, text: str, free_text: Callable[[int, int], str] | None = None
+              ) -> dict[str, Any] | None:
+        """The slots of a text the template matches whole, or None; `free_text(start, end)`
+        gives a wildcard's text as the speaker wrote it (else the folded text)."""
         found = self.regex.fullmatch(text)
         if found is None:
             return None
@@ -95,10 +98,14 @@ class Pattern:
         for group, raw in found.groupdict().items():
             if raw is None:
                 continue
-            value = self.captures[group].value(raw.strip())
+            capture = self.captures[group]
+            if capture.kind == "wildcard" and free_text is not None:
+                start, end = found.span(group)
+                raw = free_text(start, end) or raw
+            value = capture.value(raw.strip())
             if value is None:
                 return None
-            slots[self.captures[group].slot] = value
+            slots[capture.slot] = value
         return slots
 
 

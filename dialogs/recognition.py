@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from hassil import SlotList, TextSlotList, recognize
@@ -42,7 +43,7 @@ CODE_VERSION = digest(
                  "ngram.py", "grammar.py", "ha.py", "text.py"))
 """The compiling code itself: a change to it rebuilds cached languages."""
 NARRATIVE = {
-    "fr": frozenset({"hier", "dernier", "derniere", "faudrait", "faut", "oublie", "doit", "dois",
+    "fr": frozenset({"hier", "dernier", "derniere", "oublie", "doit", "dois",
                      "devrait", "devrais", "pense", "crois", "rappelles", "souviens", "etait",
                      "avait", "aurait", "etais", "avais"}),
     "en": frozenset({"yesterday", "last", "ago", "forgot", "should", "remember", "was", "were",
@@ -61,12 +62,14 @@ MIN_FUZZY_SCORE = 0.3
 """Fuzzy guesses scoring less are not guesses at all (the house says it did not understand)."""
 _ADDRESS = {
     "fr": re.compile(r"^(?:(?:euh|bon|allez|alors|bah|ben|eh|ah|oh|ok|okay|dis|dis donc|tiens|"
-                     r"hein|hey|salut|coucou|bref|voila|ecoute|dites|he)\b ?)+|(?:\b ?(?:hein|"
-                     r"euh|bon|voila|merci|stp|svp|s il te plait|s il vous plait))+$|^(?:la |ma )?"
-                     r"(?:maison|basecamp)\b ?|\b ?(?:la |ma )?(?:maison|basecamp)$"),
+                     r"hein|hey|salut|coucou|bref|voila|ecoute|dites|he|moi|nous|du coup|"
+                     r"en fait|bon ben|bon bah|hop|allez hop)\b ?)+|(?:\b ?(?:hein|euh|bon|"
+                     r"voila|merci|stp|svp|s il te plait|s il vous plait|du coup|quoi|en fait|"
+                     r"maintenant|tout de suite|steuplait))+$|^(?:la |ma )?(?:maison|basecamp)"
+                     r"\b ?|\b ?(?:la |ma )?(?:maison|basecamp)$"),
     "en": re.compile(r"^(?:(?:um|uh|er|so|well|ok|okay|hey|hi|hello|right|alright|oh)\b ?)+|"
-                     r"(?:\b ?(?:please|thanks|thank you|then))+$|^(?:the )?(?:house|home|"
-                     r"basecamp)\b ?|\b ?(?:the )?(?:house|basecamp)$"),
+                     r"(?:\b ?(?:please|thanks|thank you|then|now|right now))+$|^(?:the )?"
+                     r"(?:house|home|basecamp)\b ?|\b ?(?:the )?(?:house|basecamp)$"),
 }
 """Fillers and forms of address at the ends of an utterance ("bon, dis basecamp, ... hein")."""
 UNSUPPORTED_CAP = 300
@@ -213,7 +216,7 @@ class Recognizer:
         """The folded forms of an utterance: times as the placeholder first, then as said."""
         out: list[Form] = []
         folded = candidates(text, self.lang)
-        as_written = folded[-1]
+        as_written = fold(clean(text).lower())
         for form in folded:
             if not form:
                 continue
@@ -290,10 +293,11 @@ class Recognizer:
         unless a later one reads a device's name in it."""
         for key in self._keys(form.text):
             found: Match | None = None
+            as_written = _as_written(form) if key == form.text and free else None
             for pattern in self.tables[group].patterns:
                 if pattern.free and not free:
                     continue
-                slots = pattern.match(key)
+                slots = pattern.match(key, as_written)
                 if slots is not None and not self._plausible_place(pattern, slots, key):
                     continue
                 if slots is not None:
@@ -327,22 +331,24 @@ class Recognizer:
 
     def exact(self, forms: list[Form], group: Group) -> Match | None:
         """The first exact match of the forms in one group of intents."""
-        for form in forms:
+        for form in forms:  # whole sentences first: the table, then the big templates
             found = self.lookup(form.text, group)
+            other = self.match_patterns(form, group)  # an earlier or more precise reading
             if found is not None:
                 found = _with_time(found, form.when)
-                other = self.match_patterns(form, group)  # an earlier or more precise reading
                 return other if other is not None and other.before(found) else found
+            if other is not None:
+                return other
         free = group != Group.UNSUPPORTED  # free text the house declines: the last resort
-        if free:
+        if free:  # then sentences with free text (a message, a place)
             for form in sorted(forms, key=lambda f: f.raw is None):
                 found = self.lookup_wild(form, group)
                 if found is not None:
                     return found
-        for form in forms:
-            found = self.match_patterns(form, group, free=free)
-            if found is not None:
-                return found
+            for form in forms:
+                found = self.match_patterns(form, group, free=True)
+                if found is not None:
+                    return found
         for form in forms:
             found = self._hassil(form, group)
             if found is not None:
@@ -374,7 +380,7 @@ class Recognizer:
     def unknown_device(self, forms: list[Form]) -> Match | None:
         """"allume la télé": a switch verb on something that is not a device of the house
         (no word of a room, device or kind of device in it) — declined, not guessed at."""
-        for form in forms:
+        for form in sorted(forms, key=lambda f: f.raw is None):  # as written first
             found = self.lookup_wild(form, Group.UNSUPPORTED)
             if found is None or found.slots.get("what") != "device":
                 continue
@@ -413,6 +419,23 @@ class Recognizer:
         while previous != text:
             previous, text = text, pattern.sub("", text).strip()
         return text
+
+
+def _as_written(form: Form) -> Callable[[int, int], str] | None:
+    """Characters of the folded form -> the same words as the speaker wrote them."""
+    spans = align(form.raw) if form.raw is not None else None
+    if spans is None or form.raw is None:
+        return None
+    raw = form.raw
+    starts = [m.start() for m in re.finditer(r"\S+", form.text)]
+
+    def free_text(start: int, end: int) -> str:
+        first = sum(s <= start for s in starts) - 1
+        last = sum(s < end for s in starts) - 1
+        if first < 0 or last >= len(spans):
+            return ""
+        return raw[spans[first][0]:spans[last][1]]
+    return free_text
 
 
 def _with_time(found: Match, expr: TimeExpr | None) -> Match:

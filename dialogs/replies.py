@@ -94,6 +94,12 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "ask_again_confirm": {
         "fr": ("Oui ou non ?", "Répondez oui ou non."),
         "en": ("Yes or no?", "Answer yes or no.")},
+    "ask_room": {
+        "fr": ("Dans quelle pièce ?", "Quelle pièce ? ({rooms})"),
+        "en": ("In which room?", "Which room? ({rooms})")},
+    "ask_again_room": {
+        "fr": ("Je n'ai pas compris. Quelle pièce ?", "Pas compris. Quelle pièce ? ({rooms})"),
+        "en": ("I didn't get that. Which room?", "Not understood. Which room? ({rooms})")},
     "ask_guess": {
         "fr": ("Tu veux {what} ?", "Compris : {what} ? (oui/non)"),
         "en": ("Do you want me to {what}?", "Understood: {what}? (yes/no)")},
@@ -161,6 +167,10 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
                "Pas possible avec les appareils de la maison."),
         "en": ("I can't do that with the house's devices.", "Not possible with the house's "
                                                              "devices.")},
+    "unknown_device": {
+        "fr": ("Je n'ai pas d'appareil « {thing} » à allumer ou éteindre.",
+               "Appareil inconnu : {thing}."),
+        "en": ("I have no device called '{thing}' to switch.", "Unknown device: {thing}.")},
     "what_broadcast": {"fr": ("annoncer « {message} »", ""),
                        "en": ("announce '{message}'", "")},
     "broadcast": {"fr": ("C'est annoncé.", "Annonce envoyée."),

@@ -49,7 +49,9 @@ UNSUPPORTED_KINDS = {"HassGetWeather": "weather", "HassStartTimer": "timer",
 
 
 def unsupported_reply(what: str) -> str:
-    """The catalogue key of the reply declining an HA intent."""
+    """The catalogue key of the reply declining an HA intent (or an unknown device)."""
+    if what == "device":
+        return "unknown_device"
     kind = UNSUPPORTED_KINDS.get(what)
     if kind is None and (what.startswith("HassMedia") or what.startswith("HassSetVolume")):
         kind = "media"

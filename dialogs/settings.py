@@ -88,7 +88,7 @@ class DialogSettings:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
         "cuisine": ("kitchen",), "salon": ("living room", "lounge"), "chambre": ("bedroom",),
         "entrée": ("entrance", "hallway"), "salle de bains": ("bathroom", "sdb"),
-        "lampe de chevet": ("bedside lamp", "bedside light"),
+        "lampe de chevet": ("bedside lamp", "bedside light", "chevet", "lampe du chevet"),
         "lumière du plafond": ("ceiling light", "plafonnier"), "veilleuse": ("night light",),
         "thermostat du salon": ("living room thermostat",),
         "sèche-serviettes": ("towel dryer", "towel rail", "seche serviette"),

@@ -123,7 +123,10 @@ def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: Dial
     if intent == "HassBroadcast":
         return {"message": message_text(str(slots.get("message", "")))}
     if "what" in slots:  # an HA intent the house recognises but does not carry out
-        return Refusal("unsupported", {"what": str(slots.get("what") or intent)})
+        values = {"what": str(slots.get("what") or intent)}
+        if "thing" in slots:  # "allume la télé": the device the house has not
+            values["thing"] = str(slots["thing"])
+        return Refusal("unsupported", values)
     return {}
 
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from hassil import Intents, SlotList
+from hassil import Intents, SlotList, WildcardSlotList
 
 from dialogs.expand import WILDCARD_TOKEN, Context, Slots, Unexpandable, count, expand
 from dialogs.patterns import Pattern, compile_pattern
@@ -69,6 +69,15 @@ def _wild(key: str, name: str, slots: Slots) -> tuple[str, Wild] | None:
     return prefix, Wild(suffix, name, slots, len(words) - 1)
 
 
+WILD_CAP = 20000
+"""Templates with free text are expanded up to this many prefixes (a prefix walk is cheap)."""
+
+
+def _has_wildcard(sentence: Any, ctx: Context) -> bool:
+    return any(isinstance(ctx.lists.get(name), WildcardSlotList)
+               for name in sentence.list_names(ctx.rules))
+
+
 def _names_a_device(entry: Entry) -> bool:
     return any(slot == "name" for slot, _ in entry[1])
 
@@ -99,7 +108,8 @@ def compile_tables(intents: Intents, lists: dict[str, SlotList], *,
             for sentence in data.sentences:
                 rank += 1
                 try:
-                    if count(sentence.expression, ctx) > cap:
+                    size = count(sentence.expression, ctx)
+                    if size > cap and not (size <= WILD_CAP and _has_wildcard(sentence, ctx)):
                         raise Unexpandable("too big")
                     expansions = list(expand(sentence.expression, ctx))
                 except Unexpandable:

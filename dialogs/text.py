@@ -92,7 +92,15 @@ SHORTHAND: dict[str, dict[str, str]] = {
            "annoncez": "annonce", "prevenez": "previens", "augmentez": "augmente",
            "diminuez": "diminue", "taisez": "tais", "parlez": "parle", "aidez": "aide",
            "pourriez": "pourrais", "pouvez": "peux", "voudriez": "voudrais",
-           "vous": "tu", "votre": "ton", "vos": "tes"},
+           "vous": "tu", "votre": "ton", "vos": "tes",
+           # ... and the subjunctive that follows "que tu"
+           "allumes": "allume", "eteignes": "eteins", "mettes": "mets", "regles": "regle",
+           "passes": "passe", "forces": "force", "fermes": "ferme", "coupes": "coupe",
+           "ouvres": "ouvre", "baisses": "baisse", "montes": "monte", "fasses": "fais",
+           "dises": "dis", "donnes": "donne", "annonces": "annonce", "actives": "active",
+           "desactives": "desactive", "arretes": "arrete", "annules": "annule",
+           "cb": "combien", "cmb": "combien", "auj": "aujourd hui", "dem": "demain",
+           "g": "j ai", "cuisines": "cuisine", "chambres": "chambre"},
     "en": {"pls": "please", "plz": "please", "u": "you", "ur": "your", "im": "i m",
            "thx": "thanks", "tmrw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow",
            "tonite": "tonight", "til": "until", "till": "until", "b4": "before",
@@ -101,7 +109,17 @@ SHORTHAND: dict[str, dict[str, str]] = {
 }
 """Texting shorthand -> the words it stands for (folded, whole words only)."""
 PHRASES: dict[str, dict[str, str]] = {
-    "fr": {"taisez vous": "tais toi", "mettez vous": "mets toi", "c koi": "c est quoi"},
+    "fr": {"taisez vous": "tais toi", "mettez vous": "mets toi", "c koi": "c est quoi",
+           "te mettes": "mets toi", "te mets": "mets toi", "j y go": "j y vais",
+           "jy go": "j y vais", "3 4 d heure": "3 quarts d heure",
+           # a request put politely is the request ("ça te dérangerait de passer en mode
+           # nuit", "il faudrait que tu allumes la veilleuse")
+           "ca te derangerait d": "", "ca te derangerait de": "",
+           "ca t embeterait d": "", "ca t embeterait de": "", "est ce que ca te derange d": "",
+           "est ce que ca te derange de": "", "ca te derange d": "", "ca te derange de": "",
+           "il faudrait que tu": "", "il faut que tu": "", "j aimerais bien que tu": "",
+           "j aimerais que tu": "", "je voudrais que tu": "", "ce serait bien que tu": "",
+           "ce serait sympa que tu": "", "il faudrait": "", "j aimerais bien": "je voudrais"},
 }
 """Shorthand of more than one word, replaced before the words are."""
 _C_EST = re.compile(r"\bc (?!est\b)")
@@ -109,11 +127,26 @@ _PRIE = re.compile(r"\bje tu prie\b|\bs il tu plait\b")
 _HALF = {"fr": re.compile(r"\b(\d+) et demie?\b"), "en": re.compile(r"\b(\d+) and a half\b")}
 
 
+HOMOPHONES: dict[str, dict[str, str]] = {
+    "fr": {"mais": "mets", "met": "mets", "sept": "cette", "camp": "quand", "verre": "vers",
+           "etain": "eteins", "echo": "eco", "chute": "chut", "datte": "date",
+           "tes": "tais", "laid": "les"},
+}
+"""Words speech to text writes for the ones said ("mais la veilleuse" for "mets ..."): tried
+only as a second reading, when the first is not understood."""
+
+
+def homophones(folded: str, lang: str) -> str:
+    """The folded text with speech-to-text homophones replaced by the words of the house."""
+    table = HOMOPHONES.get(lang, {})
+    return " ".join(table.get(word, word) for word in folded.split())
+
+
 def expand_shorthand(folded: str, lang: str) -> str:
     """Texting shorthand spelled out ("jpars ds 2 h" -> "je pars dans 2 h"), "19 et demi" as
     19.5: SMS and speech reach the grammar in the same words."""
     table = SHORTHAND.get(lang, {})
-    for phrase, replacement in PHRASES.get(lang, {}).items():
+    for phrase, replacement in sorted(PHRASES.get(lang, {}).items(), key=lambda p: -len(p[0])):
         folded = re.sub(rf"\b{phrase}\b", replacement, folded)
     words = [table.get(word, word) for word in folded.split()]
     text = " ".join(words)
@@ -129,7 +162,9 @@ def candidates(text: str, lang: str) -> tuple[str, ...]:
     cleaned = clean(text).lower()
     with_digits = expand_shorthand(fold(words_to_digits(_ZERO.sub("0", cleaned), lang)), lang)
     as_written = fold(cleaned)
-    return (with_digits,) if with_digits == as_written else (with_digits, as_written)
+    forms = [with_digits] if with_digits == as_written else [with_digits, as_written]
+    heard = homophones(with_digits, lang)
+    return (*forms, heard) if heard not in forms else tuple(forms)
 
 
 def to_number(value: object) -> int | float | None:

@@ -403,6 +403,13 @@ def _fr() -> _Grammar:
             extra += minutes / 60
         return _span(amount, unit_name, extra)
 
+    def bare_clock(m: re.Match[str]) -> TimeExpr | None:
+        # "accès distant 1h30": a few hours said with no preposition are a length of time
+        if not m.group(0)[:1].isdigit() or m.group("h") is None or m.group("half") or \
+                m.group("quarter") or m.group("mer") or int(m.group("h")) >= 5:
+            return clock_expr(m)
+        return duration(int(m.group("h")) * 60 + int(m.group("m") or 0), "minutes")
+
     def for_clock(m: re.Match[str]) -> TimeExpr | None:
         # "pour 2 heures" is a length, "pour 20 heures" an hour
         if m.group("m") is None and not m.group("half") and int(m.group("h")) < 5:
@@ -410,7 +417,7 @@ def _fr() -> _Grammar:
         return clock_expr(m)
 
     patterns: list[tuple[str, Builder]] = [
-        (rf"{at_prep}?(?:{clock}|{noon})", clock_expr),
+        (rf"{at_prep}?(?:{clock}|{noon})", bare_clock),
         (rf"pour (?:{clock})", for_clock),
         (rf"{at_prep}?(?:(?:ce |cette |cet )(?P<tpart>matin|midi|apres midi|soir|nuit)){day_clock}",
          today_part),
@@ -422,7 +429,7 @@ def _fr() -> _Grammar:
         (rf"{at_prep}?(?:le (?:(?:{weekday}) )?|(?:{weekday}) )(?P<dd>\d{{1,2}})(?: (?P<mon>{month}))?"
          rf"{day_parts}{day_clock}", on_date),
         (r"(?:(?:pour|pendant|durant|jusqu a la fin du|jusqu au) )?(?:le |ce |tout le )"
-         r"(?:week end|weekend)", lambda m: NAMED["weekend"]),
+         r"(?:week end|weekend)|en (?:week end|weekend)", lambda m: NAMED["weekend"]),
         (rf"{span_prep}?(?P<n>{n}) (?:(?P<unit>{unit})(?: (?P<sm>\d{{2}}))?)(?: et (?:(?P<shalf>"
          rf"demie?)|(?P<squarter>quart)))?", span),
         (rf"{span_prep}?(?:une demi heure|1 demi heure|une demie heure)",

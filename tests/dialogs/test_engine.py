@@ -192,3 +192,68 @@ def test_english_conversation(engine: DialogEngine) -> None:
     assert done.intent is not None and done.intent.slots == {
         "return_at": "2024-03-06T19:00:00+01:00"}
     assert done.reply == "OK, I'll keep watch while you're away. Have a good morning."
+
+
+# ---- guesses are confirmed, what the house cannot do is declined -----------------------------
+def test_a_guessed_leave_asks_before_locking(engine: DialogEngine) -> None:
+    """A fuzzy guess for "je pars" (misheard, extra words) never locks the house unasked."""
+    first = say(engine, "je m'en vais faire un tour au parc")
+    assert first.intent is None and first.expects_answer
+    assert first.reply == "Tu veux que je passe en mode absent ?"
+    back = say(engine, "oui", MORNING + dt.timedelta(seconds=3))
+    assert back.intent is None and back.reply == "Tu reviens quand ?"
+    done = say(engine, "ce soir", MORNING + dt.timedelta(seconds=6))
+    assert done.intent is not None and done.intent.intent == "BasecampLeave"
+    assert done.intent.slots == {"return_at": "2024-03-05T19:00:00+01:00"}
+
+
+def test_a_guess_answered_no_does_nothing(engine: DialogEngine) -> None:
+    first = say(engine, "je m'en vais faire un tour au parc")
+    assert first.expects_answer
+    no = say(engine, "non", MORNING + dt.timedelta(seconds=3))
+    assert no.intent is None and not no.expects_answer and no.reply == "D'accord, j'annule."
+
+
+def test_an_unanswered_guess_expires_without_acting(engine: DialogEngine) -> None:
+    say(engine, "je m'en vais faire un tour au parc")
+    expired = engine.expire(MORNING + dt.timedelta(minutes=5))
+    assert [turn.intent for _, _, turn in expired] == [None]
+
+
+def test_a_partial_command_is_a_guess_asked_by_sms(engine: DialogEngine) -> None:
+    first = say(engine, "je suis au téléphone, tais-toi", channel="sms", sender="+33600000001")
+    assert first.intent is None and first.reply == "Compris : que je me taise ? (oui/non)"
+    yes = say(engine, "oui", MORNING + dt.timedelta(seconds=30), channel="sms",
+              sender="+33600000001")
+    assert yes.intent is not None and yes.intent.slots == {"state": "on"}
+
+
+def test_a_self_correction_takes_the_second_room(engine: DialogEngine) -> None:
+    first = say(engine, "allume la cuisine, euh non, le garage")
+    assert first.reply == "Tu veux que j'allume : lumière (garage) ?"
+
+
+def test_an_sms_that_names_no_room_is_asked_which(engine: DialogEngine) -> None:
+    first = say(engine, "allume la lumière", channel="sms", sender="+33600000001")
+    assert first.intent is None and first.expects_answer
+    assert first.reply.startswith("Quelle pièce ? (cuisine, salon, chambre")
+    done = say(engine, "la cuisine", MORNING + dt.timedelta(seconds=20), channel="sms",
+               sender="+33600000001")
+    assert done.intent is not None and done.intent.slots == {"area": "cuisine",
+                                                             "domain": "light"}
+
+
+def test_by_voice_no_room_is_the_kiosk_room(engine: DialogEngine) -> None:
+    turn = say(engine, "allume la lumière")
+    assert turn.intent is not None and turn.intent.slots == {"area": "salon", "domain": "light"}
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("quel temps fait-il", "Je n'ai pas la météo : je fonctionne sans Internet."),
+    ("allume la télé", "Je n'ai pas d'appareil « télé » à allumer ou éteindre."),
+    ("mets de la musique", "Je ne sais pas jouer de musique ni de vidéo."),
+])
+def test_what_cannot_be_done_gets_an_honest_answer(engine: DialogEngine, text: str,
+                                                   reply: str) -> None:
+    turn = say(engine, text)
+    assert (turn.intent, turn.reply, turn.expects_answer) == (None, reply, False)
