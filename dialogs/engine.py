@@ -83,6 +83,12 @@ class DialogEngine:
             self._recognizers[lang] = Recognizer(self.config, lang, cache_dir=self.cache_dir)
         return self._recognizers[lang]
 
+    def warm(self) -> None:
+        """Build every language and compile its templates (seconds, once: a service calls it
+        in a thread at start, so the first sentences are answered at full speed)."""
+        for lang in self.langs:
+            self.recognizer(lang).warm()
+
     def recognize(self, text: str, *, answers: bool = False,
                   langs: tuple[str, ...] | None = None,
                   context_area: str | None = None) -> tuple[Match, str] | None:

@@ -13,6 +13,7 @@ what matches here is what hassil recognises.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable
@@ -77,21 +78,23 @@ class Pattern:
 
     intent: str
     fixed: tuple[tuple[str, Any], ...]
-    regex: re.Pattern[str]
+    source: str
+    """The regular expression, compiled on first use (a language loads in a fraction of a
+    second; most templates are never needed by a given house's sentences)."""
     captures: dict[str, Capture]
     rank: int = 0
     """The template's place in the data: where two templates match, the first one wins."""
 
-    @property
-    def free(self) -> bool:
-        """True when the template takes free text (a wildcard)."""
-        return any(c.kind == "wildcard" for c in self.captures.values())
+    free: bool = False
+    """True when the template takes free text (a wildcard)."""
+    first: frozenset[str] | None = None
+    """The words a matching sentence can start with (None: any word, e.g. free text)."""
 
     def match(self, text: str, free_text: Callable[[int, int], str] | None = None
               ) -> dict[str, Any] | None:
         """The slots of a text the template matches whole, or None; `free_text(start, end)`
         gives a wildcard's text as the speaker wrote it (else the folded text)."""
-        found = self.regex.fullmatch(text)
+        found = _compiled(self.source).fullmatch(text)
         if found is None:
             return None
         slots = dict(self.fixed)
@@ -169,5 +172,78 @@ def compile_pattern(intent: str, fixed: dict[str, Any], expr: Expression,
     compiler = _Compiler(ctx)
     body = compiler.compile(expr)
     body = _SPACES.sub("[ ]*", body)
-    return Pattern(intent, tuple(fixed.items()), re.compile(f"[ ]*{body}[ ]*"),
-                   compiler.captures, rank)
+    free = any(c.kind == "wildcard" for c in compiler.captures.values())
+    words, empty = _first(expr, ctx, frozenset())
+    return Pattern(intent, tuple(fixed.items()), f"[ ]*{body}[ ]*", compiler.captures, rank,
+                   free, None if words is None or empty else words)
+
+
+@functools.cache
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def warm(patterns: list[Pattern]) -> None:
+    """Compile every pattern now (a service does it in the background after it starts)."""
+    for pattern in patterns:
+        _compiled(pattern.source)
+
+
+First = tuple[frozenset[str] | None, bool]
+"""(the words an expression can start with — None for any —, whether it can be empty).
+A word ending with "*" is a prefix: the template glues what follows to it ("lumière[s]")."""
+
+
+def _first(expr: Expression, ctx: Context, seen: frozenset[str]) -> First:
+    """What a sentence of an expression can start with (for an index of patterns)."""
+    if isinstance(expr, TextChunk):
+        words = expr.text.split()
+        if not words:
+            return frozenset(), True
+        glued = len(words) == 1 and not expr.text[len(expr.text.lstrip()) + len(words[0]) -
+                                                    len(expr.text.lstrip()):][:1].isspace() \
+            and not expr.text.rstrip() != expr.text
+        return frozenset({words[0] + "*" if glued else words[0]}), False
+    if isinstance(expr, Alternative):
+        out: set[str] = set()
+        empty = False
+        for item in expr.items:
+            words, item_empty = _first(item, ctx, seen)
+            if words is None:
+                return None, True
+            out |= words
+            empty = empty or item_empty
+        return frozenset(out), empty
+    if isinstance(expr, Permutation):
+        out = set()
+        empty = True
+        for item in expr.items:
+            words, item_empty = _first(item, ctx, seen)
+            if words is None:
+                return None, False
+            out |= words
+            empty = empty and item_empty
+        return frozenset(out), empty
+    if isinstance(expr, Sequence):
+        out = set()
+        for item in expr.items:
+            words, item_empty = _first(item, ctx, seen)
+            if words is None:
+                return None, False
+            out |= words
+            if not item_empty:
+                return frozenset(out), False
+        return frozenset(out), True
+    if isinstance(expr, RuleReference):
+        if expr.rule_name in seen:
+            return None, False
+        return _first(ctx.rule(expr), ctx, seen | {expr.rule_name})
+    if isinstance(expr, ListReference):
+        slot = ctx.list_of(expr)
+        if isinstance(slot, TextSlotList):
+            texts = [t for v in slot.values for t in sample_expression(v.text_in)]
+            # a list value glued to what follows is rare: its first word, as a prefix
+            return frozenset(t.split()[0] + "*" for t in texts if t.split()), any(
+                not t.strip() for t in texts)
+        return None, False
+    return None, False

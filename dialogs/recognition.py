@@ -30,8 +30,9 @@ from dialogs.cache import cached, default_folder, digest
 from dialogs.expand import NUMBER_TOKEN, NumberSlot, Slots, WildcardSlot
 from dialogs.grammar import Group
 from dialogs.settings import DialogSettings
+from dialogs import patterns
 from dialogs.patterns import Pattern
-from dialogs.tables import TABLE_CAP, Tables, compile_tables, find_wild
+from dialogs.tables import TABLE_CAP, WILD_CAP, Tables, compile_tables, find_wild
 from dialogs.text import NUMBER, align, candidates, clean, fold, to_number
 from dialogs.when import TimeExpr
 
@@ -72,6 +73,9 @@ _ADDRESS = {
                      r"(?:house|home|basecamp)\b ?|\b ?(?:the )?(?:house|basecamp)$"),
 }
 """Fillers and forms of address at the ends of an utterance ("bon, dis basecamp, ... hein")."""
+UNSUPPORTED_WILD_CAP = 5000
+"""... and for their free-text templates (our unknown-device one; HA's music and lists are
+left to patterns)."""
 UNSUPPORTED_CAP = 300
 """Expansion cap for the intents the house declines: the fuzzy stage covers the rest."""
 
@@ -145,7 +149,9 @@ def compile_language(lang: str, lists: dict[str, SlotList], cap: int = TABLE_CAP
     """Tables and fuzzy models of a language for a house's lists (the slow part: seconds)."""
     intents = {group: grammar.build_intents(lang, group) for group in Group}
     tables = {group: compile_tables(intents[group], lists,
-                                    cap=UNSUPPORTED_CAP if group == Group.UNSUPPORTED else cap)
+                                    cap=UNSUPPORTED_CAP if group == Group.UNSUPPORTED else cap,
+                                    wild_cap=UNSUPPORTED_WILD_CAP
+                                    if group == Group.UNSUPPORTED else WILD_CAP)
               for group in Group}
     trained = fuzzy.train_models([intents[Group.COMMANDS], intents[Group.UNSUPPORTED]], lists,
                                  lang)
@@ -195,6 +201,11 @@ class Recognizer:
             if skip else None
         _LOGGER.debug("%s: %d table sentences", lang,
                       sum(t.size for t in self.tables.values()))
+
+    def warm(self) -> None:
+        """Compile every template's expression now rather than at its first use."""
+        for tables in self.tables.values():
+            patterns.warm(tables.patterns)
 
     def mentions(self, text: str, slots: tuple[str, ...] = ("name", "area")) -> dict[str, Any]:
         """The first of `slots` a folded text names ("name": a device, "area": a room,
@@ -291,10 +302,11 @@ class Recognizer:
     def match_patterns(self, form: Form, group: Group, *, free: bool = False) -> Match | None:
         """The compiled template matching a form (free-text ones only if `free`): the first,
         unless a later one reads a device's name in it."""
+        tables = self.tables[group]
         for key in self._keys(form.text):
             found: Match | None = None
             as_written = _as_written(form) if key == form.text and free else None
-            for pattern in self.tables[group].patterns:
+            for pattern in tables.candidates(key):
                 if pattern.free and not free:
                     continue
                 slots = pattern.match(key, as_written)

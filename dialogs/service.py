@@ -169,6 +169,7 @@ async def serve(rt: Runtime) -> None:
     """Start the dialogs service."""
     service = DialogService(rt)
     await asyncio.to_thread(service.engine.recognizer, service.engine.lang)  # build tables
+    rt.spawn(asyncio.to_thread(service.engine.warm), name="warm")  # the rest, meanwhile
     rt.subscribe(list(STATE_TOPICS), service.on_state)
     rt.subscribe([SmsIncoming.TOPIC], service.on_sms)
     rt.subscribe([Command.TOPIC], service.on_command)

@@ -53,6 +53,21 @@ class Tables:
     """The templates too big to expand, as regular expressions."""
     residual: Intents | None
     """The templates left to hassil (None when every template was expanded or compiled)."""
+    by_first: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    """First word of a sentence -> the patterns that can start with it (by index)."""
+    any_first: list[int] = dataclasses.field(default_factory=list)
+    """Patterns that can start with any word."""
+
+    by_prefix: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+    """Start of the first word -> the patterns that glue it to what follows ("lumière[s]")."""
+
+    def candidates(self, text: str) -> list[Pattern]:
+        """The patterns a sentence can match, in template order."""
+        first = text.split(" ", 1)[0]
+        found = set(self.by_first.get(first, ())) | set(self.any_first)
+        for end in range(1, len(first) + 1):
+            found.update(self.by_prefix.get(first[:end], ()))
+        return [self.patterns[i] for i in sorted(found)]
 
     @property
     def size(self) -> int:
@@ -91,7 +106,7 @@ def _keep(table: dict[str, Entry], key: str, entry: Entry) -> None:
 
 
 def compile_tables(intents: Intents, lists: dict[str, SlotList], *,
-                   cap: int = TABLE_CAP) -> Tables:
+                   cap: int = TABLE_CAP, wild_cap: int = WILD_CAP) -> Tables:
     """Split every template of `intents` into exact, wildcard and residual (see module doc)."""
     exact: dict[str, Entry] = {}
     wild: dict[str, list[Wild]] = defaultdict(list)
@@ -109,7 +124,7 @@ def compile_tables(intents: Intents, lists: dict[str, SlotList], *,
                 rank += 1
                 try:
                     size = count(sentence.expression, ctx)
-                    if size > cap and not (size <= WILD_CAP and _has_wildcard(sentence, ctx)):
+                    if size > cap and not (size <= wild_cap and _has_wildcard(sentence, ctx)):
                         raise Unexpandable("too big")
                     expansions = list(expand(sentence.expression, ctx))
                 except Unexpandable:
@@ -136,7 +151,19 @@ def compile_tables(intents: Intents, lists: dict[str, SlotList], *,
     for entries in wild.values():
         entries.sort(key=lambda w: -w.literal)
     rest = dataclasses.replace(intents, intents=residual) if residual else None
-    return Tables(exact, dict(wild), patterns, rest)
+    by_first: dict[str, list[int]] = defaultdict(list)
+    by_prefix: dict[str, list[int]] = defaultdict(list)
+    any_first: list[int] = []
+    for i, pattern in enumerate(patterns):
+        if pattern.first is None:
+            any_first.append(i)
+        for word in pattern.first or ():
+            if word.endswith("*"):
+                by_prefix[word[:-1]].append(i)
+            else:
+                by_first[word].append(i)
+    return Tables(exact, dict(wild), patterns, rest, dict(by_first), any_first,
+                  dict(by_prefix))
 
 
 def find_wild(tables: Tables, words: list[str]) -> tuple[Wild, int, int] | None:
