@@ -167,6 +167,8 @@ def _interleave(groups: list[list[str]]) -> Iterator[str]:
 
 
 _DIGITS = re.compile(r"\d")
+NOT_SPOKEN = frozenset({"AnswerRoom"})
+"""Answers only asked for in writing (the microphone's room is known): not in the grammar."""
 PER_TEMPLATE = 150
 """Sentences kept per template in the speech grammar (a random sample of bigger ones)."""
 
@@ -204,7 +206,8 @@ def expand_sentences(config: Any, lang: str, *, limit: int | None = None) -> lis
     over every template. Times come as the named ones (the placeholder is left out).
     """
     groups = [[" ".join(text.lower().split()) for text, _ in expansions]
-              for _, expansions in template_sentences(config, lang)]
+              for intent, expansions in template_sentences(config, lang)
+              if intent not in NOT_SPOKEN]
     seen: dict[str, None] = {}
     for sentence in _interleave(groups):
         if sentence and not _DIGITS.search(sentence) and "°" not in sentence \
