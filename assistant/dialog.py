@@ -41,9 +41,17 @@ def sentences(config: Any, voice: VoiceSettings) -> list[str]:
         return found
 
 
+Carry = Callable[[Intent], tuple[Intent, Any]]
+"""Publish a command and wait for its `Outcome` (blocking: the audio thread may wait)."""
+
+
 def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
-            sender: str = "owner") -> Handler:
-    """Transcript -> Answer: `voice.commands` first, then the dialog engine."""
+            sender: str = "owner", carry: Carry | None = None) -> Handler:
+    """Transcript -> Answer: `voice.commands` first, then the dialog engine.
+
+    With `carry`, a command a service carries out is published here and the spoken reply
+    says what was done (the Answer then holds no intent: it is on the bus already).
+    """
     table = commands(voice)
     engine: Any = None
     try:
@@ -63,6 +71,12 @@ def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
             return Answer(intent=Intent(name, channel="voice", sender=sender, text=text))
         if engine is None:
             return Answer()
-        return engine.handle(text, channel="voice", sender=sender, now=now())
+        turn = engine.handle(text, channel="voice", sender=sender, now=now())
+        if carry is None or not turn.acts or turn.intent is None:
+            return turn
+        intent, outcome = carry(turn.intent)
+        done = engine.conclude(turn, outcome)
+        return Answer(reply=done.reply, intent=None, expects_answer=done.expects_answer,
+                      conversation=done.conversation, carried=intent.intent)
 
     return handle

@@ -1,6 +1,7 @@
 """The interphone service: announcements from the bus and HTTP, spoken through TTS + sox.
 
-Bus in: `Say` (basecamp.interphone.say), `ModeChanged` (owner away in lockout; silence).
+Bus in: `Say` (basecamp.interphone.say), `ModeChanged` (owner away in lockout; silence), the
+HassBroadcast intent (spoken, answered with an `Outcome`).
 Bus out: `Spoken` (basecamp.voice.say) for every announcement spoken or muted.
 HTTP: /announce?text=..., /lock?service=... -> key, /release?key=... (all need the token).
 """
@@ -25,6 +26,7 @@ from assistant.settings import InterphoneSettings
 from assistant.tts import Renderer, play
 from core.bus import Envelope
 from core.messages import MessageError
+from core.messages.dialogs import Intent, Outcome
 from core.messages.presence import Mode, ModeChanged
 from core.messages.voice import Say, Spoken
 
@@ -61,6 +63,24 @@ class Interphone:
     def on_say(self, envelope: Envelope) -> None:
         """A Say from the bus."""
         self.submit(Say.from_envelope(envelope))
+
+    def on_broadcast(self, envelope: Envelope) -> None:
+        """"Annonce que le dîner est prêt": spoken unless the house is silenced (then said
+        so, for the owner to lift the silence first)."""
+        intent = Intent.from_envelope(envelope)
+        message = str(intent.slots.get("message", "")).strip()
+        if not message:
+            self._outcome(intent, False, "refused", why="empty message")
+        elif self.floor.silence:
+            self.rt.counters["broadcast_silenced"] += 1
+            self._outcome(intent, False, "silenced")
+        else:
+            self.submit(Say(message, priority=self.settings.broadcast_priority))
+            self._outcome(intent, True, queued=len(self.queue))
+
+    def _outcome(self, intent: Intent, done: bool, reason: str = "", **values: Any) -> None:
+        if intent.id:
+            self.rt.publish(Outcome(intent.id, intent.intent, done, reason, values))
 
     def on_mode(self, envelope: Envelope) -> None:
         """Presence: away in lockout, silence flag; kept messages are spoken on return."""
@@ -208,6 +228,7 @@ async def serve(rt: Any) -> None:
     phone = Interphone(rt, settings)
 
     rt.subscribe([Say.TOPIC], phone.on_say)
+    rt.subscribe([f"{Intent.TOPIC}.HassBroadcast"], phone.on_broadcast)
     rt.subscribe([ModeChanged.TOPIC], phone.on_mode)
     _routes(rt, phone)
     rt.status["interphone"] = phone.status

@@ -33,6 +33,8 @@ class Answer:
     intent: Intent | None = None
     expects_answer: bool = False
     conversation: str = ""
+    carried: str = ""
+    """The command already published and carried out (its reply says what was done)."""
 
 
 Handler = Callable[[str], Any]

@@ -25,6 +25,19 @@ _LOGGER = logging.getLogger(__name__)
 RELOAD_CHECK_S = 30.0
 
 
+def _keeper(rt: Any) -> Any:
+    """The dialogs' Keeper, subscribed to outcomes (None without the dialogs package)."""
+    try:
+        from core.messages.dialogs import Outcome
+        from dialogs.keeper import Keeper
+        from dialogs.settings import DialogSettings
+    except ImportError:
+        return None
+    keeper = Keeper(rt.publish, rt.config.section("dialogs", DialogSettings).outcome_timeout_s)
+    rt.subscribe([Outcome.TOPIC], keeper.on_outcome)
+    return keeper
+
+
 class Assistant:
     """Holds the pipeline, its audio thread and what /status shows."""
 
@@ -32,11 +45,19 @@ class Assistant:
         self.rt = rt
         self.voice = voice
         self.loop = asyncio.get_running_loop()
-        self.handler = dialog.handler(rt.config, voice, rt.clock.now)
+        self.keeper = _keeper(rt)
+        self.handler = dialog.handler(rt.config, voice, rt.clock.now, carry=self._carry)
         self.pipeline: Pipeline | None = None
         self.source: AudioSource | None = None
         self.problem = ""
         self._config_mtime = _mtime(rt.config.source)
+
+    def _carry(self, intent: Any) -> tuple[Any, Any]:
+        """Publish a command and wait for its outcome (from the audio thread, or a thread)."""
+        if self.keeper is None:
+            self.emit(intent)
+            return intent, None
+        return self.keeper.carry_from_thread(intent, self.loop)
 
     def emit(self, message: Message) -> None:
         """Publish from the audio thread (the bus publisher belongs to the event loop)."""
@@ -74,10 +95,10 @@ class Assistant:
         except AssistantError as err:
             self.loop.call_soon_threadsafe(self._trouble, err)
 
-    def ask(self, text: str) -> dict[str, Any]:
+    async def ask(self, text: str) -> dict[str, Any]:
         """The text path: transcript -> dialog -> intent and spoken answer."""
         self._publish(Transcript(text))
-        answer = self.handler(text)
+        answer = await asyncio.to_thread(self.handler, text)
         out: dict[str, Any] = {"reply": getattr(answer, "reply", ""),
                                "expects_answer": getattr(answer, "expects_answer", False)}
         intent = getattr(answer, "intent", None)
@@ -85,6 +106,8 @@ class Assistant:
             intent = type(intent)(intent.intent, intent.slots, "voice", intent.sender, text)
             self._publish(intent)
             out["intent"] = intent.intent
+        elif getattr(answer, "carried", None):
+            out["intent"] = answer.carried
         if out["reply"]:
             self._publish(Say(out["reply"], lang=self.voice.language(self.rt.config)))
         return out
@@ -135,7 +158,7 @@ async def serve(rt: Any) -> None:
         text = request.query.get("text", "").strip()
         if not text:
             raise web.HTTPBadRequest(text="text is required")
-        return web.json_response(assistant.ask(text))
+        return web.json_response(await assistant.ask(text))
 
     rt.app.router.add_get("/ask", ask)
     rt.app.router.add_post("/ask", ask)

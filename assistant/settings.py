@@ -147,6 +147,8 @@ class InterphoneSettings:
     cache_size: int = bounded(200, lo=0, hi=100_000)
     lock_max_s: float = bounded(120.0, lo=1.0, hi=3600.0)
     """A lock expires after this long unless released."""
+    broadcast_priority: int = bounded(5, lo=0, hi=100)
+    """Priority of an announcement someone asked for ("annonce que..."): before chatter."""
     urgent_priority: int = bounded(100, lo=0)
     """Announcements at or above this priority are spoken even in silence mode or
     through a lock."""

@@ -44,6 +44,7 @@ SERVICES: dict[str, str] = {
     "modes": "modes.service:serve",
     "heater": "modes.heater_service:serve",
     "nightlight": "modes.nightlight_service:serve",
+    "lights": "modes.lights_service:serve",
     "lightpack": "modes.lightpack_service:serve",
     "dialogs": "dialogs.service:serve",
     "interphone": "assistant.interphone:serve",

@@ -180,6 +180,11 @@ class Device:
     kind: Literal["light", "heater", "night_light", "sensor"]
     room: str
     aliases: tuple[str, ...] = ()
+    driver: Literal["", "file", "bus", "heater"] = ""
+    """What switches it: for a light, the lights service through a simulated latching relay in
+    a file ("file") or a `RelayCommand` to the machine wiring it ("bus"); "heater" for the
+    central heating's thermostat (the heater service); "" = nothing (commands are refused).
+    Night lights are driven by the night-light service."""
 
 
 @dataclass(frozen=True)

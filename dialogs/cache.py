@@ -3,9 +3,9 @@
 Compiling the house's language takes seconds (expanding templates, training n-gram models);
 loading the result takes a fraction of that. `cached(folder, name, key, build)` returns the
 object stored under `name-key.pickle`, or builds, stores (atomically) and returns it; other
-versions of `name` older than a day are removed. The key is a digest of everything the build reads, so a changed
-config or template is rebuilt, never served stale. A folder that cannot be written only costs
-the build time (logged); a corrupt file is rebuilt.
+versions of `name` older than a day are removed. The key is a digest of everything the build
+reads, so a changed config or template is rebuilt, never served stale. A folder that cannot
+be written only costs the build time (logged); a corrupt file is rebuilt.
 """
 
 from __future__ import annotations

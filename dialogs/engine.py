@@ -15,12 +15,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from core.messages.dialogs import Intent
+from core import devices
+from core.messages.dialogs import Intent, Outcome
+from dialogs import partial
 from dialogs.conversations import Conversations, Expect, Key, Pending
 from dialogs.grammar import LANGS
-from dialogs import partial
+from dialogs.keeper import ACTED
 from dialogs.recognition import Form, Match, Recognizer
-from dialogs.replies import Style, render
+from dialogs.replies import CATALOGUE, Style, render
 from dialogs.report import Snapshot
 from dialogs.respond import describe, respond, unsupported_reply
 from dialogs.settings import DialogSettings
@@ -59,6 +61,14 @@ class Turn:
     expects_answer: bool
     conversation: str
     lang: str = ""
+    style: Style = Style.SPEECH
+    at: dt.datetime | None = None
+    """When it was said (the reply to a carried-out command is composed at that time)."""
+
+    @property
+    def acts(self) -> bool:
+        """True when a service carries the command out: the reply waits for its `Outcome`."""
+        return self.intent is not None and self.intent.intent in ACTED
 
 
 class DialogEngine:
@@ -201,6 +211,13 @@ class DialogEngine:
                           settings=self.settings, now=now)
         if isinstance(slots, Refusal):
             return self._refuse(slots, lang, style, conversation)
+        if match.intent in ("HassTurnOn", "HassTurnOff"):
+            switched, missing = devices.reach(self.config, slots)
+            if not switched:  # nothing can switch what was named: say so, do nothing
+                names = ", ".join(d.name for d in missing) or describe(
+                    match.intent, slots, lang=lang, now=now, settings=self.settings)
+                return self._refuse(Refusal("no_driver", {"target": names}), lang, style,
+                                    conversation)
         needs_return = match.intent == "BasecampLeave" and "return_at" not in slots \
             and not vague_return(match.slots)
         if match.stage == "fuzzy" and self.unsure(match, slots):
@@ -306,4 +323,20 @@ class DialogEngine:
                         settings=self.settings)
         message = Intent(intent=intent, slots=slots, channel=channel, sender=sender, text=text)
         _LOGGER.info("%s from %s:%s -> %s %s", text[:80], channel, sender, intent, slots)
-        return Turn(reply, message, False, conversation, lang)
+        return Turn(reply, message, False, conversation, lang, style, now)
+
+    def conclude(self, turn: Turn, outcome: Outcome | None) -> Turn:
+        """The reply to a carried-out command, from what its service says was done (pure)."""
+        if not turn.acts or turn.intent is None:
+            return turn
+        lang, style, now = turn.lang or self.lang, turn.style, turn.at or dt.datetime.now(dt.UTC)
+        if outcome is None:
+            reply = render("not_confirmed", lang, style)
+        elif not outcome.done:
+            reply = render(outcome.reason if outcome.reason in CATALOGUE else "refused", lang,
+                           style, **{"why": outcome.reason, **outcome.values})
+        else:
+            slots = {**turn.intent.slots, **outcome.values}
+            reply = respond(turn.intent.intent, slots, lang=lang, style=style, now=now,
+                            state=self.state(), settings=self.settings)
+        return replace(turn, reply=reply)

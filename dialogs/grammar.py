@@ -13,8 +13,8 @@ import itertools
 import logging
 import re
 from collections.abc import Iterator
-from importlib import resources
 from enum import StrEnum
+from importlib import resources
 from typing import Any
 
 import yaml

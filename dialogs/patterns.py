@@ -197,13 +197,12 @@ A word ending with "*" is a prefix: the template glues what follows to it ("lumi
 def _first(expr: Expression, ctx: Context, seen: frozenset[str]) -> First:
     """What a sentence of an expression can start with (for an index of patterns)."""
     if isinstance(expr, TextChunk):
-        words = expr.text.split()
-        if not words:
+        chunk = expr.text.split()
+        if not chunk:
             return frozenset(), True
-        glued = len(words) == 1 and not expr.text[len(expr.text.lstrip()) + len(words[0]) -
-                                                    len(expr.text.lstrip()):][:1].isspace() \
-            and not expr.text.rstrip() != expr.text
-        return frozenset({words[0] + "*" if glued else words[0]}), False
+        # a one-word chunk not followed by a space may run into what comes next ("lumière[s]")
+        glued = len(chunk) == 1 and not expr.text[-1:].isspace()
+        return frozenset({chunk[0] + "*" if glued else chunk[0]}), False
     if isinstance(expr, Alternative):
         out: set[str] = set()
         empty = False

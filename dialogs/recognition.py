@@ -17,21 +17,20 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from hassil import SlotList, TextSlotList, recognize
 from hassil.sample import sample_expression
 
-from dialogs import fuzzy, grammar, when
+from dialogs import fuzzy, grammar, patterns, when
 from dialogs.cache import cached, default_folder, digest
 from dialogs.expand import NUMBER_TOKEN, NumberSlot, Slots, WildcardSlot
 from dialogs.grammar import Group
-from dialogs.settings import DialogSettings
-from dialogs import patterns
 from dialogs.patterns import Pattern
+from dialogs.settings import DialogSettings
 from dialogs.tables import TABLE_CAP, WILD_CAP, Tables, compile_tables, find_wild
 from dialogs.text import NUMBER, align, candidates, clean, fold, to_number
 from dialogs.when import TimeExpr
@@ -50,8 +49,8 @@ NARRATIVE = {
     "en": frozenset({"yesterday", "last", "ago", "forgot", "should", "remember", "was", "were",
                      "would"}),
 }
-"""Words of a sentence that tells or wonders rather than asks: no partial match or free-text place is read in it
-("hier soir j'ai oublié d'éteindre la lumière du garage")."""
+"""Words of a sentence that tells or wonders rather than asks: no partial match or free-text
+place is read in it ("hier soir j'ai oublié d'éteindre la lumière du garage")."""
 MAX_PLACE_WORDS = 3
 """A free-text slot other than a message (where one goes: "en Bretagne") is a few words."""
 HOUSE_WORDS = {"fr": frozenset({"chauffage", "lumiere", "lumieres", "lampe", "lampes",
@@ -324,10 +323,10 @@ class Recognizer:
         """A free-text slot other than a message is a few words in a sentence that asks."""
         for capture in pattern.captures.values():
             if capture.kind == "wildcard" and capture.slot != "message" \
-                    and capture.slot in slots:
-                if len(str(slots[capture.slot]).split()) > MAX_PLACE_WORDS or \
-                        NARRATIVE.get(self.lang, frozenset()).intersection(text.split()):
-                    return False
+                    and capture.slot in slots and (
+                        len(str(slots[capture.slot]).split()) > MAX_PLACE_WORDS
+                        or NARRATIVE.get(self.lang, frozenset()).intersection(text.split())):
+                return False
         return True
 
     def _hassil(self, form: Form, group: Group) -> Match | None:

@@ -146,6 +146,34 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "guess_HassNevermind": {"fr": ("que j'annule", ""), "en": ("cancel", "")},
     "guess_HassBroadcast": {"fr": ("que j'annonce « {message} »", ""),
                             "en": ("announce '{message}'", "")},
+    "no_driver": {
+        "fr": ("Je n'ai pas d'interrupteur pour : {target}.", "Rien pour commander : {target}."),
+        "en": ("I have no switch for: {target}.", "Nothing switches: {target}.")},
+    "no_heating_here": {
+        "fr": ("Je ne règle pas la température de « {area} » : seulement {rooms}.",
+               "Pas de chauffage réglable : {area} (seulement {rooms})."),
+        "en": ("I can't set the temperature of '{area}': only {rooms}.",
+               "No heating control: {area} (only {rooms}).")},
+    "refused": {
+        "fr": ("Je n'ai pas pu le faire : {why}.", "Pas fait : {why}."),
+        "en": ("I couldn't do it: {why}.", "Not done: {why}.")},
+    "not_confirmed": {
+        "fr": ("Je n'ai pas eu de confirmation : ce n'est peut-être pas fait.",
+               "Pas de confirmation : peut-être pas fait."),
+        "en": ("I got no confirmation: it may not be done.", "No confirmation: maybe not done.")},
+    "silenced": {
+        "fr": ("La maison est en silence : je n'annonce rien. Dis « désactive le silence » "
+               "d'abord.", "Silence en cours : rien annoncé."),
+        "en": ("The house is silenced: I announced nothing. Say 'silence off' first.",
+               "Silenced: nothing announced.")},
+    "no_recipient": {
+        "fr": ("Je n'ai personne à qui envoyer le lien.", "Pas de destinataire pour le lien."),
+        "en": ("I have no one to send the link to.", "No one to send the link to.")},
+    "broadcast_kept": {
+        "fr": ("La maison est en silence : je l'annoncerai plus tard.",
+               "Silence : annonce gardée pour plus tard."),
+        "en": ("The house is silenced: I'll announce it later.",
+               "Silenced: announcement kept for later.")},
     "unsupported": {
         "fr": ("Désolé, je ne sais pas faire ça.", "Je ne sais pas faire ça. Envoyez « aide »."),
         "en": ("Sorry, I can't do that.", "I can't do that. Send 'help'.")},
@@ -242,7 +270,14 @@ def render(key: str, lang: str, style: Style = Style.SPEECH, **values: Any) -> s
     entry = CATALOGUE[key].get(lang) or CATALOGUE[key]["fr"]
     speech, sms = entry
     template = sms if style == Style.SMS and sms else speech
-    return template.format(**values).rstrip()
+    return template.format_map(_Values(values)).rstrip()
+
+
+class _Values(dict[str, Any]):
+    """Reply values: one a service did not send reads as nothing, never as a crash."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 def say_number(value: float | int, lang: str) -> str:

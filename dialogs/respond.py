@@ -62,6 +62,9 @@ def unsupported_reply(what: str) -> str:
 
 
 def _target(slots: dict[str, Any], lang: str) -> str:
+    switched = slots.get("switched")
+    if switched:  # what the service says it switched
+        return ", ".join(map(str, switched))
     if slots.get("name"):
         return str(slots["name"])
     area = slots.get("area", "")
@@ -109,6 +112,8 @@ def describe(intent: str, slots: dict[str, Any], *, lang: str, now: dt.datetime,
 def respond(intent: str, slots: dict[str, Any], *, lang: str, style: Style, now: dt.datetime,
             state: Snapshot, settings: DialogSettings) -> str:
     """What the house says once a command is complete."""
+    if intent == "HassBroadcast" and slots.get("kept"):
+        return render("broadcast_kept", lang, style)
     if intent in SIMPLE:
         return render(SIMPLE[intent], lang, style)
     if intent == "BasecampLeave":
@@ -140,7 +145,8 @@ def respond(intent: str, slots: dict[str, Any], *, lang: str, style: Style, now:
                       target=_target(slots, lang))
     if intent == "HassClimateSetTemperature":
         return render("set_temperature", lang, style, area=slots.get("area", ""),
-                      temperature=say_number(slots["temperature"], lang))
+                      temperature=say_number(slots.get("setpoint", slots["temperature"]), lang))
+
     if intent == "HassClimateGetTemperature":
         return _temperature(slots, lang, style, state, settings)
     if intent == "HassGetCurrentTime":

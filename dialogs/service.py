@@ -9,6 +9,7 @@ In: `SmsIncoming` (whitelisted contacts only), `Command` (push replies, kiosk, t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -17,7 +18,7 @@ from aiohttp import web
 
 from core.bus import parse
 from core.messages import Envelope
-from core.messages.dialogs import Command, Reply, SmsIncoming, SmsSend
+from core.messages.dialogs import Command, Outcome, Reply, SmsIncoming, SmsSend
 from core.messages.heating import HeatingState
 from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate
@@ -27,6 +28,7 @@ from core.service import Runtime
 from dialogs import state as snapshot
 from dialogs.channels import may_command
 from dialogs.engine import DialogEngine, Turn
+from dialogs.keeper import Keeper
 from dialogs.report import Snapshot
 from dialogs.settings import Counter, DialogSettings
 
@@ -58,6 +60,7 @@ class DialogService:
         self.settings = rt.config.section("dialogs", DialogSettings)
         self.snapshot = Snapshot()
         self.engine = DialogEngine(rt.config, state=lambda: self.snapshot)
+        self.keeper = Keeper(rt.publish, self.settings.outcome_timeout_s)
 
     # ---- inputs ----------------------------------------------------------------------
     def on_state(self, envelope: Envelope) -> None:
@@ -74,7 +77,7 @@ class DialogService:
             self.rt.counters["sms_refused"] += 1
             self.rt.log("warning", f"SMS from non-whitelisted {sms.number} ignored")
             return
-        self.answer(sms.text, "sms", sms.number)
+        self.rt.spawn(self.answer(sms.text, "sms", sms.number), name="answer")
 
     def on_command(self, envelope: Envelope) -> None:
         """Answer text from push replies, the kiosk or tools."""
@@ -83,30 +86,39 @@ class DialogService:
             self.rt.counters["command_refused"] += 1
             self.rt.log("warning", f"{cmd.channel} command from {cmd.sender!r} ignored")
             return
-        self.answer(cmd.text, cmd.channel, cmd.sender)
+        self.rt.spawn(self.answer(cmd.text, cmd.channel, cmd.sender), name="answer")
 
     def on_transcript(self, envelope: Envelope) -> None:
         """Answer speech (only when the assistant does not run the engine itself)."""
         transcript = parse(envelope, Transcript)
-        self.answer(transcript.text, "voice", transcript.conversation or "kiosk")
+        self.rt.spawn(self.answer(transcript.text, "voice", transcript.conversation or "kiosk"),
+                      name="answer")
 
     # ---- outputs ---------------------------------------------------------------------
-    def answer(self, text: str, channel: str, sender: str) -> Turn:
-        """Run one turn and publish what it says and does."""
+    async def answer(self, text: str, channel: str, sender: str) -> Turn:
+        """Run one turn: carry its command out, then say what was done."""
         self.rt.counters[f"{channel}_in"] += 1
         turn = self.engine.handle(text, channel=channel, sender=sender, now=self.rt.clock.now())
+        return await self.deliver(turn, channel, sender)
+
+    async def deliver(self, turn: Turn, channel: str, sender: str) -> Turn:
+        """Publish the turn's command, wait for its outcome, then publish the reply."""
+        if turn.intent is not None:
+            self.rt.counters["intents"] += 1
+            intent, outcome = await self.keeper.carry(turn.intent)
+            if turn.acts:
+                self.rt.counters["done" if outcome is not None and outcome.done else
+                                 "refused" if outcome is not None else "unconfirmed"] += 1
+            turn = self.engine.conclude(dataclasses.replace(turn, intent=intent), outcome)
+            if intent.intent == "BasecampReport":
+                self.snapshot = snapshot.reported(self.snapshot)
+        else:
+            self.rt.counters["no_intent"] += 1
         self.publish(turn, channel, sender)
         return turn
 
     def publish(self, turn: Turn, channel: str, sender: str) -> None:
-        """Intent, reply, and the channel's own answer (SMS, speech)."""
-        if turn.intent is not None:
-            self.rt.counters["intents"] += 1
-            self.rt.publish(turn.intent)
-            if turn.intent.intent == "BasecampReport":
-                self.snapshot = snapshot.reported(self.snapshot)
-        else:
-            self.rt.counters["no_intent"] += 1
+        """The reply, and the channel's own answer (SMS, speech)."""
         self.rt.publish(Reply(turn.reply, channel, sender, turn.expects_answer,
                               turn.conversation))
         if channel == "sms" and turn.reply:
@@ -118,7 +130,7 @@ class DialogService:
         """Close conversations nobody answered (a "je pars" still leaves)."""
         for channel, sender, turn in self.engine.expire(self.rt.clock.now()):
             self.rt.counters["timeouts"] += 1
-            self.publish(turn, channel, sender)
+            self.rt.spawn(self.deliver(turn, channel, sender), name="deliver")
 
     async def refresh_consumption(self) -> None:
         """Read the day's water and electricity for reports (blocking store, in a thread)."""
@@ -153,7 +165,7 @@ class DialogService:
                 from None
         if not may_command(self.rt.config, channel, sender):
             raise web.HTTPForbidden(text="sender may not command the house")
-        turn = self.answer(text, channel, sender)
+        turn = await self.answer(text, channel, sender)
         return web.json_response({"reply": turn.reply, "expects_answer": turn.expects_answer,
                                   "conversation": turn.conversation,
                                   "intent": turn.intent.to_dict() if turn.intent else None})
@@ -173,6 +185,7 @@ async def serve(rt: Runtime) -> None:
     rt.subscribe(list(STATE_TOPICS), service.on_state)
     rt.subscribe([SmsIncoming.TOPIC], service.on_sms)
     rt.subscribe([Command.TOPIC], service.on_command)
+    rt.subscribe([Outcome.TOPIC], service.keeper.on_outcome)
     if service.settings.answer_transcripts:
         rt.subscribe([Transcript.TOPIC], service.on_transcript)
     rt.every(service.settings.expire_every_s, service.expire, name="expire")

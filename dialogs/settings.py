@@ -74,6 +74,8 @@ class DialogSettings:
     always asked about when guessed."""
     answer_transcripts: bool = False
     """Answer `basecamp.voice.transcript` on the bus (off: the assistant runs the engine itself)."""
+    outcome_timeout_s: float = bounded(3.0, lo=0.1, hi=60)
+    """How long a reply waits for the service carrying a command out to say what it did."""
     expire_every_s: float = bounded(1.0, lo=0.05, hi=60)
     """How often unanswered conversations are closed."""
     metrics_every_s: float = bounded(60.0, lo=1, hi=3600)

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogs import when
 from dialogs.grammar import SWITCHABLE
 from dialogs.settings import DialogSettings
 from dialogs.text import to_number
-from dialogs import when
 from dialogs.when import TimeExpr
 
 PROFILES = ("comfort", "eco", "force_comfort", "force_eco", "work_week", "holiday_week")

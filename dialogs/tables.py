@@ -111,7 +111,7 @@ def compile_tables(intents: Intents, lists: dict[str, SlotList], *,
     exact: dict[str, Entry] = {}
     wild: dict[str, list[Wild]] = defaultdict(list)
     patterns: list[Pattern] = []
-    residual: dict[str, list[Any]] = {}
+    residual: dict[str, Any] = {}
     rank = 0
     for name, intent in intents.intents.items():
         kept = []

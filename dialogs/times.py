@@ -14,6 +14,7 @@ from dialogs.settings import DayParts
 from dialogs.text import fold, words_to_digits
 from dialogs.when import UNIT_SECONDS
 
+
 def day_part(now: dt.datetime, parts: DayParts) -> str:
     """"morning", "day" or "evening" (for "bonne matinée / journée / soirée")."""
     clock = now.timetz().replace(tzinfo=None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from dialogs.settings import DayParts
@@ -238,8 +238,8 @@ class _Words:
     meridiems: dict[str, str]
 
 
-def _alt(words: object) -> str:
-    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))  # type: ignore[arg-type]
+def _alt(words: Iterable[str]) -> str:
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
 
 
 def _number(text: str | None, words: _Words) -> float | None:
@@ -426,8 +426,8 @@ def _fr() -> _Grammar:
         (rf"{at_prep}?(?P<day>aujourd hui|apres demain|demain){day_parts}{day_clock}", days),
         (rf"{at_prep}?(?:le |ce )?(?P<wd>{weekday})(?: (?:prochain|qui vient))?{day_parts}"
          rf"{day_clock}", on_weekday),
-        (rf"{at_prep}?(?:le (?:(?:{weekday}) )?|(?:{weekday}) )(?P<dd>\d{{1,2}})(?: (?P<mon>{month}))?"
-         rf"{day_parts}{day_clock}", on_date),
+        (rf"{at_prep}?(?:le (?:(?:{weekday}) )?|(?:{weekday}) )(?P<dd>\d{{1,2}})"
+         rf"(?: (?P<mon>{month}))?{day_parts}{day_clock}", on_date),
         (r"(?:(?:pour|pendant|durant|jusqu a la fin du|jusqu au) )?(?:le |ce |tout le )"
          r"(?:week end|weekend)|en (?:week end|weekend)", lambda m: NAMED["weekend"]),
         (rf"{span_prep}?(?P<n>{n}) (?:(?P<unit>{unit})(?: (?P<sm>\d{{2}}))?)(?: et (?:(?P<shalf>"

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.messages.dialogs import Intent, SmsSend
+from core.messages.dialogs import Intent, Outcome, SmsSend
 from core.messages.log import Level
 
 
@@ -186,25 +186,33 @@ def answer_intents(rt: Any, access: RemoteAccess, *, base_url: str, default_s: f
     allowed = {c.phone for c in contacts if c.phone and c.may_command}
     owners = [c.phone for c in contacts if c.phone and c.role == "owner"]
 
+    def answer(intent: Intent, done: bool, reason: str = "", **values: Any) -> None:
+        if intent.id:
+            rt.publish(Outcome(intent.id, intent.intent, done, reason, values))
+
     def heard(envelope: Any) -> None:
         intent = Intent.from_envelope(envelope)
         if intent.slots.get("state") == "off":
             close_said(rt, access, intent.channel)
+            answer(intent, True, state="off")
             return
         to = [intent.sender] if intent.channel == "sms" else owners
         if not to or any(number not in allowed and number not in owners for number in to):
             rt.counters["remote_refused"] += 1
             rt.log(Level.WARNING, "accès distant demandé sans destinataire autorisé: refusé")
+            answer(intent, False, "no_recipient")
             return
         try:
             key, seconds = open_said(rt, access, intent.slots.get("minutes") or None, default_s,
                                      f"{intent.channel}, lien envoyé par SMS")
         except (TypeError, ValueError):
             rt.counters["remote_refused"] += 1
+            answer(intent, False, "refused", why=str(intent.slots.get("minutes")))
             return
         text = (f"Basecamp : écran du kiosque pendant {seconds / 60:g} min : "
                 f"{base_url}/remote?key={key}")
         for number in to:
             rt.publish(SmsSend(number, text))
+        answer(intent, True, state="on", minutes=round(seconds / 60))  # never the key
 
     rt.subscribe([f"{Intent.TOPIC}.BasecampRemoteAccess"], heard)

@@ -8,7 +8,8 @@ what comes back. The few below only exist inside the machines or for their servi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +44,7 @@ class Rejected:
     """Effect: an event was ignored by rule (bad value, impossible transition); logged, counted."""
 
     reason: str
+    key: str = ""
+    """For a command: the reply key the dialogs answer with (no_heating_here...)."""
+    values: dict[str, Any] = field(default_factory=dict)
+    """... and what that reply names."""

@@ -1,7 +1,9 @@
 """`basecamp run heater`: profiles, schedules, thermostat and failsafe driving the heater relay.
 
-Listens to `ModeChanged`, `MutaUpdate` (temperatures), `SetProfile` and the
-BasecampHeatingProfile intent; drives the latching relay through a `Relay` driver; publishes
+Listens to `ModeChanged`, `MutaUpdate` (temperatures), `SetProfile` and the intents it carries
+out (BasecampHeatingProfile, HassClimateSetTemperature — a room's temperature until the profile
+changes —, HassTurnOn/Off of the heating), answering each with an `Outcome`; drives the
+latching relay through a `Relay` driver; publishes
 `HeatingState` and writes setpoint and relay to metrics at every change and every
 `metrics_every_s`; publishes `Alert` (failsafe, comfort at night). The relay starts OFF and is
 switched OFF when the service stops. HTTP: `/status`, `/set_profile?profile=...[&until=ISO]`
@@ -59,11 +61,14 @@ async def serve(rt: Runtime) -> None:
         else:
             rt.publish(effect)
 
-    machine: Driven[heating.Heating] = Driven(rt, state, heating.step, apply)
+    machine: Driven[heating.Heating] = Driven(rt, state, heating.step, apply,
+                                              answers=heating.outcome)
     machine.changed.append(Persisted(path, heating.to_plain))
     machine.subscribe({ModeChanged.TOPIC: ModeChanged, MutaUpdate.TOPIC: MutaUpdate,
                        SetProfile.TOPIC: SetProfile,
-                       "basecamp.intent.BasecampHeatingProfile": Intent})
+                       "basecamp.intent.BasecampHeatingProfile": Intent,
+                       "basecamp.intent.HassClimateSetTemperature": Intent,
+                       "basecamp.intent.HassTurnOn": Intent, "basecamp.intent.HassTurnOff": Intent})
 
     def current() -> HeatingState:
         temperature, _ = heating.reading(machine.state, machine.state.sensor, rt.clock.now())

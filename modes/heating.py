@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, Outcome
 from core.messages.heating import HeatingState, RelayCommand, SetProfile
 from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate
@@ -56,6 +56,15 @@ class HeatingRules:
     valid: tuple[float, float] = (-40.0, 60.0)
     timezone: str = "Europe/Paris"
     lang: str = "fr"
+    setpoints: tuple[float, float] = (5.0, 28.0)
+    """Lowest and highest temperature a room may be set to."""
+    devices: tuple[str, ...] = ()
+    """The devices this heater switches (the central heating's thermostat)."""
+
+    @property
+    def rooms(self) -> tuple[str, ...]:
+        """The rooms whose temperature the heater can hold (where its two sensors are)."""
+        return (self.primary, self.secondary)
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,13 @@ class Heating:
     profile: str = ""
     setpoint: float = 0.0
     sensor: str = ""
+    override: float | None = None
+    """A room's temperature asked for ("mets 22 degrés dans la chambre"): it replaces the
+    profile's setpoint until the profile changes or `override_until`."""
+    override_room: str = ""
+    override_profile: str = ""
+    """The profile running when it was asked: another one ends it."""
+    override_until: dt.datetime | None = None
 
 
 def setpoint_of(rules: HeatingRules, profile: str) -> float:
@@ -138,6 +154,16 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     if state.force_until is not None and now >= state.force_until:
         state = evolve(state, force="", force_until=None, force_origin="")
     profile, setpoint, sensor = resolve(state, now)
+    override = state.override
+    if override is not None:
+        if profile != state.override_profile or (
+                state.override_until is not None and now >= state.override_until):
+            state = evolve(state, override=None, override_room="", override_profile="",
+                           override_until=None)
+        else:
+            setpoint = override
+            sensor = state.rules.primary if state.override_room == state.rules.primary \
+                else state.rules.secondary
     temperature, sensor = reading(state, sensor, now)
     relay, failsafe = state.relay, state.failsafe
     if temperature is None:
@@ -180,7 +206,8 @@ def report(state: Heating, temperature: float | None = None) -> HeatingState:
     """The HeatingState message of `state`."""
     return HeatingState(profile=state.profile, setpoint=state.setpoint, relay=state.relay,
                         sensor=state.sensor, temperature=temperature,
-                        until=state.force_until.isoformat() if state.force_until else None)
+                        until=state.force_until.isoformat() if state.force_until else None,
+                        override=state.override is not None, room=state.override_room)
 
 
 # ---- inputs ---------------------------------------------------------------------------------
@@ -242,6 +269,13 @@ def _on_profile(state: Heating, event: SetProfile, now: dt.datetime, out: list[A
 
 def _on_intent(state: Heating, event: Intent, now: dt.datetime,
                out: list[Any]) -> Heating | None:
+    if event.intent == "HassClimateSetTemperature":
+        return _set_temperature(state, event, now, out)
+    if event.intent in ("HassTurnOn", "HassTurnOff") and _mine(state, event):
+        # "allume / éteins le chauffage": comfort or eco, forced, until changed
+        profile = "force_comfort" if event.intent == "HassTurnOn" else "force_eco"
+        state, rejected = choose(state, profile, None, now)
+        return state
     if event.intent != "BasecampHeatingProfile":
         return None
     state, rejected = choose(state, str(event.slots.get("profile", "")),
@@ -249,6 +283,61 @@ def _on_intent(state: Heating, event: Intent, now: dt.datetime,
     if rejected is not None:
         out.append(rejected)
     return state
+
+
+def _mine(state: Heating, event: Intent) -> bool:
+    """True when a switch command reaches this heater (named, or the heating of a room)."""
+    name = event.slots.get("name")
+    if name:
+        return name in state.rules.devices
+    return event.slots.get("domain") == "climate" and event.slots.get("area") in (
+        *state.rules.rooms, "*")
+
+
+def _set_temperature(state: Heating, event: Intent, now: dt.datetime,
+                     out: list[Any]) -> Heating | None:
+    room = str(event.slots.get("area", ""))
+    try:
+        value = float(event.slots.get("temperature", ""))
+    except (TypeError, ValueError):
+        out.append(Rejected(f"temperature {event.slots.get('temperature')!r} is not a number"))
+        return state
+    low, high = state.rules.setpoints
+    if room not in state.rules.rooms:
+        out.append(Rejected(f"no heating control in {room!r}", "no_heating_here",
+                            {"area": room, "rooms": ", ".join(state.rules.rooms)}))
+        return state
+    if not low <= value <= high:
+        out.append(Rejected(f"setpoint {value} outside {low}-{high}", "temperature_range",
+                            {"temperature": value, "min": low, "max": high}))
+        return state
+    until = event.slots.get("until")
+    try:
+        expiry = dt.datetime.fromisoformat(until) if until else None
+    except (TypeError, ValueError):
+        expiry = None
+    profile, _, _ = resolve(state, now)
+    return evolve(state, override=value, override_room=room, override_profile=profile,
+                  override_until=expiry)
+
+
+def outcome(state: Heating, event: Intent, effects: list[Any]) -> Outcome | None:
+    """What became of a command the heater carries out (None: not the heater's)."""
+    if event.intent == "BasecampHeatingProfile" or event.intent == "HassClimateSetTemperature" \
+            or (event.intent in ("HassTurnOn", "HassTurnOff") and _mine(state, event)):
+        refused = next((e for e in effects if isinstance(e, Rejected)), None)
+        if refused is not None:
+            return Outcome(event.id, event.intent, False, refused.key or "refused",
+                           refused.values or {"why": refused.reason})
+        values: dict[str, Any] = {"running": state.profile, "setpoint": state.setpoint}
+        if state.force_until is not None:
+            values["until"] = state.force_until.isoformat()
+        if event.intent == "HassClimateSetTemperature":
+            values["area"] = state.override_room
+        if event.intent in ("HassTurnOn", "HassTurnOff"):
+            values["switched"] = list(state.rules.devices)
+        return Outcome(event.id, event.intent, True, values=values)
+    return None
 
 
 def _on_tick(state: Heating, event: Tick, now: dt.datetime, out: list[Any]) -> Heating:
@@ -287,7 +376,11 @@ def to_plain(state: Heating) -> dict[str, Any]:
     return {"regime": state.regime, "force": state.force, "force_origin": state.force_origin,
             "force_until": state.force_until.isoformat() if state.force_until else None,
             "mode": state.mode,
-            "return_at": state.return_at.isoformat() if state.return_at else None}
+            "return_at": state.return_at.isoformat() if state.return_at else None,
+            "override": state.override, "override_room": state.override_room,
+            "override_profile": state.override_profile,
+            "override_until": state.override_until.isoformat() if state.override_until
+            else None}
 
 
 def from_plain(rules: HeatingRules, data: dict[str, Any]) -> Heating:
@@ -299,4 +392,8 @@ def from_plain(rules: HeatingRules, data: dict[str, Any]) -> Heating:
         raise ValueError(f"unknown regime {regime!r}")
     return Heating(rules=rules, regime=regime, force=str(data.get("force", "")),
                    force_until=when("force_until"), force_origin=str(data.get("force_origin", "")),
-                   mode=str(data.get("mode", "cocoon")), return_at=when("return_at"))
+                   mode=str(data.get("mode", "cocoon")), return_at=when("return_at"),
+                   override=float(data["override"]) if data.get("override") is not None
+                   else None, override_room=str(data.get("override_room", "")),
+                   override_profile=str(data.get("override_profile", "")),
+                   override_until=when("override_until"))

@@ -81,7 +81,9 @@ def rules_from_config(config: Config) -> Rules:
             night_alert=(_minutes(heat.night_alert_from), _minutes(heat.night_alert_to)),
             preheat=dt.timedelta(hours=heat.preheat_hours),
             min_absence=dt.timedelta(hours=heat.min_absence_hours),
-            valid=(heat.min_valid, heat.max_valid), timezone=house.timezone, lang=house.lang),
+            valid=(heat.min_valid, heat.max_valid), timezone=house.timezone, lang=house.lang,
+            devices=tuple(d.name for d in config.devices
+                          if d.kind == "heater" and d.driver == "heater")),
         nightlight=nightlight.NightLightRules(
             names=night_names, outdoor_sensor=night.outdoor_sensor, on_lux=night.on_lux,
             off_lux=night.off_lux, hold=dt.timedelta(minutes=night.hold_minutes),

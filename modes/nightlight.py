@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, Outcome
 from core.messages.heating import NightLightMode, NightLightState, RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
@@ -126,14 +126,30 @@ def _set_mode(state: NightLight, mode: str, out: list[Any]) -> NightLight:
     return evolve(state, mode=mode, switched_at=None)
 
 
+def _mine(state: NightLight, event: Intent) -> bool:
+    if event.intent not in ("HassTurnOn", "HassTurnOff"):
+        return False
+    name = str(event.slots.get("name", "")).lower()
+    return name in state.rules.names or event.slots.get("domain") == "night_light"
+
+
 def _on_intent(state: NightLight, event: Intent, now: dt.datetime,
                out: list[Any]) -> NightLight | None:
-    if event.intent not in ("HassTurnOn", "HassTurnOff"):
-        return None
-    name = str(event.slots.get("name", "")).lower()
-    if name not in state.rules.names and event.slots.get("domain") != "night_light":
+    if not _mine(state, event):
         return None
     return _set_mode(state, "on" if event.intent == "HassTurnOn" else "off", out)
+
+
+def outcome(state: NightLight, event: Intent, effects: list[Any]) -> Outcome | None:
+    """What became of a switch command naming the night light (None: not one)."""
+    if not _mine(state, event):
+        return None
+    refused = next((e for e in effects if isinstance(e, Rejected)), None)
+    if refused is not None:
+        return Outcome(event.id, event.intent, False, "refused", {"why": refused.reason})
+    return Outcome(event.id, event.intent, True,
+                   values={"switched": [str(event.slots.get("name") or "veilleuse")],
+                           "lit": state.lit, "mode": state.mode})
 
 
 def _on_mode(state: NightLight, event: NightLightMode, now: dt.datetime,

@@ -56,7 +56,8 @@ async def serve(rt: Runtime) -> None:
         else:
             rt.publish(effect)
 
-    machine: Driven[nightlight.NightLight] = Driven(rt, state, nightlight.step, apply)
+    machine: Driven[nightlight.NightLight] = Driven(rt, state, nightlight.step, apply,
+                                                    answers=nightlight.outcome)
     machine.changed.append(Persisted(path, nightlight.to_plain))
     machine.subscribe({MutaUpdate.TOPIC: MutaUpdate, NightLightMode.TOPIC: NightLightMode,
                        "basecamp.intent.HassTurnOn": Intent,

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, Outcome
 from core.messages.presence import (
     BluetoothPresence,
     BluetoothScanRequest,
@@ -120,6 +120,20 @@ def announce(state: Presence) -> ModeChanged:
         mode=state.mode.value, since=state.since.isoformat() if state.since else "",
         changed_by=state.changed_by, reason=state.reason, silence=state.silence,
         return_at=state.return_at.isoformat() if state.return_at else None)
+
+
+def outcome(state: Presence, event: Intent, effects: list[Any]) -> Outcome | None:
+    """What became of a presence command (None: not one): the mode it left the house in."""
+    if event.intent not in TRIGGERS and event.intent != "BasecampSilence":
+        return None
+    refused = next((e for e in effects if isinstance(e, Rejected)), None)
+    if refused is not None:
+        return Outcome(event.id, event.intent, False, refused.key or "refused",
+                       refused.values or {"why": refused.reason})
+    values: dict[str, Any] = {"mode": state.mode.value, "silence": state.silence}
+    if state.return_at is not None:
+        values["return_at"] = state.return_at.isoformat()
+    return Outcome(event.id, event.intent, True, values=values)
 
 
 # ---- entry / exit effects ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from core.bus import Envelope
 from core.messages import Message
+from core.messages.dialogs import Intent, Outcome
 from core.service import Runtime
 from modes import store
 from modes.effects import Rejected, Tick
@@ -27,8 +28,12 @@ class Driven(Generic[S]):
     """One machine's state in a running service."""
 
     def __init__(self, rt: Runtime, state: S, step: Step[S],
-                 apply: Callable[[Any], None]) -> None:
+                 apply: Callable[[Any], None],
+                 answers: Callable[[S, Intent, list[Any]], Outcome | None] | None = None
+                 ) -> None:
         self.rt, self.state, self.step, self.apply = rt, state, step, apply
+        self.answers = answers
+        """What became of a command (an `Intent` with an id): the `Outcome` to publish."""
         self.changed: list[Callable[[S], None]] = []
         """Called with the new state after a step that changed it."""
 
@@ -54,6 +59,10 @@ class Driven(Generic[S]):
         if self.state is not before:
             for callback in self.changed:
                 callback(self.state)
+        if self.answers is not None and isinstance(event, Intent) and event.id:
+            outcome = self.answers(self.state, event, effects)
+            if outcome is not None:
+                self.rt.publish(outcome)
         return effects
 
     def tick(self) -> None:

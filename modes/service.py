@@ -60,7 +60,8 @@ async def serve(rt: Runtime) -> None:
         else:
             rt.publish(effect)
 
-    machine: Driven[presence.Presence] = Driven(rt, state, presence.step, apply)
+    machine: Driven[presence.Presence] = Driven(rt, state, presence.step, apply,
+                                                answers=presence.outcome)
     sched: Driven[scheduler.Scheduler] = Driven(
         rt, scheduler.Scheduler(rules.scheduler, mode=state.mode.value, silence=state.silence),
         scheduler.step, apply)

@@ -19,9 +19,29 @@ class Intent(Message):
     """voice, sms, push, kiosk or terminal."""
     sender: str = ""
     text: str = ""
+    id: str = ""
+    """Set when the sender waits for an `Outcome` (the dialogs service, to answer truly)."""
 
     def topic(self) -> str:
         return f"{self.TOPIC}.{self.intent}"
+
+
+@dataclass(frozen=True)
+class Outcome(Message):
+    """What became of an `Intent`: carried out (and the state it left), or refused and why.
+
+    Published by the service that acts on the intent; the dialogs service composes its reply
+    from it, so the house never says "J'allume" with nothing lit.
+    """
+
+    TOPIC: ClassVar[str] = "basecamp.outcome"
+    intent_id: str
+    intent: str
+    done: bool
+    reason: str = ""
+    """Why not: a reply key of the dialogs catalogue (no_driver, no_heating_here...)."""
+    values: dict[str, Any] = field(default_factory=dict)
+    """What the reply says: the new state (setpoint, mode...) or what the refusal names."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,10 @@ class HeatingState(Message):
     temperature: float | None = None
     until: str | None = None
     """Expiry of a forced profile, ISO datetime."""
+    override: bool = False
+    """The setpoint is a room's temperature asked for, not the profile's."""
+    room: str = ""
+    """The room of that temperature."""
 
 
 @dataclass(frozen=True)

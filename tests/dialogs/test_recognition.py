@@ -4,6 +4,8 @@ pure core; the table agrees with hassil; bad input never yields an intent."""
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,17 +13,14 @@ import pytest
 from hassil import recognize
 
 from core.config import load
-import random
-import re
-
 from dialogs import grammar
+from dialogs.cli import recognize_line
+from dialogs.engine import DialogEngine
 from dialogs.expand import Context, Unexpandable, count, sample
 from dialogs.grammar import Group
 from dialogs.patterns import compile_pattern
-from dialogs.tables import TABLE_CAP
-from dialogs.cli import recognize_line
-from dialogs.engine import DialogEngine
 from dialogs.recognition import Recognizer
+from dialogs.tables import TABLE_CAP
 
 NOW = dt.datetime(2024, 3, 5, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
 

@@ -5,6 +5,7 @@ through the watch gateway with Gammu's dummy phone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,12 @@ from core.messages.watch import Alert
 from core.service import running
 from core.testing import demo_config
 from dialogs import service as dialogs_service
+from modes import heater_service, lights_service, nightlight_service
+from modes import service as modes_service
 
 OWNER, FAMILY = "+33600000001", "+33600000002"
+ACTING = [("modes", modes_service.serve), ("heater", heater_service.serve),
+          ("lights", lights_service.serve), ("nightlight", nightlight_service.serve)]
 START = dt.datetime(2024, 3, 5, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 
@@ -56,7 +61,12 @@ async def house(config: Config, bus: Forwarder) -> Any:
                                                  Reply.TOPIC, "basecamp.log.warning"])
     assert await sub.settle(pub, 5)
     clock = ManualClock(START)
-    async with running("dialogs", dialogs_service.serve, config, clock=clock) as rt:
+    async with contextlib.AsyncExitStack() as stack:
+        for name, serve in ACTING:  # the services that carry commands out, for real
+            acting = await stack.enter_async_context(running(name, serve, config, clock=clock))
+            assert await acting.settle()
+        rt = await stack.enter_async_context(
+            running("dialogs", dialogs_service.serve, config, clock=clock))
         assert await rt.settle()
         yield pub, sub, rt, clock
     pub.close()
@@ -157,8 +167,10 @@ async def test_je_pars_through_the_gammu_dummy_phone(tmp_path: Path) -> None:
     pub = Publisher(config.bus_endpoints()[0], Source("bc-hq", "test"))
     try:
         assert await sub.settle(pub, 5)
-        async with running("dialogs", dialogs_service.serve, config) as dialogs, \
+        async with running("modes", modes_service.serve, config) as modes, \
+                running("dialogs", dialogs_service.serve, config) as dialogs, \
                 running("sms", gateway.serve, config) as sms:
+            await modes.settle()
             await dialogs.settle()
             await sms.settle()
             phone = config.path("gammu-phone")
