@@ -16,6 +16,7 @@ import pytest
 from assistant import interphone
 from core.bus import Forwarder, Subscriber
 from core.config import Config
+from core.messages.dialogs import Intent, Outcome
 from core.messages.presence import ModeChanged
 from core.messages.voice import Say, Spoken
 from core.service import Runtime, running
@@ -120,4 +121,35 @@ async def test_owner_messages_kept_while_away_and_silence(phone: Runtime,
     assert got == [Spoken("fuite d'eau")]
     _, body = await get(phone_config, "/status")
     assert body["interphone"]["kept"] == 0 and not body["interphone"]["silence"]
+    sub.close()
+
+
+async def test_a_broadcast_asked_for_is_spoken_and_answered(phone: Runtime,
+                                                            phone_config: Config) -> None:
+    """"Annonce que le dîner est prêt": spoken to a WAV, answered with an Outcome; in silence
+    mode nothing is spoken and the Outcome says why."""
+    sub = Subscriber(phone_config.bus_endpoints()[1], [Spoken.TOPIC, Outcome.TOPIC])
+    assert await sub.settle(phone.publisher)
+    phone.publish(Intent("HassBroadcast", {"message": "le dîner est prêt"}, "voice", id="b1"))
+    got: list[Any] = []
+    async with asyncio.timeout(15):
+        while not any(e.topic == Spoken.TOPIC for e in got):
+            got += await sub.recv_batch()
+    [said] = [Outcome.from_envelope(e) for e in got if e.topic == Outcome.TOPIC]
+    assert (said.intent_id, said.done) == ("b1", True)
+    assert [Spoken.from_envelope(e) for e in got if e.topic == Spoken.TOPIC] == [
+        Spoken("le dîner est prêt")]
+    assert len(list(phone_config.path("interphone/spoken").glob("*.wav"))) == 1
+    phone.publish(ModeChanged("cocoon", "2024-03-01T22:05:00+01:00", "voice", silence=True))
+    await asyncio.sleep(0.3)
+    phone.publish(Intent("HassBroadcast", {"message": "à table"}, "voice", id="b2"))
+    async with asyncio.timeout(5):
+        while True:
+            envs = [e for e in await sub.recv_batch() if e.topic == Outcome.TOPIC]
+            if envs:
+                break
+    silenced = Outcome.from_envelope(envs[0])
+    assert (silenced.intent_id, silenced.done, silenced.reason) == ("b2", False, "silenced")
+    await asyncio.sleep(0.5)
+    assert len(list(phone_config.path("interphone/spoken").glob("*.wav"))) == 1
     sub.close()

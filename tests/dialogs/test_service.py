@@ -5,6 +5,7 @@ through the watch gateway with Gammu's dummy phone."""
 from __future__ import annotations
 
 import asyncio
+import json
 import contextlib
 import datetime as dt
 from pathlib import Path
@@ -52,6 +53,12 @@ async def collect(sub: Subscriber, until: Any, timeout: float = 5.0) -> list[Env
 
 def of(envs: list[Envelope], cls: type[Any]) -> list[Any]:
     return [cls.from_envelope(e) for e in envs if e.topic.startswith(cls.TOPIC)]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """The demo house, answering a command that no service confirms within a second."""
+    return demo_config(tmp_path / "var", {"dialogs": {"outcome_timeout_s": 1.0}})
 
 
 @pytest.fixture
@@ -207,3 +214,41 @@ async def test_je_pars_through_the_gammu_dummy_phone(tmp_path: Path) -> None:
         pub.close()
         sub.close()
         forwarder.stop()
+
+
+async def _sms(house: Any, text: str) -> tuple[str, list[Envelope]]:
+    """An SMS from the owner, and the SMS the house answers (with what came meanwhile)."""
+    pub, sub, _, _ = house
+    pub.publish(SmsIncoming(OWNER, text))
+    got = await collect(sub, lambda g: of(g, SmsSend), timeout=8)
+    return of(got, SmsSend)[0].text, got
+
+
+async def test_a_light_is_switched_before_the_house_says_so(house: Any, config: Config) -> None:
+    reply, got = await _sms(house, "allume la lumière de la cuisine")
+    assert reply == "Allumé : lumière de la cuisine."
+    relay = next(config.path("lights").rglob("relay-light:lumière de la cuisine.json"))
+    assert json.loads(relay.read_text())["on"] is True
+
+
+async def test_what_nothing_switches_is_refused_and_not_published(house: Any) -> None:
+    reply, got = await _sms(house, "allume le sèche-serviettes")
+    assert reply == "Rien pour commander : sèche-serviettes."
+    assert of(got, Intent) == []
+
+
+async def test_a_rooms_temperature_is_set_on_the_heater(house: Any) -> None:
+    reply, _ = await _sms(house, "mets vingt-deux degrés dans la chambre")
+    assert reply == "Consigne 22°C (chambre)."
+    reply, _ = await _sms(house, "mets vingt-deux degrés dans la cuisine")
+    assert reply == "Pas de chauffage réglable : cuisine (seulement salon, chambre)."
+
+
+async def test_no_outcome_is_said_as_such(house: Any) -> None:
+    """No interphone runs here: an announcement is not claimed as made."""
+    pub, sub, _, _ = house
+    reply, _ = await _sms(house, "annonce que le dîner est prêt")
+    assert reply.startswith("Confirmer :")
+    pub.publish(SmsIncoming(OWNER, "oui"))
+    got = await collect(sub, lambda g: of(g, SmsSend), timeout=8)
+    assert of(got, SmsSend)[0].text == "Pas de confirmation : peut-être pas fait."
