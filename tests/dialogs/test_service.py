@@ -5,9 +5,9 @@ through the watch gateway with Gammu's dummy phone."""
 from __future__ import annotations
 
 import asyncio
-import json
 import contextlib
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
