@@ -225,7 +225,7 @@ async def _sms(house: Any, text: str) -> tuple[str, list[Envelope]]:
 
 
 async def test_a_light_is_switched_before_the_house_says_so(house: Any, config: Config) -> None:
-    reply, got = await _sms(house, "allume la lumière de la cuisine")
+    reply, _ = await _sms(house, "allume la lumière de la cuisine")
     assert reply == "Allumé : lumière de la cuisine."
     relay = next(config.path("lights").rglob("relay-light:lumière de la cuisine.json"))
     assert json.loads(relay.read_text())["on"] is True
