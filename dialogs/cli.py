@@ -1,20 +1,20 @@
 """`basecamp intent` (text -> intent JSON) and `basecamp chat` (a conversation in a terminal).
 
-`basecamp chat` also publishes the intents it recognises on the house's bus (when the bus
-answers), so talking to it in a terminal drives the running house like speech or SMS.
+`basecamp chat` talks to the running house's dialogs service, so a terminal gets the same
+conversations, state and actions as speech or SMS; `--local` answers with this terminal's own
+engine, nothing carried out.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
-import os
-import socket
 import sys
 import time
+import urllib.request
 from collections.abc import Iterable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,8 +22,6 @@ from zoneinfo import ZoneInfo
 from core.cli import add_config_argument, load_config_or_exit
 
 _LOGGER = logging.getLogger(__name__)
-BUS_WAIT_S = 3.0
-"""How long `basecamp chat` waits for the bus forwarder before giving up on publishing."""
 
 
 def _now(value: str | None, config: Any) -> dt.datetime:
@@ -103,79 +101,83 @@ def intent_command(argv: list[str]) -> int:
     return 0
 
 
-class BusLink:
-    """A publisher to the house's bus for a synchronous command (runs its own event loop)."""
+class HouseLink:
+    """The running house's dialogs service, over HTTP with the house's token."""
 
-    def __init__(self, config: Any, wait_s: float = BUS_WAIT_S) -> None:
-        from core.bus import Publisher
-        from core.messages import Source
-        self.endpoint = config.bus_endpoints()[0]
-        self.wait_s = wait_s
-        self.reached: bool | None = None
-        self.published = 0
-        self._loop = asyncio.new_event_loop()
-        host = os.environ.get("BASECAMP_HOST") or socket.gethostname()
+    def __init__(self, config: Any) -> None:
+        self.url = config.service_url("dialogs")
+        self.token = config.reveal(config.http.token) or ""
+        self.timeout_s = float(config.http.timeout_s) + 10.0  # a command waits for its outcome
 
-        async def make() -> Publisher:
-            return Publisher(self.endpoint, Source(host, "chat"))
-        self._pub = self._loop.run_until_complete(make())
-
-    def publish(self, message: Any) -> bool:
-        """Publish once the forwarder is reached; False (not sent) if it does not answer."""
-        if self.reached is False:
+    def alive(self) -> bool:
+        """True when the dialogs service answers."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/alive", timeout=3) as resp:
+                return bool(resp.status == 200)
+        except (OSError, ValueError):
             return False
-        self.reached = self._loop.run_until_complete(self._pub.wait_ready(self.wait_s))
-        if self.reached:
-            self._pub.publish(message)
-            self.published += 1
-        return self.reached
 
-    def close(self) -> None:
-        """Close the socket (it lingers briefly to deliver what was sent) and the loop."""
-        self._pub.close()
-        self._loop.run_until_complete(asyncio.sleep(0))
-        self._loop.close()
+    def say(self, text: str, channel: str, sender: str) -> dict[str, Any]:
+        """One utterance to the house; its turn (reply, intent, expects_answer...)."""
+        body = json.dumps({"text": text, "channel": channel, "sender": sender}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/command", data=body, method="POST",
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {self.token}"})
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
+            return dict(json.loads(resp.read()))
 
 
 def chat_command(argv: list[str]) -> int:
-    """`basecamp chat [--channel sms --from +33...]`: talk to the house, keeping the dialog."""
+    """`basecamp chat`: talk to the running house (same conversations and state as SMS and
+    voice), or with --local, to this terminal's own engine (nothing is carried out)."""
     parser = argparse.ArgumentParser(
         prog="basecamp chat", description="Talk to the house: one utterance per line on "
-        "stdin, one reply per line on stdout (conversation state is kept).")
+        "stdin, one reply per line on stdout. By default the running house's dialogs service "
+        "answers (its conversations, its state, what it carries out); when it does not answer, "
+        "only what needs no state (time, date, help) is answered here.")
     add_config_argument(parser)
     parser.add_argument("--channel", default="terminal",
                         choices=("terminal", "voice", "sms", "push", "kiosk"))
     parser.add_argument("--from", dest="sender", default="",
                         help="sender: phone number (sms), push user, or speaker name")
-    parser.add_argument("--lang", choices=("fr", "en"), help="dialog language")
+    parser.add_argument("--lang", choices=("fr", "en"), help="dialog language (--local)")
+    parser.add_argument("--local", action="store_true",
+                        help="answer here with the house's grammar, without the house: the "
+                             "replies it would give, nothing carried out (a dry run)")
     parser.add_argument("--now", metavar="ISO",
-                        help="start the conversation's clock at this instant (it then runs)")
+                        help="with --local: start the conversation's clock at this instant")
     parser.add_argument("--json", action="store_true",
                         help="print each turn as JSON (reply, intent, expects_answer)")
-    parser.add_argument("--bus", action=argparse.BooleanOptionalAction, default=None,
-                        help="publish recognised intents on the house's bus, so the house "
-                             "acts on them (default: yes when the bus answers, no with --now)")
     args = parser.parse_args(argv)
     config = load_config_or_exit(args.config)
     from dialogs.channels import may_command
-    from dialogs.engine import DialogEngine
     sender = args.sender or ("owner" if args.channel not in ("sms", "push") else "")
     if not may_command(config, args.channel, sender):
         print(f"basecamp chat: {args.channel} sender {sender!r} may not command the house "
               f"(not a whitelisted contact); nothing will be answered", file=sys.stderr)
         return 1
+    house = None if args.local or args.now else HouseLink(config)
+    if house is not None and not house.alive():
+        print(f"basecamp chat: the house does not answer at {house.url} (offline): only what "
+              f"needs no state (time, date, help) is answered here", file=sys.stderr)
+        house = None
+        offline = True
+    else:
+        offline = False
+    from dialogs.engine import DialogEngine
     engine = DialogEngine(config, lang=args.lang)
-    bus = BusLink(config) if (args.bus if args.bus is not None else not args.now) else None
-    try:
-        return _converse(engine, args, sender, config, bus)
-    finally:
-        if bus is not None:
-            bus.close()
+    return _converse(engine, args, sender, config, house, offline)
+
+
+STATELESS = frozenset({"HassGetCurrentTime", "HassGetCurrentDate", "BasecampHelp",
+                       "HassNevermind"})
+"""What a terminal answers itself when the house is offline."""
 
 
 def _converse(engine: Any, args: argparse.Namespace, sender: str, config: Any,
-              bus: BusLink | None) -> int:
-    """The chat loop: read a line, answer it, publish its intent."""
+              house: HouseLink | None, offline: bool) -> int:
+    """The chat loop: read a line, have it answered, print the reply."""
     start, t0 = _now(args.now, config), time.monotonic()
     interactive = sys.stdin.isatty()
     while True:
@@ -183,18 +185,34 @@ def _converse(engine: Any, args: argparse.Namespace, sender: str, config: Any,
             print("> ", end="", flush=True)
         line = sys.stdin.readline()
         if not line:
-            return 1 if args.bus and bus is not None and bus.reached is False else 0
-        now = start + dt.timedelta(seconds=time.monotonic() - t0) if args.now else \
-            _now(None, config)
-        turn = engine.handle(line.rstrip("\r\n"), channel=args.channel, sender=sender, now=now)
+            return 0
+        text = line.rstrip("\r\n")
+        if house is not None:
+            try:
+                turn = house.say(text, args.channel, sender)
+            except (OSError, ValueError) as err:
+                print(f"basecamp chat: the house did not answer ({err})", file=sys.stderr)
+                return 1
+        else:
+            now = start + dt.timedelta(seconds=time.monotonic() - t0) if args.now else \
+                _now(None, config)
+            local = engine.handle(text, channel=args.channel, sender=sender, now=now)
+            asking = engine.conversations.current((args.channel, sender), now)
+            name = local.intent.intent if local.intent else asking.intent if asking else None
+            reply = local.reply
+            if offline and name is not None and name not in STATELESS:
+                from dialogs.replies import render
+                engine.conversations.pending.pop((args.channel, sender), None)
+                local = dataclasses.replace(local, intent=None, expects_answer=False)
+                reply = render("offline", local.lang or engine.lang)
+            turn = {"reply": reply, "expects_answer": local.expects_answer,
+                    "conversation": local.conversation,
+                    "intent": local.intent.to_dict() if local.intent else None}
+        intent = turn.get("intent") or {}
         if args.json:
-            print(json.dumps({"reply": turn.reply, "expects_answer": turn.expects_answer,
-                              "conversation": turn.conversation,
-                              "intent": turn.intent.intent if turn.intent else None,
-                              "slots": turn.intent.slots if turn.intent else {}},
+            print(json.dumps({"reply": turn["reply"], "expects_answer": turn["expects_answer"],
+                              "conversation": turn["conversation"],
+                              "intent": intent.get("intent"), "slots": intent.get("slots", {})},
                              ensure_ascii=False), flush=True)
         else:
-            print(turn.reply, flush=True)
-        if turn.intent is not None and bus is not None and not bus.publish(turn.intent):
-            print(f"basecamp chat: the house's bus does not answer at {bus.endpoint}: "
-                  f"{turn.intent.intent} not published", file=sys.stderr)
+            print(turn["reply"], flush=True)

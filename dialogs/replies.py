@@ -157,6 +157,11 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "refused": {
         "fr": ("Je n'ai pas pu le faire : {why}.", "Pas fait : {why}."),
         "en": ("I couldn't do it: {why}.", "Not done: {why}.")},
+    "offline": {
+        "fr": ("La maison ne répond pas : je ne peux pas le faire d'ici.",
+               "Maison hors ligne : pas fait."),
+        "en": ("The house does not answer: I can't do that from here.",
+               "House offline: not done.")},
     "not_confirmed": {
         "fr": ("Je n'ai pas eu de confirmation : ce n'est peut-être pas fait.",
                "Pas de confirmation : peut-être pas fait."),

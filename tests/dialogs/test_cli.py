@@ -12,7 +12,10 @@ from typing import Any
 from core.bus import Publisher, Subscriber
 from core.config import Config
 from core.messages import Source
-from core.messages.dialogs import Intent
+from core.messages.presence import ModeChanged
+from core.service import running
+from dialogs import service as dialogs_service
+from modes import service as modes_service
 
 BASECAMP = [sys.executable, "-m", "core.cli"]
 
@@ -78,37 +81,53 @@ def _house_file(tmp_path: Path, config: Config) -> Path:
     return path
 
 
-async def test_chat_publishes_its_intents_on_the_bus(tmp_path: Path, config: Config,
-                                                     bus: Any) -> None:
+async def test_chat_talks_to_the_running_house(tmp_path: Path, config: Config, bus: Any,
+                                               monkeypatch: Any) -> None:
+    """The terminal is a window on the house: the running dialogs service answers (its
+    conversation, its state) and the house carries the command out (the mode changes)."""
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "t0k")
     house = _house_file(tmp_path, config)
+    from core.config import load
+    running_config = load(house)
+    sub = Subscriber(config.bus_endpoints()[1], [ModeChanged.TOPIC])
     pub = Publisher(config.bus_endpoints()[0], Source("bc-hq", "test"))
-    sub = Subscriber(config.bus_endpoints()[1], ["basecamp.intent."])
     assert await sub.settle(pub, 5)
-    proc = await asyncio.create_subprocess_exec(
-        *BASECAMP, "chat", "--config", str(house), stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(b"je pars\nce soir\n"), 60)
-    assert proc.returncode == 0, err.decode()
-    assert out.decode().splitlines()[0] == "Tu reviens quand ?"
-    got = await asyncio.wait_for(sub.recv_batch(), 10)
-    intents = [Intent.from_envelope(e) for e in got]
-    assert [(i.intent, i.channel, i.sender) for i in intents] == [
-        ("BasecampLeave", "terminal", "owner")]
-    assert intents[0].slots["return_at"].endswith(("19:00:00+01:00", "19:00:00+02:00"))
-    assert got[0].src.service == "chat"
+    async with running("modes", modes_service.serve, running_config), \
+            running("dialogs", dialogs_service.serve, running_config) as dialogs:
+        assert await dialogs.settle()
+        proc = await asyncio.create_subprocess_exec(
+            *BASECAMP, "chat", "--config", str(house), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(
+            proc.communicate("je pars\nce soir\nrapport complet\n".encode()), 60)
+        assert proc.returncode == 0 and err == b"", err.decode()
+        ask, done, report = out.decode().splitlines()
+        assert ask == "Tu reviens quand ?"
+        assert done.startswith("OK, je surveille en ton absence.")
+        assert report.startswith("Mode absence")  # the house's state, not "Mode inconnu"
+        async with asyncio.timeout(10):
+            while True:
+                modes = [ModeChanged.from_envelope(e) for e in await sub.recv_batch()]
+                if any(m.mode == "lockout" and m.changed_by == "terminal" for m in modes):
+                    break
     pub.close()
     sub.close()
 
 
-def test_chat_bus_required_but_absent_fails(tmp_path: Path, config: Config) -> None:
-    house = _house_file(tmp_path, config)  # nothing listens on its bus ports
-    result = run(["chat", "--config", str(house), "--bus"], "je suis revenu\n")
-    assert result.returncode == 1
-    assert result.stdout.strip() and "not published" in result.stderr
+def test_chat_offline_says_so_and_answers_only_what_needs_no_state(tmp_path: Path,
+                                                                   config: Config) -> None:
+    house = _house_file(tmp_path, config)  # nothing runs: the house does not answer
+    result = run(["chat", "--config", str(house)], "je pars\nquelle heure est-il\n")
+    assert result.returncode == 0
+    assert "offline" in result.stderr
+    refused, time_said = result.stdout.splitlines()
+    assert refused == "La maison ne répond pas : je ne peux pas le faire d'ici."
+    assert time_said.startswith("Il est ")
 
 
-def test_chat_with_now_does_not_publish_by_default(tmp_path: Path, config: Config) -> None:
+def test_chat_local_answers_here_and_carries_nothing_out(tmp_path: Path,
+                                                         config: Config) -> None:
     house = _house_file(tmp_path, config)
-    result = run(["chat", "--config", str(house), "--now", "2024-03-05T09:00:00+01:00"],
-                 "je suis revenu\n")
+    result = run(["chat", "--config", str(house), "--local"], "je suis revenu\n")
     assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.strip() == "Bon retour à la maison !"
