@@ -99,7 +99,7 @@ async def test_chat_talks_to_the_running_house(tmp_path: Path, config: Config, b
             *BASECAMP, "chat", "--config", str(house), stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(
-            proc.communicate("je pars\nce soir\nrapport complet\n".encode()), 60)
+            proc.communicate(b"je pars\nce soir\nrapport complet\n"), 60)
         assert proc.returncode == 0 and err == b"", err.decode()
         ask, done, report = out.decode().splitlines()
         assert ask == "Tu reviens quand ?"
