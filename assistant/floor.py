@@ -61,6 +61,8 @@ def decide(floor: Floor, say: Say, now: datetime, urgent: int) -> Verdict:
         return Verdict.WAIT
     if say.for_owner and floor.away:
         return Verdict.KEEP
+    if say.when_home and floor.away:
+        return Verdict.MUTE
     if floor.silence:
         return Verdict.MUTE
     return Verdict.SPEAK

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from core.messages.presence import PirMotion
+from core.messages.presence import Mode, ModeChanged, PirMotion
 from core.metrics import Point
 from core.service import Runtime
 from sensors.lines import LineSplitter
@@ -37,6 +37,11 @@ async def serve(rt: Runtime) -> None:
         rt.counters[f"motion_{event.sensor}_{event.state}"] += 1
         state["sensors"][event.sensor] = {"state": event.state, "at": now.isoformat()}
         return [Point("pir", {"state": event.state}, {"sensor": event.sensor}, stamp(now))]
+
+    if sim is not None:  # the simulated people follow the house: nobody moves while it is away
+        def mode(envelope: Any) -> None:
+            sim.occupied = ModeChanged.from_envelope(envelope).mode != Mode.LOCKOUT
+        rt.subscribe([ModeChanged.TOPIC], mode)
 
     rt.spawn(pump(rt, link, LineSplitter(max_line=128), rejects,
                   lambda line: parse_line(line, s.sensors), handle), name="pir-reader")

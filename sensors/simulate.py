@@ -111,17 +111,24 @@ class PirSimulator:
         self._rng = random.Random(seed)
         self._active: set[str] = set()
         self._last_temp: dt.datetime | None = None
+        self.occupied = True
+        """Someone is home: with the house away, nobody moves (no false intrusion)."""
 
     def frames(self, now: dt.datetime) -> list[bytes]:
         """Edges since the last period; the board temperature every 5 minutes."""
         out = []
         awake = 7 <= now.hour < 23
+        if not self.occupied:  # the motion in progress ends; nothing new starts
+            out += [pir_protocol.format_edge(sensor, 0) for sensor in sorted(self._active)]
+            self._active.clear()
+            awake = False
         for sensor in self.sensors:
             if sensor in self._active:
                 if self._rng.random() < 0.6:
                     self._active.discard(sensor)
                     out.append(pir_protocol.format_edge(sensor, 0))
-            elif self._rng.random() < ((0.02 if sensor == "entry" else 0.1) if awake else 0.003):
+            elif self.occupied and self._rng.random() < (
+                    (0.02 if sensor == "entry" else 0.1) if awake else 0.003):
                 self._active.add(sensor)
                 out.append(pir_protocol.format_edge(sensor, 1))
         if self._last_temp is None or (now - self._last_temp).total_seconds() >= 300:

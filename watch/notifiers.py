@@ -104,7 +104,8 @@ def build_notifiers(config: Config, host: str, heartbeats: Mapping[str, float],
         return [PushSend(title, str(p["text"]), priority)]
 
     def voice(p: dict[str, Any]) -> list[Message]:
-        return [Say(str(p["text"]), priority=10 if p.get("severity") == "major" else 5)]
+        return [Say(str(p["text"]), priority=10 if p.get("severity") == "major" else 5,
+                    when_home=True)]
 
     age = ws.heartbeat_max_age_s
     return {"sms": BusNotifier("sms", topic("sms"), heartbeats, age, publish, sms, now),

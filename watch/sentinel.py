@@ -18,14 +18,14 @@ from core.clock import Clock
 from core.config import Config
 from core.messages import Message
 from core.messages.log import Level
-from core.messages.watch import Alert, PowerState
+from core.messages.watch import Alert, PowerState, Severity
 from watch import power, rules, state
 from watch.errors import SupervisorError
 from watch.notifiers import Notifier
 from watch.outbox import Outbox, drain
 from watch.policy import BUS, MAINS, Policy, build_policy
 from watch.probes import ProbeContext, run_checks
-from watch.rules import Finding, Notification, Observation
+from watch.rules import Finding, Notice, Notification, Observation
 from watch.settings import WatchSettings
 from watch.supervisor import StillStarting, restart
 
@@ -48,9 +48,44 @@ class Sentinel:
         self.findings: dict[str, Finding] = {}
         self.observations: dict[str, Observation] = {}
         self.remedy: Callable[[str, str], str] = self._restart
+        self._lock = asyncio.Lock()
+        """One cycle or one alert from elsewhere at a time: each reads and writes the memory."""
+
+    async def raised(self, alert: Alert) -> list[Notification]:
+        """An alert raised elsewhere in the house (an intrusion, the heater's failsafe, a night
+        light's sensor...): told through the same policy as the sentinel's own findings —
+        channels by key, kind and severity, one notice per state change, hourly caps, the
+        blackout — at once, not at the next cycle."""
+        async with self._lock:
+            now = self.clock.now()
+            mem = self.memory
+            problem = alert.state != Notice.RECOVERY.value
+            try:
+                severity = Severity(alert.severity)
+            except ValueError:
+                severity = Severity.MAJOR
+            finding = Finding(alert.key, rules.State.PROBLEM if problem else rules.State.OK,
+                              severity, alert.message, "", now.isoformat(), changed=True)
+            if not problem and alert.key not in mem.book.incidents:
+                return []  # a recovery of nothing told
+            notes, book = rules.decide([finding], mem.book, now, self.policy,
+                                       blackout=mem.mains.state is power.Power.BLACKOUT)
+            self.memory = dataclasses.replace(mem, book=book)
+            for note in notes:
+                self.outbox.put(note.channel, {"subject": note.subject,
+                                               "notice": note.notice.value,
+                                               "severity": note.severity.value,
+                                               "text": note.text})
+            await self.flush()
+            await self._save()
+            return notes
 
     async def cycle(self) -> list[Finding]:
         """Run one check cycle; return its findings."""
+        async with self._lock:
+            return await self._cycle()
+
+    async def _cycle(self) -> list[Finding]:
         now = self.clock.now()
         mem = self.memory
         wait = self.settings.power.return_wait_s

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from core.bus import Envelope
 from core.clock import house_seconds
-from core.messages.watch import SentinelOk
+from core.messages.watch import Alert, SentinelOk
 from core.metrics import Point, open_store
 from core.service import Runtime
 from watch.notifiers import build_notifiers
@@ -91,6 +91,12 @@ async def serve(rt: Runtime) -> None:
         return web.json_response(sentinel.report(), dumps=_dumps)
 
     rt.app.router.add_get("/status_report", status_report)
+    def raised(envelope: Envelope) -> None:  # alerts from the other services
+        alert = Alert.from_envelope(envelope)
+        if alert.source != "watch":
+            rt.counters["alerts_raised"] += 1
+            rt.spawn(sentinel.raised(alert), name="raised")
+    rt.subscribe([Alert.TOPIC], raised)
     rt.every(ws.interval_s, cycle, name="cycle", machine_time=True)
     rt.every(ws.sentry.ok_interval_s, sentinel_ok, name="sentinel_ok", machine_time=True)
     rt.app[SENTINEL] = sentinel

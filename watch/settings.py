@@ -137,9 +137,13 @@ class WatchSettings:
     water: WaterWatch = field(default_factory=WaterWatch)
     sentry: SentryWatch = field(default_factory=SentryWatch)
     channels: dict[str, tuple[Channel, ...]] = field(default_factory=lambda: {
-        "major": ("sms", "push", "log"), "minor": ("push", "log"),
-        "water:leak": ("sms", "voice", "push", "log"), "power:mains": ("sms", "push", "log")})
-    """Who is told: by incident key, by kind (before ':'), else by severity."""
+        "major": ("sms", "push", "voice", "log"), "minor": ("push", "voice", "log"),
+        "water:leak": ("sms", "voice", "push", "log"), "power:mains": ("sms", "push", "log"),
+        "water:hourly": ("sms", "voice", "log"), "power:hourly": ("sms", "voice", "log"),
+        "modes:intrusion": ("sms", "push", "voice", "log")})
+    """Who is told: by incident key, by kind (before ':'), else by severity. The sentinel's own
+    findings and the alerts every other service raises go the same way; "voice" is spoken
+    only while someone is home and the house is not silenced."""
     sms_to: tuple[str, ...] = ()
     """Contact names that get alert SMS (empty: the owners)."""
     channel_services: dict[str, str] = field(default_factory=lambda: {

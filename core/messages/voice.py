@@ -38,6 +38,9 @@ class Say(Message):
     radio: bool = False
     for_owner: bool = False
     """Kept while the owner is away and spoken on return."""
+    when_home: bool = False
+    """Only worth saying to someone at home (an alert: it went by SMS too): dropped while the
+    house is away, muted in silence."""
 
 
 @dataclass(frozen=True)
