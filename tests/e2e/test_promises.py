@@ -1,0 +1,151 @@
+"""What the owner says, understood and carried out, on the whole running demo house: the
+everyday sentences the language issue was opened with, through `basecamp chat` and by SMS
+through Gammu's dummy phone, each checked on its effect — the mode, the lights' relays, the
+heater's setpoint, the interphone's announcement — not on the reply's words; and a guess that
+asks before it locks the house."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.messages.voice import Spoken
+from tests.e2e.house import House, parse_time, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+
+TZ = ZoneInfo("Europe/Paris")
+START = dt.datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
+"""A Tuesday morning, in real time."""
+OWNER = "+33600000001"
+OVERRIDES: dict[str, Any] = {"watch": {"interval_s": 1.0, "machine_check": "tcp"},
+                             "sms": {"poll_s": 0.2}}
+
+
+@pytest.fixture(scope="module")
+def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
+    h = House(tmp_path_factory.mktemp("house"), OVERRIDES, speed=1.0, start=START)
+    h.start()
+    try:
+        h.wait_alive(timeout=180)
+        h.bus.start()
+        assert h.bus.ready.wait(20), "the bus recorder could not subscribe"
+    except BaseException:
+        h.stop()
+        raise
+    yield h
+    assert h.stop() == 0, (h.root / "up.log").read_text()[-3000:]
+
+
+def chat(house: House, *lines: str) -> list[str]:
+    out = house.basecamp("chat", stdin="".join(f"{line}\n" for line in lines), timeout=90)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    return out.stdout.splitlines()
+
+
+def sms(house: House, text: str) -> str:
+    before = len(house.sms_sent())
+    house.receive_sms(OWNER, text)
+    sent = wait_for(lambda: [s for s in house.sms_sent()[before:] if s["number"] == OWNER],
+                    30, f"the SMS answer to {text!r}")
+    return str(sent[0]["text"])
+
+
+def mode(house: House) -> dict[str, Any]:
+    presence: dict[str, Any] = house.get("modes")["presence"]
+    return presence
+
+
+def lights(house: House) -> dict[str, bool]:
+    on: dict[str, bool] = house.get("lights")["lights"]["on"]
+    return on
+
+
+def heater(house: House) -> dict[str, Any]:
+    state: dict[str, Any] = house.get("heater")["heating"]
+    return state
+
+
+def home(house: House) -> None:
+    if mode(house)["mode"] != "cocoon":
+        chat(house, "je suis revenu")
+    wait_for(lambda: mode(house)["mode"] == "cocoon", 20, "cocoon")
+
+
+def test_leaving_for_a_few_days_by_chat(house: House) -> None:
+    [reply] = chat(house, "je m'en vais pour quelques jours")
+    assert reply.startswith("OK, je surveille en ton absence.")
+    wait_for(lambda: mode(house)["mode"] == "lockout", 20, "lockout")
+    assert mode(house)["return_at"] is None  # "quelques jours": no return said
+    home(house)
+
+
+def test_coming_back_at_eight_by_sms(house: House) -> None:
+    reply = sms(house, "je serai de retour vers vingt heures")
+    assert reply.startswith("OK, mode absence. Retour :")
+    wait_for(lambda: mode(house)["mode"] == "lockout", 20, "lockout")
+    back = parse_time(mode(house)["return_at"]).astimezone(TZ)
+    assert (back.date(), back.time()) == (house.now().astimezone(TZ).date(), dt.time(20, 0))
+    home(house)
+
+
+def test_good_night_by_chat(house: House) -> None:
+    chat(house, "bonne nuit la maison")
+    wait_for(lambda: mode(house)["mode"] == "asleep", 20, "asleep")
+    home(house)
+
+
+def test_the_day_asked(house: House) -> None:
+    [reply] = chat(house, "c'est quel jour aujourd'hui")
+    assert reply.startswith("Nous sommes le mardi")
+
+
+def test_every_lamp_on_then_off_here(house: House) -> None:
+    [reply] = chat(house, "allume toutes les lampes")
+    assert reply.startswith("J'allume")
+    wait_for(lambda: all(lights(house).values()), 20, "every room light on")
+    chat(house, "éteins ici")  # the kiosk's room: the salon
+    wait_for(lambda: not lights(house)["lumière du salon"], 20, "the salon's light off")
+    assert lights(house)["lumière de la cuisine"]
+
+
+def test_bedroom_light_by_sms(house: House) -> None:
+    chat(house, "éteins toutes les lumières")
+    wait_for(lambda: not any(lights(house).values()), 20, "every light off")
+    reply = sms(house, "lumiere chambre")
+    assert reply.startswith("Allumé :")
+    wait_for(lambda: lights(house)["lampe de chevet"], 20, "the bedroom's lights on")
+    on = lights(house)
+    assert on["lumière du plafond"] and not on["lumière de la cuisine"]
+
+
+def test_twenty_two_degrees_in_the_bedroom(house: House) -> None:
+    [reply] = chat(house, "mets vingt-deux degrés dans la chambre")
+    assert reply == "Je règle le chauffage sur 22 degrés (chambre)."
+    state = wait_for(lambda: (h := heater(house))["override"] == 22.0 and h, 20,
+                     "the heater holding 22 °C for the bedroom")
+    assert state["override_room"] == "chambre"
+    assert house.get("heater")["heating"]["override"] == 22.0
+
+
+def test_an_announcement_is_spoken(house: House) -> None:
+    since = time.time()
+    ask, done = chat(house, "annonce qu'on passe à table", "oui")
+    assert ask == "Tu confirmes : annoncer « on passe à table » ?"
+    assert done == "C'est annoncé."
+    wait_for(lambda: [e for e in house.bus.since(since, Spoken.TOPIC)
+                      if Spoken.from_envelope(e) == Spoken("on passe à table")], 30,
+             "the interphone saying it")
+
+
+def test_a_guessed_leave_asks_before_locking(house: House) -> None:
+    ask, dropped = chat(house, "je m'en vais faire un tour au parc", "non")
+    assert ask == "Tu veux que je passe en mode absent ?"
+    assert dropped == "D'accord, j'annule."
+    time.sleep(1.0)
+    assert mode(house)["mode"] == "cocoon"
