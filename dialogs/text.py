@@ -73,7 +73,7 @@ SHORTHAND: dict[str, dict[str, str]] = {
            "qq": "quelques", "qqs": "quelques", "dim": "dimanche", "sam": "samedi",
            "ven": "vendredi", "vend": "vendredi", "lun": "lundi", "we": "week end",
            "tt": "tout", "ttes": "toutes", "tte": "toute", "ts": "tous", "jrentre": "je rentre",
-           "jpars": "je pars", "chui": "je suis", "chuis": "je suis", "jsuis": "je suis",
+           "jpars": "je pars", "jpart": "je pars", "chui": "je suis", "chuis": "je suis", "jsuis": "je suis",
            "jvais": "je vais", "jme": "je me", "jsais": "je sais", "jai": "j ai",
            "jarrive": "j arrive", "jy": "j y", "jpeux": "je peux", "jreviens": "je reviens",
            "cmt": "comment", "kel": "quel", "kelle": "quelle", "keske": "qu est ce que",
@@ -119,7 +119,10 @@ PHRASES: dict[str, dict[str, str]] = {
            "est ce que ca te derange de": "", "ca te derange d": "", "ca te derange de": "",
            "il faudrait que tu": "", "il faut que tu": "", "j aimerais bien que tu": "",
            "j aimerais que tu": "", "je voudrais que tu": "", "ce serait bien que tu": "",
-           "ce serait sympa que tu": "", "il faudrait": "", "j aimerais bien": "je voudrais"},
+           "ce serait sympa que tu": "", "il faudrait": "", "j aimerais bien": "je voudrais",
+           # first-person verbs spelt as they sound in a hurried text
+           "je part": "je pars", "je sort": "je sors", "je revien": "je reviens",
+           "je dor": "je dors", "je vai": "je vais"},
 }
 """Shorthand of more than one word, replaced before the words are."""
 _C_EST = re.compile(r"\bc (?!est\b)")

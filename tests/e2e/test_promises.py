@@ -149,3 +149,12 @@ def test_a_guessed_leave_asks_before_locking(house: House) -> None:
     assert dropped == "D'accord, j'annule."
     time.sleep(1.0)
     assert mode(house)["mode"] == "cocoon"
+
+
+def test_a_guessed_leave_confirmed_locks(house: House) -> None:
+    ask, when, done = chat(house, "je pars faire un tour", "oui", "je ne sais pas")
+    assert ask == "Tu veux que je passe en mode absent ?"
+    assert when == "Tu reviens quand ?"
+    assert done.startswith("OK, je surveille en ton absence.")
+    wait_for(lambda: mode(house)["mode"] == "lockout", 20, "lockout")
+    home(house)
