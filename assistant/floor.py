@@ -22,7 +22,8 @@ class Verdict(StrEnum):
     MUTE = "mute"
     """Silence mode: dropped, reported as muted."""
     KEEP = "keep"
-    """For the owner, who is away: kept and spoken on return."""
+    """For the people at home, and nobody is listening (away, or silence asked): kept and
+    spoken when the house is back and not silenced."""
 
 
 class LockError(ValueError):
@@ -46,6 +47,11 @@ class Floor:
     silence: bool = False
     away: bool = False
 
+    @property
+    def listening(self) -> bool:
+        """Someone is home and has not asked for silence: kept messages may be spoken."""
+        return not self.away and not self.silence
+
 
 def active_lock(floor: Floor, now: datetime) -> Lock | None:
     """The lock, unless it expired."""
@@ -59,7 +65,7 @@ def decide(floor: Floor, say: Say, now: datetime, urgent: int) -> Verdict:
     lock = active_lock(floor, now)
     if lock is not None and say.key != lock.key:
         return Verdict.WAIT
-    if say.for_owner and floor.away:
+    if say.for_owner and (floor.away or floor.silence):
         return Verdict.KEEP
     if say.when_home and floor.away:
         return Verdict.MUTE

@@ -1,7 +1,8 @@
 """The interphone service: announcements from the bus and HTTP, spoken through TTS + sox.
 
 Bus in: `Say` (basecamp.interphone.say), `ModeChanged` (owner away in lockout; silence), the
-HassBroadcast intent (spoken, answered with an `Outcome`).
+HassBroadcast intent (spoken, answered with an `Outcome`), `FamilyMessage` (an SMS from the
+family: "Message de Claire : …", spoken when someone listens, else kept until then).
 Bus out: `Spoken` (basecamp.voice.say) for every announcement spoken or muted.
 HTTP: /announce?text=..., /lock?service=... -> key, /release?key=... (all need the token).
 """
@@ -26,7 +27,7 @@ from assistant.settings import InterphoneSettings
 from assistant.tts import Renderer, play
 from core.bus import Envelope
 from core.messages import MessageError
-from core.messages.dialogs import Intent, Outcome
+from core.messages.dialogs import FamilyMessage, Intent, Outcome
 from core.messages.presence import Mode, ModeChanged
 from core.messages.voice import Say, Spoken
 
@@ -64,6 +65,16 @@ class Interphone:
         """A Say from the bus."""
         self.submit(Say.from_envelope(envelope))
 
+    def on_family(self, envelope: Envelope) -> None:
+        """An SMS from the family, for whoever is home: spoken, or kept until someone listens."""
+        msg = FamilyMessage.from_envelope(envelope)
+        lang = self.rt.config.house.lang
+        intro = "Message de" if lang == "fr" else "Message from"
+        self.rt.counters["family_messages"] += 1
+        self.submit(Say(f"{intro} {msg.name} : {msg.text}" if lang == "fr"
+                        else f"{intro} {msg.name}: {msg.text}",
+                        priority=self.settings.family_priority, lang=lang, for_owner=True))
+
     def on_broadcast(self, envelope: Envelope) -> None:
         """"Annonce que le dîner est prêt": spoken unless the house is silenced (then said
         so, for the owner to lift the silence first)."""
@@ -83,12 +94,12 @@ class Interphone:
             self.rt.publish(Outcome(intent.id, intent.intent, done, reason, values))
 
     def on_mode(self, envelope: Envelope) -> None:
-        """Presence: away in lockout, silence flag; kept messages are spoken on return."""
+        """Presence: away in lockout, silence flag; kept messages are spoken once someone is
+        home and the silence is lifted."""
         msg = ModeChanged.from_envelope(envelope)
-        away = msg.mode == Mode.LOCKOUT.value
-        returned = self.floor.away and not away
-        self.floor = replace(self.floor, away=away, silence=msg.silence)
-        if returned and self.kept:
+        self.floor = replace(self.floor, away=msg.mode == Mode.LOCKOUT.value,
+                             silence=msg.silence)
+        if self.floor.listening and self.kept:
             kept, self.kept = self.kept, []
             self._save_kept()
             for say in kept:
@@ -230,6 +241,7 @@ async def serve(rt: Any) -> None:
     rt.subscribe([Say.TOPIC], phone.on_say)
     rt.subscribe([f"{Intent.TOPIC}.HassBroadcast"], phone.on_broadcast)
     rt.subscribe([ModeChanged.TOPIC], phone.on_mode)
+    rt.subscribe([FamilyMessage.TOPIC], phone.on_family)
     _routes(rt, phone)
     rt.status["interphone"] = phone.status
     rt.spawn(phone.run(), name="speaker")

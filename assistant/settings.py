@@ -153,11 +153,13 @@ class InterphoneSettings:
     """A lock expires after this long unless released."""
     broadcast_priority: int = bounded(5, lo=0, hi=100)
     """Priority of an announcement someone asked for ("annonce que..."): before chatter."""
+    family_priority: int = bounded(3, lo=0, hi=100)
+    """Priority of an SMS from the family read out ("Message de Claire : …")."""
     urgent_priority: int = bounded(100, lo=0)
     """Announcements at or above this priority are spoken even in silence mode or
     through a lock."""
     kept_max: int = bounded(50, lo=1, hi=10_000)
-    """Messages for the owner kept while he is away."""
+    """Messages for the people at home kept while nobody listens (away, silence)."""
 
     def check(self, config: Any, path: str) -> None:
         """The radio band is two increasing frequencies."""

@@ -31,6 +31,15 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A family member's SMS that nobody has heard yet (the house away or silenced)."""
+
+    name: str
+    text: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """What the dialogs service knows of the house (latest bus messages, day's metrics)."""
 
@@ -48,6 +57,8 @@ class Snapshot:
     problems: tuple[Problem, ...] = ()
     water_litres: float | None = None
     energy_kwh: float | None = None
+    notes: tuple[Note, ...] = ()
+    """Family messages kept for the people at home, oldest first."""
 
 
 def _fr_en(lang: str, fr: str, en: str) -> str:
@@ -107,6 +118,11 @@ def render_report(snap: Snapshot, now: dt.datetime, lang: str,
     else:
         lines.append(_fr_en(lang, "Aucun problème depuis le dernier rapport.",
                             "No problem since the last report."))
+    if snap.notes:
+        said = "; ".join(_fr_en(lang, f"{n.name} : « {n.text} »", f'{n.name}: "{n.text}"')
+                         for n in snap.notes[-5:])
+        lines.append(_fr_en(lang, f"{len(snap.notes)} message(s) en attente : {said}.",
+                            f"{len(snap.notes)} message(s) waiting: {said}."))
     use = []
     if snap.water_litres is not None:
         use.append(_fr_en(lang, f"eau {say_number(round(snap.water_litres), lang)} litres",

@@ -2,8 +2,9 @@
 
 In: `SmsIncoming` (whitelisted contacts only), `Command` (push replies, kiosk, tools),
 `Transcript` (when `dialogs.answer_transcripts`), and the state a report needs (`ModeChanged`,
-`HeatingState`, `MutaUpdate`, `Alert`). Out: `Intent` on `basecamp.intent.<Name>`, `Reply`,
-`SmsSend` answers, `Say` for voice. HTTP: `POST /command` (token) answers a text.
+`HeatingState`, `MutaUpdate`, `Alert`, `FamilyMessage` kept unheard). Out: `Intent` on
+`basecamp.intent.<Name>`, `Reply`, `SmsSend` answers, `Say` for voice. HTTP: `POST /command`
+(token) answers a text.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from core.bus import parse
 from core.messages import Envelope
-from core.messages.dialogs import Command, Outcome, Reply, SmsIncoming, SmsSend
+from core.messages.dialogs import Command, FamilyMessage, Outcome, Reply, SmsIncoming, SmsSend
 from core.messages.heating import HeatingState
 from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate
@@ -36,7 +37,8 @@ _LOGGER = logging.getLogger(__name__)
 
 STATE_TOPICS: dict[str, type[Any]] = {ModeChanged.TOPIC: ModeChanged,
                                       HeatingState.TOPIC: HeatingState,
-                                      MutaUpdate.TOPIC: MutaUpdate, Alert.TOPIC: Alert}
+                                      MutaUpdate.TOPIC: MutaUpdate, Alert.TOPIC: Alert,
+                                      FamilyMessage.TOPIC: FamilyMessage}
 
 
 def day_growth(store: Any, counter: Counter, now: dt.datetime) -> float | None:

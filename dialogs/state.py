@@ -6,14 +6,17 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from core.messages.dialogs import FamilyMessage
 from core.messages.heating import HeatingState
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
-from dialogs.report import Problem, Reading, Snapshot
+from dialogs.report import Note, Problem, Reading, Snapshot
 
 MAX_PROBLEMS = 20
 """Problems kept between two reports (the oldest are dropped)."""
+MAX_NOTES = 20
+"""Family messages listed while nobody hears them (the oldest are dropped)."""
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -28,8 +31,15 @@ def _time(value: str | None) -> dt.datetime | None:
 def fold(snap: Snapshot, message: Any, now: dt.datetime) -> Snapshot:
     """The snapshot after one bus message (unknown messages change nothing)."""
     if isinstance(message, ModeChanged):
+        listening = message.mode != Mode.LOCKOUT and not message.silence
         return dataclasses.replace(snap, mode=message.mode, mode_since=_time(message.since),
-                                   silence=message.silence, return_at=_time(message.return_at))
+                                   silence=message.silence, return_at=_time(message.return_at),
+                                   notes=() if listening else snap.notes)
+    if isinstance(message, FamilyMessage):
+        if snap.mode != Mode.LOCKOUT and not snap.silence:
+            return snap  # read out at once by the interphone
+        notes = (*snap.notes, Note(message.name, message.text, now))[-MAX_NOTES:]
+        return dataclasses.replace(snap, notes=notes)
     if isinstance(message, HeatingState):
         return dataclasses.replace(snap, profile=message.profile, setpoint=message.setpoint,
                                    relay=message.relay,

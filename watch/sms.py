@@ -4,8 +4,10 @@
   at most `sms.max_per_hour` per hour (the rest wait: never dropped); the outbox journal
   records every SMS sent;
 - the modem is polled for incoming SMS: those from whitelisted contacts (`may_command`) are
-  published on `basecamp.sms.incoming`, others are logged; an SMS is deleted from the SIM only
-  once it was handed to the connected bus;
+  commands, published on `basecamp.sms.incoming`; those from the other contacts (the family)
+  are messages for the people at home, published on `basecamp.sms.family` for the interphone
+  to read out (never commands); unknown numbers are logged and dropped; an SMS is deleted from
+  the SIM only once it was handed to the connected bus;
 - a modem that disappears is reconnected at every poll; the outage is reported once by push
   (marked as an error report, so the push side never reports it back: no loops).
 """
@@ -18,8 +20,8 @@ import time
 from typing import Any
 
 from core.bus import Envelope
-from core.config import Config
-from core.messages.dialogs import SmsIncoming, SmsSend
+from core.config import Config, Contact
+from core.messages.dialogs import FamilyMessage, SmsIncoming, SmsSend
 from core.messages.log import Level
 from core.messages.watch import ChannelState, PushSend
 from core.service import Runtime
@@ -45,6 +47,11 @@ def whitelisted(config: Config, number: str) -> bool:
     """May this number command the house?"""
     return any(c.may_command and c.phone and same_number(c.phone, number)
                for c in config.contacts)
+
+
+def contact(config: Config, number: str) -> Contact | None:
+    """The contact with this phone number, if the house knows one."""
+    return next((c for c in config.contacts if c.phone and same_number(c.phone, number)), None)
 
 
 class Gateway:
@@ -79,9 +86,15 @@ class Gateway:
                 self.published.discard(key)
 
     def _publish(self, sms: Received) -> None:
+        known = contact(self.rt.config, sms.number)
         if whitelisted(self.rt.config, sms.number):
             self.rt.publish(SmsIncoming(sms.number, sms.text, sms.received_at))
             self.rt.counters["received"] += 1
+        elif known is not None:
+            self.rt.publish(FamilyMessage(sms.number, known.name, sms.text, sms.received_at))
+            self.rt.counters["family"] += 1
+            self.rt.log(Level.INFO, f"SMS de {known.name} transmis à l'interphone "
+                                    f"({len(sms.text)} caractères)")
         else:
             self.rt.counters["unknown_sender"] += 1
             self.rt.log(Level.WARNING, f"SMS d'un numéro inconnu {sms.number} ignoré "

@@ -67,6 +67,18 @@ class SmsIncoming(Message):
 
 
 @dataclass(frozen=True)
+class FamilyMessage(Message):
+    """An SMS from a contact of the house who may not command it (the family): a message for
+    the people at home, spoken or kept for them, never a command."""
+
+    TOPIC: ClassVar[str] = "basecamp.sms.family"
+    number: str
+    name: str
+    text: str
+    received_at: str = ""
+
+
+@dataclass(frozen=True)
 class SmsSend(Message):
     """Ask the SMS gateway to send a message."""
 

@@ -37,7 +37,8 @@ class Say(Message):
     lang: str = ""
     radio: bool = False
     for_owner: bool = False
-    """Kept while the owner is away and spoken on return."""
+    """For the people at home: kept while the house is away or silenced, spoken once it is
+    neither."""
     when_home: bool = False
     """Only worth saying to someone at home (an alert: it went by SMS too): dropped while the
     house is away, muted in silence."""

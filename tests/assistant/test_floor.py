@@ -19,6 +19,9 @@ LOCKED = fl.Floor(lock=fl.Lock("k1", "heater", T0 + timedelta(seconds=60)))
     (fl.Floor(silence=True), Say("bonjour"), T0, fl.Verdict.MUTE),
     (fl.Floor(silence=True), Say("fuite d'eau", priority=100), T0, fl.Verdict.SPEAK),
     (fl.Floor(away=True), Say("message de Paul", for_owner=True), T0, fl.Verdict.KEEP),
+    # a message for the people at home is kept through a silenced night, not dropped
+    (fl.Floor(silence=True), Say("message de Paul", for_owner=True), T0, fl.Verdict.KEEP),
+    (fl.Floor(), Say("message de Paul", for_owner=True), T0, fl.Verdict.SPEAK),
     (fl.Floor(away=True), Say("il est midi"), T0, fl.Verdict.SPEAK),
     (LOCKED, Say("il est midi"), T0, fl.Verdict.WAIT),
     (LOCKED, Say("chauffage", key="k1"), T0, fl.Verdict.SPEAK),

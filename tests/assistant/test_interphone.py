@@ -16,7 +16,7 @@ import pytest
 from assistant import interphone
 from core.bus import Forwarder, Subscriber
 from core.config import Config
-from core.messages.dialogs import Intent, Outcome
+from core.messages.dialogs import FamilyMessage, Intent, Outcome
 from core.messages.presence import ModeChanged
 from core.messages.voice import Say, Spoken
 from core.service import Runtime, running
@@ -112,15 +112,38 @@ async def test_owner_messages_kept_while_away_and_silence(phone: Runtime,
     phone.publish(Say("Paul rentre à vingt heures", for_owner=True))
     phone.publish(Say("il est midi"))
     assert await spoken(sub, 1) == [Spoken("il est midi")]
+    # home but asleep and silenced: still kept (nobody listens)
     phone.publish(ModeChanged("asleep", "2024-03-01T22:00:00+01:00", "voice", silence=True))
     await asyncio.sleep(0.3)
-    assert await spoken(sub, 1) == [Spoken("Paul rentre à vingt heures", muted=True)]
-    phone.publish(ModeChanged("cocoon", "2024-03-01T22:05:00+01:00", "voice"))
+    phone.publish(Say("il est minuit"))
+    assert await spoken(sub, 1) == [Spoken("il est minuit", muted=True)]
+    _, body = await get(phone_config, "/status")
+    assert body["interphone"]["kept"] == 1
+    # the silence lifted: said at last
+    phone.publish(ModeChanged("cocoon", "2024-03-02T07:05:00+01:00", "voice"))
+    assert await spoken(sub, 1) == [Spoken("Paul rentre à vingt heures")]
     phone.publish(Say("fuite d'eau", priority=200))
     got = await spoken(sub, 1)
     assert got == [Spoken("fuite d'eau")]
     _, body = await get(phone_config, "/status")
     assert body["interphone"]["kept"] == 0 and not body["interphone"]["silence"]
+    sub.close()
+
+
+async def test_a_family_sms_is_read_out_or_kept_until_someone_listens(
+        phone: Runtime, phone_config: Config) -> None:
+    sub = Subscriber(phone_config.bus_endpoints()[1], [Spoken.TOPIC])
+    assert await sub.settle(phone.publisher)
+    phone.publish(FamilyMessage("+33600000002", "Claire", "je rentre tard"))
+    assert await spoken(sub, 1) == [Spoken("Message de Claire : je rentre tard")]
+    phone.publish(ModeChanged("lockout", "2024-03-01T08:00:00+01:00", "voice"))
+    await asyncio.sleep(0.3)
+    phone.publish(FamilyMessage("+33600000002", "Claire", "à ce soir"))
+    phone.publish(Say("il est midi"))
+    assert await spoken(sub, 1) == [Spoken("il est midi")]  # the message is not
+    phone.publish(ModeChanged("cocoon", "2024-03-01T19:00:00+01:00", "voice"))
+    assert await spoken(sub, 1) == [Spoken("Message de Claire : à ce soir")]
+    assert phone.counters["family_messages"] == 2
     sub.close()
 
 

@@ -182,3 +182,35 @@ def test_a_guessed_leave_confirmed_locks(house: House) -> None:
     assert done.startswith("OK, je surveille en ton absence.")
     wait_for(lambda: mode(house)["mode"] == "lockout", 20, "lockout")
     home(house)
+
+
+FAMILY = "+33600000002"
+"""Claire: a contact of the house who may not command it."""
+
+
+def spoken_since(house: House, since: float, text: str) -> list[Any]:
+    return [e for e in house.bus.since(since, Spoken.TOPIC)
+            if Spoken.from_envelope(e).text == text]
+
+
+def test_a_family_sms_is_read_out_never_obeyed(house: House) -> None:
+    home(house)
+    since, sent = time.time(), len(house.sms_sent())
+    house.receive_sms(FAMILY, "je pars")
+    wait_for(lambda: spoken_since(house, since, "Message de Claire : je pars"), 30,
+             "the interphone reading Claire's SMS")
+    assert mode(house)["mode"] == "cocoon"  # a message, not a command
+    assert not [s for s in house.sms_sent()[sent:] if s["number"] == FAMILY]
+
+
+def test_a_family_sms_while_away_is_kept_reported_and_read_on_return(house: House) -> None:
+    chat(house, "je m'en vais pour quelques jours")
+    wait_for(lambda: mode(house)["mode"] == "lockout", 20, "lockout")
+    since = time.time()
+    house.receive_sms(FAMILY, "je rentre tard")
+    report = sms(house, "rapport complet")
+    assert "Claire : « je rentre tard »" in report
+    assert not spoken_since(house, since, "Message de Claire : je rentre tard")
+    chat(house, "je suis revenu")
+    wait_for(lambda: spoken_since(house, since, "Message de Claire : je rentre tard"), 30,
+             "Claire's SMS read out on return")

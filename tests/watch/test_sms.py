@@ -12,7 +12,7 @@ import gammu
 from core.bus import Publisher, Subscriber
 from core.config import Config
 from core.messages import Source
-from core.messages.dialogs import SmsIncoming, SmsSend
+from core.messages.dialogs import FamilyMessage, SmsIncoming, SmsSend
 from core.messages.watch import PushSend
 from core.service import running
 from core.testing import free_port
@@ -51,11 +51,12 @@ def test_numbers_compare_in_national_and_international_form() -> None:
     assert not same_number("+33600000001", "+33600000002")
 
 
-async def test_incoming_whitelisted_published_others_logged(tmp_path: Path, config: Config,
+async def test_incoming_commands_family_messages_and_strangers(tmp_path: Path, config: Config,
                                                             bus: Any) -> None:
     config = house(tmp_path, config)
     pub = Publisher(config.bus_endpoints()[0], Source("bc-hq", "test"))
-    sub = Subscriber(config.bus_endpoints()[1], [SmsIncoming.TOPIC, "basecamp.log.warning"])
+    sub = Subscriber(config.bus_endpoints()[1], [SmsIncoming.TOPIC, FamilyMessage.TOPIC,
+                                                 "basecamp.log.warning"])
     assert await sub.settle(pub, 5)
     async with running("sms", gateway.serve, config) as rt:
         phone = config.path("gammu-phone")
@@ -71,9 +72,14 @@ async def test_incoming_whitelisted_published_others_logged(tmp_path: Path, conf
         got += [e for e in sub._batch]
     incoming = [SmsIncoming.from_envelope(e) for e in got if e.topic == SmsIncoming.TOPIC]
     assert [(m.number, m.text) for m in incoming] == [(OWNER, "rapport complet")]
+    # the family's SMS is a message for the people at home, never a command
+    family = [FamilyMessage.from_envelope(e) for e in got if e.topic == FamilyMessage.TOPIC]
+    [name] = [c.name for c in config.contacts if c.phone == FAMILY]
+    assert [(m.number, m.name, m.text) for m in family] == [(FAMILY, name, "je rentre tard")]
     warnings = [e.data["message"] for e in got if e.topic == "basecamp.log.warning"]
-    assert sum("inconnu" in w for w in warnings) == 2
-    assert rt.counters["unknown_sender"] == 2
+    assert sum("inconnu" in w for w in warnings) == 1 and not any(
+        "gagnez" in w for w in warnings)
+    assert rt.counters["unknown_sender"] == 1
     pub.close()
     sub.close()
 
