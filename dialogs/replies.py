@@ -123,6 +123,8 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "guess_BasecampHeatingProfile": {
         "fr": ("que je mette le chauffage en {profile_name}{until_text}", ""),
         "en": ("set the heating to {profile_name}{until_text}", "")},
+    "guess_BasecampConsumption": {"fr": ("la consommation d'eau et d'électricité", ""),
+                                  "en": ("tell you the water and electricity used", "")},
     "guess_BasecampHeatingStatus": {"fr": ("l'état du chauffage", ""),
                                     "en": ("tell you how the heating is set", "")},
     "guess_BasecampHeatingMenu": {"fr": ("régler le chauffage", ""),

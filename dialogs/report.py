@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from babel.numbers import format_currency
 
 from dialogs.replies import PROFILE_NAMES, Style, say_number
 from dialogs.times import humanize_delta, say_when
@@ -57,6 +60,15 @@ class Snapshot:
     problems: tuple[Problem, ...] = ()
     water_litres: float | None = None
     energy_kwh: float | None = None
+    """The day's water and electricity so far."""
+    usual_water_litres: float | None = None
+    usual_energy_kwh: float | None = None
+    """The same meters by the same time of day, on average over the previous days."""
+    yesterday_water_litres: float | None = None
+    yesterday_energy_kwh: float | None = None
+    kwh_price: float = 0.0
+    """Price of a kWh (`dialogs.kwh_price`); 0: no cost is said."""
+    currency: str = "EUR"
     notes: tuple[Note, ...] = ()
     """Family messages kept for the people at home, oldest first."""
 
@@ -123,13 +135,70 @@ def render_report(snap: Snapshot, now: dt.datetime, lang: str,
                          for n in snap.notes[-5:])
         lines.append(_fr_en(lang, f"{len(snap.notes)} message(s) en attente : {said}.",
                             f"{len(snap.notes)} message(s) waiting: {said}."))
-    use = []
-    if snap.water_litres is not None:
-        use.append(_fr_en(lang, f"eau {say_number(round(snap.water_litres), lang)} litres",
-                          f"water {say_number(round(snap.water_litres), lang)} litres"))
-    if snap.energy_kwh is not None:
-        use.append(_fr_en(lang, f"électricité {say_number(round(snap.energy_kwh, 1), lang)} kWh",
-                          f"electricity {say_number(round(snap.energy_kwh, 1), lang)} kWh"))
-    if use:
-        lines.append(_fr_en(lang, "Aujourd'hui : ", "Today: ") + ", ".join(use) + ".")
+    if snap.water_litres is not None or snap.energy_kwh is not None:
+        lines.append(consumption_text(snap, lang, style))
     return ("\n" if short else " ").join(lines)
+
+
+class Meter(StrEnum):
+    """What a consumption question is about (the `meter` slot)."""
+
+    WATER = "water"
+    ELECTRICITY = "electricity"
+
+
+class Day(StrEnum):
+    """Which day a consumption question is about (the `day` slot)."""
+
+    TODAY = "today"
+    YESTERDAY = "yesterday"
+
+
+def _litres(value: float, lang: str) -> str:
+    return _fr_en(lang, f"{say_number(round(value), lang)} litres d'eau",
+                  f"{say_number(round(value), lang)} litres of water")
+
+
+def _kwh(value: float, lang: str, style: Style) -> str:
+    unit = "kWh" if style == Style.SMS else _fr_en(lang, "kilowattheures", "kilowatt hours")
+    return _fr_en(lang, f"{say_number(round(value, 1), lang)} {unit} d'électricité",
+                  f"{say_number(round(value, 1), lang)} {unit} of electricity")
+
+
+def _cost(snap: Snapshot, kwh: float, lang: str) -> str:
+    if snap.kwh_price <= 0:
+        return ""
+    money = format_currency(kwh * snap.kwh_price, snap.currency,
+                            locale="fr_FR" if lang == "fr" else "en_GB")
+    money = money.replace("\u202f", " ").replace("\xa0", " ")  # plain spaces: SMS-safe
+    return _fr_en(lang, f", soit {money}", f", costing {money}")
+
+
+def _usual(value: float | None, lang: str, text: str) -> str:
+    return "" if value is None else _fr_en(lang, f" (d'habitude {text} à cette heure)",
+                                           f" (usually {text} by this time)")
+
+
+def consumption_text(snap: Snapshot, lang: str, style: Style = Style.SPEECH,
+                     meter: str | None = None, day: str = Day.TODAY) -> str:
+    """The day's water and/or electricity, compared with the usual day ("combien d'eau…")."""
+    today = day != Day.YESTERDAY
+    water = snap.water_litres if today else snap.yesterday_water_litres
+    energy = snap.energy_kwh if today else snap.yesterday_energy_kwh
+    parts = []
+    if meter in (None, Meter.WATER) and water is not None:
+        usual = _usual(snap.usual_water_litres, lang,
+                       say_number(round(snap.usual_water_litres or 0), lang)) if today else ""
+        parts.append(_litres(water, lang) + usual)
+    if meter in (None, Meter.ELECTRICITY) and energy is not None:
+        usual = _usual(snap.usual_energy_kwh, lang,
+                       say_number(round(snap.usual_energy_kwh or 0, 1), lang)) if today else ""
+        parts.append(_kwh(energy, lang, style) + _cost(snap, energy, lang) + usual)
+    when = _fr_en(lang, "Aujourd'hui" if today else "Hier", "Today" if today else "Yesterday")
+    if parts:
+        return f"{when}{_fr_en(lang, ' : ', ': ')}{', '.join(parts)}."
+    what = {Meter.WATER: _fr_en(lang, "d'eau", "water "),
+            Meter.ELECTRICITY: _fr_en(lang, "d'électricité", "electricity ")}.get(
+                Meter(meter), "") if meter else _fr_en(lang, "de consommation", "")
+    return _fr_en(lang, f"Je n'ai pas de relevé {what} pour {when.lower()}.",
+                  f"I have no {what}readings for {when.lower()}.")

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from dialogs.replies import CATALOGUE, DOMAIN_NAMES, PROFILE_NAMES, Style, render, say_number
-from dialogs.report import Snapshot, heating_text, render_report
+from dialogs.report import Day, Snapshot, consumption_text, heating_text, render_report
 from dialogs.settings import DialogSettings
 from dialogs.times import day_part, say_date, say_time, say_when
 
@@ -138,6 +138,9 @@ def respond(intent: str, slots: dict[str, Any], *, lang: str, style: Style, now:
                       profile_name=PROFILE_NAMES[lang].get(slots["profile"], slots["profile"]))
     if intent == "BasecampReport":
         return render_report(state, now, lang, style)
+    if intent == "BasecampConsumption":
+        return consumption_text(state, lang, style, slots.get("meter"),
+                                slots.get("day", Day.TODAY))
     if intent == "BasecampHeatingStatus":
         return heating_text(state, now, lang, style)
     if intent in ("HassTurnOn", "HassTurnOff"):

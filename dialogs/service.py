@@ -1,7 +1,8 @@
 """The dialogs service: one engine answering SMS, push, kiosk (and optionally voice) over the bus.
 
 In: `SmsIncoming` (whitelisted contacts only), `Command` (push replies, kiosk, tools),
-`Transcript` (when `dialogs.answer_transcripts`), and the state a report needs (`ModeChanged`,
+`Transcript` (when `dialogs.answer_transcripts`), `ReportDue` (a scheduled report: said and/or
+sent to the owner), and the state a report needs (`ModeChanged`,
 `HeatingState`, `MutaUpdate`, `Alert`, `FamilyMessage` kept unheard). Out: `Intent` on
 `basecamp.intent.<Name>`, `Reply`, `SmsSend` answers, `Say` for voice. HTTP: `POST /command`
 (token) answers a text.
@@ -19,18 +20,27 @@ from aiohttp import web
 
 from core.bus import parse
 from core.messages import Envelope
-from core.messages.dialogs import Command, FamilyMessage, Outcome, Reply, SmsIncoming, SmsSend
+from core.messages.dialogs import (
+    Command,
+    FamilyMessage,
+    Outcome,
+    Reply,
+    ReportDue,
+    SmsIncoming,
+    SmsSend,
+)
 from core.messages.heating import HeatingState
 from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate
 from core.messages.voice import Say, Transcript
-from core.messages.watch import Alert
+from core.messages.watch import Alert, PushSend
 from core.service import Runtime
 from dialogs import state as snapshot
 from dialogs.channels import may_command
 from dialogs.engine import DialogEngine, Turn
 from dialogs.keeper import Keeper
-from dialogs.report import Snapshot
+from dialogs.replies import Style
+from dialogs.report import Snapshot, render_report
 from dialogs.settings import Counter, DialogSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,10 +53,26 @@ STATE_TOPICS: dict[str, type[Any]] = {ModeChanged.TOPIC: ModeChanged,
 
 def day_growth(store: Any, counter: Counter, now: dt.datetime) -> float | None:
     """Growth of a cumulative counter since midnight (None without data)."""
+    return growth(store, counter, now.replace(hour=0, minute=0, second=0, microsecond=0), now)
+
+
+def read_meter(store: Any, counter: Counter, now: dt.datetime,
+               days: int) -> snapshot.Consumption:
+    """Today so far, the mean of the previous `days` days by the same time, yesterday."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    before = [growth(store, counter, midnight - dt.timedelta(days=k),
+                     now - dt.timedelta(days=k)) for k in range(1, days + 1)]
+    seen = [v for v in before if v is not None]
+    return snapshot.Consumption(
+        growth(store, counter, midnight, now), sum(seen) / len(seen) if seen else None,
+        growth(store, counter, midnight - dt.timedelta(days=1), midnight))
+
+
+def growth(store: Any, counter: Counter, start: dt.datetime, end: dt.datetime) -> float | None:
+    """Growth of a counter between two instants (None without data)."""
     if not counter.measurement:
         return None
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    stats = store.stats(counter.measurement, counter.field, midnight, now, counter.tags)
+    stats = store.stats(counter.measurement, counter.field, start, end, counter.tags)
     if counter.kind == "increments":
         return None if stats is None else stats.mean * stats.count * counter.scale
     if stats is None or stats.count < 2:
@@ -60,7 +86,8 @@ class DialogService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.settings = rt.config.section("dialogs", DialogSettings)
-        self.snapshot = Snapshot()
+        self.snapshot = Snapshot(kwh_price=self.settings.kwh_price,
+                                 currency=self.settings.currency)
         self.engine = DialogEngine(rt.config, state=lambda: self.snapshot)
         self.keeper = Keeper(rt.publish, self.settings.outcome_timeout_s)
 
@@ -128,6 +155,31 @@ class DialogService:
         elif channel == "voice" and turn.reply:
             self.rt.publish(Say(turn.reply, lang=turn.lang))
 
+    def on_report_due(self, envelope: Envelope) -> None:
+        """A scheduled report: composed here, spoken and/or sent to the owner."""
+        self.rt.spawn(self.scheduled_report(ReportDue.from_envelope(envelope)), name="report")
+
+    async def scheduled_report(self, due: ReportDue) -> None:
+        """The day's figures read afresh, then the report said and sent as `due` asks."""
+        await self.refresh_consumption()
+        now, lang = self.rt.clock.now(), self.engine.lang
+        if due.spoken:
+            self.rt.publish(Say(render_report(self.snapshot, now, lang), lang=lang,
+                                when_home=True))
+        title = f"{'Rapport' if lang == 'fr' else 'Report'} {now:%H:%M}"
+        text = render_report(self.snapshot, now, lang, Style.SMS)
+        for channel in due.send:
+            if channel == "sms":  # unasked for: titled, to be told from an answer
+                for contact in self.rt.config.contacts:
+                    if contact.role == "owner" and contact.phone:
+                        self.rt.publish(SmsSend(contact.phone, f"{title}\n{text}"))
+            elif channel == "push":
+                self.rt.publish(PushSend(title, text))
+            else:
+                self.rt.counters["report_channel_unknown"] += 1
+        self.rt.counters["scheduled_reports"] += 1
+        self.snapshot = snapshot.reported(self.snapshot)
+
     def expire(self) -> None:
         """Close conversations nobody answered (a "je pars" still leaves)."""
         for channel, sender, turn in self.engine.expire(self.rt.clock.now()):
@@ -139,11 +191,13 @@ class DialogService:
         from core.metrics import StoreUnavailable, open_store
         now = self.rt.clock.now()
 
-        def read() -> tuple[float | None, float | None]:
+        days = self.settings.usual_days
+
+        def read() -> tuple[snapshot.Consumption, snapshot.Consumption]:
             store = open_store(self.rt.config)
             try:
-                return (day_growth(store, self.settings.water, now),
-                        day_growth(store, self.settings.power, now))
+                return (read_meter(store, self.settings.water, now, days),
+                        read_meter(store, self.settings.power, now, days))
             finally:
                 store.close()
         try:
@@ -184,10 +238,12 @@ async def serve(rt: Runtime) -> None:
     service = DialogService(rt)
     await asyncio.to_thread(service.engine.recognizer, service.engine.lang)  # build tables
     rt.spawn(asyncio.to_thread(service.engine.warm), name="warm")  # the rest, meanwhile
+    await service.refresh_consumption()  # the meters read before the first question
     rt.subscribe(list(STATE_TOPICS), service.on_state)
     rt.subscribe([SmsIncoming.TOPIC], service.on_sms)
     rt.subscribe([Command.TOPIC], service.on_command)
     rt.subscribe([Outcome.TOPIC], service.keeper.on_outcome)
+    rt.subscribe([ReportDue.TOPIC], service.on_report_due)
     if service.settings.answer_transcripts:
         rt.subscribe([Transcript.TOPIC], service.on_transcript)
     rt.every(service.settings.expire_every_s, service.expire, name="expire")

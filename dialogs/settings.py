@@ -86,6 +86,12 @@ class DialogSettings:
         "water", "litres", 1.0, "increments", {"slot": "60s"}))
     """The water meter's litres per minute slot (sensors/water.py)."""
     power: Counter = field(default_factory=lambda: Counter("power", "total_wh", 0.001))
+    usual_days: int = bounded(7, lo=1, hi=60)
+    """"D'habitude": the mean of this many previous days, by the same time of day."""
+    kwh_price: float = bounded(0.0, lo=0.0, hi=100.0)
+    """Price of a kWh, for the cost said in reports (0: none said)."""
+    currency: str = "EUR"
+    """ISO 4217 code of `kwh_price`."""
     """The electricity meter's cumulative Wh (reported in kWh)."""
     aliases: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
         "cuisine": ("kitchen",), "salon": ("living room", "lounge"), "chambre": ("bedroom",),

@@ -60,6 +60,10 @@ def resolve_time(slots: dict[str, Any], now: dt.datetime, settings: DialogSettin
     return resolved if resolved is not None else Refusal("time_range", {})
 
 
+METERS = frozenset({"water", "electricity"})
+"""The meters a consumption question may name."""
+
+
 def vague_return(slots: dict[str, Any]) -> bool:
     """True when the speaker said a return is unknown ("je ne sais pas", "quelques jours")."""
     expr = time_expr(slots)
@@ -122,6 +126,9 @@ def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: Dial
         return _remote(slots, now, settings)
     if intent == "HassBroadcast":
         return {"message": message_text(str(slots.get("message", "")))}
+    if intent == "BasecampConsumption":  # no meter named: both; no day: today
+        return {"day": "yesterday" if slots.get("day") == "yesterday" else "today",
+                **({"meter": str(slots["meter"])} if slots.get("meter") in METERS else {})}
     if "what" in slots:  # an HA intent the house recognises but does not carry out
         values = {"what": str(slots.get("what") or intent)}
         if "thing" in slots:  # "allume la télé": the device the house has not

@@ -60,7 +60,18 @@ def reported(snap: Snapshot) -> Snapshot:
     return dataclasses.replace(snap, problems=())
 
 
-def with_consumption(snap: Snapshot, water_litres: float | None,
-                     energy_kwh: float | None) -> Snapshot:
+@dataclasses.dataclass(frozen=True)
+class Consumption:
+    """One meter read for a report: today so far, the usual amount by now, yesterday."""
+
+    today: float | None = None
+    usual: float | None = None
+    yesterday: float | None = None
+
+
+def with_consumption(snap: Snapshot, water: Consumption, energy: Consumption) -> Snapshot:
     """The snapshot with the day's water and electricity."""
-    return dataclasses.replace(snap, water_litres=water_litres, energy_kwh=energy_kwh)
+    return dataclasses.replace(
+        snap, water_litres=water.today, usual_water_litres=water.usual,
+        yesterday_water_litres=water.yesterday, energy_kwh=energy.today,
+        usual_energy_kwh=energy.usual, yesterday_energy_kwh=energy.yesterday)

@@ -27,9 +27,11 @@ class ForceMode:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """Effect: a scheduled spoken report is due (the service renders it)."""
+    """Effect: a scheduled report is due (the dialogs service composes it)."""
 
     at: dt.datetime
+    spoken: bool = True
+    send: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

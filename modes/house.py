@@ -17,9 +17,8 @@ from typing import Any
 
 from core.config import Config
 from core.messages.presence import ModeChanged
-from core.messages.voice import Say
 from core.messages.watch import Alert
-from modes import heating, lightpack, nightlight, phrases, presence, scheduler
+from modes import heating, lightpack, nightlight, presence, scheduler
 from modes.effects import Rejected, Report, Tick
 from modes.records import evolve
 from modes.settings import (
@@ -100,6 +99,8 @@ def rules_from_config(config: Config) -> Rules:
             announce_from=_minutes(sched.announce_from), announce_to=_minutes(sched.announce_to),
             late=dt.timedelta(seconds=sched.late_s),
             reports=tuple(_minutes(t) for t in sched.reports),
+            sent_reports=tuple(_minutes(t) for t in sched.sent_reports),
+            report_channels=tuple(sched.report_channels),
             prune_day=DAYS.index(sched.prune_day), prune_at=_minutes(sched.prune_at),
             retention=dt.timedelta(days=config.metrics.influxdb.retention_days),
             timezone=house.timezone, lang=house.lang))
@@ -175,7 +176,7 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
                                 f"{type(current).__name__}: {err}")]
             for effect in out:
                 if type(effect) is Report:
-                    effect = _render(states[_PRESENCE].mode, states[1], effect)
+                    effect = scheduler.due(effect)
                 elif isinstance(effect, _FEEDBACK):
                     pending.append(effect)
                 effects.append(effect)
@@ -183,8 +184,3 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
     _set(new, "__dict__", {"presence": states[0], "heating": states[1], "nightlight": states[2],
                            "lightpack": states[3], "scheduler": states[4], "last_at": now})
     return new, effects
-
-
-def _render(mode: str, heat: heating.Heating, report: Report) -> Say:
-    return Say(phrases.report(report.at, mode, heat.primary, heat.rules.primary,
-                              heat.profile, heat.rules.lang))

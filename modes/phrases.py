@@ -34,10 +34,6 @@ _TEXTS: dict[str, dict[str, str]] = {
                       "en": "The outdoor light sensor agrees with the sun again."},
     "time": {"fr": "Il est {h} h {m:02d}.", "en": "It is {h12}:{m:02d} {ampm}."},
     "time_full": {"fr": "Il est {h} heures.", "en": "It is {h12} o'clock {ampm}."},
-    "report": {"fr": "Point de {h} h {m:02d} : mode {mode}{temp}{heating}.",
-               "en": "Report at {h}:{m:02d}: {mode} mode{temp}{heating}."},
-    "report_temp": {"fr": ", {value} degrés au {sensor}", "en": ", {value} degrees in {sensor}"},
-    "report_heating": {"fr": ", chauffage {profile}", "en": ", heating {profile}"},
 }
 MODE_NAMES = {"fr": {"cocoon": "cocon", "lockout": "absence", "asleep": "nuit"},
               "en": {"cocoon": "cocoon", "lockout": "lockout", "asleep": "asleep"}}
@@ -63,17 +59,3 @@ def time_of_day(now: dt.datetime, lang: str = "fr") -> str:
     h, m = now.hour, now.minute
     h12, ampm = (h % 12 or 12), ("am" if h < 12 else "pm")
     return text("time_full" if m == 0 else "time", lang, h=h, m=m, h12=h12, ampm=ampm)
-
-
-def report(now: dt.datetime, mode: str, temperature: float | None, sensor: str,
-           profile: str, lang: str = "fr") -> str:
-    """A short spoken report: mode, reference temperature, heating profile."""
-    temp = ""
-    if temperature is not None:
-        value = f"{temperature:.1f}".replace(".", "," if lang == "fr" else ".")
-        temp = text("report_temp", lang, value=value, sensor=sensor)
-    profile = profile_name(profile, lang)
-    heating = text("report_heating", lang, profile=profile) if profile else ""
-    names = MODE_NAMES.get(lang, MODE_NAMES["fr"])
-    return text("report", lang, h=now.hour, m=now.minute, mode=names.get(mode, mode),
-                temp=temp, heating=heating)

@@ -4,7 +4,8 @@ An input line is `{"at": ISO datetime with offset, "type": ..., ...}`; types and
 are in `_PARSERS`. Other keys (e.g. "expect" and "comment" of the scenario tables) are ignored.
 `parse_event` raises `ValueError` naming what is wrong; `snapshot` is the output contract:
 `{"at", "mode", "heating": {"profile", "setpoint", "relay"}, "night_light", "lightpack",
-"say", "alerts"}`.
+"say", "reports", "alerts"}` ("reports": the scheduled reports due, `{"spoken", "send"}`, which
+the dialogs service composes).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, ReportDue
 from core.messages.heating import LightpackLock, NightLightMode, SetProfile
 from core.messages.presence import BluetoothPresence, PirMotion
 from core.messages.sensors import MutaUpdate
@@ -108,6 +109,8 @@ def snapshot(at: str, house: House, effects: list[Any]) -> dict[str, Any]:
         "night_light": "on" if house.nightlight.lit else "off",
         "lightpack": house.lightpack.colour,
         "say": [e.text for e in effects if type(e) is Say],
+        "reports": [{"spoken": e.spoken, "send": e.send} for e in effects
+                    if type(e) is ReportDue],
         "alerts": [{"key": e.key, "severity": e.severity, "state": e.state,
                     "message": e.message} for e in effects if type(e) is Alert],
     }

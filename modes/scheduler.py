@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from core.messages.dialogs import ReportDue
 from core.messages.presence import ModeChanged
 from core.messages.voice import Say
 from modes import phrases
@@ -33,6 +34,8 @@ class SchedulerRules:
     announce_to: int = 22 * 60
     late: dt.timedelta = dt.timedelta(minutes=5)
     reports: tuple[int, ...] = (8 * 60, 19 * 60)
+    sent_reports: tuple[int, ...] = ()
+    report_channels: tuple[str, ...] = ("sms",)
     prune_day: int = 6
     prune_at: int = 3 * 60 + 30
     retention: dt.timedelta = dt.timedelta(days=400)
@@ -82,14 +85,21 @@ def step(state: Scheduler, event: Any, now: dt.datetime) -> tuple[Scheduler, lis
         if rules.announce and awake and rules.announce_from <= minute <= rules.announce_to \
                 and (minute - start) * 60 + local.second <= late:
             out.append(Say(phrases.time_of_day(_at(local, start), rules.lang)))
-    for at in rules.reports:
+    for at in sorted({*rules.reports, *rules.sent_reports}):
         key = day * 1440 + at
         if key != state.last_report and 0 <= (minute - at) * 60 + local.second <= late:
             changes["last_report"] = key
-            if awake:
-                out.append(Report(_at(local, at)))
+            spoken = awake and at in rules.reports
+            send = rules.report_channels if at in rules.sent_reports else ()
+            if spoken or send:
+                out.append(Report(_at(local, at), spoken, send))
     if local.weekday() == rules.prune_day and minute >= rules.prune_at \
             and state.pruned_on != day:
         changes["pruned_on"] = day
         out.append(Prune(now - rules.retention))
     return (evolve(state, **changes) if changes else state), out
+
+
+def due(report: Report) -> ReportDue:
+    """The bus message asking the dialogs service for the report."""
+    return ReportDue(report.at.isoformat(), report.spoken, list(report.send))

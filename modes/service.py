@@ -16,12 +16,10 @@ from typing import Any
 from aiohttp import web
 
 from core.messages.dialogs import Intent
-from core.messages.heating import HeatingState
 from core.messages.presence import BluetoothPresence, ChangedBy, ModeChanged, PirMotion
-from core.messages.voice import Say
 from core.metrics import Point, open_store
 from core.service import Runtime
-from modes import phrases, presence, scheduler
+from modes import presence, scheduler
 from modes.effects import ForceMode, Prune, Report, Tick
 from modes.house import rules_from_config
 from modes.records import evolve
@@ -44,7 +42,6 @@ async def serve(rt: Runtime) -> None:
         reason = state.reason if state.changed_by == ChangedBy.RESTORE else \
             f"restarted (was {state.changed_by}: {state.reason})"
         state = evolve(state, changed_by=ChangedBy.RESTORE.value, reason=reason)
-    heating_seen: dict[str, Any] = {}
 
     def apply(effect: Any) -> None:
         if type(effect) is ModeChanged:
@@ -54,7 +51,7 @@ async def serve(rt: Runtime) -> None:
             sched.feed(effect)
             rt.log("info", f"mode {effect.mode} ({effect.changed_by}: {effect.reason})")
         elif type(effect) is Report:
-            rt.publish(_report(effect, machine.state, heating_seen, rules.heating.primary))
+            rt.publish(scheduler.due(effect))
         elif type(effect) is Prune:
             rt.spawn(_prune(rt, effect), name="prune")
         else:
@@ -70,10 +67,6 @@ async def serve(rt: Runtime) -> None:
     save(state)
     machine.subscribe({"basecamp.intent.": Intent, PirMotion.TOPIC: PirMotion,
                        BluetoothPresence.TOPIC: BluetoothPresence})
-
-    def on_heating(envelope: Any) -> None:
-        heating_seen.update(HeatingState.from_envelope(envelope).to_dict())
-    rt.subscribe([HeatingState.TOPIC], on_heating)
 
     announce = presence.announce(state)
     rt.publish(announce)
@@ -100,14 +93,6 @@ async def serve(rt: Runtime) -> None:
 def _tick(machine: Driven[Any], sched: Driven[Any]) -> None:
     machine.feed(Tick())
     sched.feed(Tick())
-
-
-def _report(effect: Report, state: presence.Presence, heating: dict[str, Any],
-            primary: str) -> Say:
-    """The scheduled spoken report, from the mode and the heater's last state."""
-    return Say(phrases.report(effect.at, state.mode.value, heating.get("temperature"),
-                              heating.get("sensor") or primary, heating.get("profile", ""),
-                              state.rules.lang))
 
 
 async def _prune(rt: Runtime, effect: Prune) -> None:

@@ -198,5 +198,8 @@ class SchedulerSettings:
     """An announcement later than this after its time is skipped (e.g. after a restart)."""
     reports: tuple[dt.time, ...] = (dt.time(8, 0), dt.time(19, 0))
     """Spoken reports (in cocoon, not silenced)."""
+    sent_reports: tuple[dt.time, ...] = ()
+    """Reports sent to the owner on `report_channels` whoever is home (e.g. ["20:00"])."""
+    report_channels: tuple[Literal["sms", "push"], ...] = ("sms",)
     prune_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "sun"
     prune_at: dt.time = dt.time(3, 30)

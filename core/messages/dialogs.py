@@ -79,6 +79,19 @@ class FamilyMessage(Message):
 
 
 @dataclass(frozen=True)
+class ReportDue(Message):
+    """A scheduled report is due: the dialogs service composes it (mode, temperatures,
+    heating, problems, the day's water and electricity) and speaks and/or sends it."""
+
+    TOPIC: ClassVar[str] = "basecamp.report.due"
+    at: str
+    spoken: bool = True
+    """Said through the interphone (someone is home and the house is not silenced)."""
+    send: list[str] = field(default_factory=list)
+    """Also sent to the owner on these channels ("sms", "push")."""
+
+
+@dataclass(frozen=True)
 class SmsSend(Message):
     """Ask the SMS gateway to send a message."""
 

@@ -24,7 +24,8 @@ START = dt.datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
 """A Tuesday morning, in real time."""
 OWNER = "+33600000001"
 OVERRIDES: dict[str, Any] = {"watch": {"interval_s": 1.0, "machine_check": "tcp"},
-                             "sms": {"poll_s": 0.2}}
+                             "sms": {"poll_s": 0.2},
+                             "scheduler": {"sent_reports": ["09:02"]}}
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +215,12 @@ def test_a_family_sms_while_away_is_kept_reported_and_read_on_return(house: Hous
     chat(house, "je suis revenu")
     wait_for(lambda: spoken_since(house, since, "Message de Claire : je rentre tard"), 30,
              "Claire's SMS read out on return")
+
+
+def test_the_scheduled_report_reaches_the_owner_by_sms(house: House) -> None:
+    """At 09:02 (house time) the report is due: composed by the dialogs service from the
+    running house's state and sent to the owner's phone."""
+    [sent] = wait_for(lambda: [s for s in house.sms_sent() if s["number"] == OWNER
+                               and str(s["text"]).startswith("Rapport 09:02\nMode ")], 240,
+                      "the 09:02 report in the SMS journal")
+    assert "Chauffage" in sent["text"] and "problème" in sent["text"]

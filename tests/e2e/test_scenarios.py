@@ -35,7 +35,7 @@ SPEED = 20.0
 """Simulated seconds per wall second: the 2 min after a blackout pass in 6 s."""
 START = dt.datetime(2026, 3, 7, 10, 0, tzinfo=TZ)
 """A Saturday morning."""
-OWNER, FAMILY = "+33600000001", "+33600000002"
+OWNER, FAMILY, STRANGER = "+33600000001", "+33600000002", "+33699999999"
 OVERRIDES: dict[str, Any] = {
     # a check cycle every 0.75 s (machine time, 15 simulated seconds): the heater's restart is
     # seen; supervisord's port stands for the machine (no ping per machine per cycle);
@@ -166,13 +166,16 @@ def test_leaving_by_sms_answers_by_sms(house: House) -> None:
     assert [(r["number"], r["text"]) for r in replies] == [
         (OWNER, "OK, mode absence. Retour : demain à 19:00.")]
     assert_locked_out(house, since, "sms")
-    house.receive_sms(FAMILY, "je suis revenu")  # not allowed to command: no answer, no change
+    house.receive_sms(FAMILY, "je suis revenu")  # may not command: a message, kept for later
+    house.receive_sms(STRANGER, "je suis revenu")  # unknown: refused
     house.receive_sms(OWNER, "je suis revenu")
     assert_home(house)
     replies = wait_for(lambda: house.sms_sent()[sent + 2:], 30, "the SMS reply to the return")
     assert [r["number"] for r in replies] == [OWNER]
     wait_for(lambda: [e for e in house.logbook() if e["service"] == "sms"
-                      and FAMILY in e["message"]], 20, "the refused SMS in the logbook")
+                      and STRANGER in e["message"]], 20, "the refused SMS in the logbook")
+    wait_for(lambda: [e for e in house.logbook() if e["service"] == "sms"
+                      and "Claire" in e["message"]], 20, "the family's SMS passed on")
     modes_by_sms = [m.mode for m in mode_changes(house, since) if m.changed_by == "sms"]
     assert [m for i, m in enumerate(modes_by_sms) if modes_by_sms[i - 1:i] != [m]] == [
         "lockout", "cocoon"]  # (the modes service also republishes its state every minute)

@@ -147,6 +147,18 @@ def test_late_or_out_of_hours_slots_are_skipped() -> None:
     assert effects == []
 
 
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("cocoon", [Report(at(19.0), True, ("sms",))]),
+    ("lockout", [Report(at(19.0), False, ("sms",))]),  # away: sent, not spoken
+])
+def test_a_report_sent_on_schedule_whoever_is_home(mode: str, expected: list[Report]) -> None:
+    rules = SchedulerRules(reports=(19 * 60,), sent_reports=(19 * 60,))
+    _, effects = scheduler.step(Scheduler(rules, mode=mode), Tick(), at(19.0))
+    assert [e for e in effects if isinstance(e, Report)] == expected
+    _, effects = scheduler.step(Scheduler(SchedulerRules(), mode="lockout"), Tick(), at(19.0))
+    assert not [e for e in effects if isinstance(e, Report)]  # spoken only: nobody to hear
+
+
 def test_reports_and_weekly_pruning() -> None:
     state, effects = scheduler.step(_sched(), Tick(), at(19.0))
     assert any(isinstance(e, Report) for e in effects)

@@ -15,7 +15,7 @@ from modes.cli import replay
 from modes.replay import matches
 
 SCENARIOS = sorted((Path(__file__).parents[2] / "modes" / "scenarios").glob("*.jsonl"))
-KEYS = {"at", "mode", "heating", "night_light", "lightpack", "say", "alerts"}
+KEYS = {"at", "mode", "heating", "night_light", "lightpack", "say", "reports", "alerts"}
 
 
 def test_the_required_scenarios_exist() -> None:
