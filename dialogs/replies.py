@@ -45,6 +45,7 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "greeting_morning": {"fr": ("Bonne matinée.", ""), "en": ("Have a good morning.", "")},
     "greeting_day": {"fr": ("Bonne journée.", ""), "en": ("Have a good day.", "")},
     "greeting_evening": {"fr": ("Bonne soirée.", ""), "en": ("Have a good evening.", "")},
+    "greeting_night": {"fr": ("Bonne nuit.", ""), "en": ("Have a good night.", "")},
     "return": {
         "fr": ("Bon retour à la maison !", "OK, mode présence."),
         "en": ("Welcome home!", "OK, home mode.")},

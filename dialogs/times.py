@@ -15,10 +15,17 @@ from dialogs.text import fold, words_to_digits
 from dialogs.when import UNIT_SECONDS
 
 
+DAWN = dt.time(5, 0)
+"""Before this, after midnight, the house wishes a good night."""
+
+
 def day_part(now: dt.datetime, parts: DayParts) -> str:
-    """"morning", "day" or "evening" (for "bonne matinée / journée / soirée")."""
+    """"morning", "day", "evening" or "night" (for "bonne matinée / journée / soirée / nuit":
+    after midnight and before dawn it is night, not evening)."""
     clock = now.timetz().replace(tzinfo=None)
-    if dt.time(5, 0) <= clock < parts.noon:
+    if clock < DAWN:
+        return "night"
+    if clock < parts.noon:
         return "morning"
     if parts.noon <= clock < parts.evening:
         return "day"

@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.cli import add_config_argument, load_config_or_exit
 from core.deploy import service_dir
@@ -66,7 +67,8 @@ def main(argv: list[str]) -> int:
         rows: list[tuple[float, dict[str, Any]]] = outbox.journal("sms")[-args.last:]
     finally:
         outbox.close()
+    zone = ZoneInfo(config.house.timezone)  # house time, as everywhere else
     for when, payload in rows:
-        stamp = dt.datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = dt.datetime.fromtimestamp(when, zone).strftime("%Y-%m-%d %H:%M:%S")
         print(f"{stamp} → {payload.get('number', '?')}: {payload.get('text', '')}")
     return 0

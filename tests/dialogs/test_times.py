@@ -48,8 +48,8 @@ def test_durations() -> None:
 
 
 def test_day_part() -> None:
-    assert [day_part(NOW.replace(hour=h), PARTS) for h in (7, 13, 20, 2)] == \
-        ["morning", "day", "evening", "evening"]
+    assert [day_part(NOW.replace(hour=h), PARTS) for h in (7, 13, 20, 23, 2)] == \
+        ["morning", "day", "evening", "evening", "night"]  # at 2 am: not "bonne soirée"
 
 
 @pytest.mark.parametrize(("text", "lang", "delta", "long", "short"), [
@@ -85,8 +85,8 @@ def test_report_speech_and_sms() -> None:
     assert speech == (
         "Mode absence depuis 5 heures. Températures : exterieur 4, salon 19,5 degrés. "
         "Chauffage en éco forcé, consigne 16 degrés, radiateur éteint, jusqu'à aujourd'hui à "
-        "18:00. 1 problème(s) : capteur chambre muet. Aujourd'hui : eau 182 litres, "
-        "électricité 7,3 kWh.")
+        "18:00. 1 problème(s) : capteur chambre muet. Aujourd'hui : 182 litres d'eau, "
+        "7,3 kilowattheures d'électricité.")
     sms = render_report(snap, NOW, "fr", Style.SMS)
     assert sms.splitlines()[0] == "Mode absence depuis 5 h."
     assert "16°C" in sms and len(sms) < 320
