@@ -14,7 +14,6 @@ from dialogs.settings import DayParts
 from dialogs.text import fold, words_to_digits
 from dialogs.when import UNIT_SECONDS
 
-
 DAWN = dt.time(5, 0)
 """Before this, after midnight, the house wishes a good night."""
 
