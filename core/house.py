@@ -2,14 +2,18 @@
 
 Each machine of the config gets its own supervisord (its own XML-RPC port, as on the real
 fleet), written by `core.deploy.render_supervisor` with the start order sped up. Services whose
-package is not installed are skipped with a message. Ctrl-C (or `basecamp down`) stops it all.
+package is not installed are skipped with a message. Every option is checked before anything
+starts. Then a progress line tells how many services answer `/alive`, and one "house ready"
+line with the addresses to use once they all do. Ctrl-C (or `basecamp down`) stops it all.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import importlib.util
+import json
 import os
 import secrets
 import shutil
@@ -17,10 +21,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 import xmlrpc.client
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.cli import SERVICES, add_config_argument, load_config_or_exit
 from core.config import Config
@@ -133,13 +140,18 @@ def up_command(argv: list[str]) -> int:
     if args.status:
         print("\n".join(status_lines(config)))
         return 0
-    if args.clock != 1.0 or args.start:
-        import datetime as dt
-
+    if args.clock <= 0:
+        parser.error(f"--clock must be more than 0 (got {args.clock:g})")
+    if args.speed <= 0:
+        parser.error(f"--speed must be more than 0 (got {args.speed:g})")
+    try:
+        start = parse_start(args.start, config.house.timezone) if args.start else None
+    except ValueError as err:
+        parser.error(str(err))
+    if args.clock != 1.0 or start is not None:
         from core.clock import ENV_VAR, clock_spec
-        start = dt.datetime.fromisoformat(args.start) if args.start else \
-            dt.datetime.now(dt.UTC).astimezone()
-        os.environ[ENV_VAR] = clock_spec(args.clock, start)  # inherited by every service
+        os.environ[ENV_VAR] = clock_spec(  # inherited by every service
+            args.clock, start or dt.datetime.now(ZoneInfo(config.house.timezone)))
     busy = listening(config)
     if busy:
         print(f"basecamp up: supervisord port already in use for {', '.join(busy)}: is a house "
@@ -163,6 +175,8 @@ def up_command(argv: list[str]) -> int:
         return 0
     _announce(config)
     stop = {"now": False}
+    ready = Readiness(config, skipped)
+    ready.start()
 
     def _stop(*_: Any) -> None:
         stop["now"] = True
@@ -170,6 +184,7 @@ def up_command(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, _stop)
     while not stop["now"] and all(p.poll() is None for p in procs):
         time.sleep(0.3)
+    ready.halt.set()
     print("\nbasecamp up: stopping the house…")
     for proc in procs:
         if proc.poll() is None:
@@ -180,6 +195,72 @@ def up_command(argv: list[str]) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
     return 0
+
+
+def parse_start(text: str, timezone: str) -> dt.datetime:
+    """`--start`: an ISO date-time; without an offset it is in the house's time zone."""
+    try:
+        start = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--start: {text!r} is not an ISO date-time "
+                         "(e.g. 2026-11-30T07:45:00 or 2026-11-30T07:45:00+01:00)") from None
+    return start if start.tzinfo is not None else start.replace(tzinfo=ZoneInfo(timezone))
+
+
+def instances(config: Config, skipped: list[str]) -> list[tuple[str, str]]:
+    """(service, machine) of every started service that answers HTTP."""
+    left_out = {name.split(" ")[0] for name in skipped}
+    return [(name, host) for name, svc in config.services.items()
+            if svc.enabled and name not in left_out for host in config.hosts(name)
+            if config.service_port(name, host)]
+
+
+def answers(config: Config, service: str, host: str) -> bool:
+    """Does this instance answer /alive (as itself)?"""
+    try:
+        with urllib.request.urlopen(f"{config.service_url(service, host)}/alive",
+                                    timeout=1) as response:
+            return bool(json.load(response).get("service") == service)
+    except (OSError, ValueError):
+        return False
+
+
+class Readiness(threading.Thread):
+    """Polls every service's /alive: a progress line as they come, one line once all do."""
+
+    PROGRESS_EVERY_S = 10.0
+
+    def __init__(self, config: Config, skipped: list[str]) -> None:
+        super().__init__(name="readiness", daemon=True)
+        self.config = config
+        self.pending = set(instances(config, skipped))
+        self.total = len(self.pending)
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        started = last = time.monotonic()
+        while self.pending and not self.halt.wait(1.0):
+            for service, host in sorted(self.pending):
+                if answers(self.config, service, host):
+                    self.pending.discard((service, host))
+            if self.pending and time.monotonic() - last >= self.PROGRESS_EVERY_S:
+                last = time.monotonic()
+                waiting = sorted({service for service, _ in self.pending})
+                print(f"basecamp up: {self.total - len(self.pending)}/{self.total} services "
+                      f"answer; waiting for {', '.join(waiting)}", flush=True)
+        if not self.pending:
+            print(ready_line(self.config, self.total, time.monotonic() - started), flush=True)
+
+
+def ready_line(config: Config, count: int, seconds: float) -> str:
+    """The one line that says the house is ready, and where to look."""
+    where = [f"logbook {config.service_url('logbook')}/log"] if "logbook" in config.services \
+        else []
+    if "kiosk" in config.services:
+        where.insert(0, f"kiosk {config.service_url('kiosk')}")
+    where.append("status: basecamp status")
+    return (f"basecamp up: house ready — {count} services answer ({seconds:.0f} s); "
+            + ", ".join(where))
 
 
 def _announce(config: Config) -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import tomli_w
@@ -89,6 +94,55 @@ def test_up_starts_supervisord_per_machine_and_stops_on_sigterm(tmp_path: Path) 
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "stopping the house" in out
+
+
+def test_up_checks_its_options_before_starting_anything(tmp_path: Path) -> None:
+    from core.house import listening
+    conf, config, env = demo_house(tmp_path)
+    for options, said in ((["--start", "lundi matin"], "--start: 'lundi matin' is not an ISO"),
+                          (["--clock", "0"], "--clock must be more than 0"),
+                          (["--speed", "-1"], "--speed must be more than 0")):
+        out = subprocess.run([sys.executable, "-m", "core.cli", "up", "--config", str(conf),
+                              *options], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 2 and said in out.stderr, out.stderr
+        assert listening(config) == []  # nothing was started
+
+
+@pytest.mark.slow
+def test_a_start_without_zone_is_house_time_and_the_house_says_when_ready(
+        tmp_path: Path) -> None:
+    """`--clock 60 --start 2026-11-30T07:45:00` once crash-looped every service; now the start
+    is in the house's zone, and one line says when every service answers."""
+    conf, config, env = demo_house(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "up", "--config", str(conf),
+                             "--speed", "1000", "--clock", "60", "--start",
+                             "2026-11-30T07:45:00"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wall0 = time.monotonic()
+    lines: list[str] = []
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 240
+        while not any("house ready" in line for line in lines):
+            assert proc.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "".join(lines[-30:])
+            time.sleep(0.5)
+        [ready] = [line for line in lines if "house ready" in line]
+        assert f"logbook {config.service_url('logbook')}/log" in ready
+        with urllib.request.urlopen(f"{config.service_url('modes')}/status", timeout=5) as r:
+            since = json.load(r)["presence"]["since"]
+        started = dt.datetime(2026, 11, 30, 7, 45, tzinfo=ZoneInfo("Europe/Paris"))
+        at = dt.datetime.fromisoformat(since)  # the modes service's start, in house time
+        assert at.utcoffset() == dt.timedelta(hours=1), since
+        assert started <= at <= started + dt.timedelta(minutes=time.monotonic() - wall0), since
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+        reader.join(5)
+    assert proc.returncode == 0, "".join(lines[-30:])
 
 
 @pytest.mark.slow
