@@ -163,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(command(rest) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `basecamp status | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 0
 
 
 if __name__ == "__main__":

@@ -63,16 +63,23 @@ def _single_shot(policy: Any) -> Any:
 # ---- basecamp status -----------------------------------------------------------------------
 def format_table(report: dict[str, Any]) -> str:
     """The status report as a text table [pure]."""
-    rows = [("MACHINE", "SERVICE", "STATE", "SINCE", "LAST CHECK", "LAST ERROR")]
-    for name, machine in report.get("machines", {}).items():
-        rows.append((name, "", machine["state"], _short(machine["since"]),
-                     _short(machine["last_check"]), machine["last_error"][:50]))
-        for service, svc in machine.get("services", {}).items():
-            rows.append(("", service, svc["state"], _short(svc["since"]),
-                         _short(svc["last_check"]), svc["last_error"][:50]))
-    for subject, entry in report.get("checks", {}).items():
-        rows.append(("", subject, entry["state"], _short(entry["since"]),
-                     _short(entry["last_check"]), entry["last_error"][:50]))
+    rows: list[tuple[str, ...]] = [
+        ("MACHINE", "SERVICE", "STATE", "SINCE", "LAST CHECK", "LAST ERROR")]
+    host = report.get("host", "")
+    machines = report.get("machines", {})
+    checks = report.get("checks", {})
+
+    def row(machine: str, name: str, entry: dict[str, Any]) -> tuple[str, ...]:
+        return (machine, name, entry["state"], _short(entry["since"]),
+                _short(entry["last_check"]), _error(entry))
+    for name, machine in machines.items():
+        rows.append(row(name, "", machine))
+        rows += [row("", service, svc) for service, svc in machine.get("services", {}).items()]
+        if name == host:  # the house-level checks are the sentinel's: under its machine
+            rows += [row("", subject, entry) for subject, entry in checks.items()]
+    if host not in machines:
+        rows += [row(host if i == 0 else "", subject, entry)
+                 for i, (subject, entry) in enumerate(checks.items())]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     text = "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                      for r in rows)
@@ -82,6 +89,14 @@ def format_table(report: dict[str, Any]) -> str:
             f"{', '.join(report.get('incidents', [])) or 'none'}, queued: "
             f"{report.get('queued', 0)}")
     return head + "\n" + text
+
+
+def _error(entry: dict[str, Any]) -> str:
+    """The last error; once the subject is fine again, marked as past."""
+    error = str(entry.get("last_error", ""))[:50]
+    if error and entry["state"] == "ok":
+        return f"(before {_short(entry['since'])[11:16] or '?'}) {error}"
+    return error
 
 
 def _short(stamp: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from tests.watch.conftest import small_house
 from tests.watch.test_push import wait_for
 from watch import cli, sentry
 from watch.sentry import should_reboot
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("last_ok", "rebooted", "now", "expected"), [
@@ -84,6 +88,37 @@ def test_status_table_is_readable() -> None:
     assert "open incidents: service:bc-hq/logbook" in table
     row = next(line for line in table.splitlines()[1:] if "logbook" in line)
     assert "problem" in row and "connexion refusée" in row and "2024-03-01 08:59:00" in row
+
+
+def test_status_marks_past_errors_and_puts_house_checks_under_the_sentinel() -> None:
+    def entry(state: str, error: str = "") -> dict[str, Any]:
+        return {"state": state, "since": "2024-03-01T08:59:00", "last_check":
+                "2024-03-01T09:00:00", "last_error": error}
+    report = {"host": "bc-watch", "cycle": 7, "power": {"state": "POWER_OK"}, "incidents": [],
+              "queued": 0, "checks": {"disk:/": entry("ok"), "power:mains": entry("ok")},
+              "machines": {"bc-watch": {**entry("ok"), "services": {"sms": entry("ok")}},
+                           "bc-hq": {**entry("ok"), "services": {
+                               "logbook": entry("ok", "connexion refusée")}}}}
+    lines = cli.format_table(report).splitlines()[2:]
+    logbook = next(line for line in lines if "logbook" in line)
+    assert "(before 08:59) connexion refusée" in logbook  # fine now: the error is past
+    names = [line.split()[0] for line in lines]
+    assert names.index("disk:/") < names.index("bc-hq")  # under bc-watch, the sentinel's
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`basecamp … | head -1`: no BrokenPipeError when the reader stops early (the output is
+    longer than a pipe holds, as `status` of a big house is)."""
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "intent", "--lang", "fr"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(b"bonjour\n" * 5000)  # 40 kB in, 400 kB out
+    proc.stdin.close()
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 0 and "Error" not in err, err
 
 
 def test_status_command_when_sentinel_is_down(tmp_path: Path,
