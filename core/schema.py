@@ -222,9 +222,10 @@ def build(cls: type[T], data: Mapping[str, Any], path: str = "") -> T:
 
 
 def to_plain(obj: Any) -> Any:
-    """Turn a config dataclass back into TOML-friendly data, secrets described not revealed."""
+    """Turn a config dataclass back into TOML-friendly data a config file accepts; a secret is
+    written as where it comes from (`{ env = "VAR" }`), never its value; an unset one as None."""
     if isinstance(obj, Secret):
-        return obj.describe()
+        return {k: v for k, v in (("env", obj.env), ("file", obj.file)) if v} or None
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
                 if not f.name.startswith("_") and f.init}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -117,11 +118,36 @@ def test_cli_check_ok_and_broken(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "cannot read" in missing.stderr
 
 
-def test_cli_show_masks_secrets(tmp_path: Path) -> None:
+def test_cli_show_masks_secrets_and_is_a_config_file(tmp_path: Path) -> None:
     result = _cli("config", "show", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "[machines.bc-watch]" in result.stdout
-    assert "<secret from env BASECAMP_HTTP_TOKEN" in result.stdout
+    assert tomllib.loads(result.stdout)["http"]["token"] == {
+        "env": "BASECAMP_HTTP_TOKEN", "file": "secrets/http_token"}  # where, never the value
+    shown = tmp_path / "shown.toml"
+    shown.write_text(result.stdout)
+    checked = _cli("config", "check", str(shown), cwd=tmp_path)
+    assert checked.returncode == 0 and checked.stdout.strip() == "ok", checked.stderr
+    again = _cli("config", "show", "--config", str(shown), cwd=tmp_path)
+    assert tomllib.loads(again.stdout) == tomllib.loads(result.stdout)  # the same house
+
+
+def test_cli_init_writes_a_config_to_make_ones_own(tmp_path: Path) -> None:
+    made = _cli("config", "init", "--name", "Chez Anne", "--lang", "en", "--timezone",
+                "America/Montreal", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    path = tmp_path / "basecamp.toml"  # the default: every command then uses it
+    text = path.read_text()
+    assert text.startswith("# Basecamp: the config of Chez Anne") and "[[contacts]]" in text
+    checked = _cli("config", "check", cwd=tmp_path)
+    assert checked.returncode == 0 and checked.stdout.strip() == "ok", checked.stderr
+    house = tomllib.loads(text)["house"]
+    assert (house["name"], house["lang"], house["timezone"]) == (
+        "Chez Anne", "en", "America/Montreal")
+    again = _cli("config", "init", cwd=tmp_path)
+    assert again.returncode == 1 and "exists" in again.stderr and path.read_text() == text
+    zone = _cli("config", "init", "other.toml", "--timezone", "Mars/Base", cwd=tmp_path)
+    assert zone.returncode == 2 and not (tmp_path / "other.toml").exists()
 
 
 def test_cli_version_and_help(tmp_path: Path) -> None:
