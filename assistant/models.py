@@ -7,6 +7,8 @@ import hashlib
 import json
 import logging
 import shutil
+import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -58,9 +60,27 @@ def verify_file(path: Path, *, md5: str = "", sha256: str = "", size: int | None
                                    "(corrupt or tampered download; it was not installed)")
 
 
+class Unreachable(AssistantError):
+    """The model's server cannot be reached (offline machine, DNS, firewall)."""
+
+
+def _open(url: str, timeout: float, then: str) -> Any:
+    """urlopen, with an error a person can act on when the network is not there."""
+    try:
+        return urllib.request.urlopen(url, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        raise AssistantError(f"{url}: the server answered {err.code} {err.reason}") from None
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        host = urllib.parse.urlsplit(url).hostname or url
+        raise Unreachable(f"cannot reach {host} ({reason}): is this machine offline? {then}") \
+            from None
+
+
 def published(name: str, list_url: str = MODEL_LIST, timeout: float = 30) -> dict[str, Any]:
     """The publisher's entry for a model (url, md5, size) from its model list."""
-    with urllib.request.urlopen(list_url, timeout=timeout) as response:
+    with _open(list_url, timeout, f"On a connected machine, download the model {name} and "
+               "pass --url file:///path/to/it.zip with its --sha256 (or --md5).") as response:
         entries = json.load(response)
     for entry in entries:
         if entry.get("name") == name:
@@ -76,7 +96,8 @@ def download(url: str, folder: Path, *, md5: str = "", sha256: str = "",
     folder.mkdir(parents=True, exist_ok=True)
     archive = folder / Path(url).name
     partial = archive.with_suffix(".part")
-    with urllib.request.urlopen(url, timeout=timeout) as response, \
+    with _open(url, timeout, f"Fetch {url} on a connected machine, then pass --url "
+               "file:///path/to/it.zip (same checksum).") as response, \
             partial.open("wb") as out:
         shutil.copyfileobj(response, out)
     try:

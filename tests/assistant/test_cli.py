@@ -108,3 +108,18 @@ def test_models_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "vosk-model-small-fr-0.22" in out and "vosk-model-test" in out
     assert models_command(["download", "--url", archive.as_uri(), "--sha256", "0" * 64,
                            "--config", config]) == 1
+
+
+def test_download_offline_says_what_to_do(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A server that cannot be reached (here: a closed port on this machine) gives a message a
+    person can act on, not a raw urlopen error."""
+    from core.testing import free_port
+    config = str(write_config(tmp_path, ""))
+    url = f"http://127.0.0.1:{free_port()}/vosk-model-small-fr-0.22.zip"
+    assert models_command(["download", "--url", url, "--sha256", "0" * 64,
+                           "--config", config]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach 127.0.0.1" in err and "offline" in err and "--url file://" in err
+    assert "urlopen error" not in err
+    assert not list((tmp_path / "var" / "models").glob("*.part"))
