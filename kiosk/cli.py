@@ -1,5 +1,6 @@
-"""`basecamp kiosk screenshot --out FILE.png [--state FILE.json]`: render the kiosk for a given
-state to a PNG, offscreen (for the docs and to look at the result); `basecamp kiosk demo-state`
+"""`basecamp kiosk screenshot --out FILE.png`: the running kiosk's screen as it is now (asked
+of the kiosk with the house's token); with `--demo` or `--state FILE.json`, the kiosk drawn
+offscreen for the demo house or a given state instead (docs, tests); `basecamp kiosk demo-state`
 prints the built-in demo state as JSON, a starting point for `--state` files;
 `basecamp kiosk access open [--minutes N]|close`: temporary outside access to the running
 kiosk's screen (a short-lived link; kiosk.remote), with the house's HTTP token.
@@ -80,11 +81,16 @@ def main(argv: list[str]) -> int:
         description="Kiosk tools: render a screenshot, print the demo state, open or close "
                     "temporary outside access to the running kiosk.")
     sub = parser.add_subparsers(dest="command", required=True)
-    shot = sub.add_parser("screenshot", help="render the kiosk for a state to a PNG")
+    shot = sub.add_parser(
+        "screenshot", help="the running kiosk's screen (or a drawn state) to a PNG",
+        description="Save the running kiosk's screen as it is now; with --demo or --state, "
+                    "draw the kiosk offscreen for the demo house or a state file instead.")
     shot.add_argument("--out", required=True, metavar="FILE.png")
-    shot.add_argument("--state", metavar="FILE.json", help="state file (default: demo house)")
-    shot.add_argument("--page", default="home", choices=("home", "controls", "health",
-                                                         "charts"))
+    drawn = shot.add_mutually_exclusive_group()
+    drawn.add_argument("--demo", action="store_true", help="draw the built-in demo house")
+    drawn.add_argument("--state", metavar="FILE.json", help="draw this state file")
+    shot.add_argument("--page", default=None, choices=("home", "controls", "health", "charts"),
+                      help="page to draw (with --demo/--state; default home)")
     shot.add_argument("--size", default="", metavar="WxH",
                       help="pixels (default: kiosk.width x kiosk.height)")
     shot.add_argument("--lang", default="", choices=("", "fr", "en"))
@@ -118,17 +124,53 @@ def main(argv: list[str]) -> int:
             raise ValueError
     except ValueError:
         parser.error("--size must be WIDTHxHEIGHT, e.g. 1280x800")
+    if not (args.demo or args.state):
+        if args.page or args.size or args.lang:
+            parser.error("--page, --size and --lang draw a state: use them with --demo or "
+                         "--state (the running kiosk is shot as it shows)")
+        return live_screenshot(config, Path(args.out))
     try:
         state = json.loads(Path(args.state).read_text(encoding="utf-8")) if args.state \
             else demo_state(now)
         if not isinstance(state, dict):
             raise ValueError("the state file must hold a JSON object")
-        render(state, Path(args.out), page=args.page, size=size,  # type: ignore[arg-type]
-               lang=args.lang, config=config)
+        render(state, Path(args.out), page=args.page or "home",
+               size=size, lang=args.lang, config=config)  # type: ignore[arg-type]
     except (OSError, ValueError, KeyError, TypeError) as err:
         print(f"basecamp kiosk: {err}", file=sys.stderr)
         return 1
     print(args.out)
+    return 0
+
+
+def live_screenshot(config: Any, out: Path) -> int:
+    """Ask the running kiosk for its screen (POST /screenshot with the house's token)."""
+    import urllib.error
+    import urllib.request
+    token = config.reveal(config.http.token)
+    if not token:
+        print(f"basecamp kiosk: no HTTP token ({config.http.token.describe()})", file=sys.stderr)
+        return 1
+    url = f"{config.service_url('kiosk')}/screenshot"
+    request = urllib.request.Request(url, method="POST",
+                                     headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=config.http.timeout_s + 5) as resp:
+            data = resp.read()
+    except urllib.error.HTTPError as err:
+        print(f"basecamp kiosk: the kiosk answered {err.code}: {err.read().decode()[:200]}",
+              file=sys.stderr)
+        return 1
+    except (OSError, urllib.error.URLError) as err:
+        print(f"basecamp kiosk: the kiosk does not answer at {url} ({err}); is the house "
+              "running? `--demo` draws the demo house instead", file=sys.stderr)
+        return 1
+    try:
+        out.write_bytes(data)
+    except OSError as err:
+        print(f"basecamp kiosk: cannot write {out}: {err}", file=sys.stderr)
+        return 1
+    print(out)
     return 0
 
 

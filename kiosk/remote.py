@@ -117,8 +117,9 @@ def close_said(rt: Any, access: RemoteAccess, via: str) -> None:
 
 def add_routes(rt: Any, access: RemoteAccess, *, screen: Callable[[], dict[str, Any]] | None,
                png: Callable[[], Awaitable[bytes]], lang: str, default_s: float) -> None:
-    """The access endpoints on the kiosk's service: `POST|DELETE /access` (the house's token),
-    `GET /remote`, `/remote/screen.png`, `/remote/state` (the temporary key)."""
+    """The access endpoints on the kiosk's service: `POST|DELETE /access` and `POST /screenshot`
+    (the house's token), `GET /remote`, `/remote/screen.png`, `/remote/state` (the temporary
+    key)."""
 
     async def open_access(request: web.Request) -> web.Response:
         rt.check_token(request)
@@ -159,6 +160,15 @@ def add_routes(rt: Any, access: RemoteAccess, *, screen: Callable[[], dict[str, 
             raise web.HTTPServiceUnavailable(text=f"screen unavailable: {err}") from err
         return web.Response(body=data, content_type="image/png", headers=NO_STORE)
 
+    async def screenshot(request: web.Request) -> web.Response:
+        """The screen as it is now, for `basecamp kiosk screenshot` (the house's token)."""
+        rt.check_token(request)
+        try:
+            data = await png()
+        except (TimeoutError, RuntimeError) as err:
+            raise web.HTTPServiceUnavailable(text=f"screen unavailable: {err}") from err
+        return web.Response(body=data, content_type="image/png", headers=NO_STORE)
+
     async def state(request: web.Request) -> web.Response:
         key_of(request)
         return web.json_response({"screen": screen() if screen else None,
@@ -167,6 +177,7 @@ def add_routes(rt: Any, access: RemoteAccess, *, screen: Callable[[], dict[str, 
 
     rt.app.router.add_post("/access", open_access)
     rt.app.router.add_delete("/access", close_access)
+    rt.app.router.add_post("/screenshot", screenshot)
     rt.app.router.add_get("/remote", viewer)
     rt.app.router.add_get("/remote/screen.png", picture)
     rt.app.router.add_get("/remote/state", state)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_screenshot_of_the_demo_state(tmp_path, qapp) -> None:
     out = tmp_path / "home.png"
-    assert main(["screenshot", "--out", str(out), "--size", "800x480"]) == 0
+    assert main(["screenshot", "--out", str(out), "--demo", "--size", "800x480"]) == 0
     image = QImage(str(out))
     assert image.width() == 800 and 480 <= image.height() <= 520
     # the mode tile is painted in the cocoon colour somewhere in the top half
@@ -123,3 +123,15 @@ def test_run_kiosk_without_a_display_says_so(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-m", "core.cli", "run", "kiosk"], env=env,
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 3 and "needs a display" in done.stderr
+
+
+def test_screenshot_without_a_running_kiosk_says_so(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "t0k3n")
+    path = tmp_path / "house.toml"
+    path.write_text(tomli_w.dumps(demo_data(tmp_path / "var")))  # free ports: nobody there
+    out = tmp_path / "x.png"
+    assert main(["screenshot", "--out", str(out), "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "the kiosk does not answer" in err and "--demo" in err and not out.exists()
+    with pytest.raises(SystemExit):  # drawing options need something to draw
+        main(["screenshot", "--out", str(out), "--page", "health", "--config", str(path)])

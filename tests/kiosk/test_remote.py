@@ -143,6 +143,22 @@ def test_the_cli_opens_and_closes(kiosk) -> None:
     assert call(link)[0] == 403
 
 
+def test_screenshot_shows_the_running_kiosk(qtbot, kiosk, tmp_path) -> None:
+    """`basecamp kiosk screenshot` asks the running kiosk for its screen (the house's token, in
+    a header, POST): the window as it is, 800x480 here, not a drawing of the demo state."""
+    from PyQt5.QtGui import QImage
+    config, url = kiosk
+    assert call(url + "/screenshot", "POST")[0] == 401
+    assert call(url + "/screenshot", "GET", TOKEN)[0] == 405
+    out = tmp_path / "now.png"
+    shot = in_thread(qtbot, lambda: subprocess.run(
+        [sys.executable, "-m", "core.cli", "kiosk", "screenshot", "--out", str(out),
+         "--config", config.source], capture_output=True, text=True, timeout=30))
+    assert shot.returncode == 0, shot.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (800, 480)
+
+
 def in_thread(qtbot: Any, job: Callable[[], Any]) -> Any:
     """Run a blocking call in a thread while Qt's event loop runs here."""
     result: list[Any] = []
