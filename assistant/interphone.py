@@ -43,6 +43,8 @@ class Interphone:
         self.floor = fl.Floor()
         self.queue: list[tuple[int, int, Say]] = []
         self.kept: list[Say] = []
+        self._asked: dict[int, Intent] = {}
+        """Announcements asked for (queue sequence -> intent), answered once spoken."""
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self.renderer = Renderer(settings, rt.config.path(settings.cache_dir))
@@ -86,8 +88,9 @@ class Interphone:
             self.rt.counters["broadcast_silenced"] += 1
             self._outcome(intent, False, "silenced")
         else:
-            self.submit(Say(message, priority=self.settings.broadcast_priority))
-            self._outcome(intent, True, queued=len(self.queue))
+            seq = self.submit(Say(message, priority=self.settings.broadcast_priority))
+            if intent.id:
+                self._asked[seq] = intent  # answered once said
 
     def _outcome(self, intent: Intent, done: bool, reason: str = "", **values: Any) -> None:
         if intent.id:
@@ -134,27 +137,33 @@ class Interphone:
                     await asyncio.wait_for(self._wake.wait(), timeout)
                 continue
             index, verdict = chosen
-            _, _, say = self.queue.pop(index)
-            await self._handle(say, verdict)
+            _, seq, say = self.queue.pop(index)
+            spoken = await self._handle(say, verdict)
+            intent = self._asked.pop(seq, None)
+            if intent is not None:  # an announcement asked for: answered once said (or not)
+                self._outcome(intent, spoken, "" if spoken else
+                              "failed" if verdict is fl.Verdict.SPEAK else "silenced")
 
-    async def _handle(self, say: Say, verdict: fl.Verdict) -> None:
+    async def _handle(self, say: Say, verdict: fl.Verdict) -> bool:
+        """Keep, mute or speak one announcement; True once it was spoken."""
         if verdict is fl.Verdict.KEEP:
             self.kept = [*self.kept, say][-self.settings.kept_max:]
             self._save_kept()
             self.rt.counters["kept"] += 1
-            return
+            return False
         if verdict is fl.Verdict.MUTE:
             self.rt.counters["muted"] += 1
             self.rt.publish(Spoken(say.text, muted=True))
-            return
+            return False
         try:
             self.last_wav = await asyncio.to_thread(self._speak, say)
         except (AssistantError, OSError) as err:
             self.rt.counters["speech_failed"] += 1
             self.rt.log("warning", f"interphone cannot speak {say.text!r}: {err}")
-            return
+            return False
         self.rt.counters["spoken"] += 1
         self.rt.publish(Spoken(say.text))
+        return True
 
     def _speak(self, say: Say) -> Path:
         wav = self.renderer.render(say.text, voice=say.lang,

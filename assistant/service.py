@@ -33,7 +33,8 @@ def _keeper(rt: Any) -> Any:
         from dialogs.settings import DialogSettings
     except ImportError:
         return None
-    keeper = Keeper(rt.publish, rt.config.section("dialogs", DialogSettings).outcome_timeout_s)
+    dialogs = rt.config.section("dialogs", DialogSettings)
+    keeper = Keeper(rt.publish, dialogs.outcome_timeout_s, dialogs.spoken_timeout_s)
     rt.subscribe([Outcome.TOPIC], keeper.on_outcome)
     return keeper
 

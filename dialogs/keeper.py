@@ -29,6 +29,10 @@ ACTED = frozenset({"BasecampLeave", "BasecampReturn", "BasecampSleep", "Basecamp
 the dialogs answer from the state they hold (time, temperature, report...)."""
 
 
+SPOKEN = frozenset({"HassBroadcast"})
+"""Intents done once the interphone has said them (their outcome comes after the speech)."""
+
+
 def new_id() -> str:
     """A fresh intent id."""
     return uuid.uuid4().hex[:12]
@@ -37,9 +41,12 @@ def new_id() -> str:
 class Keeper:
     """Publishes intents and hands back their outcomes."""
 
-    def __init__(self, publish: Callable[[Any], None], timeout_s: float) -> None:
+    def __init__(self, publish: Callable[[Any], None], timeout_s: float,
+                 spoken_timeout_s: float | None = None) -> None:
         self.publish = publish
         self.timeout_s = timeout_s
+        self.spoken_timeout_s = spoken_timeout_s or timeout_s
+        """An announcement is done once said: its outcome may take this long."""
         self._waiting: dict[str, asyncio.Future[Outcome]] = {}
         self.late = 0
         """Outcomes that came after their command had been answered."""
@@ -62,20 +69,25 @@ class Keeper:
         waiting: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting[intent.id] = waiting
         self.publish(intent)
+        timeout = self.timeout_of(intent)
         try:
-            return intent, await asyncio.wait_for(waiting, self.timeout_s)
+            return intent, await asyncio.wait_for(waiting, timeout)
         except TimeoutError:
             _LOGGER.warning("no outcome for %s (%s) in %.1f s", intent.intent, intent.id,
-                            self.timeout_s)
+                            timeout)
             return intent, None
         finally:
             self._waiting.pop(intent.id, None)
+
+    def timeout_of(self, intent: Intent) -> float:
+        """How long the outcome of this intent may take."""
+        return self.spoken_timeout_s if intent.intent in SPOKEN else self.timeout_s
 
     def carry_from_thread(self, intent: Intent, loop: asyncio.AbstractEventLoop
                           ) -> tuple[Intent, Outcome | None]:
         """`carry` from another thread (the voice pipeline's audio thread): blocks."""
         future = asyncio.run_coroutine_threadsafe(self.carry(intent), loop)
         try:
-            return future.result(self.timeout_s + 1.0)
+            return future.result(self.timeout_of(intent) + 1.0)
         except (concurrent.futures.TimeoutError, TimeoutError):
             return intent, None

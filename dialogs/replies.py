@@ -174,6 +174,11 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
                "d'abord.", "Silence en cours : rien annoncé."),
         "en": ("The house is silenced: I announced nothing. Say 'silence off' first.",
                "Silenced: nothing announced.")},
+    "failed": {
+        "fr": ("Je n'ai pas pu le dire : le haut-parleur ne répond pas.",
+               "Annonce impossible : haut-parleur en panne."),
+        "en": ("I could not say it: the speaker does not work.",
+               "Announcement failed: speaker down.")},
     "no_recipient": {
         "fr": ("Je n'ai personne à qui envoyer le lien.", "Pas de destinataire pour le lien."),
         "en": ("I have no one to send the link to.", "No one to send the link to.")},

@@ -89,7 +89,8 @@ class DialogService:
         self.snapshot = Snapshot(kwh_price=self.settings.kwh_price,
                                  currency=self.settings.currency)
         self.engine = DialogEngine(rt.config, state=lambda: self.snapshot)
-        self.keeper = Keeper(rt.publish, self.settings.outcome_timeout_s)
+        self.keeper = Keeper(rt.publish, self.settings.outcome_timeout_s,
+                             self.settings.spoken_timeout_s)
 
     # ---- inputs ----------------------------------------------------------------------
     def on_state(self, envelope: Envelope) -> None:

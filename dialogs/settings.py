@@ -75,6 +75,9 @@ class DialogSettings:
     answer_transcripts: bool = False
     """Answer `basecamp.voice.transcript` on the bus (off: the assistant runs the engine itself)."""
     outcome_timeout_s: float = bounded(3.0, lo=0.1, hi=60)
+    spoken_timeout_s: float = bounded(30.0, lo=0.1, hi=300)
+    """How long an announcement may take to be said before the reply says it is not
+    confirmed (the interphone answers once it has spoken)."""
     """How long a reply waits for the service carrying a command out to say what it did."""
     expire_every_s: float = bounded(1.0, lo=0.05, hi=60)
     """How often unanswered conversations are closed."""

@@ -95,6 +95,9 @@ class Heating:
     override_profile: str = ""
     """The profile running when it was asked: another one ends it."""
     override_until: dt.datetime | None = None
+    shown_regime: str = ""
+    """The regime the last HeatingState said: a regime chosen is told even when the profile
+    it runs now is the same."""
 
 
 def setpoint_of(rules: HeatingRules, profile: str) -> float:
@@ -192,11 +195,13 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
                           profile=phrases.profile_name(profile, rules.lang)))
     if relay != state.relay:
         out.append(RelayCommand(relay="heater", on=relay))
-    changed = (profile, setpoint, relay) != (state.profile, state.setpoint, state.relay)
+    changed = (profile, setpoint, relay, state.regime) != (
+        state.profile, state.setpoint, state.relay, state.shown_regime)
     if changed or failsafe != state.failsafe or at_night != state.night_alert \
             or sensor != state.sensor:
         state = evolve(state, relay=relay, failsafe=failsafe, night_alert=at_night,
-                                    profile=profile, setpoint=setpoint, sensor=sensor)
+                       profile=profile, setpoint=setpoint, sensor=sensor,
+                       shown_regime=state.regime)
         if changed:
             out.append(report(state, temperature))
     return state
@@ -205,7 +210,7 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
 def report(state: Heating, temperature: float | None = None) -> HeatingState:
     """The HeatingState message of `state`."""
     return HeatingState(profile=state.profile, setpoint=state.setpoint, relay=state.relay,
-                        sensor=state.sensor, temperature=temperature,
+                        regime=state.regime, sensor=state.sensor, temperature=temperature,
                         until=state.force_until.isoformat() if state.force_until else None,
                         override=state.override is not None, room=state.override_room)
 

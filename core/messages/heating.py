@@ -25,6 +25,9 @@ class HeatingState(Message):
     """The setpoint is a room's temperature asked for, not the profile's."""
     room: str = ""
     """The room of that temperature."""
+    regime: str = ""
+    """The profile chosen (work_week, holiday_week, comfort, eco) that `profile` comes from
+    (a forced profile runs over it)."""
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ def of(envs: list[Envelope], cls: type[Any]) -> list[Any]:
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     """The demo house, answering a command that no service confirms within a second."""
-    return demo_config(tmp_path / "var", {"dialogs": {"outcome_timeout_s": 1.0}})
+    return demo_config(tmp_path / "var", {"dialogs": {"outcome_timeout_s": 1.0,
+                                                    "spoken_timeout_s": 1.0}})
 
 
 @pytest.fixture

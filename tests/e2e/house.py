@@ -63,6 +63,8 @@ class Recorder(threading.Thread):
         self.ready = threading.Event()
         self._halt = threading.Event()
         self._lock = threading.Lock()
+        self._loop: Any = None
+        self._pub: Any = None
 
     def run(self) -> None:
         """The recorder's own event loop."""
@@ -78,6 +80,7 @@ class Recorder(threading.Thread):
         sub = Subscriber(sub_ep, ["basecamp."])
         while not self._halt.is_set() and not await sub.settle(pub, 2.0):
             pass
+        self._loop, self._pub = asyncio.get_running_loop(), pub
         self.ready.set()
         while not self._halt.is_set():
             with contextlib.suppress(TimeoutError):
@@ -89,6 +92,13 @@ class Recorder(threading.Thread):
                                              if not e.topic.startswith("basecamp.alive."))
         pub.close()
         sub.close()
+
+    def publish(self, message: Any) -> float:
+        """Publish a message on the bus as a service would (from any thread); the wall time."""
+        assert self._loop is not None, "the recorder is not ready"
+        sent = time.time()
+        self._loop.call_soon_threadsafe(self._pub.publish, message)
+        return sent
 
     def stop(self) -> None:
         """Stop reading."""
