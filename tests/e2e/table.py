@@ -32,7 +32,7 @@ from typing import Any
 
 from core.messages import Envelope, Message
 from core.messages.alive import StateRequest
-from core.messages.dialogs import Command, Reply
+from core.messages.dialogs import Command, Reply, SmsIncoming
 from core.messages.heating import HeatingState, NightLightState
 from core.messages.lights import LightsState
 from core.messages.presence import ModeChanged
@@ -146,6 +146,8 @@ class Result:
     effect_s: float | None
     reply_s: float | None
     reply: str
+    entered_s: float = 0.0
+    """When the command reached the house's bus (an SMS waits for the modem's poll)."""
 
     @property
     def kept(self) -> bool:
@@ -261,10 +263,14 @@ def run(house: House, row: Row, channel: str, *, cli: bool = True) -> Result:
                                lambda e: Reply.from_envelope(e).channel == reply_on
                                and not Reply.from_envelope(e).expects_answer)
         time.sleep(0.02)
+    entered = sent
+    if channel == "sms":
+        entered = first(house, sent, SmsIncoming.TOPIC,
+                        lambda e: SmsIncoming.from_envelope(e).text == row.lines[0]) or sent
     text = ""
     if reply is not None:
         with house.bus._lock:
             text = next(Reply.from_envelope(e).text for t, e in house.bus.messages
                         if t == reply and e.topic == Reply.TOPIC)
     return Result(row.name, channel, None if effect is None else effect - sent,
-                  None if reply is None else reply - sent, text)
+                  None if reply is None else reply - sent, text, entered - sent)
