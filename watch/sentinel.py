@@ -137,6 +137,7 @@ class Sentinel:
 
     async def _remedies(self, findings: list[Finding]) -> None:
         remedied = dict(self.memory.remedied)
+        restarted = {self._remedy_target(subject) for subject in remedied}
         for f in findings:
             if f.state is rules.State.OK:
                 remedied.pop(f.subject, None)
@@ -149,6 +150,10 @@ class Sentinel:
             if target is None:
                 continue
             machine, program = target
+            if target in restarted:  # three silent sensors, one operator: restarted once
+                remedied[f.subject] = f"{program} déjà redémarré"
+                continue
+            restarted.add(target)
             try:
                 done = await asyncio.to_thread(self.remedy, machine, program)
                 self.log(Level.WARNING, f"remède: {done}; j'attends un humain si ça recommence")
@@ -167,9 +172,16 @@ class Sentinel:
         return bool(latest) and all(o.ok for o in latest)
 
     def _remedy_target(self, subject: str) -> tuple[str, str] | None:
+        """The program a restart may mend: a service's own; for a silent sensor unit its
+        operator (the MUTA receiver's daemon); for a silent meter its daemon."""
         if subject == BUS:
             return self.config.bus.machine, "bus"
         kind, _, rest = subject.partition(":")
+        operator = {"sensor": "muta", "meter": rest}.get(kind)
+        if operator is not None:
+            if operator not in self.config.services:
+                return None
+            return self.config.hosts(operator)[0], operator
         if kind != "service":
             return None
         machine, _, service = rest.partition("/")
