@@ -72,11 +72,15 @@ def format_table(report: dict[str, Any]) -> str:
     def row(machine: str, name: str, entry: dict[str, Any]) -> tuple[str, ...]:
         return (machine, name, entry["state"], _short(entry["since"]),
                 _short(entry["last_check"]), _error(entry))
+    def owner(subject: str) -> str:
+        """The machine a check is about ("disk:bc-hq/" is bc-hq's); else the sentinel's."""
+        rest = subject.partition(":")[2]
+        return next((m for m in machines if rest.startswith(f"{m}/")), host)
     for name, machine in machines.items():
         rows.append(row(name, "", machine))
         rows += [row("", service, svc) for service, svc in machine.get("services", {}).items()]
-        if name == host:  # the house-level checks are the sentinel's: under its machine
-            rows += [row("", subject, entry) for subject, entry in checks.items()]
+        rows += [row("", subject, entry) for subject, entry in checks.items()
+                 if owner(subject) == name]
     if host not in machines:
         rows += [row(host if i == 0 else "", subject, entry)
                  for i, (subject, entry) in enumerate(checks.items())]

@@ -38,6 +38,8 @@ class Kind(StrEnum):
     BATTERY = "battery"
     TEMPERATURE = "temperature"
     DISK = "disk"
+    MACHINE_DISK = "machine_disk"
+    """Another machine's disk, as its sysmetrics daemon reported it to the metrics store."""
     INTERNET = "internet"
     COMMAND = "command"
     MAINS = "mains"
@@ -161,6 +163,7 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
         _add(checks, labels, sev, Check(f"{BUS}#probe", BUS, Kind.BUS, config.bus.machine),
              "bus")
     _metric_checks(ws, host, checks, labels, sev)
+    _machine_disks(config, ws, host, checks, labels, sev, depends)
     for meter, silence in ws.sensors.meters.items():
         if meter in config.services:
             _add(checks, labels, sev, Check(f"meter:{meter}#fresh", f"meter:{meter}", Kind.METER,
@@ -179,6 +182,29 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
              cmd.name)
     return Policy(tuple(checks), depends, labels, sev, ws.fail_n, ws.fail_m, ws.reminder_cycles,
                   ws.flap_window, ws.flap_changes, dict(ws.channels))
+
+
+def _machine_disks(config: Config, ws: WatchSettings, host: str, checks: list[Check],
+                   labels: dict[str, str], sev: dict[str, Severity],
+                   depends: dict[str, str]) -> None:
+    """Every other machine's disks, from what its sysmetrics daemon writes (the sentinel
+    checks its own disks directly: `disk_paths`)."""
+    if "sysmetrics" not in config.services:
+        return
+    from core.config import section_class
+    system = getattr(config.section("sensors", section_class("sensors")), "system", None)
+    disks = tuple(getattr(system, "disks", ("/",)))
+    stale_s = max(3 * float(getattr(system, "interval_s", 60.0)), 300.0)
+    for machine in config.hosts("sysmetrics"):
+        if machine == host:
+            continue
+        for path in disks:
+            subject = f"disk:{machine}{path}"
+            depends[subject] = machine_subject(machine)  # a machine down says it already
+            _add(checks, labels, sev, Check(f"{subject}#reported", subject, Kind.MACHINE_DISK,
+                                            machine, target=path, low=ws.disk_min_free_pct,
+                                            high=stale_s, severity=Severity.MINOR),
+                 f"disque {path} de {machine}")
 
 
 def _metric_checks(ws: WatchSettings, host: str, checks: list[Check], labels: dict[str, str],

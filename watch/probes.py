@@ -224,6 +224,21 @@ async def probe_disk(check: Check, ctx: ProbeContext) -> Result:
     return free >= (check.low or 0), f"{free:.0f} % libre sur {check.target}"
 
 
+async def probe_machine_disk(check: Check, ctx: ProbeContext) -> Result:
+    """Free space on another machine's disk above `low` percent, as last reported (and the
+    report no older than `high` seconds)."""
+    last = await asyncio.to_thread(_store(ctx).last, "system", "disk_percent",
+                                   {"host": check.machine, "path": check.target})
+    what = f"disque {check.target} de {check.machine}"
+    if last is None:  # its daemon not started yet, or not there: its own checks say so
+        return True, f"{what} : pas encore de mesure"
+    ok, detail = _silence(what, last[1], check.high or 300, ctx)
+    if not ok:
+        return ok, detail
+    free = 100.0 - float(last[0])
+    return free >= (check.low or 0), f"{free:.0f} % libre sur {what}"
+
+
 async def probe_internet(check: Check, ctx: ProbeContext) -> Result:
     """At least one of the targets answers a TCP connect."""
     async def attempt(target: str) -> Result:
@@ -298,6 +313,7 @@ PROBES: dict[Kind, Callable[[Check, ProbeContext], Awaitable[Result]]] = {
     Kind.SUPERVISOR: probe_supervisor, Kind.HEARTBEAT: probe_heartbeat, Kind.BUS: probe_bus,
     Kind.FRESHNESS: probe_freshness, Kind.METER: probe_meter, Kind.BATTERY: probe_battery,
     Kind.TEMPERATURE: probe_temperature, Kind.DISK: probe_disk, Kind.INTERNET: probe_internet,
+    Kind.MACHINE_DISK: probe_machine_disk,
     Kind.COMMAND: probe_command, Kind.MAINS: probe_mains, Kind.LEAK: probe_leak,
     Kind.WATER_HOURLY: probe_water_hourly, Kind.POWER_HOURLY: probe_power_hourly,
     Kind.STORE: probe_store,

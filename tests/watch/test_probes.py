@@ -358,3 +358,32 @@ def test_unknown_meter_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"watch\.sensors\.meters\.gaz"):
         small_house(tmp_path, watch={"sensors": {"meters": {"gaz": 300}}}).section(
             "watch", WatchSettings)
+
+
+async def test_every_machines_disk_is_checked_from_what_it_reports(tmp_path: Path) -> None:
+    """bc-hq's disks as its sysmetrics daemon wrote them: nearly full, silent, fine; the
+    sentinel's own machine is checked directly (disk_paths), not twice."""
+    config = small_house(tmp_path, services={"sysmetrics": {"machines": ["*"],
+                                                             "port": free_port()}},
+                         sensors={"system": {"disks": ["/", "/data", "/srv"]}})
+    store = SQLiteStore(config.path(config.metrics.sqlite_path))
+
+    def disk(path: str, used: float, ago_min: float) -> Point:
+        return Point("system", {"disk_percent": used, "disk_free_mb": 1.0},
+                     {"host": "bc-hq", "path": path}, NOW - dt.timedelta(minutes=ago_min))
+    write(store, disk("/", 95.0, 1), disk("/data", 40.0, 20), disk("/srv", 40.0, 1))
+    store.close()
+    policy = build_policy(config, host="bc-watch")
+    checks = [c for c in policy.checks if c.kind is Kind.MACHINE_DISK]
+    assert sorted(c.subject for c in checks) == ["disk:bc-hq/", "disk:bc-hq/data",
+                                                 "disk:bc-hq/srv"]
+    assert policy.depends["disk:bc-hq/"] == "machine:bc-hq"
+    store = open_store(config)
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(config, lambda: NOW, http, store=store)
+        obs = {o.subject: o for o in await run_checks(checks, ctx)}
+    store.close()
+    assert not obs["disk:bc-hq/"].ok and "5 % libre sur disque / de bc-hq" in obs[
+        "disk:bc-hq/"].detail
+    assert not obs["disk:bc-hq/data"].ok and "muet depuis 20 min" in obs["disk:bc-hq/data"].detail
+    assert obs["disk:bc-hq/srv"].ok
