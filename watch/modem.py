@@ -44,6 +44,9 @@ class Modem(Protocol):
     def delete(self, sms: Received) -> None:
         """Remove a received SMS from the SIM/phone; raises ChannelDown."""
 
+    def signal(self) -> int | None:
+        """Signal quality in percent (None: the modem cannot tell); raises ChannelDown."""
+
     def close(self) -> None:
         """Release the device."""
 
@@ -116,6 +119,12 @@ class GammuModem:
                 part["Number"] = number
                 sm.SendSMS(part)
         self._call("send", go)
+
+    def signal(self) -> int | None:
+        """The network's signal quality in percent, as the modem reports it."""
+        quality = self._call("signal", lambda sm: sm.GetSignalQuality())
+        percent = quality.get("SignalPercent") if isinstance(quality, dict) else None
+        return int(percent) if isinstance(percent, int) and 0 <= percent <= 100 else None
 
     def fetch(self) -> list[Received]:
         """Every SMS in the inbox folders, multi-part ones joined."""

@@ -39,6 +39,8 @@ class Kind(StrEnum):
     TEMPERATURE = "temperature"
     DISK = "disk"
     MACHINE_DISK = "machine_disk"
+    GSM_SIGNAL = "gsm_signal"
+    """The GSM modem's signal quality, as the SMS gateway measured it."""
     """Another machine's disk, as its sysmetrics daemon reported it to the metrics store."""
     INTERNET = "internet"
     COMMAND = "command"
@@ -164,6 +166,14 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
              "bus")
     _metric_checks(ws, host, checks, labels, sev)
     _machine_disks(config, ws, host, checks, labels, sev, depends)
+    if "sms" in config.services:
+        from watch.settings import SmsSettings
+        every = config.section("sms", SmsSettings).signal_every_s
+        _add(checks, labels, sev, Check("gsm:signal#quality", "gsm:signal", Kind.GSM_SIGNAL,
+                                        config.hosts("sms")[0], low=ws.gsm_min_signal_pct,
+                                        high=max(3 * every, 300.0), severity=Severity.MINOR),
+             "signal GSM")
+        depends["gsm:signal"] = STORE
     for meter, silence in ws.sensors.meters.items():
         if meter in config.services:
             _add(checks, labels, sev, Check(f"meter:{meter}#fresh", f"meter:{meter}", Kind.METER,

@@ -239,6 +239,21 @@ async def probe_machine_disk(check: Check, ctx: ProbeContext) -> Result:
     return free >= (check.low or 0), f"{free:.0f} % libre sur {what}"
 
 
+async def probe_gsm_signal(check: Check, ctx: ProbeContext) -> Result:
+    """The GSM modem's signal quality at least `low` percent, measured within `high` s."""
+    last = await asyncio.to_thread(_store(ctx).last, "gsm", "signal_percent",
+                                   {"host": check.machine})
+    if last is None:  # the gateway measures every few minutes; its own checks say if it is down
+        return True, "signal GSM : pas encore de mesure"
+    ok, detail = _silence("signal GSM", last[1], check.high or 900, ctx)
+    if not ok:
+        return ok, detail
+    percent = float(last[0])
+    if percent < (check.low or 0):
+        return False, f"signal GSM faible : {percent:.0f} % (< {check.low:g} %)"
+    return True, f"signal GSM {percent:.0f} %"
+
+
 async def probe_internet(check: Check, ctx: ProbeContext) -> Result:
     """At least one of the targets answers a TCP connect."""
     async def attempt(target: str) -> Result:
@@ -313,7 +328,7 @@ PROBES: dict[Kind, Callable[[Check, ProbeContext], Awaitable[Result]]] = {
     Kind.SUPERVISOR: probe_supervisor, Kind.HEARTBEAT: probe_heartbeat, Kind.BUS: probe_bus,
     Kind.FRESHNESS: probe_freshness, Kind.METER: probe_meter, Kind.BATTERY: probe_battery,
     Kind.TEMPERATURE: probe_temperature, Kind.DISK: probe_disk, Kind.INTERNET: probe_internet,
-    Kind.MACHINE_DISK: probe_machine_disk,
+    Kind.MACHINE_DISK: probe_machine_disk, Kind.GSM_SIGNAL: probe_gsm_signal,
     Kind.COMMAND: probe_command, Kind.MAINS: probe_mains, Kind.LEAK: probe_leak,
     Kind.WATER_HOURLY: probe_water_hourly, Kind.POWER_HOURLY: probe_power_hourly,
     Kind.STORE: probe_store,

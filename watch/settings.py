@@ -130,6 +130,8 @@ class WatchSettings:
         TemperatureBound("chambre", 10.0, 30.0, "chambre"))
     disk_paths: tuple[str, ...] = ("/",)
     disk_min_free_pct: float = bounded(10.0, lo=0, hi=100)
+    gsm_min_signal_pct: float = bounded(10.0, lo=0, hi=100)
+    """The GSM modem's signal quality below this is a finding (SMS may not go out)."""
     internet_targets: tuple[str, ...] = ()
     """host:port reached by TCP; Internet is down when none answers (empty: not checked)."""
     commands: tuple[CommandCheck, ...] = ()
@@ -193,6 +195,8 @@ class SmsSettings:
     """How often the modem is polled for incoming SMS and the outbox retried."""
     max_per_hour: int = bounded(30, lo=1)
     """Flood guard: more SMS in an hour wait in the outbox (never dropped)."""
+    signal_every_s: float = bounded(300.0, lo=1, hi=86400)
+    """How often the modem's signal quality is read (metric `gsm`, tag `host`)."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from core.config import Config, Contact
 from core.messages.dialogs import FamilyMessage, SmsIncoming, SmsSend
 from core.messages.log import Level
 from core.messages.watch import ChannelState, PushSend
+from core.metrics import Point
 from core.service import Runtime
 from watch.errors import ChannelDown
 from watch.modem import GammuModem, Modem, Received, same_number
@@ -62,12 +63,15 @@ class Gateway:
         self.settings = rt.config.section("sms", SmsSettings)
         self.up, self.error = True, ""
         self.published: set[tuple[str, str, str]] = set()
+        self.signal: int | None = None
+        self._signal_at = float("-inf")
 
     async def poll(self) -> None:
         """One round: incoming first, then the outbox; an outage is tracked and reported."""
         try:
             await self.receive()
             await self.send()
+            await self.measure()
         except ChannelDown as err:
             self._down(str(err))
             return
@@ -117,6 +121,17 @@ class Gateway:
         if sent < min(before, allowed):
             raise ChannelDown(self.error or "envoi impossible")
 
+    async def measure(self) -> None:
+        """The signal quality, every `signal_every_s`, as the metric `gsm` (the sentinel
+        checks it: `watch.gsm_min_signal_pct`)."""
+        if time.monotonic() - self._signal_at < self.settings.signal_every_s:
+            return
+        self._signal_at = time.monotonic()
+        self.signal = await asyncio.to_thread(self.modem.signal)
+        if self.signal is not None:
+            self.rt.metrics.write(Point("gsm", {"signal_percent": float(self.signal)},
+                                        {"host": self.rt.host}, self.rt.clock.now()))
+
     def _down(self, error: str) -> None:
         self.rt.counters["modem_errors"] += 1
         if not self.up:
@@ -164,6 +179,7 @@ async def serve(rt: Runtime, modem: Modem | None = None) -> None:
 
     rt.subscribe([SmsSend.TOPIC], on_request)
     rt.status["sms"] = lambda: {"up": gateway.up, "error": gateway.error,
+                                "signal_percent": gateway.signal,
                                 "queued": outbox.count("sms"),
                                 "sent_last_hour": len(outbox.journal("sms", time.time() - 3600))}
     rt.spawn(loop(), name="poll")

@@ -148,3 +148,35 @@ async def test_gateway_restart_keeps_the_queue(tmp_path: Path, config: Config,
         assert [p["text"] for _, p in outbox.journal("sms")] == ["en attente"]
         outbox.close()
     pub.close()
+
+
+async def test_signal_quality_is_a_metric_and_a_check(tmp_path: Path, config: Config,
+                                                      bus: Any) -> None:
+    """The gateway reads the modem's signal (Gammu's dummy phone says 42 %) into the metric
+    `gsm`; the sentinel's check finds it weak against a 50 % floor, fine against 10 %."""
+    import aiohttp
+
+    from core.metrics import SQLiteStore
+    from watch.policy import Kind, build_policy
+    from watch.probes import ProbeContext, run_checks
+    config = small_house(tmp_path, services={"sms": {"machine": "bc-watch", "port": free_port()}},
+                         sms={"poll_s": 0.1, "signal_every_s": 1}, bus=config)
+    store = SQLiteStore(config.path(config.metrics.sqlite_path))
+    async with running("sms", gateway.serve, config) as rt:
+        await rt.settle()
+        await wait_for(lambda: store.last("gsm", "signal_percent", {"host": "bc-watch"}))
+        assert rt.status["sms"]()["signal_percent"] == 42
+    value, at = store.last("gsm", "signal_percent", {"host": "bc-watch"})
+    store.close()
+    assert value == 42.0
+    for floor, ok in ((50.0, False), (10.0, True)):
+        strict = small_house(tmp_path, services={"sms": {"machine": "bc-watch", "port": 1}},
+                             watch={"gsm_min_signal_pct": floor})
+        [check] = [c for c in build_policy(strict).checks if c.kind is Kind.GSM_SIGNAL]
+        store = SQLiteStore(strict.path(strict.metrics.sqlite_path))
+        async with aiohttp.ClientSession() as http:
+            [obs] = await run_checks([check], ProbeContext(strict, lambda: at, http,
+                                                           store=store))
+        store.close()
+        assert obs.ok is ok, obs.detail
+        assert ("signal GSM faible : 42 % (< 50 %)" in obs.detail) is not ok
