@@ -144,6 +144,12 @@ class Machine:
     supervisor_password: Secret = field(
         default_factory=lambda: Secret(env="BASECAMP_SUPERVISOR_PASSWORD",
                                        file="secrets/supervisor_password"))
+    mac: str = ""
+    """Its network card's MAC address (aa:bb:cc:dd:ee:ff): the sentinel sends it a Wake-on-LAN
+    packet when it does not come back (after a power cut). "" = never."""
+
+
+MAC = re.compile(r"^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$")
 
 
 @dataclass(frozen=True)
@@ -252,6 +258,11 @@ class Config:
                     key = f"services.{name}." + (f"machines[{i}]" if svc.machines else "machine")
                     raise ConfigError(key, f"unknown machine {host!r} "
                                            f"(machines: {', '.join(self.machines)})")
+        for name, machine in self.machines.items():
+            if machine.mac and not MAC.match(machine.mac):
+                raise ConfigError(f"machines.{name}.mac",
+                                  f"expected a MAC address like aa:bb:cc:dd:ee:ff, got "
+                                  f"{machine.mac!r}")
         rooms = {r.name for r in self.rooms}
         for i, dev in enumerate(self.devices):
             if dev.room not in rooms:

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ class Sentinel:
         self.findings: dict[str, Finding] = {}
         self.observations: dict[str, Observation] = {}
         self.remedy: Callable[[str, str], str] = self._restart
+        self.wake: Callable[[str], None] = self._wake_on_lan
+        """Sends a Wake-on-LAN packet to a MAC address."""
         self._lock = asyncio.Lock()
         """One cycle or one alert from elsewhere at a time: each reads and writes the memory."""
 
@@ -146,6 +149,11 @@ class Sentinel:
                 continue
             if self._passing(f.subject):
                 continue  # back by itself (supervisord restarted it): the debounce closes it
+            if f.subject.startswith("machine:"):
+                woken = self._woken(f.subject)
+                if woken:
+                    remedied[f.subject] = woken
+                continue
             target = self._remedy_target(f.subject)
             if target is None:
                 continue
@@ -164,6 +172,37 @@ class Sentinel:
                 self.log(Level.ERROR, done)
             remedied[f.subject] = done
         self.memory = dataclasses.replace(self.memory, remedied=remedied)
+
+    def _woken(self, subject: str) -> str:
+        """A machine down for `wake_after_s` with a MAC gets a Wake-on-LAN packet (once per
+        incident); what was done, or "" when nothing was (yet)."""
+        machine = subject.removeprefix("machine:")
+        mac = self.config.machines[machine].mac if machine in self.config.machines else ""
+        incident = self.memory.book.incidents.get(subject)
+        if not mac or incident is None:
+            return ""
+        try:
+            down_s = (self.clock.now() - dt.datetime.fromisoformat(incident.opened)
+                      ).total_seconds()
+        except ValueError:
+            return ""
+        if down_s < self.settings.wake_after_s:
+            return ""
+        try:
+            self.wake(mac)
+        except OSError as err:
+            done = f"échec du réveil réseau de {machine}: {err}"
+            self.log(Level.ERROR, done)
+            return done
+        done = f"réveil réseau (Wake-on-LAN) envoyé à {machine} ({mac})"
+        self.log(Level.WARNING, f"remède: {done}")
+        return done
+
+    def _wake_on_lan(self, mac: str) -> None:
+        """The magic packet: 6 x 0xFF then the MAC 16 times, by UDP broadcast."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            sock.sendto(magic_packet(mac), (self.settings.wake_to, self.settings.wake_port))
 
     def _passing(self, subject: str) -> bool:
         """Every latest check of the subject succeeded (it is still an incident only until
@@ -243,3 +282,11 @@ def finding_line(f: Finding, now: dt.datetime) -> dict[str, Any]:
             "label": f.label, "detail": f.detail, "since": f.since,
             "suppressed_by": f.suppressed_by, "flapping": f.flapping,
             "at": now.isoformat(timespec="seconds")}
+
+
+def magic_packet(mac: str) -> bytes:
+    """The Wake-on-LAN magic packet of a MAC address (aa:bb:cc:dd:ee:ff or aa-bb-...)."""
+    raw = bytes.fromhex(mac.replace(":", "").replace("-", ""))
+    if len(raw) != 6:
+        raise ValueError(f"not a MAC address: {mac!r}")
+    return b"\xff" * 6 + raw * 16

@@ -121,6 +121,11 @@ class WatchSettings:
     ignore_services: tuple[str, ...] = ()
     restart: bool = True
     """Restart a failed service through supervisord, once per incident."""
+    wake_after_s: float = bounded(180.0, lo=0, hi=86400)
+    """A machine with a `mac` still down this long (mains on) gets one Wake-on-LAN packet."""
+    wake_to: str = "255.255.255.255"
+    """Where the Wake-on-LAN packet goes: the broadcast address of the machines' network."""
+    wake_port: int = bounded(9, lo=1, hi=65535)
     docker: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Docker-based services: service -> command that recreates it."""
     bus_check: bool = True

@@ -102,7 +102,8 @@ def supervisord_factory(tmp_path: Path) -> Iterator[Any]:
 
 def small_house(data_dir: Path, *, services: dict[str, Any] | None = None,
                 watch: dict[str, Any] | None = None, supervisor_ports: dict[str, int] | None = None,
-                bus: Config | None = None, **extra: Any) -> Config:
+                bus: Config | None = None, machines: dict[str, dict[str, Any]] | None = None,
+                **extra: Any) -> Config:
     """A demo house reduced to bc-hq and bc-watch with the given services (on `bus`'s ports:
     pass the `config` fixture whose forwarder the `bus` fixture runs)."""
     data = demo_data(data_dir)
@@ -112,6 +113,8 @@ def small_house(data_dir: Path, *, services: dict[str, Any] | None = None,
     data["machines"] = {k: v for k, v in data["machines"].items() if k in ("bc-hq", "bc-watch")}
     for machine, port in (supervisor_ports or {}).items():
         data["machines"][machine]["supervisor_port"] = port
+    for machine, fields in (machines or {}).items():
+        data["machines"][machine].update(fields)
     data["services"] = services or {}
     data["watch"] = {"interval_s": 0.2, "timeout_s": 1.0, "fail_n": 2, "fail_m": 3,
                      "sensors": {"units": []}, "temperatures": [], "disk_paths": [],
