@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.config import Config
+from core.messages.heating import HeatingState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from modes import heating, lightpack, nightlight, presence, scheduler
@@ -33,7 +34,7 @@ from modes.settings import (
 from modes.sun import Place, zone
 
 _LOGGER = logging.getLogger(__name__)
-_FEEDBACK = (ModeChanged, Alert)
+_FEEDBACK = (ModeChanged, Alert, HeatingState)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def rules_from_config(config: Config) -> Rules:
         lightpack=lightpack.LightpackRules(
             colours=dict(pack.colours),
             modes={"cocoon": pack.cocoon, "lockout": pack.lockout, "asleep": pack.asleep},
+            cocoon_eco=pack.cocoon_eco,
             cleared_hint=dt.timedelta(hours=pack.cleared_hint_hours),
             max_lock=dt.timedelta(seconds=pack.max_lock_s)),
         scheduler=scheduler.SchedulerRules(

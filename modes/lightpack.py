@@ -1,7 +1,9 @@
 """Lightpack: a colour per mode, a problem overlay, a lock a dialog may hold for a while [pure].
 
-`step(state, event, now) -> (state, effects)` over `ModeChanged`, `Alert` (the sentinel's and
-the house's own), `LightpackLock` and `Tick`. The overlay is red while a major problem is open,
+`step(state, event, now) -> (state, effects)` over `ModeChanged`, `HeatingState`, `Alert` (the
+sentinel's and the house's own), `LightpackLock` and `Tick`. At home the hue says the heating:
+warm in comfort, cooler in eco. `breathe` gives the gentle rise and fall of brightness the
+service draws the colour with. The overlay is red while a major problem is open,
 orange while a minor one is open or for a few hours after the last problem cleared. A lock
 shows its owner's colour until it expires or is released. Effect: `LightpackState` on change.
 """
@@ -10,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.messages.heating import LightpackLock, LightpackState
+from core.messages.heating import HeatingState, LightpackLock, LightpackState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from modes.effects import Rejected, Tick
@@ -34,6 +37,8 @@ class LightpackRules:
         "cocoon": "warm_white", "lockout": "red", "asleep": "blue"})
     cleared_hint: dt.timedelta = dt.timedelta(hours=12)
     max_lock: dt.timedelta = dt.timedelta(minutes=10)
+    cocoon_eco: str = "eco_white"
+    """At home with the heating in eco: this colour instead of the cocoon's."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class Lightpack:
 
     rules: LightpackRules
     mode: str = "cocoon"
+    eco: bool = False
+    """The heating runs an eco profile (the hue at home says so)."""
     problems: tuple[tuple[str, str], ...] = ()
     """Open problems: (alert key, severity)."""
     cleared_at: dt.datetime | None = None
@@ -57,8 +64,9 @@ def looks(state: Lightpack, now: dt.datetime) -> tuple[str, str, str]:
     """(colour, overlay, locked_by) the strip should show now."""
     rules = state.rules
     locked = bool(state.lock_owner) and state.lock_until is not None and now < state.lock_until
-    colour = state.lock_colour if locked and state.lock_colour else \
-        rules.modes.get(state.mode, "warm_white")
+    mode_colour = rules.cocoon_eco if state.mode == "cocoon" and state.eco \
+        and rules.cocoon_eco in rules.colours else rules.modes.get(state.mode, "warm_white")
+    colour = state.lock_colour if locked and state.lock_colour else mode_colour
     if any(severity == "major" for _, severity in state.problems):
         overlay = "red"
     elif state.problems or (state.cleared_at is not None
@@ -78,6 +86,23 @@ def report(state: Lightpack) -> LightpackState:
 
 def _on_mode(state: Lightpack, event: ModeChanged, now: dt.datetime, out: list[Any]) -> Lightpack:
     return state if event.mode == state.mode else evolve(state, mode=event.mode)
+
+
+def _on_heating(state: Lightpack, event: HeatingState, now: dt.datetime,
+                out: list[Any]) -> Lightpack:
+    eco = event.profile not in ("comfort", "force_comfort")
+    return state if eco == state.eco else evolve(state, eco=eco)
+
+
+def breathe(rgb: tuple[int, ...], seconds: float, period_s: float,
+            depth: float) -> tuple[int, int, int]:
+    """The colour at `seconds` into a slow breath: full at the top, (1 - depth) at the
+    bottom, a cosine in between (steady when the period is 0)."""
+    r, g, b = rgb[:3]
+    if period_s <= 0 or depth <= 0:
+        return r, g, b
+    level = 1.0 - depth * (1.0 - math.cos(2 * math.pi * seconds / period_s)) / 2
+    return round(r * level), round(g * level), round(b * level)
 
 
 def _on_alert(state: Lightpack, event: Alert, now: dt.datetime, out: list[Any]) -> Lightpack:
@@ -114,7 +139,8 @@ def _on_tick(state: Lightpack, event: Tick, now: dt.datetime, out: list[Any]) ->
 
 
 _HANDLERS: dict[type, Callable[[Lightpack, Any, dt.datetime, list[Any]], Lightpack]] = {
-    ModeChanged: _on_mode, Alert: _on_alert, LightpackLock: _on_lock, Tick: _on_tick}
+    ModeChanged: _on_mode, HeatingState: _on_heating, Alert: _on_alert,
+    LightpackLock: _on_lock, Tick: _on_tick}
 EVENTS = tuple(_HANDLERS)
 
 

@@ -1,7 +1,8 @@
 """`basecamp run lightpack`: the RGB strip shows the mode and a hint of problems.
 
-Listens to `ModeChanged`, `Alert` (the sentinel's and the house's own) and `LightpackLock`;
-drives the strip through a `Strip` driver (simulated file, or Adalight on a serial port);
+Listens to `ModeChanged`, `HeatingState` (the hue at home), `Alert` (the sentinel's and the
+house's own) and `LightpackLock`; drives the strip through a `Strip` driver (simulated file, or
+Adalight on a serial port), breathing gently (`breathe_period_s`, redrawn every `frame_s`);
 publishes `LightpackState` at every change and every `republish_s`, with metrics. HTTP:
 `/status`, `POST /lock?owner=...&seconds=...[&colour=...]` (token; seconds=0 releases).
 """
@@ -9,11 +10,12 @@ publishes `LightpackState` at every change and every `republish_s`, with metrics
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
 
-from core.messages.heating import LightpackLock, LightpackState
+from core.messages.heating import HeatingState, LightpackLock, LightpackState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from core.metrics import Point
@@ -43,10 +45,13 @@ async def serve(rt: Runtime) -> None:
     strip = open_strip(settings, rt)
     rt.on_stop(strip.close)
 
+    shown = {"rgb": (0, 0, 0)}
+
     def apply(effect: Any) -> None:
         if type(effect) is LightpackState:
             r, g, b = effect.rgb
-            strip.show((r, g, b))
+            shown["rgb"] = (r, g, b)
+            draw()
             rt.publish(effect)
             rt.metrics.write(Point("lightpack", {"colour": effect.colour,
                                                  "overlay": effect.overlay or "none"},
@@ -54,10 +59,20 @@ async def serve(rt: Runtime) -> None:
         else:
             rt.publish(effect)
 
+    def draw() -> None:
+        try:
+            strip.show(lightpack.breathe(shown["rgb"], time.monotonic(),
+                                         settings.breathe_period_s, settings.breathe_depth))
+        except OSError as err:  # a strip unplugged: counted, the state goes on
+            rt.counters["strip_errors"] += 1
+            _LOGGER.warning("lightpack strip: %s", err)
+
     machine: Driven[lightpack.Lightpack] = Driven(rt, lightpack.Lightpack(rules), lightpack.step,
                                                   apply)
-    machine.subscribe({ModeChanged.TOPIC: ModeChanged, Alert.TOPIC: Alert,
-                       LightpackLock.TOPIC: LightpackLock})
+    machine.subscribe({ModeChanged.TOPIC: ModeChanged, HeatingState.TOPIC: HeatingState,
+                       Alert.TOPIC: Alert, LightpackLock.TOPIC: LightpackLock})
+    if settings.breathe_period_s > 0 and settings.breathe_depth > 0:
+        rt.every(settings.frame_s, draw, name="breathe", machine_time=True)
     machine.feed(Tick())
     rt.every(presence.tick_s, machine.tick, name="tick")
     rt.every(presence.republish_s, lambda: rt.publish(lightpack.report(machine.state)),

@@ -155,7 +155,8 @@ class NightLightSettings:
 
 def _colours() -> dict[str, tuple[int, ...]]:
     return {"warm_white": (255, 170, 90), "red": (255, 0, 0), "orange": (255, 110, 0),
-            "blue": (0, 50, 255), "green": (0, 200, 40), "off": (0, 0, 0)}
+            "blue": (0, 50, 255), "green": (0, 200, 40), "off": (0, 0, 0),
+            "eco_white": (150, 210, 190)}
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,9 @@ class LightpackSettings:
     colours: dict[str, tuple[int, ...]] = field(default_factory=_colours)
     """Colour name -> (r, g, b)."""
     cocoon: str = "warm_white"
+    """At home, the heating in comfort (warm)."""
+    cocoon_eco: str = "eco_white"
+    """At home, the heating in eco (a cooler hue)."""
     lockout: str = "red"
     asleep: str = "blue"
     cleared_hint_hours: float = bounded(12.0, lo=0, hi=240)
@@ -175,13 +179,19 @@ class LightpackSettings:
     serial_port: str = ""
     baudrate: int = bounded(115200, lo=1200, hi=4_000_000)
     leds: int = bounded(30, lo=1, hi=1000)
+    breathe_period_s: float = bounded(8.0, lo=0, hi=120)
+    """The strip breathes gently: brightness rises and falls over this period (0: steady)."""
+    breathe_depth: float = bounded(0.3, lo=0, hi=1)
+    """How far it dims at the bottom of a breath (0.3: down to 70 %)."""
+    frame_s: float = bounded(0.2, lo=0.02, hi=10)
+    """How often the strip is redrawn while breathing."""
 
     def check(self, config: Any, path: str) -> None:
         """Mode colours exist; colours are RGB triples."""
         for name, rgb in self.colours.items():
             if len(rgb) != 3 or any(not 0 <= c <= 255 for c in rgb):
                 raise ConfigError(f"{path}.colours.{name}", "three integers 0..255")
-        for key in ("cocoon", "lockout", "asleep"):
+        for key in ("cocoon", "cocoon_eco", "lockout", "asleep"):
             if getattr(self, key) not in self.colours:
                 raise ConfigError(f"{path}.{key}", f"a colour among {', '.join(self.colours)}")
 

@@ -24,12 +24,13 @@ from core.config import Config
 from core.messages import Message, Source
 from core.messages.alive import StateRequest
 from core.messages.dialogs import Intent
-from core.messages.heating import LightpackLock, NightLightMode
+from core.messages.heating import HeatingState, LightpackLock, NightLightMode
 from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from core.metrics import open_store
 from core.service import running
+from core.testing import demo_config
 from modes import heater_service, lightpack_service, nightlight_service, service
 
 CET = dt.timezone(dt.timedelta(hours=1))
@@ -203,12 +204,40 @@ async def test_lightpack_colour_overlay_and_lock(config: Config, bus: Forwarder,
         url = config.service_url("lightpack")
         status, body = await _http("POST", url + "/lock?owner=dialog&seconds=30&colour=green")
         assert status == 200 and body == {"colour": "green", "locked_by": "dialog"}
-        assert json.loads((rt.data_dir() / "strip.json").read_text())["rgb"] == [0, 200, 40]
+        drawn = json.loads((rt.data_dir() / "strip.json").read_text())["rgb"]
+        assert drawn[0] == 0 and 0.69 <= drawn[1] / 200 <= 1 and abs(drawn[2] / 40 - drawn[
+            1] / 200) < 0.05  # green, somewhere in its breath
         status, _ = await _http("POST", url + "/lock?owner=other&seconds=30")
         assert status == 409
         probe.send(LightpackLock("dialog", 0))
         await probe.expect("basecamp.lightpack.state",
                            lambda d: d["colour"] == "red" and d["locked_by"] == "")
+    probe.close()
+
+
+async def test_the_strip_breathes_and_says_comfort_or_eco_by_hue(
+        tmp_path: Path, bus: Forwarder, config: Config) -> None:
+    fast = demo_config(tmp_path / "fast", {
+        "bus": {"pub_port": config.bus.pub_port, "sub_port": config.bus.sub_port},
+        "lightpack": {"breathe_period_s": 0.6, "breathe_depth": 0.5, "frame_s": 0.03}})
+    clock = ManualClock(dt.datetime(2026, 11, 24, 12, 0, tzinfo=CET))
+    probe = Probe(fast, ["basecamp.lightpack.state"])
+    await probe.settle()
+    async with running("lightpack", lightpack_service.serve, fast, clock=clock) as rt:
+        await probe.expect("basecamp.lightpack.state", lambda d: d["colour"] == "warm_white")
+        seen = set()
+        for _ in range(30):  # a breath is 0.6 s: its levels pass by in a second
+            seen.add(tuple(json.loads((rt.data_dir() / "strip.json").read_text())["rgb"]))
+            await asyncio.sleep(0.035)
+        reds = sorted(r for r, _, _ in seen)
+        assert reds[0] <= 255 * 0.65 and reds[-1] >= 255 * 0.9  # down to half, back up
+        probe.send(HeatingState("eco", 17.0, False))
+        eco = await probe.expect("basecamp.lightpack.state", lambda d: d["colour"] != "warm_white")
+        assert eco["colour"] == "eco_white" and eco["rgb"] == [150, 210, 190]
+        probe.send(HeatingState("force_comfort", 21.0, True))
+        await probe.expect("basecamp.lightpack.state", lambda d: d["colour"] == "warm_white")
+        probe.send(ModeChanged("lockout", clock.now().isoformat(), "voice"))
+        await probe.expect("basecamp.lightpack.state", lambda d: d["colour"] == "red")
     probe.close()
 
 
