@@ -198,3 +198,20 @@ def test_heartbeats_say_nothing_while_the_bus_is_down() -> None:
                Observation(f"{BUS}#probe", BUS, True)]
         findings, history = evaluate(obs, history, T0 + dt.timedelta(seconds=30 * i), pol)
     assert {f.subject: f.state for f in findings}[SVC] is State.PROBLEM
+
+
+@pytest.mark.parametrize(("subject", "severity", "told"), [
+    ("water:hourly", Severity.MINOR, {"sms", "voice", "log"}),   # the owner asked: SMS + spoken
+    ("power:hourly", Severity.MINOR, {"sms", "voice", "log"}),
+    ("water:leak", Severity.MAJOR, {"sms", "voice", "push", "log"}),
+    ("modes:intrusion", Severity.MAJOR, {"sms", "push", "voice", "log"}),
+    ("heater:failsafe", Severity.MAJOR, {"sms", "push", "voice", "log"}),
+    ("nightlight:light_sensor", Severity.MINOR, {"push", "voice", "log"}),
+])
+def test_the_default_channels_of_each_alert(subject: str, severity: Severity,
+                                            told: set[str]) -> None:
+    """The default routes (watch.channels), by key, kind, then severity: what the owner
+    asked for each alert the house raises."""
+    from watch.settings import WatchSettings
+    pol = policy(channels=dict(WatchSettings().channels))
+    assert set(pol.channels_for(subject, severity)) == told
