@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -60,25 +59,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
-def sms_journal(house: House) -> list[tuple[float, str]]:
-    """(wall time handed to the modem, text) of every SMS the gateway sent."""
-    path = house.config.path("sms") / "sms.sqlite"
-    if not path.exists():
-        return []
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        rows = db.execute("SELECT sent, payload FROM journal WHERE channel = 'sms' ORDER BY id")
-        return [(float(t), str(json.loads(p).get("text", ""))) for t, p in rows]
-    finally:
-        db.close()
-
-
 def alert_delivered(house: House, published: float, message: str,
                     timeout: float) -> float | None:
     """Seconds from an alert on the bus to its SMS in the journal (None: never)."""
     try:
-        sent = wait_for(lambda: [t for t, text in sms_journal(house)
-                                 if t >= published - 1 and message in text], timeout,
+        sent = wait_for(lambda: [t for t, sms in house.sms_journal()
+                                 if t >= published - 1 and message in str(sms.get("text"))],
+                        timeout,
                         f"the SMS of {message!r}")
     except AssertionError:
         return None

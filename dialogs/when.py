@@ -306,6 +306,25 @@ def _span(amount: float, unit: str, extra: float = 0.0) -> TimeExpr | None:
     return duration(amount, unit)
 
 
+def _clock_at(hour: int, minute: int, meridiem: str | None,
+              base: dict[str, object]) -> TimeExpr | None:
+    """A clock time said ("sept heures moins le quart"), or None when it is not one."""
+    if hour > 24 or minute >= 60 or hour < 0:
+        return None
+    return TimeExpr(hour=hour, minute=minute, meridiem=meridiem, **base)  # type: ignore[arg-type]
+
+
+def _with_part(w: _Words, clock_expr: Callable[..., TimeExpr | None]
+               ) -> Callable[..., TimeExpr | None]:
+    """A clock time with the part of the day said before it ("lundi soir vers 8 h")."""
+    def with_part(m: re.Match[str], **base: object) -> TimeExpr | None:
+        p = m.group("part")
+        if p is not None:
+            base["part"] = w.parts[p]
+        return clock_expr(m, **base)
+    return with_part
+
+
 class _Grammar:
     """The compiled patterns of one language and how each becomes a `TimeExpr`."""
 
@@ -365,16 +384,9 @@ def _fr() -> _Grammar:
             minute = 15
         elif g.get("less") or g.get("lessm"):
             hour, minute = hour - 1, 60 - (15 if g.get("less") else int(g["lessm"]))
-        if hour > 24 or minute >= 60 or hour < 0:
-            return None
-        return TimeExpr(hour=hour, minute=minute, meridiem=w.meridiems.get(g.get("mer") or ""),
-                        **base)  # type: ignore[arg-type]
+        return _clock_at(hour, minute, w.meridiems.get(g.get("mer") or ""), base)
 
-    def with_part(m: re.Match[str], **base: object) -> TimeExpr | None:
-        p = m.group("part")
-        if p is not None:
-            base["part"] = w.parts[p]
-        return clock_expr(m, **base)
+    with_part = _with_part(w, clock_expr)
 
     def days(m: re.Match[str]) -> TimeExpr | None:
         offset = {"aujourd hui": 0, "demain": 1, "apres demain": 2}[m.group("day")]
@@ -485,16 +497,9 @@ def _en() -> _Grammar:
             hour, minute = int(g["h"]), int(g.get("m") or 0)
         if hour is None or minute is None:
             return TimeExpr(**base) if base else None  # type: ignore[arg-type]
-        if hour > 24 or minute >= 60 or hour < 0:
-            return None
-        return TimeExpr(hour=hour, minute=minute, meridiem=w.meridiems.get(g.get("mer", "")),
-                        **base)  # type: ignore[arg-type]
+        return _clock_at(hour, minute, w.meridiems.get(g.get("mer", "")), base)
 
-    def with_part(m: re.Match[str], **base: object) -> TimeExpr | None:
-        p = m.group("part")
-        if p is not None:
-            base["part"] = w.parts[p]
-        return clock_expr(m, **base)
+    with_part = _with_part(w, clock_expr)
 
     def days(m: re.Match[str]) -> TimeExpr | None:
         word = m.group("day")

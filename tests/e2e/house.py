@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -237,13 +237,18 @@ class House:
 
     def sms_sent(self) -> list[dict[str, Any]]:
         """The SMS gateway's journal: every SMS handed to the modem, oldest first."""
+        return [payload for _, payload in self.sms_journal()]
+
+    def sms_journal(self) -> list[tuple[float, dict[str, Any]]]:
+        """(wall time handed to the modem, payload) of every SMS sent, oldest first."""
         path = self.config.path("sms") / "sms.sqlite"
         if not path.exists():
             return []
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
         try:
-            rows = db.execute("SELECT payload FROM journal WHERE channel = 'sms' ORDER BY id")
-            return [json.loads(row[0]) for row in rows]
+            rows = db.execute("SELECT sent, payload FROM journal WHERE channel = 'sms' "
+                              "ORDER BY id")
+            return [(float(sent), json.loads(payload)) for sent, payload in rows]
         finally:
             db.close()
 
@@ -257,3 +262,25 @@ class House:
 def parse_time(text: str) -> dt.datetime:
     """An ISO time from a message or a status."""
     return dt.datetime.fromisoformat(text)
+
+
+@contextlib.contextmanager
+def running_house(root: Path, overrides: Mapping[str, Any], *, speed: float,
+                  start: dt.datetime, ready: Callable[[House], None] | None = None
+                  ) -> Iterator[House]:
+    """A demo house up, every service answering and the bus recorded; `ready(house)` waits
+    for anything more; stopped by SIGTERM at the end (which must exit 0)."""
+    house = House(root, overrides, speed=speed, start=start)
+    house.start()
+    try:
+        house.wait_alive(timeout=180)
+        house.bus.start()
+        assert house.bus.ready.wait(20), "the bus recorder could not subscribe"
+        if ready is not None:
+            ready(house)
+    except BaseException:
+        house.stop()
+        raise
+    yield house
+    code = house.stop()
+    assert code == 0, (house.root / "up.log").read_text()[-3000:]

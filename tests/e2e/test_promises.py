@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.messages.voice import Spoken
-from tests.e2e.house import House, parse_time, wait_for
+from tests.e2e.house import House, parse_time, running_house, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -30,17 +30,9 @@ OVERRIDES: dict[str, Any] = {"watch": {"interval_s": 1.0, "machine_check": "tcp"
 
 @pytest.fixture(scope="module")
 def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
-    h = House(tmp_path_factory.mktemp("house"), OVERRIDES, speed=1.0, start=START)
-    h.start()
-    try:
-        h.wait_alive(timeout=180)
-        h.bus.start()
-        assert h.bus.ready.wait(20), "the bus recorder could not subscribe"
-    except BaseException:
-        h.stop()
-        raise
-    yield h
-    assert h.stop() == 0, (h.root / "up.log").read_text()[-3000:]
+    with running_house(tmp_path_factory.mktemp("house"), OVERRIDES, speed=1.0,
+                       start=START) as h:
+        yield h
 
 
 def chat(house: House, *lines: str) -> list[str]:

@@ -26,7 +26,7 @@ from core.messages.presence import ModeChanged
 from core.messages.voice import Say
 from core.messages.watch import Alert, PowerState
 from core.metrics import Point, open_store, to_line
-from tests.e2e.house import House, parse_time, wait_for
+from tests.e2e.house import House, parse_time, running_house, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -49,21 +49,13 @@ OVERRIDES: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
     """The running demo house, quiet (all alive, no incident), stopped by SIGTERM at the end."""
-    h = House(tmp_path_factory.mktemp("house"), OVERRIDES, speed=SPEED, start=START)
-    h.start()
-    try:
-        h.wait_alive(timeout=180)
-        h.bus.start()
-        assert h.bus.ready.wait(20), "the bus recorder could not subscribe"
+    def quiet(h: House) -> None:
         wait_for(lambda: (s := h.get("watch")["watch"])["cycle"] >= 3 and not s["incidents"],
                  60, "a sentinel cycle without open incident")
         wait_for(lambda: h.get("sms")["sms"]["queued"] == 0, 30, "the SMS outbox to drain")
-    except BaseException:
-        h.stop()
-        raise
-    yield h
-    code = h.stop()
-    assert code == 0, (h.root / "up.log").read_text()[-3000:]
+    with running_house(tmp_path_factory.mktemp("house"), OVERRIDES, speed=SPEED, start=START,
+                       ready=quiet) as h:
+        yield h
     leftovers = [p for p in _processes() if str(h.file) in p]
     assert not leftovers, f"processes left running after basecamp up stopped: {leftovers}"
 

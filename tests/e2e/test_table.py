@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e import table
-from tests.e2e.house import House
+from tests.e2e.house import House, running_house
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -24,17 +24,9 @@ START = dt.datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 
 @pytest.fixture(scope="module")
 def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
-    h = House(tmp_path_factory.mktemp("house"), OVERRIDES, speed=1.0, start=START)
-    h.start()
-    try:
-        h.wait_alive(timeout=180)
-        h.bus.start()
-        assert h.bus.ready.wait(20), "the bus recorder could not subscribe"
-    except BaseException:
-        h.stop()
-        raise
-    yield h
-    assert h.stop() == 0, (h.root / "up.log").read_text()[-3000:]
+    with running_house(tmp_path_factory.mktemp("house"), OVERRIDES, speed=1.0,
+                       start=START) as h:
+        yield h
 
 
 @pytest.mark.parametrize(("row", "channel"), table.pairs(),
