@@ -355,6 +355,23 @@ def default_text() -> str:
     return resources.files("core").joinpath("default.toml").read_text(encoding="utf-8")
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A config file is a few kilobytes; anything over a mebibyte is refused unread."""
+MAX_DEPTH = 12
+"""Tables and arrays nested deeper than this are no config of ours."""
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """How deep tables and arrays nest (stops counting past MAX_DEPTH)."""
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
 def parse(text: str, *, source: str, base_dir: str = ".") -> Config:
     """Parse TOML text into a Config; syntax errors carry their line."""
     try:
@@ -363,6 +380,11 @@ def parse(text: str, *, source: str, base_dir: str = ".") -> Config:
         match = re.search(r"line (\d+)", str(err))
         raise ConfigError("", f"TOML syntax error: {err}", file=source,
                           line=int(match.group(1)) if match else None) from None
+    except RecursionError:
+        raise ConfigError("", "nested too deeply to be a config", file=source) from None
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigError("", f"nested more than {MAX_DEPTH} levels deep: not a config",
+                          file=source)
     return Config.from_dict(data, base_dir=base_dir, source=source)
 
 
@@ -382,8 +404,19 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     if file is None:
         return parse(default_text(), source="<built-in demo house>", base_dir=os.getcwd())
     try:
-        text = file.read_text(encoding="utf-8")
+        if file.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError("", f"the config file is larger than {MAX_CONFIG_BYTES // 1024} "
+                                  "KiB: not a config", file=str(file))
+        raw = file.read_bytes()
     except OSError as err:
         raise ConfigError("", f"cannot read the config file: {err.strerror}",
                           file=str(file)) from None
+    if b"\0" in raw:
+        raise ConfigError("", "binary data (NUL bytes): not a TOML text file", file=str(file))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise ConfigError("", "not UTF-8 text (save the file as UTF-8)", file=str(file),
+                          line=line) from None
     return parse(text, source=str(file), base_dir=str(file.resolve().parent))
