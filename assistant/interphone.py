@@ -4,7 +4,8 @@ Bus in: `Say` (basecamp.interphone.say), `ModeChanged` (owner away in lockout; s
 HassBroadcast intent (spoken, answered with an `Outcome`), `FamilyMessage` (an SMS from the
 family: "Message de Claire : …", spoken when someone listens, else kept until then).
 Bus out: `Spoken` (basecamp.voice.say) for every announcement spoken or muted.
-HTTP: /announce?text=..., /lock?service=... -> key, /release?key=... (all need the token).
+HTTP: POST /announce?text=..., POST /lock?service=... -> key, POST /release?key=... (all need
+the token in the Authorization header).
 """
 
 from __future__ import annotations
@@ -238,8 +239,7 @@ def _routes(rt: Any, phone: Interphone) -> None:
         return web.json_response({"released": True})
 
     for path, handler in (("/announce", announce), ("/lock", lock), ("/release", release)):
-        rt.app.router.add_get(path, handler)
-        rt.app.router.add_post(path, handler)
+        rt.app.router.add_post(path, handler)  # they change the house: never on a GET
 
 
 async def serve(rt: Any) -> None:

@@ -161,7 +161,6 @@ async def serve(rt: Any) -> None:
             raise web.HTTPBadRequest(text="text is required")
         return web.json_response(await assistant.ask(text))
 
-    rt.app.router.add_get("/ask", ask)
     rt.app.router.add_post("/ask", ask)
     rt.status["assistant"] = assistant.status
     rt.spawn(assistant.start_voice(), name="voice")

@@ -7,6 +7,8 @@ from typing import Any
 
 WRITTEN = ("sms", "push")
 """Channels whose senders are phone numbers or push users that must be whitelisted."""
+CHANNELS = ("sms", "push", "voice", "kiosk", "terminal")
+"""Every channel the house is spoken to on."""
 _NOT_DIGIT = re.compile(r"[^\d+]")
 
 
@@ -30,8 +32,18 @@ def contact_for(config: Any, number: str) -> Any | None:
     return None
 
 
+def channel_of(name: str) -> str | None:
+    """The channel a name means ("SMS", " sms" -> "sms"), None for no channel of the house."""
+    channel = name.strip().lower()
+    return channel if channel in CHANNELS else None
+
+
 def may_command(config: Any, channel: str, sender: str) -> bool:
-    """True if this sender may command the house on this channel (SMS/push: whitelist)."""
+    """True if this sender may command the house on this channel (SMS/push: whitelist;
+    a channel the house does not have: never)."""
+    known = channel_of(channel)
+    if known is None or channel != known:  # "SMS" is not a way round the whitelist
+        return False
     if channel not in WRITTEN:
         return True
     contact = contact_for(config, sender)

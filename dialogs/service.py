@@ -36,7 +36,7 @@ from core.messages.voice import Say, Transcript
 from core.messages.watch import Alert, PushSend
 from core.service import Runtime
 from dialogs import state as snapshot
-from dialogs.channels import may_command
+from dialogs.channels import channel_of, may_command
 from dialogs.engine import DialogEngine, Turn
 from dialogs.keeper import Keeper
 from dialogs.replies import Style
@@ -112,6 +112,7 @@ class DialogService:
     def on_command(self, envelope: Envelope) -> None:
         """Answer text from push replies, the kiosk or tools."""
         cmd = parse(envelope, Command)
+        cmd = dataclasses.replace(cmd, channel=channel_of(cmd.channel) or cmd.channel)
         if not may_command(self.rt.config, cmd.channel, cmd.sender):
             self.rt.counters["command_refused"] += 1
             self.rt.log("warning", f"{cmd.channel} command from {cmd.sender!r} ignored")
@@ -214,12 +215,15 @@ class DialogService:
         self.rt.check_token(request)
         try:
             body = await request.json()
-            text, channel = str(body["text"]), str(body.get("channel", "push"))
-            sender = str(body.get("sender", ""))
-        except (ValueError, KeyError, TypeError):
+            text, channel, sender = (body["text"], body.get("channel", "push"),
+                                     body.get("sender", ""))
+            if not all(isinstance(v, str) for v in (text, channel, sender)) or not text.strip():
+                raise TypeError("text, channel and sender are strings; text is not empty")
+        except (ValueError, KeyError, TypeError, RecursionError):
             self.rt.counters["bad_request"] += 1
-            raise web.HTTPBadRequest(text='expected JSON {"text", "channel", "sender"}') \
-                from None
+            raise web.HTTPBadRequest(text='expected JSON {"text", "channel", "sender"} with '
+                                          'a non-empty text') from None
+        channel = channel_of(channel) or channel
         if not may_command(self.rt.config, channel, sender):
             raise web.HTTPForbidden(text="sender may not command the house")
         turn = await self.answer(text, channel, sender)

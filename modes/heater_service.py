@@ -6,7 +6,7 @@ changes —, HassTurnOn/Off of the heating), answering each with an `Outcome`; d
 latching relay through a `Relay` driver; publishes
 `HeatingState` and writes setpoint and relay to metrics at every change and every
 `metrics_every_s`; publishes `Alert` (failsafe, comfort at night). The relay starts OFF and is
-switched OFF when the service stops. HTTP: `/status`, `/set_profile?profile=...[&until=ISO]`
+switched OFF when the service stops. HTTP: `/status`, `POST /set_profile?profile=...[&until=ISO]`
 (token).
 """
 
@@ -100,4 +100,3 @@ async def serve(rt: Runtime) -> None:
                                   "setpoint": machine.state.setpoint,
                                   "relay": machine.state.relay})
     rt.app.router.add_post("/set_profile", set_profile)
-    rt.app.router.add_get("/set_profile", set_profile)

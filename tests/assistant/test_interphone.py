@@ -54,9 +54,12 @@ async def spoken(sub: Subscriber, count: int, timeout: float = 15.0) -> list[Spo
 
 async def get(config: Config, path: str, token: str | None = TOKEN, **query: Any
               ) -> tuple[int, Any]:
+    """GET for reads (/status); POST for what changes the house (/announce, /lock...)."""
     url = config.service_url("interphone") + path
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with aiohttp.ClientSession() as s, s.get(url, params=query, headers=headers) as r:
+    method = "GET" if path == "/status" else "POST"
+    async with aiohttp.ClientSession() as s, s.request(method, url, params=query,
+                                                       headers=headers) as r:
         return r.status, (await r.json() if r.content_type == "application/json"
                           else await r.text())
 

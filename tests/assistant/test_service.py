@@ -79,7 +79,7 @@ async def test_without_microphone_text_still_works(config: Config, bus: Forwarde
                         break
                     await asyncio.sleep(0.1)
             assert "no Vosk model" in problem or "no microphone" in problem
-            async with s.get(url + "/ask", params={"text": "오늘 날씨 어때"},
+            async with s.post(url + "/ask", params={"text": "오늘 날씨 어때"},
                              headers={"Authorization": "Bearer t0k"}) as r:
                 assert r.status == 200
                 assert (await r.json())["intent"] == "HassGetWeather"
