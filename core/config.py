@@ -129,6 +129,10 @@ class Http:
     """Required by every endpoint that changes the house (header `Authorization: Bearer`)."""
     timeout_s: float = bounded(5.0, lo=0.1, hi=120)
     """Timeout of every outbound HTTP call."""
+    idle_s: float = bounded(15.0, lo=0.5, hi=3600)
+    """A connection that sends nothing (or half a request) this long is closed."""
+    max_connections: int = bounded(256, lo=1, hi=100_000)
+    """Connections one service accepts at once; more are closed at once (and counted)."""
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,30 @@ def _dumps(obj: Any) -> str:
     return orjson.dumps(obj, default=str).decode()
 
 
+class _Refused(asyncio.Protocol):
+    """A connection over the cap: closed as soon as it is made."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.close()
+
+
+async def listen(runner: web.AppRunner, address: str, port: int, cap: int,
+                 counters: Any) -> asyncio.Server:
+    """Serve the app on address:port with at most `cap` connections at once (20 000 idle
+    sockets must not exhaust the file descriptors); idle ones close after the runner's
+    keepalive timeout."""
+    server = runner.server
+    assert server is not None, "runner.setup() first"
+
+    def connection() -> asyncio.Protocol:
+        if len(server.connections) >= cap:
+            counters["http_refused_connections"] += 1
+            return _Refused()
+        return server()
+    return await asyncio.get_running_loop().create_server(connection, address, port,
+                                                          reuse_address=True)
+
+
 def bind_address(address: str) -> str:
     """The address to listen on for a machine address (`localhost` -> 127.0.0.1)."""
     return "127.0.0.1" if address == "localhost" else address
@@ -287,15 +311,16 @@ async def running(name: str, serve: Serve, config: Config, *, host: str | None =
                  app=web.Application())
     _alive_routes(rt)
     runner: web.AppRunner | None = None
+    listener: asyncio.Server | None = None
     try:
         await serve(rt)
         port = config.service_port(name, host) if name in config.services else 0
         if port:
-            runner = web.AppRunner(rt.app, access_log=None)
+            runner = web.AppRunner(rt.app, access_log=None, keepalive_timeout=config.http.idle_s)
             await runner.setup()
-            site = web.TCPSite(runner, bind_address(config.machines[host].address), port)
             try:
-                await site.start()
+                listener = await listen(runner, bind_address(config.machines[host].address),
+                                        port, config.http.max_connections, rt.counters)
             except OSError as err:
                 raise ServiceError(f"{name}: cannot listen on port {port}: {err.strerror}") \
                     from err
@@ -304,6 +329,8 @@ async def running(name: str, serve: Serve, config: Config, *, host: str | None =
         rt.log(Level.INFO, f"started {name} {rt.version} on {host}")
         yield rt
     finally:
+        if listener is not None:
+            listener.close()
         if runner is not None:
             await runner.cleanup()
         await rt._close()
