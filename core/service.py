@@ -235,7 +235,8 @@ def _alive_routes(rt: Runtime) -> None:
         return web.json_response({"service": rt.name, "version": rt.version, "host": rt.host,
                                   "uptime_s": rt.uptime()})
 
-    async def status(_: web.Request) -> web.Response:
+    async def status(request: web.Request) -> web.Response:
+        rt.check_token(request)  # it tells who is home, until when, what the screen shows
         body: dict[str, Any] = {"service": rt.name, "version": rt.version, "host": rt.host,
                                 "uptime_s": rt.uptime(), "bus": {
                                     "connected": rt.publisher.ready, "sent": rt.publisher.sent,

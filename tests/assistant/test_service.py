@@ -73,7 +73,8 @@ async def test_without_microphone_text_still_works(config: Config, bus: Forwarde
         async with aiohttp.ClientSession() as s:
             async with asyncio.timeout(10):
                 while True:
-                    async with s.get(url + "/status") as r:
+                    async with s.get(url + "/status",
+                                     headers={"Authorization": "Bearer t0k"}) as r:
                         problem = (await r.json())["assistant"]["problem"]
                     if problem:
                         break

@@ -132,7 +132,10 @@ def test_a_start_without_zone_is_house_time_and_the_house_says_when_ready(
             time.sleep(0.5)
         [ready] = [line for line in lines if "house ready" in line]
         assert f"logbook {config.service_url('logbook')}/log" in ready
-        with urllib.request.urlopen(f"{config.service_url('modes')}/status", timeout=5) as r:
+        token = config.reveal(config.http.token)
+        request = urllib.request.Request(f"{config.service_url('modes')}/status",
+                                         headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=5) as r:
             since = json.load(r)["presence"]["since"]
         started = dt.datetime(2026, 11, 30, 7, 45, tzinfo=ZoneInfo("Europe/Paris"))
         at = dt.datetime.fromisoformat(since)  # the modes service's start, in house time

@@ -31,12 +31,16 @@ async def _serve_nothing(rt: Runtime) -> None:
     rt.status["answer"] = lambda: 42
 
 
-async def _get(url: str) -> tuple[int, object]:
-    async with aiohttp.ClientSession() as http, http.get(url) as resp:
-        return resp.status, await resp.json()
+async def _get(url: str, token: str = "") -> tuple[int, object]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as resp:
+        return resp.status, (await resp.json() if resp.content_type == "application/json"
+                             else await resp.text())
 
 
-async def test_alive_status_heartbeat_and_started_entry(config: Config, bus: Forwarder) -> None:
+async def test_alive_status_heartbeat_and_started_entry(
+        config: Config, bus: Forwarder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "t0k3n")
     listener = Subscriber(config.bus_endpoints()[1], ["basecamp.alive.", "basecamp.log."])
     probe = Publisher(config.bus_endpoints()[0], Source("test", "probe"))
     assert await listener.settle(probe)
@@ -46,7 +50,8 @@ async def test_alive_status_heartbeat_and_started_entry(config: Config, bus: For
         assert status == 200
         assert alive == {"service": "heater", "version": rt.version, "host": "bc-power",
                          "uptime_s": alive["uptime_s"]}  # type: ignore[index]
-        status, body = await _get(f"{url}/status")
+        assert (await _get(f"{url}/status"))[0] == 401  # who is home is not for anyone
+        status, body = await _get(f"{url}/status", "t0k3n")
         assert body["answer"] == 42 and body["bus"]["connected"]  # type: ignore[index]
         topics = set()
         while not {"basecamp.alive.bc-power.heater", "basecamp.log.info"} <= topics:

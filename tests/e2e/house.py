@@ -186,8 +186,10 @@ class House:
 
     def get(self, service: str, path: str = "/status", *, host: str | None = None,
             timeout: float = 5) -> Any:
-        """GET a service's JSON."""
-        with urllib.request.urlopen(self.url(service, host) + path, timeout=timeout) as resp:
+        """GET a service's JSON (with the house's token: /status tells who is home)."""
+        request = urllib.request.Request(self.url(service, host) + path,
+                                         headers={"Authorization": f"Bearer {self.token()}"})
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             return json.loads(resp.read())
 
     def post(self, service: str, path: str, *, timeout: float = 10) -> Any:

@@ -120,7 +120,8 @@ def test_the_link_shows_the_screen_to_its_holder_and_closes_by_itself(qtbot, kio
     while call(f"{url}/remote/state?key={key}")[0] == 200 and time.monotonic() < deadline:
         qtbot.wait(200)
     assert call(f"{url}/remote/state?key={key}")[0] == 403
-    status, body, _ = call(url + "/status")
+    assert call(url + "/status")[0] == 401  # the screen and the mode are not for strangers
+    status, body, _ = call(url + "/status", "GET", TOKEN)
     assert json.loads(body)["remote"]["open"] is False
     assert "accès distant au kiosque ouvert" in caplog.text  # said, but never the key
     assert "fermé (délai écoulé)" in caplog.text and key not in caplog.text

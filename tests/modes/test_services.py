@@ -87,7 +87,9 @@ async def _http(method: str, url: str, token: str | None = TOKEN) -> tuple[int, 
             else body
 
 
-async def test_modes_service_changes_persists_and_restores(config: Config, bus: Forwarder) -> None:
+async def test_modes_service_changes_persists_and_restores(
+        config: Config, bus: Forwarder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", TOKEN)
     clock = ManualClock(dt.datetime(2026, 11, 24, 10, 0, tzinfo=CET))
     probe = Probe(config, ["basecamp.presence.mode", "basecamp.bluetooth.scan",
                            "basecamp.watch.alert"])
@@ -160,7 +162,9 @@ async def test_heater_thermostat_failsafe_metrics_and_http(
     probe.close()
 
 
-async def test_nightlight_follows_lux_intents_and_kiosk(config: Config, bus: Forwarder) -> None:
+async def test_nightlight_follows_lux_intents_and_kiosk(
+        config: Config, bus: Forwarder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", TOKEN)
     clock = ManualClock(dt.datetime(2026, 11, 24, 12, 0, tzinfo=CET))
     probe = Probe(config, ["basecamp.nightlight.state", "basecamp.watch.alert"])
     await probe.settle()
@@ -288,7 +292,7 @@ async def _kill_and_restart(config: Config, conf: Path, port: int) -> None:
     await probe.settle()
     root = Path(__file__).resolve().parents[2]
     command = [sys.executable, "-m", "core.cli", "run", "modes", "--config", str(conf)]
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": str(root), "BASECAMP_HTTP_TOKEN": TOKEN}
     proc = subprocess.Popen(command, cwd=conf.parent, env=env, stderr=subprocess.DEVNULL)
     try:
         assert (await probe.expect(ModeChanged.TOPIC, timeout=20))["mode"] == "cocoon"
