@@ -15,7 +15,9 @@ import asyncio
 import collections
 import contextlib
 import hmac
+import json
 import logging
+import math
 import os
 import signal
 import time
@@ -260,6 +262,35 @@ def _dumps(obj: Any) -> str:
     return orjson.dumps(obj, default=str).decode()
 
 
+@web.middleware
+async def _bad_input(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A body no parser can read (too deep, not UTF-8, not JSON) is the client's fault: 400,
+    never a 500 and a traceback in the service's log."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except (RecursionError, UnicodeDecodeError, json.JSONDecodeError):
+        raise web.HTTPBadRequest(text="malformed request body") from None
+
+
+def query_number(request: web.Request, name: str, default: float | None = None, *,
+                 lo: float | None = None, hi: float | None = None) -> float | None:
+    """A number from the query string, finite and within [lo, hi]; else 400 naming it."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"{name}: expected a number") from None
+    if not math.isfinite(value) or (lo is not None and value < lo) or (
+            hi is not None and value > hi):
+        raise web.HTTPBadRequest(text=f"{name}: expected a finite number"
+                                      + (f" between {lo:g} and {hi:g}"
+                                         if lo is not None and hi is not None else ""))
+    return value
+
+
 class _Refused(asyncio.Protocol):
     """A connection over the cap: closed as soon as it is made."""
 
@@ -309,7 +340,7 @@ async def running(name: str, serve: Serve, config: Config, *, host: str | None =
     publisher = Publisher(config.bus_endpoints()[0], Source(host, name),
                           buffer=config.bus.buffer)
     rt = Runtime(config=config, name=name, host=host, clock=clock, publisher=publisher,
-                 app=web.Application())
+                 app=web.Application(middlewares=[_bad_input]))
     _alive_routes(rt)
     runner: web.AppRunner | None = None
     listener: asyncio.Server | None = None

@@ -19,7 +19,7 @@ from core.messages.heating import HeatingState, LightpackLock, LightpackState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from core.metrics import Point
-from core.service import Runtime
+from core.service import Runtime, query_number
 from modes import lightpack
 from modes.devices import FileStrip, SerialStrip, Strip
 from modes.effects import Rejected, Tick
@@ -85,10 +85,7 @@ async def serve(rt: Runtime) -> None:
 
     async def lock(request: web.Request) -> web.Response:
         rt.check_token(request)
-        try:
-            seconds = float(request.query.get("seconds", "0"))
-        except ValueError:
-            raise web.HTTPBadRequest(text="seconds must be a number") from None
+        seconds = query_number(request, "seconds", 0.0, lo=0, hi=86400) or 0.0
         effects = machine.feed(LightpackLock(request.query.get("owner", "http"), seconds,
                                              request.query.get("colour", "")))
         refused = [e.reason for e in effects if type(e) is Rejected]

@@ -92,3 +92,29 @@ async def test_the_five_routes_that_changed_state_on_get_are_post_only(
                               ("interphone", "/release?key=x")):
             async with http.get(config.service_url(service) + path) as resp:
                 assert resp.status == 405, (service, path)
+
+
+async def test_bad_input_is_a_4xx_never_a_500(config: Config, bus: Forwarder,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import logbook
+    from dialogs import service as dialogs_service
+    from modes import lightpack_service
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", TOKEN)
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    deep = b"[" * 100_000 + b"]" * 100_000
+    async with running("lightpack", lightpack_service.serve, config), \
+            running("logbook", logbook.serve, config), \
+            running("dialogs", dialogs_service.serve, config) as rt, \
+            aiohttp.ClientSession(headers=headers) as http:
+        lock = config.service_url("lightpack") + "/lock?owner=x&seconds="
+        for seconds in ("inf", "nan", "-5", "1e300", "abc"):
+            async with http.post(lock + seconds) as resp:
+                assert resp.status == 400, seconds
+        command = config.service_url("dialogs") + "/command"
+        for body in (deep, b'{"text": null}', b'{"text": ""}', b'[1, 2]', b"\xff\xfe",
+                     b'{"text": "bonjour", "channel": ["sms"]}'):
+            async with http.post(command, data=body) as resp:
+                assert resp.status == 400, body[:30]
+        async with http.post(config.service_url("logbook") + "/log", data=deep) as resp:
+            assert resp.status == 400
+        assert rt.counters["bad_request"] >= 5
