@@ -89,9 +89,11 @@ def load_config_or_exit(path: str | None) -> Any:
 
 def setup_logging(verbose: bool = False) -> None:
     """Log to stderr with the service-friendly format."""
+    from core.redact import RedactingFormatter
     level = os.environ.get("BASECAMP_LOG_LEVEL", "DEBUG" if verbose else "INFO")
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def run_command(argv: list[str]) -> int:

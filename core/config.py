@@ -279,6 +279,31 @@ class Config:
                 check(self, name)
 
     # ---- queries -----------------------------------------------------------------------
+    def secret_values(self) -> list[str]:
+        """Every secret the config names that has a value here (to mask them in texts)."""
+        found: list[str] = []
+
+        def walk(obj: Any, depth: int = 0) -> None:
+            if depth > 8:
+                return
+            if isinstance(obj, Secret):
+                value = self.reveal(obj)
+                if value:
+                    found.append(value)
+            elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+                for f in dataclasses.fields(obj):
+                    walk(getattr(obj, f.name), depth + 1)
+            elif isinstance(obj, dict):
+                for value in obj.values():
+                    walk(value, depth + 1)
+            elif isinstance(obj, (list, tuple)):
+                for value in obj:
+                    walk(value, depth + 1)
+        walk(self)
+        for name in SECTIONS:
+            walk(self.section(name, section_class(name)))
+        return found
+
     def section(self, name: str, cls: type[T]) -> T:
         """The package section `name` (its defaults when the file has none)."""
         value = self.sections.get(name)

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from core.cli import SERVICES, add_config_argument, load_config_or_exit
 from core.config import Config
 from core.deploy import make_dirs, render_supervisor
+from core.redact import redact
 
 DEMO_SPEED = 15.0
 """The demo divides the boot delays (15 s … 90 s) by this, so the house is up in seconds."""
@@ -111,7 +112,7 @@ def status_lines(config: Config) -> list[str]:
         try:
             infos = rpc(config, host).supervisor.getAllProcessInfo()
         except (OSError, xmlrpc.client.Error) as err:
-            lines.append(f"{host:<13} (supervisord unreachable: {err})")
+            lines.append(redact(f"{host:<13} (supervisord unreachable: {err})"))
             continue
         for info in infos:
             lines.append(f"{host:<13} {info['name']:<12} {info['statename']:<9} "

@@ -37,6 +37,7 @@ from core.config import Config
 from core.messages import Envelope, Message, Source
 from core.messages.alive import Heartbeat, StateRequest
 from core.messages.log import Level, LogEntry
+from core.redact import redact, remember
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -120,8 +121,9 @@ class Runtime:
 
     # ---- logbook -----------------------------------------------------------------------
     def log(self, level: Level | str, message: str) -> None:
-        """Log locally and send the entry to the logbook over the bus."""
+        """Log locally and send the entry to the logbook over the bus (secrets masked)."""
         level = Level(level)
+        message = redact(message)
         _LOGGER.log(logging.getLevelName(level.upper()), "%s", message)
         self.publish(LogEntry(self.host, self.name, level.value, message))
 
@@ -336,6 +338,7 @@ async def running(name: str, serve: Serve, config: Config, *, host: str | None =
                   clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """Start a service (HTTP, heartbeat, `serve`) and stop it cleanly when the block exits."""
     host = resolve_host(config, name, host)
+    remember(config.secret_values())  # masked in every text this process writes
     clock = clock or clock_from_environment(config.house.timezone)
     publisher = Publisher(config.bus_endpoints()[0], Source(host, name),
                           buffer=config.bus.buffer)

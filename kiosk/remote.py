@@ -18,9 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
-from core.messages.dialogs import Intent, Outcome, SmsSend
+from core.messages.dialogs import Intent, Outcome
 from core.messages.log import Level
 
 
@@ -189,6 +190,23 @@ def add_routes(rt: Any, access: RemoteAccess, *, screen: Callable[[], dict[str, 
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+async def send_link(rt: Any, number: str, text: str, key: str) -> bool:
+    """POST the SMS to the gateway's /send with the house token; True once it is queued."""
+    config = rt.config
+    token = config.reveal(config.http.token)
+    if "sms" not in config.services or not token:
+        return False
+    try:
+        async with aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=config.http.timeout_s)) as http, \
+                http.post(config.service_url("sms") + "/send",
+                          json={"number": number, "text": text, "mask": key},
+                          headers={"Authorization": f"Bearer {token}"}) as resp:
+            return resp.status == 202
+    except (aiohttp.ClientError, TimeoutError, OSError):
+        return False
+
+
 def answer_intents(rt: Any, access: RemoteAccess, *, base_url: str, default_s: float) -> None:
     """`BasecampRemoteAccess` from voice, SMS, the kiosk or a terminal (dialogs checked the
     sender): open the access and send the link by SMS — to the whitelisted number that asked,
@@ -222,8 +240,18 @@ def answer_intents(rt: Any, access: RemoteAccess, *, base_url: str, default_s: f
             return
         text = (f"Basecamp : écran du kiosque pendant {seconds / 60:g} min : "
                 f"{base_url}/remote?key={key}")
-        for number in to:
-            rt.publish(SmsSend(number, text))
+        rt.spawn(deliver(intent, to, text, key, seconds), name="remote-link")
+
+    async def deliver(intent: Intent, to: list[str], text: str, key: str,
+                      seconds: float) -> None:
+        """The link goes to the SMS gateway over HTTP, never on the bus (the key would be
+        read by every subscriber), and is journalled there with the key masked."""
+        sent = [await send_link(rt, number, text, key) for number in to]
+        if not all(sent):
+            close_said(rt, access, "lien non envoyé")  # a link nobody got does not stay open
+            rt.counters["remote_link_failed"] += 1
+            answer(intent, False, "offline")
+            return
         answer(intent, True, state="on", minutes=round(seconds / 60))  # never the key
 
     rt.subscribe([f"{Intent.TOPIC}.BasecampRemoteAccess"], heard)

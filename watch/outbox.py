@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from core.redact import MASK
 from watch.errors import ChannelDown
 
 
@@ -23,6 +25,8 @@ class Outbox:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        if str(path) != ":memory:":  # numbers and texts of the house: its owner's only
+            os.chmod(path, 0o600)
         self._db.executescript("""
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,11 +49,17 @@ class Outbox:
         return [(row[0], json.loads(row[1])) for row in rows]
 
     def done(self, channel: str, ident: int, payload: dict[str, Any]) -> None:
-        """A message was sent: remove it and journal it, atomically."""
+        """A message was sent: remove it and journal it, atomically — with its `mask` (a
+        secret it carried, such as a remote-access key) masked in the journal."""
+        kept = dict(payload)
+        mask = str(kept.pop("mask", "") or "")
+        if mask:
+            kept = {k: v.replace(mask, MASK) if isinstance(v, str) else v
+                    for k, v in kept.items()}
         with self._lock, self._db:
             self._db.execute("DELETE FROM outbox WHERE id = ?", (ident,))
             self._db.execute("INSERT INTO journal (channel, payload, sent) VALUES (?, ?, ?)",
-                             (channel, json.dumps(payload, ensure_ascii=False), time.time()))
+                             (channel, json.dumps(kept, ensure_ascii=False), time.time()))
 
     def count(self, channel: str | None = None) -> int:
         """Messages waiting (in one channel, or all)."""

@@ -22,6 +22,7 @@ import psutil
 
 from core.config import Config
 from core.metrics import MetricsStore
+from core.redact import redact
 from watch import power, water
 from watch.policy import Check, Kind
 from watch.rules import Observation
@@ -353,7 +354,7 @@ def _describe(err: BaseException) -> str:
         return "connexion refusée"
     if isinstance(err, ConnectionRefusedError):
         return "connexion refusée"
-    text = str(err) or type(err).__name__
+    text = redact(str(err)) or type(err).__name__  # a URL in an error may hold a password
     return f"{type(err).__name__}: {text}"[:200]
 
 

@@ -13,6 +13,7 @@ import xmlrpc.client
 from typing import Any
 
 from core.config import Config
+from core.redact import redact
 from watch.errors import SupervisorError
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,11 +49,12 @@ def process_table(config: Config, machine: str, timeout: float) -> dict[str, dic
     try:
         infos = proxy(config, machine, timeout).supervisor.getAllProcessInfo()
     except xmlrpc.client.Fault as err:
-        raise SupervisorError(f"supervisord: {err.faultString}") from err
+        raise SupervisorError(redact(f"supervisord: {err.faultString}")) from None
     except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
-        raise SupervisorError(f"supervisord injoignable: {err}") from err
+        # ProtocolError carries the URL, credentials included: never in a message
+        raise SupervisorError(redact(f"supervisord injoignable: {err}")) from None
     except Exception as err:  # expat errors on a malformed answer
-        raise SupervisorError(f"supervisord: réponse mal formée ({err})") from err
+        raise SupervisorError(redact(f"supervisord: réponse mal formée ({err})")) from None
     if not isinstance(infos, list) or not all(isinstance(i, dict) and "name" in i
                                               for i in infos):
         raise SupervisorError("supervisord: réponse mal formée")
@@ -92,8 +94,9 @@ def restart(config: Config, machine: str, program: str, timeout: float,
             server.supervisor.stopProcess(name, True)
         server.supervisor.startProcess(name, False)  # its own start delay may be long
     except xmlrpc.client.Fault as err:
-        raise SupervisorError(f"redémarrage de {program} refusé: {err.faultString}") from err
+        raise SupervisorError(redact(f"redémarrage de {program} refusé: {err.faultString}")) \
+            from None
     except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
-        raise SupervisorError(f"supervisord injoignable: {err}") from err
+        raise SupervisorError(redact(f"supervisord injoignable: {err}")) from None
     _LOGGER.info("restarted %s on %s through supervisord", program, machine)
     return f"{program} redémarré par supervisord sur {machine}"

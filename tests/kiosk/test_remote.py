@@ -20,7 +20,7 @@ import tomli_w
 from core.bus import Forwarder
 from core.config import load
 from core.messages import Source
-from core.messages.dialogs import Intent, SmsSend
+from core.messages.dialogs import Intent
 from core.testing import demo_data
 from kiosk.app import Kiosk
 from kiosk.qtbus import BusReader, QtPublisher
@@ -169,39 +169,98 @@ def in_thread(qtbot: Any, job: Callable[[], Any]) -> Any:
     return result[0]
 
 
-def test_asked_by_sms_or_voice_the_link_goes_to_a_whitelisted_phone(qtbot, kiosk) -> None:
+class GsmNetwork:
+    """The GSM network behind the SMS gateway's modem (the one thing that cannot run here):
+    what was handed to it, by number (the `Modem` Protocol, injected)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, number: str, text: str) -> None:
+        self.sent.append((number, text))
+
+    def fetch(self) -> list[Any]:
+        return []
+
+    def delete(self, sms: Any) -> None:
+        pass
+
+    def signal(self) -> int | None:
+        return 80
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def gateway(kiosk) -> Any:
+    """The real SMS gateway (outbox, journal, HTTP /send) on its own loop, over GsmNetwork."""
+    import asyncio
+
+    from core.service import running
+    from watch import sms
+    config, _ = kiosk
+    network, stop, ready = GsmNetwork(), threading.Event(), threading.Event()
+
+    async def main() -> None:
+        async def serve(rt: Any) -> None:
+            await sms.serve(rt, modem=network)
+        async with running("sms", serve, config) as rt:
+            network.journal = rt.data_dir() / "sms.sqlite"  # type: ignore[attr-defined]
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+    thread.start()
+    assert ready.wait(20)
+    yield network
+    stop.set()
+    thread.join(10)
+
+
+def test_asked_by_sms_or_voice_the_link_goes_to_a_whitelisted_phone(qtbot, kiosk,
+                                                                    gateway) -> None:
+    from watch.outbox import Outbox
     config, url = kiosk
     pub, sub = config.bus_endpoints()
     publisher = QtPublisher(pub, Source("bc-hq", "dialogs"))
-    reader = BusReader(sub, [SmsSend.TOPIC])
-    sms: list[Any] = []
-    reader.received.connect(sms.extend)
+    reader = BusReader(sub, ["basecamp."])  # everything said on the bus
+    heard: list[Any] = []
+    reader.received.connect(heard.extend)
     owner, family = "+33600000001", "+33600000002"
     try:
         qtbot.waitUntil(lambda: publisher.ready, timeout=5000)
 
         def ask(intent: Intent) -> bool:  # again while the kiosk's subscription travels
-            if not sms:
+            if not gateway.sent:
                 publisher.publish(intent)
-            return bool(sms)
+            return bool(gateway.sent)
         by_sms = Intent("BasecampRemoteAccess", {"state": "on", "minutes": 1}, "sms", owner)
         qtbot.waitUntil(lambda: ask(by_sms), timeout=10000)
         qtbot.wait(300)
-        assert {e.data["number"] for e in sms} == {owner}
-        link = sms[-1].data["text"].rsplit(" ", 1)[-1]
-        assert link.startswith(url + "/remote?key=") and "pendant 0.05 min" in sms[-1].data["text"]
+        assert {number for number, _ in gateway.sent} == {owner}
+        link = gateway.sent[-1][1].rsplit(" ", 1)[-1]
+        key = link.rsplit("=", 1)[-1]
+        assert link.startswith(url + "/remote?key=") and "pendant 0.05 min" in gateway.sent[-1][1]
         assert call(link)[0] == 200  # the latest link works (an earlier one was replaced)
-        assert all(call(e.data["text"].rsplit(" ", 1)[-1])[0] == 403 for e in sms[:-1])
+        assert all(call(text.rsplit(" ", 1)[-1])[0] == 403 for _, text in gateway.sent[:-1])
+        # the key never travelled on the bus, and the journal keeps the SMS with it masked
+        assert not [e for e in heard if key in json.dumps(e.data)]
+        journal = Outbox(gateway.journal)
+        texts = [p["text"] for _, p in journal.journal("sms")]
+        journal.close()
+        assert texts and all(t.endswith("/remote?key=***") for t in texts)
+        assert all(key not in t for t in texts)
         # a number that may not command gets nothing, and the open link stays as it was
-        sms.clear()
+        gateway.sent.clear()
         publisher.publish(Intent("BasecampRemoteAccess", {"state": "on"}, "sms", family))
         qtbot.wait(500)
-        assert sms == [] and call(link)[0] == 200
+        assert gateway.sent == [] and call(link)[0] == 200
         # by voice, the link goes to the owners; "ferme l'accès" closes it
         publisher.publish(Intent("BasecampRemoteAccess", {"state": "on"}, "voice"))
-        qtbot.waitUntil(lambda: bool(sms), timeout=5000)
-        assert sms[0].data["number"] == owner
-        voice_link = sms[0].data["text"].rsplit(" ", 1)[-1]
+        qtbot.waitUntil(lambda: bool(gateway.sent), timeout=5000)
+        assert gateway.sent[0][0] == owner
+        voice_link = gateway.sent[0][1].rsplit(" ", 1)[-1]
         publisher.publish(Intent("BasecampRemoteAccess", {"state": "off"}, "voice"))
         qtbot.waitUntil(lambda: call(voice_link)[0] == 403, timeout=5000)
     finally:

@@ -32,12 +32,14 @@ ALIVE_SERVER = textwrap.dedent('''
 class Supervisord:
     """A real supervisord (-n) with an inet_http_server on a free loopback port."""
 
-    def __init__(self, folder: Path, programs: dict[str, list[str]]) -> None:
+    def __init__(self, folder: Path, programs: dict[str, list[str]],
+                 auth: tuple[str, str] | None = None) -> None:
         self.folder, self.port = folder, free_port()
         folder.mkdir(parents=True, exist_ok=True)
+        login = f"username={auth[0]}\npassword={auth[1]}\n" if auth else ""
         conf = [f"[supervisord]\nlogfile={folder}/supervisord.log\npidfile={folder}/sd.pid\n"
                 f"childlogdir={folder}\nnodaemon=true\n",
-                f"[inet_http_server]\nport=127.0.0.1:{self.port}\n",
+                f"[inet_http_server]\nport=127.0.0.1:{self.port}\n{login}",
                 "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
                 "supervisor.rpcinterface:make_main_rpcinterface\n"]
         for name, argv in programs.items():
@@ -47,7 +49,8 @@ class Supervisord:
         binary = Path(sys.executable).with_name("supervisord")
         self.proc = subprocess.Popen([str(binary), "-n", "-c", str(folder / "supervisord.conf")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.rpc = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}/RPC2")
+        creds = f"{auth[0]}:{auth[1]}@" if auth else ""
+        self.rpc = xmlrpc.client.ServerProxy(f"http://{creds}127.0.0.1:{self.port}/RPC2")
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -90,8 +93,9 @@ def alive_script(tmp_path: Path) -> Path:
 def supervisord_factory(tmp_path: Path) -> Iterator[Any]:
     started: list[Supervisord] = []
 
-    def start(programs: dict[str, list[str]], name: str = "sd") -> Supervisord:
-        sd = Supervisord(tmp_path / name, programs)
+    def start(programs: dict[str, list[str]], name: str = "sd",
+              auth: tuple[str, str] | None = None) -> Supervisord:
+        sd = Supervisord(tmp_path / name, programs, auth)
         started.append(sd)
         return sd
 
