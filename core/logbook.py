@@ -1,8 +1,13 @@
 """The logbook: the central log of minor events, one JSON-lines file per day.
 
-`basecamp run logbook` takes entries over HTTP (`POST /log`) and from the bus
+`basecamp run logbook` takes entries over HTTP (`POST /log`, the house token) and from the bus
 (`basecamp.log.<level>`), serves a day as text or JSON (`GET /log?day=YYYY-MM-DD&format=json`),
 and deletes files older than the retention. `basecamp log MESSAGE` adds an entry.
+
+Every entry keeps the logbook's integrity: machine and service are short names, the message is
+cut at `MAX_MESSAGE`, each source may write `RATE_PER_S` entries a second (bursts of
+`BURST`; the rest refused and counted), and the text form shows one line per entry whatever
+the message holds (line breaks and separators are escaped, never obeyed).
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +32,11 @@ from core.messages.log import Level, LogEntry
 
 _LOGGER = logging.getLogger(__name__)
 MAX_MESSAGE = 4000
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+"""A machine or service name: a short word, as in the config."""
+RATE_PER_S = 20.0
+BURST = 200
+_BREAKS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,9 @@ def validate(data: Any) -> LogEntry:
               ("machine", "service", "level", "message")}
     if not all(isinstance(v, str) for v in fields.values()):
         raise ValueError("machine, service, level and message must be strings")
+    for key in ("machine", "service"):
+        if not NAME.match(fields[key]):
+            raise ValueError(f"{key} must be a short name (letters, digits, . _ -; at most 64)")
     try:
         Level(fields["level"])
     except ValueError:
@@ -59,10 +74,35 @@ def validate(data: Any) -> LogEntry:
     return LogEntry(**fields)
 
 
+def one_line(text: str) -> str:
+    """The text on one line: control characters, line and paragraph separators escaped."""
+    return _BREAKS.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
 def format_text(records: Iterable[Record]) -> str:
-    """The day as plain text, one line an entry."""
-    return "".join(f"{r.ts[11:19]} {r.level.upper():<8} {r.machine}/{r.service}: "
-                   f"{r.message}\n" for r in records)
+    """The day as plain text, one line an entry (a message cannot fake another line)."""
+    return "".join(f"{r.ts[11:19]} {r.level.upper():<8} {one_line(r.machine)}/"
+                   f"{one_line(r.service)}: {one_line(r.message)}\n" for r in records)
+
+
+class Limiter:
+    """Entries per source: `rate` a second on average, bursts of `burst` (token buckets)."""
+
+    def __init__(self, rate: float = RATE_PER_S, burst: int = BURST) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, source: str, now: float) -> bool:
+        """True if `source` may write one more entry at `now` (monotonic seconds)."""
+        tokens, last = self._buckets.get(source, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if len(self._buckets) > 10_000:  # forged sources: forget the quiet ones
+            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
+        if tokens < 1:
+            self._buckets[source] = (tokens, now)
+            return False
+        self._buckets[source] = (tokens - 1, now)
+        return True
 
 
 def expired(days: Iterable[dt.date], today: dt.date, retention_days: int) -> list[dt.date]:
@@ -104,8 +144,9 @@ class Book:
 
     def read(self, day: dt.date) -> list[Record]:
         """Entries of a day (a damaged line is skipped)."""
-        try:
-            lines = self.file(day).read_text(encoding="utf-8").splitlines()
+        try:  # "\n" only: str.splitlines would also cut at U+2028 inside a message
+            lines = [line for line in self.file(day).read_text(encoding="utf-8").split("\n")
+                     if line]
         except FileNotFoundError:
             return []
         records = []
@@ -139,9 +180,19 @@ async def serve(rt: Any) -> None:
     """`basecamp run logbook`."""
     book = Book(rt.config.path(rt.config.logbook.dir))
     retention = rt.config.logbook.retention_days
+    limiter = Limiter()
+    today = {"day": rt.clock.now().date(), "count": len(book.read(rt.clock.now().date()))}
 
-    def add(entry: LogEntry) -> Record:
-        return book.append(entry, rt.clock.now())
+    def add(entry: LogEntry) -> Record | None:
+        if not limiter.allow(f"{entry.machine}/{entry.service}", time.monotonic()):
+            rt.counters["rate_limited"] += 1
+            return None
+        now = rt.clock.now()
+        record = book.append(entry, now)
+        if now.date() != today["day"]:
+            today.update(day=now.date(), count=0)
+        today["count"] += 1
+        return record
 
     def on_bus(envelope: Envelope) -> None:
         try:
@@ -150,6 +201,7 @@ async def serve(rt: Any) -> None:
             raise MessageError(str(err)) from err
 
     async def post(request: web.Request) -> web.Response:
+        rt.check_token(request)  # a stranger writing in the house's log: refused
         try:
             data = await request.json() if request.content_type == "application/json" \
                 else dict(await request.post())
@@ -157,6 +209,9 @@ async def serve(rt: Any) -> None:
         except (ValueError, UnicodeDecodeError) as err:
             rt.counters["bad_request"] += 1
             return web.json_response({"error": str(err)}, status=400)
+        if record is None:
+            return web.json_response({"error": "too many entries from this source"},
+                                     status=429)
         return web.json_response(asdict(record), status=201)
 
     async def get(request: web.Request) -> web.Response:
@@ -182,7 +237,7 @@ async def serve(rt: Any) -> None:
     rt.app.router.add_get("/days", days)
     rt.subscribe(["basecamp.log."], on_bus)
     rt.every(3600, lambda: book.rotate(rt.clock.now().date(), retention), name="rotate")
-    rt.status["today"] = lambda: len(book.read(rt.clock.now().date()))
+    rt.status["today"] = lambda: today["count"] if today["day"] == rt.clock.now().date() else 0
 
 
 # ---- CLI ---------------------------------------------------------------------------------
@@ -219,7 +274,9 @@ async def _log(config: Any, args: argparse.Namespace) -> int:
             entry = {"machine": args.machine or config.hosts("logbook")[0],
                      "service": args.service, "level": args.level,
                      "message": " ".join(args.message)}
-            async with http.post(f"{url}/log", json=entry) as resp:
+            token = config.reveal(config.http.token) or ""
+            async with http.post(f"{url}/log", json=entry,
+                                 headers={"Authorization": f"Bearer {token}"}) as resp:
                 if resp.status != 201:
                     print(f"basecamp log: {await resp.text()}", file=sys.stderr)
                     return 1

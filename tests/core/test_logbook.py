@@ -38,12 +38,17 @@ def test_pure_helpers() -> None:
         .message == "x" * logbook.MAX_MESSAGE
 
 
-async def test_http_and_bus_entries_by_day(config: Config, bus: Forwarder) -> None:
+async def test_http_and_bus_entries_by_day(config: Config, bus: Forwarder,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "t0k3n")
     clock = ManualClock(dt.datetime(2026, 11, 21, 23, 59, 30, tzinfo=PARIS))
     async with running("logbook", logbook.serve, config, clock=clock) as rt:
         await rt.settle()
         url = config.service_url("logbook")
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession() as stranger, stranger.post(f"{url}/log", json={
+                "machine": "bc-ui", "service": "kiosk", "message": "faux"}) as resp:
+            assert resp.status == 401  # writing in the house's log needs its token
+        async with aiohttp.ClientSession(headers={"Authorization": "Bearer t0k3n"}) as http:
             async with http.post(f"{url}/log", json={
                     "machine": "bc-ui", "service": "kiosk", "level": "warning",
                     "message": "écran rallumé — 日本 ✓"}) as resp:
@@ -86,7 +91,8 @@ def test_cli_adds_and_shows(tmp_path: Path) -> None:
     data = demo_data(tmp_path / "var")
     conf = tmp_path / "house.toml"
     conf.write_text(tomli_w.dumps(data))
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+           "BASECAMP_HTTP_TOKEN": "t0k3n"}
     base = [sys.executable, "-m", "core.cli"]
     down = subprocess.run([*base, "log", "--config", str(conf), "hello"], capture_output=True,
                           text=True, env=env, timeout=30)
