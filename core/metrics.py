@@ -13,6 +13,7 @@ returns. Errors of the stores are translated to `StoreUnavailable` at the adapte
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -199,7 +200,8 @@ def _scan(text: str, start: int, stop: str) -> tuple[str, int]:
 
 def _open_sqlite(path: str | Path, schema: str) -> sqlite3.Connection:
     """A WAL-mode SQLite database (shared by several processes), with its schema created."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
     db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + schema)
     return db
@@ -425,11 +427,23 @@ class DiskQueue:
 
 
 class MetricsWriter:
-    """Queues points on disk and forwards them to the store in batches, in order."""
+    """Queues points on disk and forwards them to the store in batches, in order.
+
+    A queue disk that is full (or failing) kills nothing: the lines wait in memory, at most
+    `memory_lines` of them (the oldest dropped beyond, counted), go to disk again as soon as
+    it takes them, or straight to the store; `queue_full` says the condition (the runtime
+    raises an alert on it) and `memory_dropped` what it cost."""
 
     def __init__(self, store: MetricsStore, queue: DiskQueue, *, batch_size: int = 5000,
-                 flush_interval_s: float = 1.0, retry_s: float = 2.0) -> None:
+                 flush_interval_s: float = 1.0, retry_s: float = 2.0,
+                 memory_lines: int = 100_000) -> None:
         self.store, self.queue = store, queue
+        self.memory: collections.deque[str] = collections.deque()
+        self.memory_lines = memory_lines
+        self.queue_full = False
+        self.queue_full_count = 0
+        """Writes the disk refused."""
+        self.memory_dropped = 0
         self.batch_size, self.flush_interval_s, self.retry_s = batch_size, flush_interval_s, \
             retry_s
         self.written = 0
@@ -441,24 +455,66 @@ class MetricsWriter:
         self._wake = asyncio.Event()
 
     def write(self, points: Point | Iterable[Point]) -> None:
-        """Queue points durably; they reach the store on the next flush."""
+        """Queue points durably; they reach the store on the next flush. Never raises for a
+        full or failing disk: the lines wait in memory (see the class)."""
         batch = [points] if isinstance(points, Point) else list(points)
-        self.queue.put([to_line(p) for p in batch])
+        lines = [to_line(p) for p in batch]
+        if self.memory and not self._to_disk(list(self.memory)):
+            self._keep(lines)  # still full: after the older ones, in order
+        elif self.memory:
+            self.memory.clear()
+            if not self._to_disk(lines):
+                self._keep(lines)
+        elif not self._to_disk(lines):
+            self._keep(lines)
         if len(batch) >= self.batch_size:
             self._wake.set()
 
+    def _to_disk(self, lines: list[str]) -> bool:
+        try:
+            self.queue.put(lines)
+        except (sqlite3.Error, OSError) as err:
+            if not self.queue_full:
+                _LOGGER.error("metrics queue disk refuses writes (%s): keeping up to %d lines "
+                              "in memory", err, self.memory_lines)
+            self.queue_full = True
+            self.queue_full_count += 1
+            return False
+        if self.queue_full:
+            _LOGGER.info("metrics queue disk writable again")
+        self.queue_full = False
+        return True
+
+    def _keep(self, lines: list[str]) -> None:
+        self.memory.extend(lines)
+        over = len(self.memory) - self.memory_lines
+        if over > 0:
+            for _ in range(over):
+                self.memory.popleft()
+            self.memory_dropped += over
+
     @property
     def backlog(self) -> int:
-        """Lines waiting in the queue."""
-        return len(self.queue)
+        """Lines waiting (on disk and in memory)."""
+        try:
+            return len(self.queue) + len(self.memory)
+        except sqlite3.Error:
+            return len(self.memory)
 
     def flush_once(self) -> int:
         """Send one batch; returns lines sent (0 when empty); raises StoreUnavailable."""
         last_id, lines = self.queue.peek(self.batch_size)
-        if not lines:
+        if lines:
+            self.store.write_lines(lines)
+            self.queue.ack(last_id)
+            self.written += len(lines)
+            return len(lines)
+        if not self.memory:
             return 0
-        self.store.write_lines(lines)
-        self.queue.ack(last_id)
+        lines = [self.memory[i] for i in range(min(self.batch_size, len(self.memory)))]
+        self.store.write_lines(lines)  # the disk refused them: straight to the store
+        for _ in lines:
+            self.memory.popleft()
         self.written += len(lines)
         return len(lines)
 
@@ -503,7 +559,9 @@ class MetricsWriter:
     def status(self) -> dict[str, Any]:
         """For /status."""
         return {"backlog": self.backlog, "written": self.written, "outages": self.outages,
-                "failures": self.failures, "last_error": self.last_error}
+                "failures": self.failures, "last_error": self.last_error,
+                "queue_full": self.queue_full, "queue_full_writes": self.queue_full_count,
+                "in_memory": len(self.memory), "memory_dropped": self.memory_dropped}
 
     async def close(self, timeout: float = 2.0) -> None:
         """Try a last flush, then close; what is left stays on disk for next time."""
@@ -515,6 +573,14 @@ class MetricsWriter:
 def open_writer(config: Config, name: str) -> MetricsWriter:
     """A writer for service `name`, with its own queue file under the data dir."""
     m = config.metrics
-    queue = DiskQueue(config.path(m.queue_dir) / f"{name}.sqlite")
-    return MetricsWriter(open_store(config), queue, batch_size=m.batch_size,
-                         flush_interval_s=m.flush_interval_s, retry_s=m.retry_s)
+    path = config.path(m.queue_dir) / f"{name}.sqlite"
+    try:
+        queue, unwritable = DiskQueue(path), False
+    except (sqlite3.Error, OSError) as err:  # a full or read-only disk: run on, in memory
+        _LOGGER.error("metrics queue %s cannot be opened (%s): readings wait in memory", path,
+                      err)
+        queue, unwritable = DiskQueue(":memory:"), True
+    writer = MetricsWriter(open_store(config), queue, batch_size=m.batch_size,
+                           flush_interval_s=m.flush_interval_s, retry_s=m.retry_s)
+    writer.queue_full = unwritable
+    return writer

@@ -44,6 +44,8 @@ _LOGGER = logging.getLogger(__name__)
 Serve = Callable[["Runtime"], Awaitable[None]]
 
 
+QUEUE_CHECK_S = 5.0
+"""How often a service looks whether its metrics queue disk refuses writes (machine time)."""
 STATE_ANSWER_GAP_S = 0.5
 """A service answers state requests at most this often (machine time)."""
 
@@ -78,6 +80,7 @@ class Runtime:
     _on_stop: list[Callable[[], Any]] = field(default_factory=list)
     _http: aiohttp.ClientSession | None = None
     _metrics: Any = None
+    _queue_told: bool = False
     _states: list[Callable[[], Message | None]] = field(default_factory=list)
     _answered: float = float("-inf")
 
@@ -183,7 +186,28 @@ class Runtime:
             from core.metrics import open_writer
             self._metrics = open_writer(self.config, self.name)
             self.spawn(self._metrics.run(), name="metrics")
+            self.every(QUEUE_CHECK_S, self._queue_alert, name="metrics-queue",
+                       machine_time=True)
         return self._metrics
+
+    def _queue_alert(self) -> None:
+        """A metrics queue disk that refuses writes is a major problem, told once, and its
+        end too (the readings wait in memory meanwhile)."""
+        full = bool(self._metrics is not None and self._metrics.queue_full)
+        if full == self._queue_told:
+            return
+        self._queue_told = full
+        from core.messages.watch import Alert
+        key = f"metrics:{self.host}/{self.name}"
+        if full:
+            self.counters["metrics_queue_full"] += 1
+            self.publish(Alert(key, "major", "problem",
+                               f"Disque plein sur {self.host} : les mesures de {self.name} "
+                               f"attendent en mémoire", self.name))
+        else:
+            self.publish(Alert(key, "major", "recovery",
+                               f"Disque de {self.host} de nouveau inscriptible : mesures de "
+                               f"{self.name} en file", self.name))
 
     def data_dir(self) -> Path:
         """This service's own folder under the house data dir (created)."""

@@ -86,12 +86,21 @@ class Persisted:
     def __init__(self, path: Path, to_plain: Callable[[Any], dict[str, Any]]) -> None:
         self.path, self.to_plain = path, to_plain
         self.saved: dict[str, Any] | None = store.load(path)
+        self.failures = 0
+        """Saves that failed in a row (a full disk)."""
 
     def __call__(self, state: Any) -> None:
         """Save `state` if its plain form changed."""
         data = self.to_plain(state)
         if data != self.saved:
-            store.save(self.path, data)
+            try:
+                store.save(self.path, data)
+            except OSError as err:  # a full disk: the state lives on, saved when it can be
+                self.failures += 1
+                if self.failures == 1:
+                    _LOGGER.error("cannot save %s (%s): kept in memory", self.path, err)
+                return
+            self.failures = 0
             self.saved = data
 
 

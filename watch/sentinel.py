@@ -51,6 +51,7 @@ class Sentinel:
         self.remedy: Callable[[str, str], str] = self._restart
         self.wake: Callable[[str], None] = self._wake_on_lan
         """Sends a Wake-on-LAN packet to a MAC address."""
+        self.save_failures = 0
         self._lock = asyncio.Lock()
         """One cycle or one alert from elsewhere at a time: each reads and writes the memory."""
 
@@ -121,8 +122,16 @@ class Sentinel:
         return findings
 
     async def _save(self) -> None:
-        if self.state_path:
+        if not self.state_path:
+            return
+        try:
             await asyncio.to_thread(state.save, self.state_path, self.memory)
+        except OSError as err:  # a full disk must not stop the cycle: the memory lives on
+            self.save_failures += 1
+            if self.save_failures == 1:
+                self.log(Level.ERROR, f"mémoire du veilleur non enregistrée : {err}")
+            return
+        self.save_failures = 0
 
     def _alerts(self, notes: list[Notification]) -> None:
         seen: set[tuple[str, str]] = set()
