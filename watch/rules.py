@@ -219,30 +219,72 @@ def decide(findings: Iterable[Finding], book: AlertBook, now: dt.datetime, polic
     return _route(out, AlertBook(incidents, book.sent, book.capped), now, policy, max_per_hour)
 
 
+GROUP = "group:"
+"""Subject prefix of one notice standing for several services of one machine."""
+
+
+def _machine_of(subject: str) -> str:
+    """The machine of a service subject ("service:bc-hq/logbook" -> "bc-hq"), else ""."""
+    kind, _, rest = subject.partition(":")
+    return rest.partition("/")[0] if kind == "service" else ""
+
+
 def _route(items: list[tuple[Notice, Finding, Incident | None]], book: AlertBook,
            now: dt.datetime, policy: Policy, cap: int) -> tuple[list[Notification], AlertBook]:
+    """Channels for each notice, within the hourly cap (problems count, recoveries do not);
+    the services of one machine that change together go out as one notice per channel (a
+    supervisord that refuses the sentinel is one message, not one per program)."""
     hour_ago = (now - dt.timedelta(hours=1)).isoformat()
     sent = {ch: [t for t in times if t > hour_ago] for ch, times in book.sent.items()}
     capped = book.capped
     incidents = dict(book.incidents)
     notes: list[Notification] = []
+    grouped: dict[tuple[str, Notice, str], list[tuple[int, Finding, Severity, str]]] = {}
     for notice, f, inc in items:
         severity = inc.severity if inc else f.severity
         text = _text(notice, f, inc)
+        machine = _machine_of(f.subject)
         told = []
         for channel in policy.channels_for(f.subject, severity):
+            key = (channel, notice, machine)
+            if machine and channel != "log" and key in grouped:  # joins the machine's notice
+                grouped[key].append((-1, f, severity, text))
+                told.append(notes[grouped[key][0][0]].channel)  # where the group's went
+                continue
             times = sent.setdefault(channel, [])
             # a recovery follows its problem where the problem went: a phone that got
             # PROBLÈME must get RÉTABLI (at most one per problem told: no flood)
             owed = notice is Notice.RECOVERY and inc is not None and channel in inc.told
+            routed = channel
             if channel != "log" and len(times) >= cap and f.subject != MAINS and not owed:
                 capped += 1
-                channel = "log"
-            else:
+                routed = "log"
+            elif notice is not Notice.RECOVERY:  # the cap counts problems told
                 times.append(now.isoformat())
-            told.append(channel)
-            notes.append(Notification(channel, f.subject, notice, severity, text))
+            told.append(routed)
+            if machine and channel != "log":
+                grouped[key] = [(len(notes), f, severity, text)]
+            notes.append(Notification(routed, f.subject, notice, severity, text))
         if notice is Notice.PROBLEM and f.subject in incidents:
             incidents[f.subject] = replace(incidents[f.subject], told=tuple(told))
+    for (_, notice, machine), members in grouped.items():
+        if len(members) > 1:
+            index = members[0][0]
+            severity = Severity.MAJOR if any(m[2] is Severity.MAJOR for m in members) \
+                else members[0][2]
+            notes[index] = Notification(notes[index].channel, f"{GROUP}{machine}", notice,
+                                        severity, _group_text(notice, machine, members))
     deduped = list(dict.fromkeys(notes))
     return deduped, AlertBook(incidents, {k: tuple(v) for k, v in sent.items()}, capped)
+
+
+def _group_text(notice: Notice, machine: str,
+                members: list[tuple[int, Finding, Severity, str]]) -> str:
+    head = {Notice.PROBLEM: "PROBLÈME", Notice.REMINDER: "RAPPEL",
+            Notice.RECOVERY: "RÉTABLI"}[notice]
+    names = ", ".join(m[1].subject.partition("/")[2] for m in members)
+    details = {m[1].detail for m in members if m[1].detail}
+    text = f"{head}: {len(members)} services sur {machine} ({names})"
+    if notice is not Notice.RECOVERY and len(details) == 1:
+        text += f" — {details.pop()}"
+    return text

@@ -136,6 +136,8 @@ class Sentinel:
     def _alerts(self, notes: list[Notification]) -> None:
         seen: set[tuple[str, str]] = set()
         for n in notes:
+            if n.subject.startswith(rules.GROUP):
+                continue  # the group's services have their own notes (the logbook's)
             if (n.subject, n.notice) not in seen:
                 seen.add((n.subject, n.notice))
                 self.publish(Alert(n.subject, n.severity.value, n.notice.value, n.text, "watch"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -111,7 +112,7 @@ def test_flapping_opens_one_incident_and_closes_when_stable() -> None:
 
 
 def test_channel_cap_moves_excess_to_the_logbook() -> None:
-    subjects = [f"service:bc-hq/s{i}" for i in range(30)]
+    subjects = [f"service:m{i}/s" for i in range(30)]  # thirty machines: nothing to group
     pol = policy(depends={}, channels={"major": ("sms", "log")})
     history, book = History(), AlertBook()
     notes = []
@@ -126,10 +127,41 @@ def test_channel_cap_moves_excess_to_the_logbook() -> None:
     assert book.capped == 25
 
 
+def test_one_machines_services_are_one_notice_and_recoveries_do_not_eat_the_cap() -> None:
+    """A supervisord that refuses the sentinel once made 18 SMS and then a real FATAL went to
+    the logbook only: the machine's services are one notice per channel, and the cap counts
+    problems told, not the recoveries that close them."""
+    subjects = [f"service:bc-hq/s{i}" for i in range(18)]
+    pol = policy(depends={}, channels={"major": ("sms", "log")})
+    history, book = History(), AlertBook()
+
+    def cycle(at: int, ok: bool, who: list[str]) -> list[Any]:
+        nonlocal history, book
+        findings, history = evaluate([Observation("c", s, ok, "" if ok else "401 refusé")
+                                      for s in who], history, T0 + dt.timedelta(seconds=at),
+                                     pol)
+        out, book = decide(findings, book, T0 + dt.timedelta(seconds=at), pol, max_per_hour=3)
+        return out
+    problems = cycle(0, False, subjects) + cycle(1, False, subjects)
+    sms = [n for n in problems if n.channel == "sms"]
+    assert len(sms) == 1 and sms[0].text == (
+        "PROBLÈME: 18 services sur bc-hq (" + ", ".join(f"s{i}" for i in range(18))
+        + ") — 401 refusé")
+    assert sum(n.channel == "log" for n in problems) == 18  # the logbook says each
+    recoveries = cycle(2, True, subjects) + cycle(3, True, subjects)
+    assert [n.text for n in recoveries if n.channel == "sms"] == [
+        "RÉTABLI: 18 services sur bc-hq (" + ", ".join(f"s{i}" for i in range(18)) + ")"]
+    # a real failure afterwards still reaches the phone: 1 problem told of the 3 an hour
+    fatal = cycle(4, False, ["service:bc-power/heater"]) + \
+        cycle(5, False, ["service:bc-power/heater"])
+    assert [n.channel for n in fatal if n.subject == "service:bc-power/heater"] == [
+        "sms", "log"]
+
+
 def test_a_recovery_follows_its_problem_through_the_cap() -> None:
     """Five problems filled the hour's SMS; their five recoveries still go by SMS (a phone that
     got PROBLÈME must get RÉTABLI), the 25 capped ones recover in the logbook only."""
-    subjects = [f"service:bc-hq/s{i}" for i in range(30)]
+    subjects = [f"service:m{i}/s" for i in range(30)]  # thirty machines: nothing to group
     pol = policy(depends={}, channels={"major": ("sms", "log")})
     history, book = History(), AlertBook()
     notes = []
