@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -80,6 +81,28 @@ def growth(store: Any, counter: Counter, start: dt.datetime, end: dt.datetime) -
     return max(0.0, (stats.max - stats.min) * counter.scale)
 
 
+class ReplyLimiter:
+    """SMS replies per sender: a reply that did nothing ("je n'ai pas compris") at most once
+    every `idle_s`, and at most `per_hour` replies of any kind an hour."""
+
+    def __init__(self, idle_s: float, per_hour: int) -> None:
+        self.idle_s, self.per_hour = idle_s, per_hour
+        self._idle: dict[str, float] = {}
+        self._sent: dict[str, list[float]] = {}
+
+    def allow(self, sender: str, idle: bool, now: float) -> bool:
+        """May this reply go to `sender` at `now` (monotonic seconds)?"""
+        recent = [t for t in self._sent.get(sender, []) if now - t < 3600]
+        if len(recent) >= self.per_hour or (
+                idle and now - self._idle.get(sender, float("-inf")) < self.idle_s):
+            self._sent[sender] = recent
+            return False
+        if idle:
+            self._idle[sender] = now
+        self._sent[sender] = [*recent, now]
+        return True
+
+
 class DialogService:
     """The engine, the house snapshot and the channels' plumbing."""
 
@@ -89,6 +112,8 @@ class DialogService:
         self.snapshot = Snapshot(kwh_price=self.settings.kwh_price,
                                  currency=self.settings.currency)
         self.engine = DialogEngine(rt.config, state=lambda: self.snapshot)
+        self.sms_replies = ReplyLimiter(self.settings.sms_idle_reply_s,
+                                        self.settings.sms_replies_per_hour)
         self.keeper = Keeper(rt.publish, self.settings.outcome_timeout_s,
                              self.settings.spoken_timeout_s)
 
@@ -153,7 +178,11 @@ class DialogService:
         self.rt.publish(Reply(turn.reply, channel, sender, turn.expects_answer,
                               turn.conversation))
         if channel == "sms" and turn.reply:
-            self.rt.publish(SmsSend(sender, turn.reply))
+            idle = turn.intent is None and not turn.expects_answer  # "pas compris", a refusal
+            if self.sms_replies.allow(sender, idle, time.monotonic()):
+                self.rt.publish(SmsSend(sender, turn.reply, kind="reply"))
+            else:  # a burst of junk from one phone: one answer a minute, never a flood
+                self.rt.counters["sms_replies_held_back"] += 1
         elif channel == "voice" and turn.reply:
             self.rt.publish(Say(turn.reply, lang=turn.lang))
 
@@ -174,7 +203,8 @@ class DialogService:
             if channel == "sms":  # unasked for: titled, to be told from an answer
                 for contact in self.rt.config.contacts:
                     if contact.role == "owner" and contact.phone:
-                        self.rt.publish(SmsSend(contact.phone, f"{title}\n{text}"))
+                        self.rt.publish(SmsSend(contact.phone, f"{title}\n{text}",
+                                                kind="report"))
             elif channel == "push":
                 self.rt.publish(PushSend(title, text))
             else:

@@ -74,6 +74,10 @@ class DialogSettings:
     always asked about when guessed."""
     answer_transcripts: bool = False
     """Answer `basecamp.voice.transcript` on the bus (off: the assistant runs the engine itself)."""
+    sms_idle_reply_s: float = bounded(60.0, lo=0, hi=3600)
+    """To one phone, a reply that did nothing ("je n'ai pas compris") at most this often."""
+    sms_replies_per_hour: int = bounded(30, lo=1, hi=10_000)
+    """Replies to one phone in an hour, at most (the rest are counted, not sent)."""
     outcome_timeout_s: float = bounded(3.0, lo=0.1, hi=60)
     spoken_timeout_s: float = bounded(30.0, lo=0.1, hi=300)
     """How long an announcement may take to be said before the reply says it is not

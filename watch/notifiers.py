@@ -97,7 +97,7 @@ def build_notifiers(config: Config, host: str, heartbeats: Mapping[str, float],
         return f"basecamp.alive.{config.hosts(service)[0]}.{service}"
 
     def sms(p: dict[str, Any]) -> list[Message]:
-        return [SmsSend(number, str(p["text"])) for number in numbers]
+        return [SmsSend(number, str(p["text"]), kind="alert") for number in numbers]
 
     def push(p: dict[str, Any]) -> list[Message]:
         priority = 1 if p.get("severity") == "major" and p.get("notice") != "recovery" else 0

@@ -34,18 +34,26 @@ class Outbox:
             CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT,
                 channel TEXT NOT NULL, payload TEXT NOT NULL, sent REAL NOT NULL);
         """)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        if "priority" not in columns:  # an outbox from before priorities
+            with self._db:
+                self._db.execute("ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL "
+                                 "DEFAULT 0")
 
-    def put(self, channel: str, payload: dict[str, Any]) -> None:
-        """Queue a message at the end of its channel's queue."""
+    def put(self, channel: str, payload: dict[str, Any], priority: int = 0) -> None:
+        """Queue a message in its channel, behind those of the same or a higher priority
+        (0 first): an alert never waits behind replies."""
         with self._lock, self._db:
-            self._db.execute("INSERT INTO outbox (channel, payload, queued) VALUES (?, ?, ?)",
-                             (channel, json.dumps(payload, ensure_ascii=False), time.time()))
+            self._db.execute("INSERT INTO outbox (channel, payload, queued, priority) "
+                             "VALUES (?, ?, ?, ?)", (channel, json.dumps(payload,
+                                                                         ensure_ascii=False),
+                                                     time.time(), priority))
 
     def pending(self, channel: str, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
-        """The oldest waiting messages of a channel."""
+        """The waiting messages of a channel, most urgent first, then oldest."""
         with self._lock:
             rows = self._db.execute("SELECT id, payload FROM outbox WHERE channel = ? "
-                                    "ORDER BY id LIMIT ?", (channel, limit)).fetchall()
+                                    "ORDER BY priority, id LIMIT ?", (channel, limit)).fetchall()
         return [(row[0], json.loads(row[1])) for row in rows]
 
     def done(self, channel: str, ident: int, payload: dict[str, Any]) -> None:

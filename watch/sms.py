@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 from aiohttp import web
 
@@ -30,7 +29,7 @@ from core.metrics import Point
 from core.service import Runtime
 from watch.errors import ChannelDown
 from watch.modem import GammuModem, Modem, Received, same_number
-from watch.outbox import Outbox, drain, nap
+from watch.outbox import Outbox, nap
 from watch.settings import PushSettings, SmsSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,6 +56,10 @@ def contact(config: Config, number: str) -> Contact | None:
     return next((c for c in config.contacts if c.phone and same_number(c.phone, number)), None)
 
 
+URGENT = frozenset({"alert", "error_report"})
+"""Kinds sent first and outside the hourly allowance."""
+PRIORITY = {"alert": 0, "error_report": 0, "link": 1, "report": 2, "reply": 3}
+"""Outbox priority by kind (0 first); unknown kinds come with reports."""
 MAX_TEXT = 1600
 """Longest SMS text accepted (ten parts)."""
 
@@ -111,21 +114,22 @@ class Gateway:
                                        f"({len(sms.text)} caractères)")
 
     async def send(self) -> None:
-        """Send waiting SMS in order, within the hourly allowance."""
-        allowed = self.settings.max_per_hour - len(
-            self.outbox.journal("sms", since=time.time() - 3600))
-        if allowed <= 0 or not self.outbox.count("sms"):
+        """Send waiting SMS, alerts first; the hourly allowance bounds the others (replies,
+        reports) — the sentinel caps its alerts itself, and they never wait for a reply."""
+        if not self.outbox.count("sms"):
             return
-
-        async def one(payload: dict[str, Any]) -> None:
+        others = sum(1 for _, p in self.outbox.journal("sms", since=time.time() - 3600)
+                     if p.get("kind") not in URGENT)
+        allowed = self.settings.max_per_hour - others
+        for ident, payload in self.outbox.pending("sms"):
+            if payload.get("kind") not in URGENT:
+                if allowed <= 0:
+                    continue  # waits for the next hour (never dropped)
+                allowed -= 1
             await asyncio.to_thread(self.modem.send, str(payload["number"]),
-                                    str(payload["text"]))
+                                    str(payload["text"]))  # raises ChannelDown: stop here
+            self.outbox.done("sms", ident, payload)
             self.rt.counters["sent"] += 1
-
-        before = self.outbox.count("sms")
-        sent = await drain(self.outbox, "sms", one, allowed)
-        if sent < min(before, allowed):
-            raise ChannelDown(self.error or "envoi impossible")
 
     async def measure(self) -> None:
         """The signal quality, every `signal_every_s`, as the metric `gsm` (the sentinel
@@ -169,7 +173,8 @@ async def serve(rt: Runtime, modem: Modem | None = None) -> None:
         msg = SmsSend.from_envelope(envelope)
         if not msg.number or not msg.text:
             raise ValueError("SmsSend needs a number and a text")
-        outbox.put("sms", {"number": msg.number, "text": msg.text, "kind": msg.kind})
+        outbox.put("sms", {"number": msg.number, "text": msg.text, "kind": msg.kind},
+                   PRIORITY.get(msg.kind, 2))
         rt.counters["queued"] += 1
         wake.set()
 
@@ -194,7 +199,8 @@ async def serve(rt: Runtime, modem: Modem | None = None) -> None:
                 and text.strip() and isinstance(mask, str)) or len(text) > MAX_TEXT:
             raise web.HTTPBadRequest(text=f'expected JSON {{"number", "text" (at most '
                                           f'{MAX_TEXT} characters), "mask"}}')
-        outbox.put("sms", {"number": number, "text": text, "kind": "link", "mask": mask})
+        outbox.put("sms", {"number": number, "text": text, "kind": "link", "mask": mask},
+                   PRIORITY["link"])
         rt.counters["queued"] += 1
         wake.set()
         return web.json_response({"queued": outbox.count("sms")}, status=202)

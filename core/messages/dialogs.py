@@ -99,7 +99,9 @@ class SmsSend(Message):
     number: str
     text: str
     kind: str = ""
-    """"error_report" for a channel failure report: never reported again (no loops)."""
+    """What it is, for the gateway's order: "alert" (the sentinel's, first and outside the
+    hourly cap), "error_report" (a channel failure: never reported again, no loops),
+    "report" (scheduled), "reply" (an answer to an SMS: last)."""
 
 
 @dataclass(frozen=True)
