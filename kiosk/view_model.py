@@ -20,7 +20,7 @@ from core.messages.dialogs import Reply
 from core.messages.heating import HeatingState, LightpackState, NightLightState
 from core.messages.log import LogEntry
 from core.messages.presence import Mode, ModeChanged, PirMotion
-from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
+from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate, implausible
 from core.messages.voice import Spoken, Transcript, Wake
 from core.messages.watch import Alert, PowerState
 from kiosk.health import Health, LogLine
@@ -147,6 +147,10 @@ def _lightpack(s: Screen, m: LightpackState, now: dt.datetime) -> Screen:
 
 
 def _muta(s: Screen, m: MutaUpdate, now: dt.datetime) -> Screen:
+    wrong = implausible(m)
+    if wrong:  # 1e9 °C or -50 lx is never shown as a reading (the tile ages instead)
+        _LOGGER.warning("implausible %s reading ignored: %s", m.unit, ", ".join(wrong))
+        return s
     return replace(s, readings={**s.readings, m.unit: Stamped(now, m)})
 
 
@@ -160,6 +164,9 @@ def _today(s: Screen, now: dt.datetime) -> Consumption:
 
 
 def _power(s: Screen, m: PowerUpdate, now: dt.datetime) -> Screen:
+    if implausible(m):
+        _LOGGER.warning("implausible power reading ignored: %s VA", m.papp_va)
+        return s
     c = _today(s, now)
     total = sum(m.index_wh.values()) if m.index_wh else None
     start = c.start_wh if c.start_wh is not None and total is not None \

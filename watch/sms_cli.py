@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo
 from core.cli import add_config_argument, load_config_or_exit
 from core.deploy import service_dir
 
+DUMMY_MAX_UNITS = 650
+"""Longest text (UTF-16 code units) Gammu's dummy phone stores as one message."""
+
 
 def deliver_to_dummy(phone: Path, number: str, text: str) -> Path:
     """Write an incoming SMS into a dummy phone's inbox folder; returns the file."""
@@ -53,7 +56,16 @@ def main(argv: list[str]) -> int:
         if settings.model != "dummy":
             print("basecamp sms: the modem is real (sms.model is not dummy)", file=sys.stderr)
             return 2
-        path = deliver_to_dummy(config.path(settings.device), args.number, " ".join(args.text))
+        text = " ".join(args.text)
+        if len(text.encode("utf-16-le")) // 2 > DUMMY_MAX_UNITS:
+            print(f"basecamp sms: too long for one message of the dummy phone ({len(text)} "
+                  f"characters; at most {DUMMY_MAX_UNITS})", file=sys.stderr)
+            return 2
+        try:
+            path = deliver_to_dummy(config.path(settings.device), args.number, text)
+        except (ValueError, OSError) as err:
+            print(f"basecamp sms: cannot deliver to the dummy phone: {err}", file=sys.stderr)
+            return 1
         print(f"delivered to {path}")
         return 0
     journal = service_dir(config, "sms", config.hosts("sms")[0]) / "sms.sqlite"

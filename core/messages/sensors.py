@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -22,6 +23,24 @@ class MutaUpdate(Message):
     """Lux."""
     battery: float | None = None
     """Volts."""
+
+
+PHYSICAL: dict[str, tuple[float, float]] = {
+    "temperature": (-60.0, 85.0), "humidity": (0.0, 100.0), "light": (0.0, 200_000.0),
+    "battery": (0.0, 6.0), "papp_va": (0.0, 100_000.0)}
+"""What a house's sensors can physically read; anything else is a fault or a forgery (the
+daemons reject tighter bounds at the edge: `sensors.bounds`)."""
+
+
+def implausible(message: MutaUpdate | PowerUpdate) -> list[str]:
+    """The fields of a reading no sensor can give (not finite, or outside `PHYSICAL`)."""
+    wrong = []
+    for name, (lo, hi) in PHYSICAL.items():
+        value = getattr(message, name, None)
+        if value is not None and (not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or not lo <= value <= hi):
+            wrong.append(name)
+    return wrong
 
 
 @dataclass(frozen=True)

@@ -111,3 +111,13 @@ def test_motion_and_log_lines_and_plain_export() -> None:
     plain = to_plain(s)
     assert plain["lightpack"]["message"]["rgb"] == [0, 0, 255]
     assert plain["motion"]["kiosk"] == T0.isoformat()
+
+
+@pytest.mark.parametrize("reading", [
+    MutaUpdate("salon", 2, temperature=1e9), MutaUpdate("salon", 2, temperature=-1e9),
+    MutaUpdate("salon", 2, light=-50.0), MutaUpdate("salon", 2, humidity=140.0)])
+def test_an_impossible_reading_is_never_shown_as_one(reading: MutaUpdate) -> None:
+    s = fold(Screen(), env(MutaUpdate("salon", 1, temperature=19.5)), at(0))
+    after = fold(s, env(reading), at(1))
+    assert after.readings["salon"].message.temperature == 19.5  # the last real one, aging
+    assert fold(after, env(PowerUpdate(-3.0)), at(2)).consumption == after.consumption

@@ -44,3 +44,12 @@ def test_sent_lists_in_house_time(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert capsys.readouterr().out == \
         f"{house:%Y-%m-%d %H:%M:%S} → +33600000001: OK, mode absence.\n"
     assert config.house.timezone == "Europe/Paris" and house.utcoffset() != dt.timedelta(0)
+
+
+def test_receive_refuses_a_text_the_dummy_phone_cannot_hold(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = demo_data(tmp_path / "var")
+    conf = tmp_path / "house.toml"
+    conf.write_text(tomli_w.dumps(data))
+    assert main(["receive", "--from", "+33600000001", "a" * 2000, "--config", str(conf)]) == 2
+    assert "too long" in capsys.readouterr().err
