@@ -91,6 +91,7 @@ def decide(state: NightLight, now: dt.datetime, out: list[Any]) -> NightLight:
     rules = state.rules
     daylight = is_daylight(rules.place, now)
     lit = state.lit
+    guessed = False
     if state.mode == "auto":
         if state.lux is not None and state.lux_at is not None and now - state.lux_at <= rules.stale:
             if state.lux < rules.on_lux:
@@ -98,7 +99,7 @@ def decide(state: NightLight, now: dt.datetime, out: list[Any]) -> NightLight:
             elif state.lux > rules.off_lux:
                 lit = False
         else:
-            lit = not daylight
+            lit, guessed = not daylight, True  # no fresh reading: the sun's guess
         if lit != state.lit and state.switched_at is not None \
                 and now - state.switched_at < rules.hold:
             lit = state.lit
@@ -108,8 +109,9 @@ def decide(state: NightLight, now: dt.datetime, out: list[Any]) -> NightLight:
         return state
     if lit != state.lit:
         out.append(RelayCommand(relay="veilleuse", on=lit))
-    return evolve(state, lit=lit, daylight=daylight,
-                               switched_at=now if lit != state.lit else state.switched_at)
+    # a guess from the sun is no switch to hold: the first real reading may correct it at once
+    switched_at = (None if guessed else now) if lit != state.lit else state.switched_at
+    return evolve(state, lit=lit, daylight=daylight, switched_at=switched_at)
 
 
 def report(state: NightLight) -> NightLightState:

@@ -57,6 +57,18 @@ def test_without_a_sensor_it_follows_the_sun() -> None:
     assert state.lit and not state.daylight
 
 
+def test_the_suns_guess_at_start_is_no_switch_to_hold() -> None:
+    """Started after sunset with no reading yet, the lights guess dark and go on; the first
+    real reading (bright: a lit street, a full moon) switches them off at once, not after
+    the hold time a real switch would impose."""
+    state, effects = nightlight.step(NightLight(NightLightRules()), Tick(), at(17.5))
+    assert state.lit and RelayCommand("veilleuse", True) in effects
+    state, effects = nightlight.step(state, lux(100.0), at(17.5 + 1 / 60))
+    assert not state.lit and RelayCommand("veilleuse", False) in effects
+    state, effects = nightlight.step(state, lux(2.0), at(17.5 + 2 / 60))
+    assert not state.lit  # a measured switch is held, as before
+
+
 @pytest.mark.parametrize(("intent", "name", "mode"), [
     ("HassTurnOn", "veilleuse", "on"), ("HassTurnOff", "Veilleuse", "off")])
 def test_intents_choose_the_mode(intent: str, name: str, mode: str) -> None:
