@@ -5,7 +5,10 @@ Publisher, forwarder and subscriber each run in their own process, for both side
   `core.bus.Subscriber` (envelope decoded and checked);
 - raw:  PUB socket sending raw bytes the idiomatic pyzmq way, `send_multipart([topic, payload])`
   -> `zmq.proxy(XSUB, XPUB)` -> SUB socket `recv_multipart()`; the ratio is against this;
-- raw1: the same with one pre-built frame per message (ZeroMQ's ceiling, reported for scale).
+- raw1: the same with one pre-built frame per message (ZeroMQ's ceiling, reported for scale);
+- curve: ours as the house runs it: every socket a CURVE client with a machine's key pair, the
+  forwarder admitting only the house's keys (ZAP) and checking each message's topic against the
+  machine it came from (core.trust); `curve_ratio` is curve against ours (target >= 0.8).
 Throughput is messages / (last received - first sent). Last line: one JSON object.
 """
 
@@ -17,6 +20,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,10 +52,29 @@ def free_port() -> int:
 
 
 # ---- roles, each run in its own process --------------------------------------------------
+KEYS = ""
+"""The keys folder of the curve side (set by --keys in each role's process)."""
+MACHINE = "bc-hq"
+
+
+def _secure() -> None:
+    """On the curve side, this process's sockets use a machine's keys, as a service's do."""
+    if KEYS:
+        from core import bus
+        bus.secure_from(KEYS, MACHINE)
+
+
 def forwarder(kind: str, pub: str, sub: str) -> None:
-    if kind == "ours":
+    if kind in ("ours", "curve"):
         from core.bus import Forwarder
-        Forwarder(pub, sub, grace_s=0.0).start()
+        if kind == "curve":
+            from core.testing import demo_config
+            from core.trust import Authorizer
+            _secure()
+            authorize = Authorizer(demo_config(Path(KEYS) / "house"))
+            Forwarder(pub, sub, grace_s=0.0, authorize=authorize).start()
+        else:
+            Forwarder(pub, sub, grace_s=0.0).start()
         print("ready", flush=True)
         time.sleep(3600)
     ctx = zmq.Context()
@@ -66,7 +89,8 @@ def forwarder(kind: str, pub: str, sub: str) -> None:
 
 
 def subscriber(kind: str, pub: str, sub: str, count: int, timeout: float) -> None:
-    if kind == "ours":
+    if kind in ("ours", "curve"):
+        _secure()
         asyncio.run(_our_subscriber(pub, sub, count, timeout))
         return
     ctx = zmq.Context()
@@ -96,7 +120,7 @@ def subscriber(kind: str, pub: str, sub: str, count: int, timeout: float) -> Non
 async def _our_subscriber(pub: str, sub: str, count: int, timeout: float) -> None:
     from core.bus import Publisher, Subscriber
     s = Subscriber(sub, [TOPIC])
-    prober = Publisher(pub, Source("bench", "probe"))
+    prober = Publisher(pub, Source(MACHINE, "probe"))
     await s.settle(prober)
     print("ready", flush=True)
     got, last = 0, 0.0
@@ -113,7 +137,8 @@ async def _our_subscriber(pub: str, sub: str, count: int, timeout: float) -> Non
 
 
 def publisher(kind: str, pub: str, count: int) -> None:
-    if kind == "ours":
+    if kind in ("ours", "curve"):
+        _secure()
         asyncio.run(_our_publisher(pub, count))
         return
     ctx = zmq.Context()
@@ -138,7 +163,7 @@ def publisher(kind: str, pub: str, count: int) -> None:
 
 async def _our_publisher(pub: str, count: int) -> None:
     from core.bus import Publisher
-    p = Publisher(pub, Source("bench", "publisher"))
+    p = Publisher(pub, Source(MACHINE, "publisher"))
     await p.wait_ready(10)
     start = time.time()
     for seq in range(count):
@@ -151,7 +176,9 @@ async def _our_publisher(pub: str, count: int) -> None:
 
 # ---- driver ------------------------------------------------------------------------------
 def _spawn(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
+    keys = ["--keys", KEYS] if KEYS and args[3] == "curve" else []
+    return subprocess.Popen([sys.executable, __file__, *args, *keys], stdout=subprocess.PIPE,
+                            text=True)
 
 
 def run_side(kind: str, count: int, timeout: float) -> dict[str, float]:
@@ -185,7 +212,10 @@ def main() -> None:
     parser.add_argument("--kind", help=argparse.SUPPRESS)
     parser.add_argument("--pub", help=argparse.SUPPRESS)
     parser.add_argument("--sub", help=argparse.SUPPRESS)
+    parser.add_argument("--keys", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global KEYS
+    KEYS = args.keys
     if args.role == "forwarder":
         forwarder(args.kind, args.pub, args.sub)
     elif args.role == "subscriber":
@@ -200,10 +230,19 @@ def main() -> None:
         print(f"raw1: {raw1['msg_s']:,.0f} msg/s, lost {raw1['lost']}", file=sys.stderr)
         ours = run_side("ours", args.count, args.timeout)
         print(f"ours: {ours['msg_s']:,.0f} msg/s, lost {ours['lost']}", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="bc-bus-keys-") as folder:
+            from core import buskeys
+            buskeys.generate(Path(folder), [MACHINE])
+            KEYS = folder
+            curve = run_side("curve", args.count, args.timeout)
+        print(f"curve: {curve['msg_s']:,.0f} msg/s, lost {curve['lost']}", file=sys.stderr)
         print(json.dumps({"bench": "bus", "ours_msg_s": round(ours["msg_s"]),
                           "raw_msg_s": round(raw["msg_s"]),
                           "ratio": round(ours["msg_s"] / raw["msg_s"], 3),
-                          "lost": int(ours["lost"]), "raw_lost": int(raw["lost"]),
+                          "curve_msg_s": round(curve["msg_s"]),
+                          "curve_ratio": round(curve["msg_s"] / ours["msg_s"], 3),
+                          "lost": int(ours["lost"]), "curve_lost": int(curve["lost"]),
+                          "raw_lost": int(raw["lost"]),
                           "raw_single_frame_msg_s": round(raw1["msg_s"])}))
 
 

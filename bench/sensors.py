@@ -103,6 +103,9 @@ async def through_daemon(service: str, serve: Any, topic: str, overrides: dict[s
     data = demo_data(folder / service, {"sensors": {key: {"device": port.path, **overrides}}})
     config = Config.from_dict(data, base_dir=str(folder))
     pub, sub_ep = config.bus_endpoints()
+    if config.bus.curve:  # the bus as the house runs it: keys on every socket
+        from core import bus, buskeys
+        bus.secure_from(buskeys.ensure(config), "bc-hq")
     forwarder = Forwarder(pub, sub_ep, grace_s=0.05).start()
     sub = Subscriber(sub_ep, [topic])
     received = 0

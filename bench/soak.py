@@ -126,6 +126,7 @@ class Tally:
 
     def __init__(self, config: Config) -> None:
         self.endpoint = config.bus_endpoints()[1]
+        self.config = config
         self.readings: collections.Counter[tuple[Any, ...]] = collections.Counter()
         self.per_kind: collections.Counter[str] = collections.Counter()
         self.alerts: collections.Counter[str] = collections.Counter()
@@ -140,8 +141,11 @@ class Tally:
     async def _listen(self) -> None:
         import asyncio
 
+        from core import buskeys
         from core.bus import Subscriber
-        sub = Subscriber(self.endpoint, [*READINGS, "basecamp.watch.alert"])
+        keys = buskeys.load(buskeys.ensure(self.config), "bc-hq") \
+            if self.config.bus.curve else None  # the house's keys (`basecamp up` uses them)
+        sub = Subscriber(self.endpoint, [*READINGS, "basecamp.watch.alert"], keys=keys)
         while not self._stop.is_set():
             try:
                 async with asyncio.timeout(0.5):

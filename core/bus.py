@@ -11,7 +11,11 @@ can move to another machine by changing the config. What the helpers add to raw 
   forwarder restarts, so messages published meanwhile are delivered when it is back;
 - a subscriber can `settle()`: it waits until a probe published after its subscriptions comes
   back, which proves its subscriptions have reached the forwarder;
-- malformed messages are counted and logged, never raised into a service loop.
+- malformed messages are counted and logged, never raised into a service loop;
+- security: with keys (`secure`, core.buskeys) every socket is a CURVE client of the
+  forwarder, which admits only the house's machines (its ZAP handler) and, given an
+  `authorize` (core.trust), lets through only the topics each machine may publish; what it
+  refuses is counted and handed to `on_refused`.
 """
 
 from __future__ import annotations
@@ -28,13 +32,19 @@ from typing import Any
 
 import zmq
 import zmq.asyncio
+from zmq.utils.monitor import recv_monitor_message
 
+from core import buskeys
+from core.buskeys import BusKeys
 from core.messages import Envelope, Message, MessageError, Source, decode, encode_message
 from core.messages.alive import Probe
+from core.messages.envelope import source_host
 
 _LOGGER = logging.getLogger(__name__)
 
 _PROBE_PREFIX = Probe.TOPIC.encode() + b"."
+REFUSAL_LOG_S = 60.0
+"""A refusal is logged at most this often per machine and topic (always counted)."""
 Handler = Callable[[Envelope], Awaitable[None] | None]
 
 
@@ -47,18 +57,74 @@ def _context(ctx: zmq.asyncio.Context | None) -> zmq.asyncio.Context:
     return ctx or zmq.asyncio.Context.instance()
 
 
-class Forwarder:
-    """The XSUB/XPUB proxy, run in a thread (the proxy loop is ZeroMQ's own C loop)."""
+_KEYS: dict[str, BusKeys | None] = {"client": None, "server": None}
 
-    def __init__(self, pub_endpoint: str, sub_endpoint: str, *, grace_s: float = 0.5) -> None:
+
+def secure(client: BusKeys | None, server: BusKeys | None = None) -> None:
+    """The keys this process's bus sockets use from now on (None: plain, for a bench)."""
+    _KEYS["client"], _KEYS["server"] = client, server
+
+
+def secure_from(where: Any, name: str) -> None:
+    """Use the key pair `name` (a machine) from the keys folder `where`, and the forwarder's
+    pair when the folder holds it (a forwarder started in this process uses it)."""
+    from pathlib import Path
+    folder = Path(where)
+    holds_server = (folder / f"{buskeys.SERVER}.key_secret").exists()
+    if holds_server and not (folder / f"{name}.key_secret").exists():
+        buskeys.generate(folder, [name])  # the demo's keys folder: a machine added since
+    server = buskeys.load(folder, buskeys.SERVER) if holds_server else None
+    secure(buskeys.load(folder, name), server)
+
+
+def client_keys() -> BusKeys | None:
+    """The keys new client sockets use (None: plain)."""
+    return _KEYS["client"]
+
+
+ZAP_ENDPOINT = "inproc://zeromq.zap.01"
+_HANDSHAKE_FAILED = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+                     | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+
+
+class Forwarder:
+    """The XSUB/XPUB proxy, run in a thread: ZeroMQ's own C loop when every message may
+    pass, a checking loop when `authorize(topic, machine)` decides (the machine is the one
+    CURVE authenticated)."""
+
+    def __init__(self, pub_endpoint: str, sub_endpoint: str, *, grace_s: float = 0.5,
+                 keys: BusKeys | None = None,
+                 authorize: Callable[[str, str], bool] | None = None,
+                 on_refused: Callable[[str, str], None] | None = None) -> None:
         self._grace_s = grace_s
         self._ctx = zmq.Context()
+        self.keys = keys or _KEYS["server"]
+        self.authorize = authorize
+        self.on_refused = on_refused
+        self.refused = collections.Counter[str]()
+        """Refusals: "connection" (no key or not the house's), "topic:<topic>" (a machine
+        sending what none of its services may) and "source:<topic>" (a message claiming to
+        come from another machine)."""
+        self._zap: zmq.Socket[bytes] | None = None
+        self._zap_thread: threading.Thread | None = None
+        if self.keys is not None:
+            self._start_zap()
         self.xsub = self._ctx.socket(zmq.XSUB)
         self.xpub = self._ctx.socket(zmq.XPUB)
         for sock in (self.xsub, self.xpub):
             sock.setsockopt(zmq.SNDHWM, 0)
             sock.setsockopt(zmq.RCVHWM, 0)
             sock.setsockopt(zmq.LINGER, 0)
+            if self.keys is not None:
+                assert self.keys.server_secret is not None, "the forwarder's own key pair"
+                sock.zap_domain = b"basecamp"
+                sock.curve_server = True
+                sock.curve_secretkey = self.keys.server_secret
+        # a checking forwarder watches its handshakes: a stranger (no key, or a key that is
+        # not the house's) is refused by CURVE or by the ZAP handler, and counted here
+        self._monitors = [sock.get_monitor_socket(_HANDSHAKE_FAILED)
+                          for sock in (self.xsub, self.xpub)] \
+            if self.keys is not None and authorize is not None else []
         self.xsub.bind(bind_endpoint(pub_endpoint))
         self.xpub.bind(bind_endpoint(sub_endpoint))
         self._control = f"inproc://forwarder-control-{uuid.uuid4().hex}"
@@ -81,7 +147,90 @@ class Forwarder:
         time.sleep(self._grace_s)
         self.xsub.send(b"\x01")
         with contextlib.suppress(zmq.ContextTerminated):
-            zmq.proxy_steerable(self.xsub, self.xpub, None, self._ctrl_in)
+            if self.authorize is None:
+                zmq.proxy_steerable(self.xsub, self.xpub, None, self._ctrl_in)
+            else:
+                self._checked()
+
+    def _checked(self) -> None:
+        """The proxy loop with a look at each message's topic and machine."""
+        poller = zmq.Poller()
+        for sock in (self.xsub, self.xpub, self._ctrl_in, *self._monitors):
+            poller.register(sock, zmq.POLLIN)
+        authorize = self.authorize
+        assert authorize is not None
+        while True:
+            ready = dict(poller.poll())
+            if self._ctrl_in in ready:
+                return
+            if self.xsub in ready:
+                for _ in range(1000):
+                    try:
+                        frames = self.xsub.recv_multipart(zmq.NOBLOCK, copy=False)
+                    except zmq.Again:
+                        break
+                    first = frames[0]
+                    raw = first.bytes
+                    topic = raw[:256].partition(b" ")[0].decode("utf-8", "replace")
+                    try:
+                        machine = str(first.get("User-Id")) if self.keys is not None else ""
+                    except zmq.ZMQError:
+                        machine = ""
+                    if not authorize(topic, machine):
+                        self._refuse(f"topic:{topic}", machine, topic)
+                    elif len(frames) != 1 or source_host(raw) != machine:
+                        self._refuse(f"source:{topic}", machine,
+                                     f"{topic} (se dit d'une autre machine)")
+                    else:
+                        self.xpub.send_multipart(frames, copy=False)
+            for monitor in self._monitors:
+                if monitor in ready:
+                    recv_monitor_message(monitor)
+                    self._refuse("connection", "", "connexion sans clé de la maison")
+            if self.xpub in ready:  # subscriptions travelling upstream
+                for _ in range(1000):
+                    try:
+                        self.xsub.send_multipart(self.xpub.recv_multipart(zmq.NOBLOCK))
+                    except zmq.Again:
+                        break
+
+    def _refuse(self, key: str, machine: str, what: str) -> None:
+        self.refused[key] += 1
+        if self.on_refused is not None:
+            try:
+                self.on_refused(machine, what)
+            except Exception:  # a failing reporter must not stop the bus
+                _LOGGER.exception("refusal report failed")
+
+    def _start_zap(self) -> None:
+        """The ZAP handler: a connection is let in only with a key of the house; its
+        machine name becomes the User-Id of every message it sends."""
+        assert self.keys is not None
+        clients = dict(self.keys.clients)
+        self._zap = self._ctx.socket(zmq.REP)
+        self._zap.bind(ZAP_ENDPOINT)
+        self._zap.setsockopt(zmq.LINGER, 0)
+        self._zap_stop = threading.Event()
+
+        def run() -> None:
+            assert self._zap is not None
+            with contextlib.suppress(zmq.ContextTerminated, zmq.ZMQError):
+                while not self._zap_stop.is_set():
+                    if not self._zap.poll(200):
+                        continue
+                    request = self._zap.recv_multipart()
+                    version, request_id = request[0], request[1]
+                    mechanism, credentials = request[5], request[6:]
+                    name = clients.get(credentials[0]) if mechanism == b"CURVE" \
+                        and credentials else None
+                    if name is None:  # counted with the failed handshake that follows
+                        self._zap.send_multipart([version, request_id, b"400",
+                                                  b"not a key of the house", b"", b""])
+                    else:
+                        self._zap.send_multipart([version, request_id, b"200", b"OK",
+                                                  name.encode(), b""])
+        self._zap_thread = threading.Thread(target=run, name="bus-zap", daemon=True)
+        self._zap_thread.start()
 
     def stop(self) -> None:
         """Stop the proxy and close its sockets."""
@@ -89,8 +238,13 @@ class Forwarder:
             self._ctrl_out.send(b"TERMINATE")
             self._thread.join(timeout=5)
             self._thread = None
-        for sock in (self.xsub, self.xpub, self._ctrl_in, self._ctrl_out):
-            sock.close(linger=0)
+        if self._zap_thread is not None:
+            self._zap_stop.set()
+            self._zap_thread.join(timeout=5)
+        for sock in (*self._monitors, self.xsub, self.xpub, self._ctrl_in, self._ctrl_out,
+                     self._zap):
+            if sock is not None:
+                sock.close(linger=0)
         self._ctx.term()
 
 
@@ -98,7 +252,8 @@ class Publisher:
     """Publishes messages to the forwarder; buffers until the forwarder is there."""
 
     def __init__(self, endpoint: str, source: Source, *, buffer: int = 200_000,
-                 ctx: zmq.asyncio.Context | None = None) -> None:
+                 ctx: zmq.asyncio.Context | None = None, keys: BusKeys | None = None) -> None:
+        """`keys`: this socket's machine keys (default: the process's, see `secure`)."""
         self.source = source
         self.endpoint = endpoint
         self._sock = _context(ctx).socket(zmq.XPUB)
@@ -112,6 +267,8 @@ class Publisher:
         self.dropped = 0
         self.sent = 0
         self._monitor = self._sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        if (keys := keys or client_keys()) is not None:
+            buskeys.client(self._sock, keys)
         self._sock.connect(endpoint)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._watch_subscriptions()),
@@ -191,7 +348,7 @@ class Subscriber:
     """Receives envelopes for topic prefixes; malformed messages are counted and skipped."""
 
     def __init__(self, endpoint: str, topics: Iterable[str] = ("",), *,
-                 ctx: zmq.asyncio.Context | None = None) -> None:
+                 ctx: zmq.asyncio.Context | None = None, keys: BusKeys | None = None) -> None:
         self.endpoint = endpoint
         self._sock = _context(ctx).socket(zmq.SUB)
         self._sock.setsockopt(zmq.RCVHWM, 0)
@@ -199,6 +356,8 @@ class Subscriber:
         for topic in topics:
             self._sock.setsockopt(zmq.SUBSCRIBE, topic.encode())
         self._sync: zmq.Socket[bytes] = zmq.Socket.shadow(self._sock.underlying)
+        if (keys := keys or client_keys()) is not None:
+            buskeys.client(self._sock, keys)
         self._sock.connect(endpoint)
         self.received = 0
         self.malformed = 0
@@ -318,8 +477,26 @@ def parse(envelope: Envelope, cls: type[Any]) -> Any:
 
 
 async def serve(rt: Any) -> None:
-    """`basecamp run bus`: the forwarder, with the usual /alive and heartbeat."""
+    """`basecamp run bus`: the forwarder — the house's keys only, each machine's topics only
+    (core.trust) when `bus.curve` — with the usual /alive and heartbeat."""
+    from core.trust import Authorizer
     pub, sub = rt.config.bus_endpoints()
-    forwarder = Forwarder(pub, sub).start()
+    loop = asyncio.get_running_loop()
+    told: dict[tuple[str, str], float] = {}
+
+    def refused(machine: str, what: str) -> None:  # in the forwarder's thread
+        now = time.monotonic()
+        if now - told.get((machine, what), float("-inf")) < REFUSAL_LOG_S:
+            return  # said once a minute per machine and topic: a flood is counted, not logged
+        told[(machine, what)] = now
+        message = f"bus : refusé {what} de {machine}" if machine else f"bus : {what} refusée"
+        loop.call_soon_threadsafe(rt.log, "warning", message)
+
+    secured = rt.config.bus.curve
+    keys = buskeys.load(buskeys.ensure(rt.config), buskeys.SERVER) if secured else None
+    forwarder = Forwarder(pub, sub, keys=keys,
+                          authorize=Authorizer(rt.config) if secured else None,
+                          on_refused=refused).start()
     rt.on_stop(forwarder.stop)
-    rt.status["endpoints"] = lambda: {"publishers": pub, "subscribers": sub}
+    rt.status["endpoints"] = lambda: {"publishers": pub, "subscribers": sub,
+                                      "curve": secured, "refused": dict(forwarder.refused)}

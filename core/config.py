@@ -79,6 +79,11 @@ class Bus:
     wall seconds even when the house runs on an accelerated clock)."""
     buffer: int = bounded(200_000, lo=1000)
     """Messages a publisher keeps while the forwarder is unreachable."""
+    curve: bool = True
+    """Encrypt and authenticate the bus (ZeroMQ CURVE, a key pair per machine in `keys_dir`)
+    and let each machine publish only its services' topics (core.trust)."""
+    keys_dir: str = "secrets/bus"
+    """The bus keys (relative to the data dir; `$BASECAMP_BUS_KEYS` overrides)."""
 
 
 @dataclass(frozen=True)

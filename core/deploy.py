@@ -2,7 +2,8 @@
 
 `render_supervisor` and `render_boot_hook` are pure (config in, text out);
 `basecamp deploy supervisor --host NAME [--out DIR]`, `basecamp deploy boot-hook --host NAME`
-and `basecamp deploy check` are their command-line faces.
+and `basecamp deploy check` are their command-line faces; `basecamp deploy keys` makes the
+bus keys (core.buskeys), a machine's bundle of them, and installs a bundle on its machine.
 """
 
 from __future__ import annotations
@@ -172,6 +173,19 @@ def main(argv: list[str]) -> int:
     add_config_argument(hook)
     check = sub.add_parser("check", help="validate placements and ports")
     add_config_argument(check)
+    keys = sub.add_parser(
+        "keys", help="make the bus keys (CURVE), a machine's bundle, or install one",
+        description="Without options: create the missing key pairs of the forwarder and "
+                    "every machine in --keys (existing keys are kept). With --host and "
+                    "--bundle: copy what that machine needs into a folder to send it. With "
+                    "--install: put a bundle received into this machine's keys folder.")
+    keys.add_argument("--keys", help="the house's keys folder (default: the config's "
+                                     "bus.keys_dir)")
+    keys.add_argument("--host", help="machine whose bundle to write (with --bundle)")
+    keys.add_argument("--bundle", help="folder to write the machine's bundle into")
+    keys.add_argument("--install", metavar="BUNDLE",
+                      help="install a bundle into this machine's keys folder")
+    add_config_argument(keys)
     args = parser.parse_args(argv)
     config = load_config_or_exit(args.config)
     if getattr(args, "host", None) and args.host not in config.machines:
@@ -190,6 +204,8 @@ def main(argv: list[str]) -> int:
     if args.action == "boot-hook":
         sys.stdout.write(render_boot_hook(config, args.host))
         return 0
+    if args.action == "keys":
+        return _keys(config, args)
     password = config.reveal(config.machines[args.host].supervisor_password)
     if not password:
         print("basecamp deploy: no supervisor password: set "
@@ -207,6 +223,30 @@ def main(argv: list[str]) -> int:
         print(f"wrote {out}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _keys(config: Config, args: argparse.Namespace) -> int:
+    from core import buskeys
+    where = Path(args.keys) if args.keys else buskeys.folder(config)
+    try:
+        if args.install:
+            written = buskeys.install(Path(args.install), where)
+        elif args.host or args.bundle:
+            if not (args.host and args.bundle):
+                print("basecamp deploy keys: --host and --bundle go together", file=sys.stderr)
+                return 2
+            written = buskeys.bundle(where, args.host, config.bus.machine, Path(args.bundle))
+        else:
+            made = buskeys.generate(where, config.machines)
+            print(f"{where}: {len(made)} key pair(s) made ({', '.join(made) or 'none'}), "
+                  f"{len(config.machines) + 1 - len(made)} kept")
+            return 0
+    except OSError as err:
+        print(f"basecamp deploy keys: {err}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

@@ -71,6 +71,9 @@ def _basecamp() -> str:
 def write_configs(config: Config, *, speed: float) -> tuple[list[Path], list[str]]:
     """Write every machine's supervisord.conf; returns the files and the skipped services."""
     ensure_secret(config, config.http.token)
+    if config.bus.curve:  # the demo house's bus keys, made once (a deploy places its own)
+        from core import buskeys
+        buskeys.ensure(config)
     config_file = None if config.source.startswith("<") else str(Path(config.source).resolve())
     only = [name for name in config.services if available(name)]
     skipped = [name for name in config.services if name not in only]

@@ -66,6 +66,8 @@ class Runtime:
     publisher: Publisher
     app: web.Application
     version: str = core.__version__
+    keys: Any = None
+    """This machine's bus keys (core.buskeys.BusKeys; None: a plain bus)."""
     machine: Clock = field(default_factory=SystemClock)
     """Machine time, always wall time: heartbeats and supervision (see core.clock)."""
     started: float = field(default_factory=time.monotonic)
@@ -91,7 +93,7 @@ class Runtime:
 
     def subscribe(self, topics: Iterable[str], handler: Handler) -> Subscriber:
         """Call `handler` for every envelope on these topic prefixes; errors are counted."""
-        subscriber = Subscriber(self.config.bus_endpoints()[1], topics)
+        subscriber = Subscriber(self.config.bus_endpoints()[1], topics, keys=self.keys)
         self._subscribers.append(subscriber)
         self.spawn(dispatch(subscriber, handler, self.counters), name="subscriber")
         return subscriber
@@ -363,11 +365,15 @@ async def running(name: str, serve: Serve, config: Config, *, host: str | None =
     """Start a service (HTTP, heartbeat, `serve`) and stop it cleanly when the block exits."""
     host = resolve_host(config, name, host)
     remember(config.secret_values())  # masked in every text this process writes
+    keys = None
+    if config.bus.curve:  # this machine's bus keys (the demo makes the house's keys once)
+        from core import buskeys
+        keys = buskeys.load(buskeys.ensure(config), host)
     clock = clock or clock_from_environment(config.house.timezone)
     publisher = Publisher(config.bus_endpoints()[0], Source(host, name),
-                          buffer=config.bus.buffer)
+                          buffer=config.bus.buffer, keys=keys)
     rt = Runtime(config=config, name=name, host=host, clock=clock, publisher=publisher,
-                 app=web.Application(middlewares=[_bad_input]))
+                 app=web.Application(middlewares=[_bad_input]), keys=keys)
     _alive_routes(rt)
     runner: web.AppRunner | None = None
     listener: asyncio.Server | None = None

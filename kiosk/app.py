@@ -175,6 +175,10 @@ def main(config: Config, host: str | None = None) -> int:
         return 3
     app = cast(QApplication, QApplication.instance()) \
         or QApplication([sys.argv[0], "-name", "basecamp-kiosk"])
+    if config.bus.curve:  # the bus sockets below are this machine's CURVE clients
+        from core import bus, buskeys
+        from core.service import resolve_host
+        bus.secure_from(buskeys.ensure(config), resolve_host(config, "kiosk", host))
     kiosk = Kiosk(config, host)
     _quit_on_signals(app)
     kiosk.window.exit_requested.connect(app.quit)

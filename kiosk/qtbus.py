@@ -17,6 +17,8 @@ from collections.abc import Iterable
 import zmq
 from PyQt5.QtCore import QObject, QSocketNotifier, QTimer, pyqtSignal
 
+from core import buskeys
+from core.bus import client_keys
 from core.messages import Envelope, Message, MessageError, Source, decode, encode_message
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class BusReader(QObject):
         self._sock.setsockopt(zmq.LINGER, 0)
         for topic in topics:
             self._sock.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        if (keys := client_keys()) is not None:
+            buskeys.client(self._sock, keys)
         self._sock.connect(endpoint)
         self.frames = 0
         self.malformed = 0
@@ -93,6 +97,8 @@ class QtPublisher(QObject):
         self._sock.setsockopt(zmq.XPUB_VERBOSE, 1)
         self._sock.setsockopt(zmq.LINGER, 1000)
         self._monitor = self._sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        if (keys := client_keys()) is not None:
+            buskeys.client(self._sock, keys)
         self._sock.connect(endpoint)
         self._pending: collections.deque[bytes] = collections.deque(maxlen=buffer)
         self.ready = False

@@ -31,6 +31,26 @@ async def bus(config: Config) -> AsyncIterator[Forwarder]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def bus_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The tests run the bus as the house does, with CURVE: one keys folder for the session
+    (every demo machine's pair and the forwarder's), used by in-process sockets and, through
+    $BASECAMP_BUS_KEYS, by every service a test starts as a process."""
+    from core import bus, buskeys
+    where = tmp_path_factory.mktemp("bus-keys")
+    machines = demo_config(tmp_path_factory.mktemp("keys-house") / "var").machines
+    buskeys.generate(where, machines)
+    previous = os.environ.get(buskeys.ENV)
+    os.environ[buskeys.ENV] = str(where)
+    bus.secure_from(where, "bc-hq")
+    yield where
+    bus.secure(None)
+    if previous is None:
+        os.environ.pop(buskeys.ENV, None)
+    else:
+        os.environ[buskeys.ENV] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
 def language_compiled(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The demo house's languages compiled into the cache once, before any test starts a
     service that would otherwise spend its first seconds compiling them (a fresh machine:

@@ -90,6 +90,17 @@ def decode(frame: bytes) -> Envelope:
                     ts, version)
 
 
+def source_host(frame: bytes) -> str | None:
+    """The host a wire frame says it comes from (None when unreadable): what the forwarder
+    checks against the machine the frame really came from."""
+    try:
+        src = orjson.loads(frame.partition(b" ")[2])["src"]
+        host = src["host"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    return host if isinstance(host, str) else None
+
+
 @functools.cache
 def _schema(cls: type) -> tuple[frozenset[str], tuple[str, ...], dict[str, frozenset[type]]]:
     """Field names, required names, and exact accepted types of plain JSON fields."""

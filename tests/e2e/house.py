@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import tomli_w
 
+from core import buskeys
 from core.clock import ENV_VAR, FastClock, clock_spec
 from core.config import Config, load
 from core.messages import Envelope, Source
@@ -33,6 +34,8 @@ from core.testing import demo_data
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
+MACHINE = "bc-ui"
+"""The machine the tests' bus messages come from (with its CURVE keys)."""
 
 
 def wait_for(probe: Callable[[], T | None], timeout: float, what: str | Callable[[], str],
@@ -53,8 +56,14 @@ def wait_for(probe: Callable[[], T | None], timeout: float, what: str | Callable
         time.sleep(every)
 
 
+def house_keys(config: Config) -> Path:
+    """The demo house's bus keys folder (in its data dir, whatever this process uses)."""
+    return config.path(config.bus.keys_dir)
+
+
 class Recorder(threading.Thread):
-    """Every bus message but heartbeats and probes, with the wall time it arrived."""
+    """Every bus message but heartbeats and probes, with the wall time it arrived; it
+    publishes as a service of the kiosk's machine (`MACHINE`) would."""
 
     def __init__(self, config: Config) -> None:
         super().__init__(name="bus-recorder", daemon=True)
@@ -76,8 +85,11 @@ class Recorder(threading.Thread):
 
         from core.bus import Publisher, Subscriber
         pub_ep, sub_ep = self.config.bus_endpoints()
-        pub = Publisher(pub_ep, Source("bc-hq", "e2e-recorder"))
-        sub = Subscriber(sub_ep, ["basecamp."])
+        # the tests speak as the kiosk's machine would (its controls, its microphone)
+        keys = buskeys.load(house_keys(self.config), MACHINE) if self.config.bus.curve \
+            else None
+        pub = Publisher(pub_ep, Source(MACHINE, "e2e-recorder"), keys=keys)
+        sub = Subscriber(sub_ep, ["basecamp."], keys=keys)
         while not self._halt.is_set() and not await sub.settle(pub, 2.0):
             pass
         self._loop, self._pub = asyncio.get_running_loop(), pub
@@ -124,7 +136,9 @@ class House:
         self.clock = FastClock(start, speed, self.wall0)
         self.speed = speed
         # every service (and every `basecamp` command the tests run) shares this time
-        self.env = {**os.environ, ENV_VAR: clock_spec(speed, start, self.wall0)}
+        # its own bus keys, made by `basecamp up` in its data dir as the demo's are
+        self.env = {**{k: v for k, v in os.environ.items() if k != buskeys.ENV},
+                    ENV_VAR: clock_spec(speed, start, self.wall0)}
         self.proc: subprocess.Popen[bytes] | None = None
         self.bus = Recorder(self.config)
         self._sms_location = 0
