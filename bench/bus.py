@@ -8,8 +8,11 @@ Publisher, forwarder and subscriber each run in their own process, for both side
 - raw1: the same with one pre-built frame per message (ZeroMQ's ceiling, reported for scale);
 - curve: ours as the house runs it: every socket a CURVE client with a machine's key pair, the
   forwarder admitting only the house's keys (ZAP) and checking each message's topic against the
-  machine it came from (core.trust); `curve_ratio` is curve against ours (target >= 0.8).
-Throughput is messages / (last received - first sent). Last line: one JSON object.
+  machine it came from (core.trust) and its claimed source against that machine;
+  `curve_ratio` is curve against ours (target >= 0.8).
+raw, ours and curve run in `--rounds` interleaved rounds (the machine's drift hits each side
+alike); the ratios are the medians of each round's own ratio. Throughput is messages / (last
+received - first sent). Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import asyncio
 import json
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -206,6 +210,8 @@ def run_side(kind: str, count: int, timeout: float) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=200_000, help="messages per side")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of raw, ours and curve, interleaved (median reported)")
     parser.add_argument("--timeout", type=float, default=5.0,
                         help="seconds of silence after which the subscriber stops waiting")
     parser.add_argument("--role", help=argparse.SUPPRESS)
@@ -223,26 +229,39 @@ def main() -> None:
     elif args.role == "publisher":
         publisher(args.kind, args.pub, args.count)
     else:
-        print(f"bus bench: {args.count} messages per side", file=sys.stderr)
-        raw = run_side("raw", args.count, args.timeout)
-        print(f"raw:  {raw['msg_s']:,.0f} msg/s, lost {raw['lost']}", file=sys.stderr)
-        raw1 = run_side("raw1", args.count, args.timeout)
-        print(f"raw1: {raw1['msg_s']:,.0f} msg/s, lost {raw1['lost']}", file=sys.stderr)
-        ours = run_side("ours", args.count, args.timeout)
-        print(f"ours: {ours['msg_s']:,.0f} msg/s, lost {ours['lost']}", file=sys.stderr)
+        print(f"bus bench: {args.count} messages per side, {args.rounds} rounds",
+              file=sys.stderr)
+        sides: dict[str, list[dict[str, float]]] = {k: [] for k in ("raw", "ours", "curve")}
         with tempfile.TemporaryDirectory(prefix="bc-bus-keys-") as folder:
             from core import buskeys
             buskeys.generate(Path(folder), [MACHINE])
             KEYS = folder
-            curve = run_side("curve", args.count, args.timeout)
-        print(f"curve: {curve['msg_s']:,.0f} msg/s, lost {curve['lost']}", file=sys.stderr)
-        print(json.dumps({"bench": "bus", "ours_msg_s": round(ours["msg_s"]),
-                          "raw_msg_s": round(raw["msg_s"]),
-                          "ratio": round(ours["msg_s"] / raw["msg_s"], 3),
-                          "curve_msg_s": round(curve["msg_s"]),
-                          "curve_ratio": round(curve["msg_s"] / ours["msg_s"], 3),
-                          "lost": int(ours["lost"]), "curve_lost": int(curve["lost"]),
-                          "raw_lost": int(raw["lost"]),
+            for n in range(args.rounds):  # interleaved: the machine's drift hits every side
+                for kind in sides:
+                    got = run_side(kind, args.count, args.timeout)
+                    sides[kind].append(got)
+                    print(f"round {n + 1} {kind:5s}: {got['msg_s']:,.0f} msg/s, "
+                          f"lost {got['lost']}", file=sys.stderr)
+        raw1 = run_side("raw1", args.count, args.timeout)
+        print(f"raw1: {raw1['msg_s']:,.0f} msg/s, lost {raw1['lost']}", file=sys.stderr)
+
+        def median(kind: str) -> float:
+            return statistics.median(r["msg_s"] for r in sides[kind])
+
+        def ratio(a: str, b: str) -> float:  # the median of the rounds' own ratios
+            return statistics.median(x["msg_s"] / y["msg_s"]
+                                     for x, y in zip(sides[a], sides[b], strict=True))
+        print(json.dumps({"bench": "bus", "rounds": args.rounds,
+                          "ours_msg_s": round(median("ours")),
+                          "raw_msg_s": round(median("raw")),
+                          "ratio": round(ratio("ours", "raw"), 3),
+                          "curve_msg_s": round(median("curve")),
+                          "curve_ratio": round(ratio("curve", "ours"), 3),
+                          "curve_ratios": [round(c["msg_s"] / o["msg_s"], 3) for c, o
+                                           in zip(sides["curve"], sides["ours"], strict=True)],
+                          "lost": int(sum(r["lost"] for r in sides["ours"])),
+                          "curve_lost": int(sum(r["lost"] for r in sides["curve"])),
+                          "raw_lost": int(sum(r["lost"] for r in sides["raw"])),
                           "raw_single_frame_msg_s": round(raw1["msg_s"])}))
 
 

@@ -111,8 +111,8 @@ async def test_dispatch_survives_a_failing_handler(config: Config, bus: Forwarde
     task = asyncio.create_task(dispatch(sub, handler, errors))
     pub.publish(MutaUpdate("salon", 0))
     pub.publish(MutaUpdate("salon", 1))
-    pub.send_frame(b'basecamp.muta.update {"topic": "basecamp.muta.update", "ts": 1, '
-                   b'"src": {}, "data": {"unit": 3, "seq": 2}}')
+    pub.send_frame(b'basecamp.muta.update {"topic":"basecamp.muta.update","ts":1,'
+                   b'"src":{"host":"bc-hq","service":"t"},"data":{"unit":3,"seq":2}}')
     pub.publish(MutaUpdate("salon", 3))
     for _ in range(100):
         if seen == [0, 3]:

@@ -45,6 +45,14 @@ def test_topics_carry_their_detail() -> None:
     (b'basecamp.x {"topic": "basecamp.x", "ts": "now", "src": {}, "data": {}}', "wrong types"),
     (b'basecamp.x {"topic": "basecamp.x", "ts": 1, "src": {}, "data": {}, "v": 9}', "newer"),
     (b"\xff\xfe \x00\x01", "not JSON"),
+    # the source the forwarder checked is the first one; a second, or one spelt otherwise, is
+    # what a liar would add after it
+    (b'basecamp.x {"topic":"basecamp.x","ts":1,"src":{"host":"bc-water","service":"w"},'
+     b'"data":{},"src":{"host":"bc-hq","service":"dialogs"}}', "where the wire format"),
+    (b'basecamp.x {"topic":"basecamp.x","ts":1,"src":{"host":"bc-water"},'
+     b'"\\u0073rc":{"host":"bc-hq"},"data":{}}', "where the wire format"),
+    (b'basecamp.x {"topic": "basecamp.x", "ts": 1, "src": {"host": "bc-hq"}, "data": {}}',
+     "where the wire format"),
 ])
 def test_malformed_frames(frame: bytes, reason: str) -> None:
     with pytest.raises(MessageError, match=reason):
