@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -46,6 +47,7 @@ def log(text: str) -> None:
 
 
 def forged(folder: Path) -> dict[str, object]:
+    (folder / "house").mkdir(parents=True)
     with running_house(folder / "house", {"sms": {"poll_s": 0.2}}, speed=1.0,
                        start=START) as house:
         tried = forgeries.replay(house)
@@ -77,11 +79,11 @@ def disk_full(folder: Path, full_s: float, rate: float) -> dict[str, object]:
             forwarder.stop()
 
 
-def curve(count: int) -> dict[str, float]:
+def curve(count: int, rounds: int) -> dict[str, Any]:
     out = subprocess.run([sys.executable, str(Path(__file__).with_name("bus.py")),
-                          "--count", str(count)], capture_output=True, text=True, check=True,
-                         timeout=900)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+                          "--count", str(count), "--rounds", str(rounds)],
+                         capture_output=True, text=True, check=True, timeout=1800)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -95,8 +97,10 @@ def main() -> None:
                         help="seconds the queue disk stays full (default 60)")
     parser.add_argument("--rate", type=float, default=10.0,
                         help="readings per second while it is full (default 10)")
-    parser.add_argument("--count", type=int, default=100_000,
-                        help="messages per side for the CURVE throughput (default 100000)")
+    parser.add_argument("--count", type=int, default=200_000,
+                        help="messages per side for the CURVE throughput (default 200000)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="interleaved rounds of bench/bus.py (default 5, median reported)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         parser.error("needs root (it mounts a 1 MiB tmpfs to fill)")
@@ -115,8 +119,9 @@ def main() -> None:
         log(f"queue disk full for {args.full_s:g} s at {args.rate:g} readings/s")
         full = disk_full(folder / "disk", args.full_s, args.rate)
         log(f"  written {full['written']}, stored {full['stored']}, lost {full['lost']}")
-        log(f"bus throughput with and without keys ({args.count} messages per side)")
-        bus_result = curve(args.count)
+        log(f"bus throughput with and without keys ({args.count} messages per side, "
+            f"{args.rounds} rounds)")
+        bus_result = curve(args.count, args.rounds)
         log(f"  curve {bus_result['curve_msg_s']:,.0f} msg/s, plain "
             f"{bus_result['ours_msg_s']:,.0f} msg/s")
     result.update({
@@ -124,7 +129,8 @@ def main() -> None:
         "replies_to_junk": got["replies"], "junk_sms": args.junk,
         "disk_full_lost": full["lost"], "disk_full_s": args.full_s,
         "readings_written": full["written"], "memory_dropped": full["memory_dropped"],
-        "curve_ratio": bus_result["curve_ratio"], "curve_msg_s": bus_result["curve_msg_s"],
+        "curve_ratio": bus_result["curve_ratio"],
+        "curve_ratios": bus_result["curve_ratios"], "curve_msg_s": bus_result["curve_msg_s"],
         "plain_msg_s": bus_result["ours_msg_s"], "curve_lost": bus_result["curve_lost"]})
     print(json.dumps({"bench": "trust", **result}))
 

@@ -51,6 +51,10 @@ class Kind(StrEnum):
     STORE = "store"
 
 
+IMMEDIATE = frozenset({Kind.MAINS, Kind.LEAK})
+"""Kinds of checks whose first failing observation is the problem."""
+
+
 @dataclass(frozen=True)
 class Check:
     """One check, run every cycle."""
@@ -88,6 +92,9 @@ class Policy:
     flap_window: int = 10
     flap_changes: int = 4
     channels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    immediate: frozenset[str] = frozenset()
+    """Subjects judged on one observation, not `fail_n` (mains and leaks: a reading that
+    cannot be a network hiccup, and an alert that must not wait a cycle)."""
 
     def channels_for(self, subject: str, severity: Severity) -> tuple[str, ...]:
         """Channels told about a subject: by key, by kind prefix, else by severity."""
@@ -190,8 +197,9 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
         _add(checks, labels, sev, Check(f"{subject}#command", subject, Kind.COMMAND, cmd.machine,
                                         args=cmd.command, severity=Severity(cmd.severity)),
              cmd.name)
+    immediate = frozenset(c.subject for c in checks if c.kind in IMMEDIATE)
     return Policy(tuple(checks), depends, labels, sev, ws.fail_n, ws.fail_m, ws.reminder_cycles,
-                  ws.flap_window, ws.flap_changes, dict(ws.channels))
+                  ws.flap_window, ws.flap_changes, dict(ws.channels), immediate)
 
 
 def _machine_disks(config: Config, ws: WatchSettings, host: str, checks: list[Check],

@@ -156,9 +156,12 @@ def evaluate(observations: Iterable[Observation], history: History, now: dt.date
         old = subjects.get(subject, SubjectHistory(since=stamp))
         results = (*old.results, ok)[-policy.fail_m:]
         state = old.state
-        if state is State.OK and results.count(False) >= policy.fail_n:
+        # fail_n of the last fail_m observations; the latest alone for an immediate subject
+        judged = results[-1:] if subject in policy.immediate else results
+        need = 1 if subject in policy.immediate else policy.fail_n
+        if state is State.OK and judged.count(False) >= need:
             state = State.PROBLEM
-        elif state is State.PROBLEM and results.count(True) >= policy.fail_n:
+        elif state is State.PROBLEM and judged.count(True) >= need:
             state = State.OK
         changed = state is not old.state
         changes = tuple(c for c in (*old.changes, *((cycle,) if changed else ()))

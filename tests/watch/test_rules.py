@@ -247,3 +247,27 @@ def test_the_default_channels_of_each_alert(subject: str, severity: Severity,
     from watch.settings import WatchSettings
     pol = policy(channels=dict(WatchSettings().channels))
     assert set(pol.channels_for(subject, severity)) == told
+
+
+def test_mains_and_leaks_are_judged_on_their_first_observation() -> None:
+    """A power cut or a leak is told at the cycle that sees it, not confirmed a cycle later
+    (other subjects keep their fail_n of fail_m)."""
+    leak = "water:leak"
+    pol = policy(immediate=frozenset({MAINS, leak}))
+    history = History()
+    states = []
+    for ok in (True, False, True):
+        obs = [Observation(f"{s}#x", s, ok, "") for s in (MAINS, leak, SVC)]
+        findings, history = evaluate(obs, history, T0, pol)
+        states.append({f.subject: f.state for f in findings})
+    assert [s[MAINS] for s in states] == [State.OK, State.PROBLEM, State.OK]
+    assert [s[leak] for s in states] == [State.OK, State.PROBLEM, State.OK]
+    assert [s[SVC] for s in states] == [State.OK, State.OK, State.OK]  # one failure of three
+
+
+def test_the_policy_makes_mains_and_leak_checks_immediate(config: Any) -> None:
+    from watch.policy import build_policy
+    pol = build_policy(config)
+    kinds = {c.subject: c.kind for c in pol.checks}
+    assert pol.immediate == {s for s, k in kinds.items() if k in (Kind.MAINS, Kind.LEAK)}
+    assert any(kinds[s] is Kind.LEAK for s in pol.immediate)
