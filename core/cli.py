@@ -45,6 +45,7 @@ SERVICES: dict[str, str] = {
     "heater": "modes.heater_service:serve",
     "nightlight": "modes.nightlight_service:serve",
     "lights": "modes.lights_service:serve",
+    "relays": "modes.relays_service:serve",
     "lightpack": "modes.lightpack_service:serve",
     "dialogs": "dialogs.service:serve",
     "interphone": "assistant.interphone:serve",

@@ -35,6 +35,7 @@ SECTIONS: dict[str, str] = {
     "nightlight": "modes.settings:NightLightSettings",
     "lightpack": "modes.settings:LightpackSettings",
     "scheduler": "modes.settings:SchedulerSettings",
+    "relays": "modes.settings:RelaysSettings",
     "dialogs": "dialogs.settings:DialogSettings",
     "voice": "assistant.settings:VoiceSettings",
     "interphone": "assistant.settings:InterphoneSettings",

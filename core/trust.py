@@ -32,6 +32,7 @@ from core.messages.heating import (
     NightLightMode,
     NightLightState,
     RelayCommand,
+    RelayState,
     SetProfile,
 )
 from core.messages.lights import LightsState
@@ -56,6 +57,7 @@ PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
     SetProfile: ("kiosk", "dialogs", "heater"),
     HeatingState: ("heater",),
     RelayCommand: ("heater", "nightlight", "lights"),
+    RelayState: ("relays",),
     LightsState: ("lights",),
     NightLightMode: ("kiosk", "nightlight"),
     NightLightState: ("nightlight",),

@@ -213,3 +213,64 @@ class SchedulerSettings:
     report_channels: tuple[Literal["sms", "push"], ...] = ("sms",)
     prune_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "sun"
     prune_at: dt.time = dt.time(3, 30)
+
+
+@dataclass(frozen=True)
+class RelaySpec:
+    """One relay wired to a machine's GPIO pins (BCM numbers), driven by `basecamp run relays`
+    on that machine from the `RelayCommand`s the heater, night lights and lights send."""
+
+    name: str
+    """The relay the commands name: "heater", "veilleuse", "light:<device>"."""
+    machine: str
+    kind: Literal["latching", "latching_sensed", "plain"] = "latching"
+    """latching: two coils (set_pin closes, reset_pin opens); latching_sensed: one coil
+    (set_pin) that toggles it and an input reading its position (position_pin); plain: one
+    output (pin) held while it must stay closed."""
+    set_pin: int = bounded(-1, lo=-1, hi=63)
+    reset_pin: int = bounded(-1, lo=-1, hi=63)
+    position_pin: int = bounded(-1, lo=-1, hi=63)
+    pin: int = bounded(-1, lo=-1, hi=63)
+    active_high: bool = True
+    """False for relay boards whose inputs are active low."""
+    pulse_ms: float = bounded(50.0, lo=5, hi=2000)
+    """Coil pulse of a latching relay (its datasheet's minimum, with a margin)."""
+    settle_ms: float = bounded(20.0, lo=0, hi=1000)
+    """After a pulse, before the position input is read back."""
+
+    def pins(self) -> dict[str, int]:
+        """The pins this wiring uses, by role."""
+        roles = {"latching": ("set_pin", "reset_pin"),
+                 "latching_sensed": ("set_pin", "position_pin"), "plain": ("pin",)}[self.kind]
+        return {role: getattr(self, role) for role in roles}
+
+
+@dataclass(frozen=True)
+class RelaysSettings:
+    """GPIO relays (`basecamp run relays` on each machine that wires some)."""
+
+    pin_factory: Literal["", "lgpio", "native", "mock"] = ""
+    """gpiozero's pin factory: "" = its default for the board; "mock" = gpiozero's
+    MockFactory (the demo house, which has no pins)."""
+    relays: tuple[RelaySpec, ...] = ()
+    state_file: str = "relays.json"
+    """Last position asked of each relay, re-applied after a restart."""
+
+    def check(self, config: Any, path: str) -> None:
+        """Machines exist; each wiring has its pins; no pin is used twice on a machine."""
+        used: dict[tuple[str, int], str] = {}
+        names: set[str] = set()
+        for i, spec in enumerate(self.relays):
+            key = f"{path}.relays[{i}]"
+            if spec.machine not in config.machines:
+                raise ConfigError(f"{key}.machine", f"unknown machine {spec.machine!r}")
+            if spec.name in names:
+                raise ConfigError(f"{key}.name", f"a name not used twice ({spec.name!r} is)")
+            names.add(spec.name)
+            for role, pin in spec.pins().items():
+                if pin < 0:
+                    raise ConfigError(f"{key}.{role}", f"a GPIO pin for a {spec.kind} relay")
+                if (spec.machine, pin) in used:
+                    raise ConfigError(f"{key}.{role}", f"a pin not already used on "
+                                      f"{spec.machine} (GPIO {pin} is {used[spec.machine, pin]})")
+                used[(spec.machine, pin)] = f"{spec.name}.{role}"

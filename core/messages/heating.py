@@ -50,6 +50,18 @@ class RelayCommand(Message):
 
 
 @dataclass(frozen=True)
+class RelayState(Message):
+    """Where a GPIO relay was put (`basecamp run relays`, on the machine wiring it)."""
+
+    TOPIC: ClassVar[str] = "basecamp.relay.state"
+    relay: str
+    on: bool
+    machine: str
+    error: str = ""
+    """Why the relay could not be put there ("" when it was)."""
+
+
+@dataclass(frozen=True)
 class NightLightState(Message):
     """Night lights: the chosen mode and whether they are lit."""
 

@@ -29,9 +29,9 @@ from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from core.metrics import open_store
-from core.service import running
+from core.service import Runtime, running
 from core.testing import demo_config
-from modes import heater_service, lightpack_service, nightlight_service, service
+from modes import heater_service, lightpack_service, nightlight_service, relays_service, service
 
 CET = dt.timezone(dt.timedelta(hours=1))
 TOKEN = "s3cret-token"
@@ -71,6 +71,13 @@ class Probe:
     def close(self) -> None:
         self.subscriber.close()
         self.publisher.close()
+
+
+async def relay_is(relays: Runtime, name: str, on: bool, timeout: float = 5.0) -> None:
+    """Wait until the relays service has put relay `name` in position `on`."""
+    async with asyncio.timeout(timeout):
+        while relays.status["relays"]()[name]["on"] is not on:
+            await asyncio.sleep(0.02)
 
 
 async def _advance(clock: ManualClock, seconds: float) -> None:
@@ -127,38 +134,40 @@ async def test_heater_thermostat_failsafe_metrics_and_http(
     clock = ManualClock(dt.datetime(2026, 11, 23, 7, 0, tzinfo=CET))  # Monday, comfort
     probe = Probe(config, ["basecamp.heating.state", "basecamp.watch.alert"])
     await probe.settle()
-    async with running("heater", heater_service.serve, config, clock=clock) as rt:
-        relay_file = rt.data_dir() / "relay-heater.json"
-        probe.send(MutaUpdate("salon", 1, temperature=18.0))
-        on = await probe.expect("basecamp.heating.state", lambda d: d["relay"])
-        assert (on["profile"], on["setpoint"], on["sensor"]) == ("comfort", 20.0, "salon")
-        assert json.loads(relay_file.read_text())["on"] is True
-        probe.send(MutaUpdate("salon", 2, temperature=300.0))  # impossible: ignored
-        await _advance(clock, 31 * 60)  # no reading for 31 min while heating
-        alert = await probe.expect(Alert.TOPIC)
-        assert (alert["key"], alert["state"], alert["source"]) == \
-            ("heater:failsafe", "problem", "heater")
-        assert json.loads(relay_file.read_text())["on"] is False
-        url = config.service_url("heater")
-        assert (await _http("POST", url + "/set_profile?profile=force_eco", token=None))[0] \
-            == 401
-        status, body = await _http("POST", url + "/set_profile?profile=tropical")
-        assert status == 400 and "tropical" in body
-        until = (clock.now() + dt.timedelta(hours=2)).isoformat()
-        status, body = await _http("POST", f"{url}/set_profile?profile=force_eco&until="
-                                           + until.replace("+", "%2B"))
-        assert status == 200 and body["profile"] == "force_eco"
-        forced = await probe.expect("basecamp.heating.state",
-                                    lambda d: d["profile"] == "force_eco")
-        assert forced["setpoint"] == 17.0 and forced["until"] == until
-        assert rt.counters["rejected"] >= 1
-    store = open_store(config)
-    try:
-        setpoint = store.last("heating", "setpoint")
-        assert setpoint is not None and setpoint[0] == 17.0
-    finally:
-        store.close()
-    assert json.loads(relay_file.read_text())["on"] is False  # switched off on stop
+    # the relay itself: `basecamp run relays` on bc-power's (mock) GPIO
+    async with running("relays", relays_service.serve, config, host="bc-power") as relays:
+        assert await relays.settle()
+        async with running("heater", heater_service.serve, config, clock=clock) as rt:
+            probe.send(MutaUpdate("salon", 1, temperature=18.0))
+            on = await probe.expect("basecamp.heating.state", lambda d: d["relay"])
+            assert (on["profile"], on["setpoint"], on["sensor"]) == ("comfort", 20.0, "salon")
+            await relay_is(relays, "heater", True)
+            probe.send(MutaUpdate("salon", 2, temperature=300.0))  # impossible: ignored
+            await _advance(clock, 31 * 60)  # no reading for 31 min while heating
+            alert = await probe.expect(Alert.TOPIC)
+            assert (alert["key"], alert["state"], alert["source"]) == \
+                ("heater:failsafe", "problem", "heater")
+            await relay_is(relays, "heater", False)
+            url = config.service_url("heater")
+            assert (await _http("POST", url + "/set_profile?profile=force_eco", token=None))[0] \
+                == 401
+            status, body = await _http("POST", url + "/set_profile?profile=tropical")
+            assert status == 400 and "tropical" in body
+            until = (clock.now() + dt.timedelta(hours=2)).isoformat()
+            status, body = await _http("POST", f"{url}/set_profile?profile=force_eco&until="
+                                               + until.replace("+", "%2B"))
+            assert status == 200 and body["profile"] == "force_eco"
+            forced = await probe.expect("basecamp.heating.state",
+                                        lambda d: d["profile"] == "force_eco")
+            assert forced["setpoint"] == 17.0 and forced["until"] == until
+            assert rt.counters["rejected"] >= 1
+        store = open_store(config)
+        try:
+            setpoint = store.last("heating", "setpoint")
+            assert setpoint is not None and setpoint[0] == 17.0
+        finally:
+            store.close()
+        await relay_is(relays, "heater", False)  # switched off on stop
     probe.close()
 
 
