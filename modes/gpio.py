@@ -21,30 +21,11 @@ import threading
 import time
 from typing import Any
 
+from core.pins import pin_factory
 from modes.settings import RelaySpec
 
-_MOCK: list[Any] = []
-
-
-def pin_factory(name: str) -> Any:
-    """The gpiozero pin factory the config names ("" = gpiozero's default for the board).
-    The mock one is one per process, like a board: what the relays did can be read back from
-    its pins (`pin_factory("mock").pin(17).states`)."""
-    if name == "mock":
-        if not _MOCK:
-            from gpiozero.pins.mock import MockFactory
-            _MOCK.append(MockFactory())
-        return _MOCK[0]
-    if name == "":
-        return None  # gpiozero picks lgpio, then the native factory
-    if name == "lgpio":
-        from gpiozero.pins.lgpio import LGPIOFactory
-        return LGPIOFactory()
-    if name == "native":
-        from gpiozero.pins.native import NativeFactory
-        return NativeFactory()
-    raise ValueError(f"unknown pin factory {name!r}")
-
+__all__ = ["LatchingRelay", "PlainRelay", "SensedLatchingRelay", "open_gpio_relay",
+           "pin_factory"]
 
 class LatchingRelay:
     """Two coils: a pulse on `set_pin` closes the relay, a pulse on `reset_pin` opens it."""

@@ -92,16 +92,25 @@ class TeleinfoSettings:
 class WaterSettings:
     """The water meter's pulses."""
 
-    input: Literal["serial", "sysfs"] = "serial"
-    """serial: a counter printing `W <total pulses>` lines; sysfs: a GPIO value file."""
+    input: Literal["serial", "gpio"] = "serial"
+    """serial: a counter printing `W <total pulses>` lines; gpio: the meter's reed contact on
+    a GPIO pin (gpiozero edge callbacks; the kernel's old sysfs interface is gone)."""
     device: str = SIM
-    """Serial device, or the sysfs value file (e.g. /sys/class/gpio/gpio17/value)."""
+    """Serial device (input = "serial")."""
     baudrate: int = bounded(115200, lo=300, hi=4_000_000)
     litres_per_pulse: float = bounded(1.0, lo=0.001, hi=1000)
     slot_s: float = bounded(900.0, lo=1, hi=86400)
     """Consumption slots for the night leak check (the sentinel wants one zero slot)."""
-    poll_s: float = bounded(0.02, lo=0.001, hi=10)
-    """sysfs polling period."""
+    pin: int = bounded(-1, lo=-1, hi=63)
+    """GPIO pin (BCM number) of the reed contact (input = "gpio")."""
+    pull_up: bool = True
+    """The contact closes to ground (pull-up on, a pulse is a falling then rising level)."""
+    bounce_ms: float = bounded(20.0, lo=0, hi=1000)
+    """Edges closer than this to the last pulse are contact bounce, not water."""
+    pin_factory: Literal["", "lgpio", "native", "mock"] = ""
+    """gpiozero's pin factory ("" = the board's default; "mock" = gpiozero's MockFactory)."""
+    poll_s: float = bounded(0.1, lo=0.001, hi=10)
+    """How often the counted edges are collected into the slots."""
     sim_leak: bool = False
     """Simulator: a dripping tap, so no night slot is ever zero."""
 

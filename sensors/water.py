@@ -2,22 +2,24 @@
 metrics `water` (tag `slot`) and `WaterUpdate` on the bus; zero slots are written too.
 
 Pulses come through a `PulseInput`: a serial counter printing `W <total>` lines (real pyserial,
-a pty in the demo) or a GPIO line's sysfs `value` file, polled for rising edges.
+a pty in the demo) or the meter's reed contact on a GPIO pin, whose edges gpiozero hands to a
+callback (debounced, counted there, collected every `poll_s`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, Protocol
 
 from core.messages.sensors import WaterUpdate
 from core.metrics import Point
 from core.service import Runtime
 from sensors import pulses
-from sensors.errors import Reason, Rejected
+from sensors.errors import Rejected
 from sensors.lines import LineSplitter
 from sensors.plumbing import Rejects, lost_device, serial_link, settings
 from sensors.serial_link import SerialLink
@@ -63,36 +65,46 @@ class SerialCounter:
                 yield count  # 0 on (re)connection: the slots can be trusted again
 
 
-class SysfsLine:
-    """A GPIO input read through its sysfs `value` file; a rising edge is a pulse."""
+class GpioLine:
+    """The reed contact on a GPIO pin, through gpiozero: each closing (debounced) is a pulse.
 
-    def __init__(self, path: str, poll_s: float, rejects: Rejects) -> None:
-        self.path, self.poll_s, self.rejects = Path(path), poll_s, rejects
+    Edges are counted in gpiozero's callback (its own thread on a real board), so none is lost
+    however busy the event loop is; `pulses()` collects the count every `poll_s`."""
+
+    def __init__(self, pin: int, *, pull_up: bool, bounce_s: float, poll_s: float,
+                 factory: Any) -> None:
+        from gpiozero import DigitalInputDevice
+        self.bounce_s, self.poll_s = bounce_s, poll_s
+        self.device = DigitalInputDevice(pin, pull_up=pull_up, pin_factory=factory)
+        self._lock = threading.Lock()
+        self._count = 0
+        self._last = float("-inf")
+        self.bounced = 0
+        """Edges ignored as contact bounce."""
+        self.device.when_activated = self._closed
+
+    def _closed(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < self.bounce_s:
+                self.bounced += 1
+                return
+            self._last = now
+            self._count += 1
 
     async def pulses(self) -> AsyncIterator[int | None]:
-        """Rising edges, polled."""
-        level: str | None = None
-        lost = False
+        """The pulses counted since the last look (0 first: the line is there)."""
+        yield 0
         while True:
-            try:
-                value = self.path.read_text().strip()
-            except OSError:
-                if not lost:
-                    lost, level = True, None
-                    self.rejects(Rejected(Reason.UNPLUGGED, str(self.path)))
-                    yield None
-                await asyncio.sleep(max(self.poll_s, 1.0))
-                continue
-            if lost or level is None:
-                yield 0
-            lost = False
-            if value not in ("0", "1"):
-                self.rejects(Rejected(Reason.MALFORMED, f"gpio value {value[:10]!r}"))
-            else:
-                if level == "0" and value == "1":
-                    yield 1
-                level = value
             await asyncio.sleep(self.poll_s)
+            with self._lock:
+                count, self._count = self._count, 0
+            if count:
+                yield count
+
+    def close(self) -> None:
+        """Release the pin."""
+        self.device.close()
 
 
 def slot_tag(seconds: float) -> str:
@@ -105,8 +117,13 @@ async def serve(rt: Runtime) -> None:
     s = settings(rt).water
     rejects = Rejects(rt, "water")
     source: PulseInput
-    if s.input == "sysfs":
-        source = SysfsLine(s.device, s.poll_s, rejects)
+    if s.input == "gpio":
+        from core.pins import pin_factory
+        line = GpioLine(s.pin, pull_up=s.pull_up, bounce_s=s.bounce_ms / 1000,
+                        poll_s=s.poll_s, factory=pin_factory(s.pin_factory))
+        rt.on_stop(line.close)
+        rt.status["gpio"] = lambda: {"pin": s.pin, "bounced": line.bounced}
+        source = line
     else:
         sim = WaterSimulator(leak=s.sim_leak) if s.device == SIM else None
         source = SerialCounter(serial_link(rt, "water", s.device, s.baudrate, sim), rejects)
