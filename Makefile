@@ -10,7 +10,7 @@ APT_PACKAGES := influxdb sox espeak-ng socat gammu-smsd xvfb xauth x11-xserver-u
 	libdbus-1-3 libportaudio2 alsa-utils iproute2 iputils-ping
 PYTEST_ARGS ?=
 
-.PHONY: all install system venv run test test-fast lint bench clean
+.PHONY: all install install-role system venv run test test-fast lint bench clean
 
 all: install
 
@@ -36,6 +36,18 @@ $(VENV)/.installed: pyproject.toml
 	@# which breaks Python 3.11, hence --no-deps.
 	@$(PY) -m pip install -q --disable-pip-version-check --no-deps 'pvporcupine>=1.9,<2'
 	@touch $@
+
+# One machine of a fleet (deploy/Makefile runs it there): only its services' extras and Debian
+# packages (`basecamp deploy extras --host NAME [--apt]`), no test tools, no Xvfb.
+install-role:
+	@test -n "$(EXTRAS)" || { echo "usage: make install-role EXTRAS=kiosk,voice APT='sox ...'"; exit 2; }
+	@if [ -n "$(APT)" ]; then $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT); fi
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check '.[$(EXTRAS)]'
+	@# the default wake engine: pvporcupine 1.9's metadata pulls enum34 (see pyproject.toml)
+	@case ",$(EXTRAS)," in *,voice,*) \
+		$(PY) -m pip install -q --disable-pip-version-check --no-deps 'pvporcupine>=1.9,<2';; esac
 
 run: install
 	$(VENV)/bin/basecamp up

@@ -107,19 +107,83 @@ def _bind(address: str) -> str:
     return "127.0.0.1" if address == "localhost" else address
 
 
-def render_boot_hook(config: Config, host: str) -> str:
-    """A shell script telling the logbook the machine has booted (if-up.d or rc.local)."""
-    url = config.service_url("logbook") + "/log"
-    body = (f'{{"machine": "{host}", "service": "boot", "level": "info", '
-            f'"message": "{host} booted"}}')
+EXTRA_OF_PACKAGE = {"core": "", "dialogs": "dialogs", "modes": "modes", "watch": "watch",
+                    "sensors": "sensors", "assistant": "voice", "kiosk": "kiosk"}
+"""The pyproject extra each package's services need."""
+EXTRA_OF_SERVICE = {"rooms": "rooms", "sms": "sms"}
+"""Services needing more than their package's extra (the room classifier's scikit-learn, the
+SMS gateway's python-gammu)."""
+_QT = ("libxcb-icccm4", "libxcb-keysyms1", "libxcb-xinerama0", "libxcb-randr0",
+       "libxcb-render-util0", "libxcb-image0", "libxcb-shape0", "libxcb-xkb1",
+       "libxkbcommon-x11-0", "libgl1", "libegl1", "libfontconfig1", "libdbus-1-3",
+       "x11-xserver-utils")
+_AUDIO = ("sox", "espeak-ng", "libportaudio2", "alsa-utils")
+APT_OF_SERVICE: dict[str, tuple[str, ...]] = {
+    "assistant": _AUDIO, "interphone": _AUDIO, "kiosk": _QT,
+    "sms": ("gammu-smsd", "libgammu-dev", "pkg-config"), "watch": ("iputils-ping",),
+    "bluetooth": ("bluez",)}
+"""Debian packages a service runs with (test tools and Xvfb are for `make test` only)."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """What one machine installs: the extras of its services, and Debian packages."""
+
+    extras: tuple[str, ...]
+    apt: tuple[str, ...]
+
+
+def role(config: Config, host: str) -> Role:
+    """The install of machine `host`, from the services placed on it (and the metrics store:
+    InfluxDB only where the config points the store)."""
+    from core.cli import SERVICES
+    extras: set[str] = set()
+    apt: set[str] = set()
+    for p in placements(config, host):
+        package = SERVICES[p.service].partition(".")[0]
+        extras.add(EXTRA_OF_SERVICE.get(p.service, EXTRA_OF_PACKAGE.get(package, "")))
+        apt.update(APT_OF_SERVICE.get(p.service, ()))
+    machine = config.machines[host]
+    influx = config.metrics.influxdb.host
+    if config.metrics.backend == "influxdb" and influx in (host, machine.address):
+        apt.add("influxdb")
+    return Role(tuple(sorted(e for e in extras if e)), tuple(sorted(apt)))
+
+
+BOOT_RETRY_S = 120
+"""How long a booting machine keeps trying to tell the logbook (network, logbook coming up)."""
+
+
+def _boot_command(host: str, basecamp: str, config_file: str) -> list[str]:
+    return [basecamp, "log", "--config", config_file, "--machine", host, "--service", "boot",
+            "--retry", str(BOOT_RETRY_S), f"{host} booted"]
+
+
+def render_boot_hook(config: Config, host: str, *, basecamp: str = "basecamp",
+                     config_file: str = "/etc/basecamp/basecamp.toml") -> str:
+    """A shell script telling the logbook the machine has booted, for ifupdown's if-up.d or
+    rc.local (machines without systemd: see `render_boot_unit`). `basecamp log` sends the
+    house's token, read from the secrets the environment file gives."""
+    command = " ".join(shlex.quote(a) for a in _boot_command(host, basecamp, config_file))
     return "\n".join([
         "#!/bin/sh",
         f"# Tell the Basecamp logbook that {host} has booted. Written by `basecamp deploy`.",
-        "# Retries for two minutes: the network or the logbook may still be coming up.",
-        "for i in $(seq 1 24); do",
-        f"  curl -fsS -m 5 -H 'Content-Type: application/json' -d {shlex.quote(body)} "
-        f"{shlex.quote(url)} >/dev/null && exit 0",
-        "  sleep 5", "done", "exit 0", ""])
+        "set -a; [ -r /etc/basecamp/secrets.env ] && . /etc/basecamp/secrets.env; set +a",
+        f"{command} >/dev/null 2>&1 &", "exit 0", ""])
+
+
+def render_boot_unit(config: Config, host: str, *, basecamp: str = "basecamp",
+                     config_file: str = "/etc/basecamp/basecamp.toml") -> str:
+    """A systemd oneshot unit telling the logbook the machine has booted, once the network is
+    online (systemd-networkd or NetworkManager both provide network-online.target)."""
+    command = " ".join(shlex.quote(a) for a in _boot_command(host, basecamp, config_file))
+    return "\n".join([
+        f"# Tell the Basecamp logbook that {host} has booted. Written by `basecamp deploy`.",
+        "[Unit]", f"Description=Basecamp: tell the logbook {host} booted",
+        "After=network-online.target", "Wants=network-online.target", "",
+        "[Service]", "Type=oneshot", "EnvironmentFile=-/etc/basecamp/secrets.env",
+        f"ExecStart={command}", f"TimeoutStartSec={BOOT_RETRY_S + 30}", "",
+        "[Install]", "WantedBy=multi-user.target", ""])
 
 
 REQUIRED_SERVICES = ("bus", "logbook", "watch")
@@ -168,9 +232,23 @@ def main(argv: list[str]) -> int:
                      help="path of the basecamp command on that machine")
     sup.add_argument("--workdir", default="/opt/basecamp", help="working folder there")
     add_config_argument(sup)
-    hook = sub.add_parser("boot-hook", help="write the script that logs a machine's boot")
+    hook = sub.add_parser("boot-hook", help="write the if-up.d script that logs a machine's "
+                                            "boot (machines without systemd)")
     hook.add_argument("--host", required=True)
     add_config_argument(hook)
+    unit = sub.add_parser("boot-unit", help="write the systemd oneshot unit that logs a "
+                                            "machine's boot once the network is online")
+    unit.add_argument("--host", required=True)
+    add_config_argument(unit)
+    for boot in (hook, unit):
+        boot.add_argument("--basecamp", default=str(Path(sys.argv[0]).resolve()),
+                          help="path of the basecamp command on that machine")
+    extras = sub.add_parser("extras", help="print the Python extras and Debian packages a "
+                                           "machine's services need")
+    extras.add_argument("--host", required=True)
+    extras.add_argument("--apt", action="store_true",
+                        help="print the Debian packages instead of the extras")
+    add_config_argument(extras)
     check = sub.add_parser("check", help="validate placements and ports")
     add_config_argument(check)
     keys = sub.add_parser(
@@ -201,8 +279,19 @@ def main(argv: list[str]) -> int:
         if not found:
             print("ok")
         return 2 if found else 0
+    boot_config = "/etc/basecamp/basecamp.toml" if config.source.startswith("<") \
+        else str(Path(config.source).resolve())
     if args.action == "boot-hook":
-        sys.stdout.write(render_boot_hook(config, args.host))
+        sys.stdout.write(render_boot_hook(config, args.host, basecamp=args.basecamp,
+                                          config_file=boot_config))
+        return 0
+    if args.action == "boot-unit":
+        sys.stdout.write(render_boot_unit(config, args.host, basecamp=args.basecamp,
+                                          config_file=boot_config))
+        return 0
+    if args.action == "extras":
+        needed = role(config, args.host)
+        print(" ".join(needed.apt) if args.apt else ",".join(needed.extras))
         return 0
     if args.action == "keys":
         return _keys(config, args)

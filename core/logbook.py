@@ -252,15 +252,32 @@ def log_command(argv: list[str]) -> int:
     parser.add_argument("--machine", help="machine name (default: the logbook's machine)")
     parser.add_argument("--show", nargs="?", const="today", metavar="DAY",
                         help="print a day's entries (YYYY-MM-DD, today, yesterday)")
+    parser.add_argument("--retry", type=float, default=0.0, metavar="SECONDS",
+                        help="keep trying this long while the logbook is unreachable (a "
+                             "machine booting: the network or the logbook may still be "
+                             "coming up)")
     add_config_argument(parser)
     args = parser.parse_args(argv)
     config = load_config_or_exit(args.config)
     if args.show is None and not args.message:
         parser.error("give a MESSAGE or --show")
-    return asyncio.run(_log(config, args))
+    return asyncio.run(_log_retrying(config, args))
 
 
-async def _log(config: Any, args: argparse.Namespace) -> int:
+async def _log_retrying(config: Any, args: argparse.Namespace) -> int:
+    deadline = time.monotonic() + args.retry
+    while True:
+        code = await _log(config, args, quiet=time.monotonic() < deadline)
+        if code != UNREACHABLE or time.monotonic() >= deadline:
+            return 1 if code == UNREACHABLE else code
+        await asyncio.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
+
+
+UNREACHABLE = -1
+"""What `_log` returns when the logbook could not be reached (the command then exits 1)."""
+
+
+async def _log(config: Any, args: argparse.Namespace, *, quiet: bool = False) -> int:
     import aiohttp
     url = config.service_url("logbook")
     timeout = aiohttp.ClientTimeout(total=config.http.timeout_s)
@@ -281,7 +298,8 @@ async def _log(config: Any, args: argparse.Namespace) -> int:
                     print(f"basecamp log: {await resp.text()}", file=sys.stderr)
                     return 1
     except (aiohttp.ClientError, TimeoutError) as err:
-        print(f"basecamp log: logbook unreachable at {url}: {err or 'timeout'}",
-              file=sys.stderr)
-        return 1
+        if not quiet:
+            print(f"basecamp log: logbook unreachable at {url}: {err or 'timeout'}",
+                  file=sys.stderr)
+        return UNREACHABLE
     return 0

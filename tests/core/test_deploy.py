@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import datetime as dt
 import json
@@ -19,7 +20,14 @@ import pytest
 import tomli_w
 
 from core.config import Config
-from core.deploy import placements, problems, render_boot_hook, render_supervisor
+from core.deploy import (
+    placements,
+    problems,
+    render_boot_hook,
+    render_boot_unit,
+    render_supervisor,
+    role,
+)
 from core.house import rpc
 from core.testing import demo_config, demo_data
 
@@ -45,10 +53,41 @@ def test_supervisor_conf_has_programs_and_rpc(config: Config) -> None:
     assert "startsecs=93" in text
 
 
-def test_boot_hook_posts_to_the_logbook(config: Config) -> None:
-    hook = render_boot_hook(config, "bc-water")
-    assert hook.startswith("#!/bin/sh")
-    assert config.service_url("logbook") + "/log" in hook and "bc-water booted" in hook
+def test_boot_hook_and_unit_tell_the_logbook_with_the_token(config: Config,
+                                                            tmp_path: Path) -> None:
+    hook = render_boot_hook(config, "bc-water", basecamp="/opt/bc/bin/basecamp")
+    assert hook.startswith("#!/bin/sh") and "/etc/basecamp/secrets.env" in hook
+    assert ("/opt/bc/bin/basecamp log --config /etc/basecamp/basecamp.toml --machine bc-water "
+            "--service boot --retry 120 'bc-water booted'") in hook
+    unit = render_boot_unit(config, "bc-water", basecamp="/opt/bc/bin/basecamp")
+    parsed = configparser.ConfigParser(interpolation=None)
+    parsed.read_string(unit)
+    assert parsed["Unit"]["After"] == parsed["Unit"]["Wants"] == "network-online.target"
+    assert parsed["Service"]["Type"] == "oneshot"
+    assert parsed["Service"]["ExecStart"].startswith("/opt/bc/bin/basecamp log ")
+    assert parsed["Install"]["WantedBy"] == "multi-user.target"
+    # systemd's own parser: the unit is valid (the command must exist where it points)
+    path = tmp_path / "basecamp-boot.service"
+    path.write_text(render_boot_unit(config, "bc-water", basecamp="/bin/true"))
+    checked = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True,
+                             text=True, timeout=60, check=False)
+    assert "basecamp-boot.service" not in checked.stderr, checked.stderr
+
+
+def test_each_machine_installs_what_its_services_need(config: Config) -> None:
+    assert role(config, "bc-water").extras == ("sensors", "watch")  # the meter, the sentry
+    assert role(config, "bc-water").apt == ()  # no Xvfb, no test tools, no InfluxDB
+    watch = role(config, "bc-watch")
+    assert "sms" in watch.extras and "gammu-smsd" in watch.apt
+    ui = role(config, "bc-ui")
+    assert {"kiosk", "voice"} <= set(ui.extras) and "espeak-ng" in ui.apt
+    assert "xvfb" not in ui.apt and "rooms" not in ui.extras  # scikit-learn only on bc-hq
+    assert "rooms" in role(config, "bc-hq").extras
+    data = demo_data(Path(config.base_dir), {"metrics": {
+        "backend": "influxdb", "influxdb": {"host": "bc-hq"}}})  # the store on bc-hq
+    with_store = Config.from_dict(data)
+    assert "influxdb" in role(with_store, "bc-hq").apt
+    assert "influxdb" not in role(with_store, "bc-water").apt
 
 
 def test_port_collisions_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,7 +235,8 @@ def test_fleet_makefile_renders_the_steps_of_a_machine(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     steps = result.stdout
     assert "deploy check --config" in steps
-    assert "deploy supervisor --host bc-hq" in steps and "deploy boot-hook --host bc-hq" in steps
+    assert "deploy supervisor --host bc-hq" in steps and "deploy boot-unit --host bc-hq" in steps
+    assert "make install-role EXTRAS=$extras" in steps and "deploy extras --apt" in steps
     assert "systemctl enable --now basecamp" in steps
 
 

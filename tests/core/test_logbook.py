@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -113,3 +114,31 @@ def test_cli_adds_and_shows(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_booting_machine_waits_for_the_logbook(tmp_path: Path) -> None:
+    """`basecamp log --retry`, as the boot unit runs it: the logbook comes up after it started
+    trying, and the entry still arrives (with the token, once)."""
+    data = demo_data(tmp_path / "var")
+    conf = tmp_path / "house.toml"
+    conf.write_text(tomli_w.dumps(data))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+           "BASECAMP_HTTP_TOKEN": "t0k3n"}
+    base = [sys.executable, "-m", "core.cli"]
+    booting = subprocess.Popen([*base, "log", "--config", str(conf), "--machine", "bc-water",
+                                "--service", "boot", "--retry", "60", "bc-water booted"],
+                               env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # the network is up, the logbook not yet
+    assert booting.poll() is None, booting.stderr.read() if booting.stderr else ""
+    server = subprocess.Popen([*base, "run", "logbook", "--config", str(conf)], env=env,
+                              stderr=subprocess.DEVNULL)
+    try:
+        assert booting.wait(60) == 0
+        shown = subprocess.run([*base, "log", "--config", str(conf), "--show"],
+                               capture_output=True, text=True, env=env, timeout=30)
+        assert shown.stdout.count("bc-water/boot: bc-water booted") == 1, shown.stdout
+    finally:
+        server.terminate()
+        server.wait(10)
+        if booting.poll() is None:
+            booting.kill()
