@@ -115,7 +115,8 @@ async def test_lights_service_moves_relays_answers_and_restores(config: Config,
     clock = ManualClock(NOW)
     probe = Probe(config, [Outcome.TOPIC, LightsState.TOPIC])
     await probe.settle()
-    async with running("lights", lights_service.serve, config, clock=clock):
+    async with running("lights", lights_service.serve, config, clock=clock) as rt:
+        assert await rt.settle()  # its intents' subscription has reached the forwarder
         await probe.expect(LightsState.TOPIC)
         probe.send(Intent("HassTurnOn", {"area": "chambre", "domain": "light"}, "sms",
                           id="c1"))
@@ -128,7 +129,8 @@ async def test_lights_service_moves_relays_answers_and_restores(config: Config,
         assert relay(config, "lights", "light:lampe de chevet") is False
         await asyncio.sleep(0.2)
     probe.backlog.clear()
-    async with running("lights", lights_service.serve, config, clock=clock):
+    async with running("lights", lights_service.serve, config, clock=clock) as rt:
+        assert await rt.settle()
         state = await probe.expect(LightsState.TOPIC, lambda d: not d["changed"])
         assert state["on"]["lumière du plafond"] and not state["on"]["lampe de chevet"]
     probe.close()
@@ -139,10 +141,11 @@ async def test_every_acting_service_answers_its_commands(config: Config,
     clock = ManualClock(NOW)
     probe = Probe(config, [Outcome.TOPIC])
     await probe.settle()
-    async with running("modes", service.serve, config, clock=clock), \
-            running("heater", heater_service.serve, config, clock=clock), \
-            running("nightlight", nightlight_service.serve, config, clock=clock):
-        await asyncio.sleep(0.3)
+    async with running("modes", service.serve, config, clock=clock) as modes, \
+            running("heater", heater_service.serve, config, clock=clock) as heater, \
+            running("nightlight", nightlight_service.serve, config, clock=clock) as night:
+        for rt in (modes, heater, night):  # their intents' subscriptions reached the forwarder
+            assert await rt.settle()
         commands: list[tuple[Intent, Any]] = [
             (Intent("BasecampLeave", {"return_at": "2026-11-23T19:00:00+01:00"}, id="a"),
              lambda v: v["mode"] == "lockout" and v["return_at"].startswith("2026-11-23T19")),

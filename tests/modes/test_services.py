@@ -102,6 +102,7 @@ async def test_modes_service_changes_persists_and_restores(
                            "basecamp.watch.alert"])
     await probe.settle()
     async with running("modes", service.serve, config, clock=clock) as rt:
+        assert await rt.settle()  # subscribed at the forwarder
         first = await probe.expect(ModeChanged.TOPIC)
         assert first["mode"] == "cocoon"
         probe.send(Intent("BasecampLeave", {}, "sms"))
@@ -121,6 +122,7 @@ async def test_modes_service_changes_persists_and_restores(
         await asyncio.sleep(0.2)
         assert rt.counters["rejected"] >= 1
     async with running("modes", service.serve, config, clock=clock) as rt:
+        assert await rt.settle()  # subscribed at the forwarder
         again = await probe.expect(ModeChanged.TOPIC, lambda d: d["changed_by"] == "restore")
         assert again["mode"] == "lockout"
         status, body = await _http("GET", config.service_url("modes") + "/status")
@@ -138,6 +140,7 @@ async def test_heater_thermostat_failsafe_metrics_and_http(
     async with running("relays", relays_service.serve, config, host="bc-power") as relays:
         assert await relays.settle()
         async with running("heater", heater_service.serve, config, clock=clock) as rt:
+            assert await rt.settle()  # subscribed at the forwarder
             probe.send(MutaUpdate("salon", 1, temperature=18.0))
             on = await probe.expect("basecamp.heating.state", lambda d: d["relay"])
             assert (on["profile"], on["setpoint"], on["sensor"]) == ("comfort", 20.0, "salon")
@@ -178,6 +181,7 @@ async def test_nightlight_follows_lux_intents_and_kiosk(
     probe = Probe(config, ["basecamp.nightlight.state", "basecamp.watch.alert"])
     await probe.settle()
     async with running("nightlight", nightlight_service.serve, config, clock=clock) as rt:
+        assert await rt.settle()  # subscribed at the forwarder
         probe.send(MutaUpdate("exterieur", 1, light=2.0))
         lit = await probe.expect("basecamp.nightlight.state", lambda d: d["lit"])
         assert lit["mode"] == "auto" and lit["daylight"] is True
@@ -192,6 +196,7 @@ async def test_nightlight_follows_lux_intents_and_kiosk(
         back = await probe.expect("basecamp.nightlight.state", lambda d: d["mode"] == "auto")
         assert back["lit"] is True  # 2 lx is still fresh
     async with running("nightlight", nightlight_service.serve, config, clock=clock) as rt:
+        assert await rt.settle()  # subscribed at the forwarder
         status, body = await _http("GET", config.service_url("nightlight") + "/status")
         assert status == 200
         assert body["nightlight"]["mode"] == "auto" and body["nightlight"]["restored"]
@@ -205,6 +210,7 @@ async def test_lightpack_colour_overlay_and_lock(config: Config, bus: Forwarder,
     probe = Probe(config, ["basecamp.lightpack.state"])
     await probe.settle()
     async with running("lightpack", lightpack_service.serve, config, clock=clock) as rt:
+        assert await rt.settle()  # subscribed at the forwarder
         first = await probe.expect("basecamp.lightpack.state")
         assert first["colour"] == "warm_white" and first["overlay"] == ""
         probe.send(ModeChanged("lockout", clock.now().isoformat(), "voice"))
@@ -237,6 +243,7 @@ async def test_the_strip_breathes_and_says_comfort_or_eco_by_hue(
     probe = Probe(fast, ["basecamp.lightpack.state"])
     await probe.settle()
     async with running("lightpack", lightpack_service.serve, fast, clock=clock) as rt:
+        assert await rt.settle()  # subscribed at the forwarder
         await probe.expect("basecamp.lightpack.state", lambda d: d["colour"] == "warm_white")
         seen = set()
         for _ in range(30):  # a breath is 0.6 s: its levels pass by in a second
