@@ -281,8 +281,16 @@ def _alive_routes(rt: Runtime) -> None:
                 body[key] = {"error": str(err)}
         return web.json_response(body, dumps=_dumps)
 
+    async def metrics(request: web.Request) -> web.Response:
+        rt.check_token(request)  # counters tell what the house does, as /status does
+        from core.prometheus import CONTENT_TYPE, exposition
+        response = web.Response(body=exposition(rt))
+        response.headers["Content-Type"] = CONTENT_TYPE
+        return response
+
     rt.app.router.add_get("/alive", alive)
     rt.app.router.add_get("/status", status)
+    rt.app.router.add_get("/metrics", metrics)
 
 
 def _dumps(obj: Any) -> str:

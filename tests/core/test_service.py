@@ -63,6 +63,30 @@ async def test_alive_status_heartbeat_and_started_entry(
     listener.close()
 
 
+async def test_metrics_are_served_to_prometheus_with_the_token(
+        config: Config, bus: Forwarder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GET /metrics: the counters the service keeps, in Prometheus' text format (parsed back
+    with prometheus_client's own parser), behind the token."""
+    from prometheus_client.parser import text_string_to_metric_families
+    monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "t0k3n")
+    async with running("heater", _serve_nothing, config) as rt:
+        rt.counters["rejected"] += 3
+        rt.metrics.write([])  # the writer exists: its series appear
+        url = config.service_url("heater") + "/metrics"
+        assert (await _get(url))[0] == 401
+        status, text = await _get(url, "t0k3n")
+        assert status == 200
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for family in text_string_to_metric_families(str(text))
+                   for s in family.samples}
+    ids = (("host", "bc-power"), ("service", "heater"))
+    assert samples[("basecamp_events_total", (("event", "rejected"), *ids))] == 3
+    assert samples[("basecamp_bus_connected", ids)] == 1
+    assert ("basecamp_bus_messages_total", (("direction", "sent"), *ids)) in samples
+    assert samples[("basecamp_metrics_queue_full", ids)] == 0
+    assert samples[("basecamp_uptime_seconds", ids)] >= 0
+
+
 async def test_house_changes_need_the_token(config: Config, bus: Forwarder,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     async with running("heater", _serve_nothing, config):
