@@ -36,6 +36,7 @@ def _house(lab: NetnsLab, var: Path, marks: Path) -> dict[str, Any]:
     data = demo_data(var)
     data["machines"] = {h: {"address": lab.address[h], "supervisor_port": 9001}
                         for h in HOSTS}
+    data.pop("relays", None)  # wired on machines this lab has not
     ports = {name: 8700 + i for i, name in enumerate(PLACES)}
     data["services"] = {name: {"machine": host, "port": ports[name]}
                         for name, host in PLACES.items()}

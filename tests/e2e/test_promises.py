@@ -44,8 +44,9 @@ def chat(house: House, *lines: str) -> list[str]:
 def sms(house: House, text: str) -> str:
     before = len(house.sms_sent())
     house.receive_sms(OWNER, text)
-    sent = wait_for(lambda: [s for s in house.sms_sent()[before:] if s["number"] == OWNER],
-                    30, f"the SMS answer to {text!r}")
+    # the house's answer, not an alert the sentinel happened to send meanwhile
+    sent = wait_for(lambda: [s for s in house.sms_sent()[before:] if s["number"] == OWNER
+                             and s.get("kind") == "reply"], 30, f"the SMS answer to {text!r}")
     return str(sent[0]["text"])
 
 

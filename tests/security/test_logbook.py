@@ -46,17 +46,22 @@ async def test_the_logbook_keeps_its_integrity(config: Config, bus: Forwarder,
             assert mine[1] == "caché\u2028derrière"  # kept, and shown
             assert len(mine[3]) == logbook.MAX_MESSAGE
             statuses = []
-            for i in range(logbook.BURST + 50):  # a flood from one source
+            flood_started = time.monotonic()
+            for i in range(logbook.BURST + 200):  # a flood from one source
                 async with http.post(url, json={"machine": "bc-hq", "service": "flood",
                                                 "message": f"{i}"}) as resp:
                     statuses.append(resp.status)
-            assert statuses.count(429) >= 40 and rt.counters["rate_limited"] >= 40
+            took = time.monotonic() - flood_started
+            # a burst, then the refill rate for as long as the flood lasted (a loaded machine
+            # posts slower: the bound follows it)
+            assert statuses.count(201) <= logbook.BURST + took * logbook.RATE_PER_S + 1
+            assert statuses.count(429) == rt.counters["rate_limited"] > 0
             async with http.post(url, json={"machine": "bc-hq", "service": "calm",
                                             "message": "another source still writes"}) as resp:
                 assert resp.status == 201
             started = time.monotonic()
             async with http.get(config.service_url("logbook") + "/status") as resp:
                 today = (await resp.json())["today"]
-            assert time.monotonic() - started < 0.5  # counted, not re-read
+            assert time.monotonic() - started < 2.0  # counted, not re-read
             async with http.get(url, params={"format": "json"}) as resp:
                 assert today == len((await resp.json())["entries"]) >= 4 + statuses.count(201)
