@@ -88,13 +88,17 @@ async def test_retention_deletes_old_days(config: Config, tmp_path: Path) -> Non
     assert len(book.days()) == 2
 
 
-def test_cli_adds_and_shows(tmp_path: Path) -> None:
-    data = demo_data(tmp_path / "var")
+def _cli_house(tmp_path: Path) -> tuple[Path, dict[str, str], list[str]]:
+    """The demo house in a file, the environment with its token, the `basecamp` command."""
     conf = tmp_path / "house.toml"
-    conf.write_text(tomli_w.dumps(data))
+    conf.write_text(tomli_w.dumps(demo_data(tmp_path / "var")))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
            "BASECAMP_HTTP_TOKEN": "t0k3n"}
-    base = [sys.executable, "-m", "core.cli"]
+    return conf, env, [sys.executable, "-m", "core.cli"]
+
+
+def test_cli_adds_and_shows(tmp_path: Path) -> None:
+    conf, env, base = _cli_house(tmp_path)
     down = subprocess.run([*base, "log", "--config", str(conf), "hello"], capture_output=True,
                           text=True, env=env, timeout=30)
     assert down.returncode == 1 and "logbook unreachable" in down.stderr
@@ -119,12 +123,7 @@ def test_cli_adds_and_shows(tmp_path: Path) -> None:
 def test_a_booting_machine_waits_for_the_logbook(tmp_path: Path) -> None:
     """`basecamp log --retry`, as the boot unit runs it: the logbook comes up after it started
     trying, and the entry still arrives (with the token, once)."""
-    data = demo_data(tmp_path / "var")
-    conf = tmp_path / "house.toml"
-    conf.write_text(tomli_w.dumps(data))
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-           "BASECAMP_HTTP_TOKEN": "t0k3n"}
-    base = [sys.executable, "-m", "core.cli"]
+    conf, env, base = _cli_house(tmp_path)
     booting = subprocess.Popen([*base, "log", "--config", str(conf), "--machine", "bc-water",
                                 "--service", "boot", "--retry", "60", "bc-water booted"],
                                env=env, stderr=subprocess.PIPE, text=True)
