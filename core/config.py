@@ -36,6 +36,7 @@ SECTIONS: dict[str, str] = {
     "lightpack": "modes.settings:LightpackSettings",
     "scheduler": "modes.settings:SchedulerSettings",
     "dialogs": "dialogs.settings:DialogSettings",
+    "mqtt": "dialogs.settings:MqttSettings",
     "voice": "assistant.settings:VoiceSettings",
     "interphone": "assistant.settings:InterphoneSettings",
     "watch": "watch.settings:WatchSettings",
