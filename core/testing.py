@@ -259,12 +259,16 @@ class MosquittoServer:
             time.sleep(0.05)
         raise TimeoutError("mosquitto did not accept connections")
 
-    def close(self) -> None:
-        """Kill mosquitto and remove its folder."""
+    def stop(self) -> None:
+        """Kill mosquitto (start() brings it back on the same port, with nothing retained)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+    def close(self) -> None:
+        """Kill mosquitto and remove its folder."""
+        self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def overrides(self, **mqtt: Any) -> dict[str, Any]:

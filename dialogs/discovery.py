@@ -152,11 +152,9 @@ class Bridge:
 
     def discovery(self, entity: Entity) -> dict[str, Any]:
         """The full discovery payload of an entity."""
-        return {"unique_id": f"{self.node}_{entity.object_id}",
-                "object_id": f"{self.node}_{entity.object_id}",
-                **entity.config, "device": self.device(entity.host),
-                "availability": [{"topic": self.availability}],
-                "availability_mode": "all"}
+        return {"unique_id": f"{self.node}_{entity.object_id}", **entity.config,
+                "device": self.device(entity.host),
+                "availability": [{"topic": self.availability}], "availability_mode": "all"}
 
     def _host_of(self, service: str) -> str:
         if service in self.config.services:
@@ -213,7 +211,7 @@ class Bridge:
         self._state(entity, self.topic(oid, "state"),
                     self.labels.get(msg.mode, msg.mode).encode(), out)
         self._state(entity, self.topic(oid, "attributes"), _json({
-            "mode": msg.mode, "changed by": msg.changed_by, "changed_by": msg.changed_by,
+            "mode": msg.mode, "changed by": msg.changed_by,
             "since": msg.since, "reason": msg.reason, "silence": msg.silence,
             "return_at": msg.return_at}), out)
 

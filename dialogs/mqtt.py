@@ -109,9 +109,11 @@ class Link:
                      self.settings.port)
 
     def _refused(self, reason: str) -> None:
+        if self.last_error != reason:  # paho retries every few seconds: told once
+            self.rt.log("warning", f"the MQTT broker {self.settings.host}:{self.settings.port}"
+                                   f" refused the bridge: {reason}")
         self.connected, self.last_error = False, reason
         self.rt.counters["mqtt_refused"] += 1
-        _LOGGER.warning("the MQTT broker refused the connection: %s", reason)
 
     def _disconnected(self, reason: str) -> None:
         if self.connected:
