@@ -569,3 +569,39 @@ def test_commands_that_are_no_intent(tmp_path: Path, topic: str, payload: str) -
     b = Bridge(demo_config(tmp_path))
     b.on_message(ModeChanged("cocoon", "", "voice"), "bc-ui")
     assert isinstance(b.command(f"{BASE}/{topic}", payload.encode()), Refusal)
+
+
+# ---- the whole demo house ------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_the_demo_house_in_home_assistant(tmp_path: Path, broker: MosquittoServer,
+                                          ha: HomeAssistant) -> None:
+    """`basecamp up` with the bridge pointed at the broker: HA sees what the real services and
+    simulators publish, and its commands are carried out by the real heater and modes."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from tests.e2e.house import running_house, wait_for
+
+    start = dt.datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    overrides = {**broker.overrides(), "watch": {"interval_s": 1.0, "machine_check": "tcp"}}
+    (tmp_path / "house").mkdir()
+    with running_house(tmp_path / "house", overrides, speed=1.0, start=start) as house:
+        # (the water meter speaks once a minute slot: not waited for)
+        wanted = {"mode", "heater", "salon_temperature", "power_apparent", "power_energy",
+                  "health_bc_hq_logbook", "health_bc_power_heater", "night_light",
+                  "lightpack"}
+        wait_for(lambda: wanted <= set(ha.configs()), 60,
+                 lambda: f"configs of {sorted(wanted - set(ha.configs()))}")
+        assert house.get("mqtt")["mqtt"]["connected"]
+        assert house.get("heater")["heating"]["profile"] != "force_eco"
+        ha.command(f"{BASE}/heater/preset/set", "force_eco")
+        wait_for(lambda: house.get("heater")["heating"]["profile"] == "force_eco", 20,
+                 "the heater forced to eco by HA")
+        wait_for(lambda: ha.last(f"{BASE}/heater/preset") == b"force_eco", 20,
+                 "HA told the heater's new preset")
+        ha.command(f"{BASE}/mode/set", "absent")
+        wait_for(lambda: house.get("modes")["presence"]["mode"] == "lockout", 20,
+                 "the house in lockout by HA")
+        assert house.get("modes")["presence"]["changed_by"] == "mqtt"
+        assert ha.last(f"{BASE}/health_bc_hq_logbook/state") == b"ON"
