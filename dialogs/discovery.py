@@ -39,7 +39,7 @@ from core.messages.dialogs import Intent
 from core.messages.heating import HeatingState, LightpackState, NightLightState
 from core.messages.lights import LightsState
 from core.messages.presence import ModeChanged, PirMotion
-from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
+from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate, implausible
 from core.messages.watch import Alert, PowerState
 
 MANUFACTURER = "Basecamp"
@@ -65,6 +65,20 @@ MUTA_FIELDS: dict[str, dict[str, Any]] = {
                 "state_class": "measurement", "entity_category": "diagnostic"},
 }
 """MutaUpdate field -> what HA needs to show it (the battery is read in volts, not %)."""
+NAMES = {
+    "fr": {"mode": "Mode", "heater": "Chauffage", "lightpack": "Lightpack",
+           "night_light": "Veilleuse", "power_apparent": "Puissance apparente",
+           "power_current": "Intensité", "power_energy": "Électricité", "water_total": "Eau",
+           "mains": "Secteur", "leak": "Fuite d'eau", "pir": "Mouvement {}",
+           "temperature": "Température {}", "humidity": "Humidité {}",
+           "light": "Luminosité {}", "battery": "Pile {}"},
+    "en": {"mode": "Mode", "heater": "Heating", "lightpack": "Lightpack",
+           "night_light": "Night light", "power_apparent": "Apparent power",
+           "power_current": "Current", "power_energy": "Electricity", "water_total": "Water",
+           "mains": "Mains", "leak": "Water leak", "pir": "Motion {}",
+           "temperature": "Temperature {}", "humidity": "Humidity {}", "light": "Light {}",
+           "battery": "Battery {}"}}
+"""Entity names in the house's language ({} = the unit or sensor)."""
 
 Publication = tuple[str, bytes, bool]
 """(topic, payload, retain)."""
@@ -118,6 +132,7 @@ class Bridge:
         """The bridge's own availability: "online", or "offline" (its MQTT last will)."""
         self.min_t, self.max_t = min_temperature, max_temperature
         self.labels = MODE_LABELS.get(lang, MODE_LABELS["en"])
+        self.names = NAMES.get(lang, NAMES["en"])
         self.entities: dict[str, Entity] = {}
         self.mode = ""
         """The presence mode last seen (chooses BasecampReturn or BasecampWake)."""
@@ -205,7 +220,8 @@ class Bridge:
         self.mode = msg.mode
         oid = "mode"
         entity = self._entity("select", oid, host, {
-            "name": "Mode", "icon": "mdi:home-account", "options": list(self.labels.values()),
+            "name": self.names["mode"], "icon": "mdi:home-account",
+            "options": list(self.labels.values()),
             "state_topic": self.topic(oid, "state"), "command_topic": self.topic(oid, "set"),
             "json_attributes_topic": self.topic(oid, "attributes")}, out)
         self._state(entity, self.topic(oid, "state"),
@@ -218,7 +234,8 @@ class Bridge:
     def _heating(self, msg: HeatingState, host: str, out: list[Publication]) -> None:
         oid = "heater"
         config: dict[str, Any] = {
-            "name": "Chauffage", "modes": ["heat"], "mode_state_topic": self.topic(oid, "mode"),
+            "name": self.names["heater"], "modes": ["heat"],
+            "mode_state_topic": self.topic(oid, "mode"),
             "preset_modes": list(PRESETS),
             "preset_mode_state_topic": self.topic(oid, "preset"),
             "preset_mode_command_topic": self.topic(oid, "preset", "set"),
@@ -265,7 +282,7 @@ class Bridge:
 
     def _night_light(self, msg: NightLightState, host: str, out: list[Publication]) -> None:
         oid = "night_light"
-        entity = self._light(oid, self.night_light or "night light", host, False, out)
+        entity = self._light(oid, self.night_light or self.names[oid], host, False, out)
         self._state(entity, self.topic(oid, "state"),
                     _json({"state": "ON" if msg.lit else "OFF"}), out)
         self._state(entity, self.topic(oid, "attributes"),
@@ -273,7 +290,7 @@ class Bridge:
 
     def _lightpack(self, msg: LightpackState, host: str, out: list[Publication]) -> None:
         oid = "lightpack"
-        entity = self._light(oid, "Lightpack", host, True, out)
+        entity = self._light(oid, self.names[oid], host, True, out)
         r, g, b = ([*msg.rgb, 0, 0, 0])[:3]
         self._state(entity, self.topic(oid, "state"), _json({
             "state": "ON" if (r, g, b) != (0, 0, 0) else "OFF", "color_mode": "rgb",
@@ -288,29 +305,32 @@ class Bridge:
         self._state(entity, self.topic(oid, "state"), _number(value), out)
 
     def _muta(self, msg: MutaUpdate, host: str, out: list[Publication]) -> None:
+        wrong = implausible(msg)  # no sensor reads it: a fault, never a state for HA's history
         for name, classes in MUTA_FIELDS.items():
             value = getattr(msg, name)
-            if value is not None:
-                self._sensor(f"{slug(msg.unit)}_{name}", f"{msg.unit} {name}", host, classes,
-                             value, out)
+            if value is not None and name not in wrong:
+                self._sensor(f"{slug(msg.unit)}_{name}", self.names[name].format(msg.unit),
+                             host, classes, value, out)
 
     def _power(self, msg: PowerUpdate, host: str, out: list[Publication]) -> None:
-        self._sensor("power_apparent", "Puissance apparente", host, {
+        if implausible(msg):
+            return
+        self._sensor("power_apparent", self.names["power_apparent"], host, {
             "device_class": "apparent_power", "unit_of_measurement": "VA",
             "state_class": "measurement"}, msg.papp_va, out)
         if msg.iinst_a is not None:
-            self._sensor("power_current", "Intensité", host, {
+            self._sensor("power_current", self.names["power_current"], host, {
                 "device_class": "current", "unit_of_measurement": "A",
                 "state_class": "measurement"}, msg.iinst_a, out)
         if msg.index_wh:  # every tariff's counter together: what the house used
-            self._sensor("power_energy", "Électricité", host, {
+            self._sensor("power_energy", self.names["power_energy"], host, {
                 "device_class": "energy", "unit_of_measurement": "kWh",
                 "state_class": "total_increasing"}, sum(msg.index_wh.values()) / 1000, out)
 
     def _water(self, msg: WaterUpdate, host: str, out: list[Publication]) -> None:
         # the meter's running total, not the slot's litres: HA's energy dashboard wants a
         # counter that only grows
-        self._sensor("water_total", "Eau", host, {
+        self._sensor("water_total", self.names["water_total"], host, {
             "device_class": "water", "unit_of_measurement": "L",
             "state_class": "total_increasing"}, msg.total_litres, out)
 
@@ -327,16 +347,17 @@ class Bridge:
             self._state(entity, self.topic(oid, "state"), payload, out)
 
     def _pir(self, msg: PirMotion, host: str, out: list[Publication]) -> None:
-        self._binary(f"pir_{slug(msg.sensor)}", f"PIR {msg.sensor}", host, "motion",
+        self._binary(f"pir_{slug(msg.sensor)}", self.names["pir"].format(msg.sensor), host,
+                     "motion",
                      msg.state == 1, out)
 
     def _mains(self, msg: PowerState, host: str, out: list[Publication]) -> None:
-        self._binary("mains", "Secteur", host, "power", msg.state == "POWER_OK", out)
+        self._binary("mains", self.names["mains"], host, "power", msg.state == "POWER_OK", out)
 
     def _alert(self, msg: Alert, host: str, out: list[Publication]) -> None:
         problem = msg.state != "recovery"
         if msg.key == LEAK_KEY:
-            self._binary("leak", "Fuite d'eau", self.leak_host, "moisture", problem, out)
+            self._binary("leak", self.names["leak"], self.leak_host, "moisture", problem, out)
         elif msg.key.startswith(SERVICE_KEY):
             machine, _, service = msg.key[len(SERVICE_KEY):].partition("/")
             if machine in self.config.machines and service:

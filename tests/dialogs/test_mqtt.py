@@ -605,3 +605,13 @@ def test_the_demo_house_in_home_assistant(tmp_path: Path, broker: MosquittoServe
                  "the house in lockout by HA")
         assert house.get("modes")["presence"]["changed_by"] == "mqtt"
         assert ha.last(f"{BASE}/health_bc_hq_logbook/state") == b"ON"
+
+
+def test_a_reading_no_sensor_can_give_is_not_shown(tmp_path: Path) -> None:
+    from core.testing import demo_config
+    b = Bridge(demo_config(tmp_path))
+    topics = [t for t, _, _ in b.on_message(MutaUpdate("salon", 1, temperature=19.0,
+                                                       humidity=250.0), "bc-hq")]
+    assert f"{BASE}/salon_temperature/state" in topics
+    assert not [t for t in topics if "humidity" in t]
+    assert b.on_message(PowerUpdate(-5.0), "bc-power") == []
