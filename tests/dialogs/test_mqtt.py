@@ -575,9 +575,14 @@ def test_commands_that_are_no_intent(tmp_path: Path, topic: str, payload: str) -
 @pytest.mark.slow
 @pytest.mark.timeout(420)
 def test_the_demo_house_in_home_assistant(tmp_path: Path, broker: MosquittoServer,
-                                          ha: HomeAssistant) -> None:
+                                          ha: HomeAssistant,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """`basecamp up` with the bridge pointed at the broker: HA sees what the real services and
     simulators publish, and its commands are carried out by the real heater and modes."""
+    # the house's programs run the venv's `basecamp`, whose editable install may be another
+    # checkout of the project: this one's code is what is under test
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
     import datetime as dt
     from zoneinfo import ZoneInfo
 
