@@ -48,6 +48,7 @@ SERVICES: dict[str, str] = {
     "relays": "modes.relays_service:serve",
     "lightpack": "modes.lightpack_service:serve",
     "dialogs": "dialogs.service:serve",
+    "mqtt": "dialogs.mqtt:serve",
     "interphone": "assistant.interphone:serve",
     "assistant": "assistant.service:serve",
     "kiosk": "kiosk.app:main",

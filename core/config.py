@@ -37,6 +37,7 @@ SECTIONS: dict[str, str] = {
     "scheduler": "modes.settings:SchedulerSettings",
     "relays": "modes.settings:RelaysSettings",
     "dialogs": "dialogs.settings:DialogSettings",
+    "mqtt": "dialogs.settings:MqttSettings",
     "voice": "assistant.settings:VoiceSettings",
     "interphone": "assistant.settings:InterphoneSettings",
     "watch": "watch.settings:WatchSettings",

@@ -110,7 +110,7 @@ def _bind(address: str) -> str:
 EXTRA_OF_PACKAGE = {"core": "", "dialogs": "dialogs", "modes": "modes", "watch": "watch",
                     "sensors": "sensors", "assistant": "voice", "kiosk": "kiosk"}
 """The pyproject extra each package's services need."""
-EXTRA_OF_SERVICE = {"rooms": "rooms", "sms": "sms"}
+EXTRA_OF_SERVICE = {"rooms": "rooms", "sms": "sms", "mqtt": "mqtt"}
 """Services needing more than their package's extra (the room classifier's scikit-learn, the
 SMS gateway's python-gammu)."""
 _QT = ("libxcb-icccm4", "libxcb-keysyms1", "libxcb-xinerama0", "libxcb-randr0",

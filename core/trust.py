@@ -49,7 +49,7 @@ from core.messages.watch import ChannelState, PowerState, PushSend, SentinelOk
 
 _VOICE = ("assistant", "interphone")
 PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
-    Intent: ("dialogs", "assistant", "kiosk"),
+    Intent: ("dialogs", "assistant", "kiosk", "mqtt"),
     Outcome: ("modes", "heater", "lights", "nightlight", "lightpack", "interphone", "kiosk",
               "assistant"),
     ModeChanged: ("modes",),

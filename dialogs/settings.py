@@ -1,13 +1,15 @@
-"""The `[dialogs]` config section: language, day parts, timeouts, bounds and report sources."""
+"""The `[dialogs]` config section (language, day parts, timeouts, bounds, report sources) and
+the `[mqtt]` section of the Home Assistant bridge."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from core.schema import ConfigError, bounded
+from core.schema import ConfigError, Secret, bounded
 
 
 @dataclass(frozen=True)
@@ -125,3 +127,46 @@ class DialogSettings:
     def language(self, config: Any) -> str:
         """The effective dialog language."""
         return self.lang or str(config.house.lang)
+
+
+_TOPIC_LEVEL = re.compile(r"^[^#+\s/][^#+\s]*[^#+\s/]$|^[^#+\s/]$")
+"""An MQTT topic prefix: no wildcards, no spaces, no leading or trailing slash."""
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    """The Home Assistant bridge (`basecamp run mqtt`): its broker and topics."""
+
+    host: str = "localhost"
+    """The MQTT broker Home Assistant uses."""
+    port: int = bounded(1883, lo=1, hi=65535)
+    username: Secret = field(default_factory=lambda: Secret(env="BASECAMP_MQTT_USER",
+                                                            file="secrets/mqtt_user"))
+    """Broker user (none: anonymous)."""
+    password: Secret = field(default_factory=lambda: Secret(env="BASECAMP_MQTT_PASSWORD",
+                                                            file="secrets/mqtt_password"))
+    tls: bool = False
+    """Connect with TLS (the broker's usual port is then 8883)."""
+    ca_file: str = ""
+    """CA certificate of the broker (TLS; "" = the system's CAs); relative to the data dir."""
+    discovery_prefix: str = "homeassistant"
+    """Home Assistant's MQTT discovery prefix (its `homeassistant/status` says it restarted)."""
+    base_topic: str = "basecamp"
+    """Where states, commands and the bridge's availability live."""
+    client_id: str = "basecamp"
+    keepalive_s: int = bounded(30, lo=5, hi=3600)
+    """The broker publishes the bridge's "offline" (its last will) when it hears nothing for
+    1.5 times this, or at once when the connection drops."""
+    reconnect_max_s: float = bounded(30.0, lo=1, hi=3600)
+    """Longest wait between two connection attempts while the broker is away."""
+    missed_heartbeats: int = bounded(3, lo=1, hi=100)
+    """A service whose heartbeat is this many periods (`bus.heartbeat_s`) late is shown down."""
+
+    def check(self, config: Any, path: str) -> None:
+        """Topic prefixes must be usable as MQTT topic levels (no wildcards)."""
+        for key in ("discovery_prefix", "base_topic"):
+            if not _TOPIC_LEVEL.match(getattr(self, key)):
+                raise ConfigError(f"{path}.{key}", "a topic prefix without '#', '+', spaces or "
+                                                   "a leading/trailing '/'")
+        if not self.client_id or len(self.client_id) > 64:
+            raise ConfigError(f"{path}.client_id", "a client id of 1 to 64 characters")

@@ -20,7 +20,7 @@ UNDECLARABLE = {"pvporcupine"}
 """Imported but not declared, on purpose: pvporcupine 1.9's metadata requires enum34, which
 breaks Python 3.11 (`make install` adds it --no-deps; see pyproject.toml's voice extra)."""
 EXTRA_OF_MODULE = {"sensors.rooms_model": "rooms", "core.pins": "modes",
-                   "watch.modem": "sms", "watch.sms_cli": "sms"}
+                   "watch.modem": "sms", "watch.sms_cli": "sms", "dialogs.mqtt": "mqtt"}
 """Modules whose dependencies live in another extra than their package's (core.pins imports
 gpiozero only for the relays and the water meter, whose extras declare it)."""
 

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTRAS: dict[str, tuple[str, ...]] = {
     "": ("core",),
     "dialogs": ("dialogs",),
+    "mqtt": ("dialogs",),
     "modes": ("modes",),
     "watch": ("watch",),
     "sms": ("watch",),

@@ -31,6 +31,8 @@ class ChangedBy(StrEnum):
     SENSOR = "sensor"
     SCHEDULE = "schedule"
     RESTORE = "restore"
+    MQTT = "mqtt"
+    """Home Assistant, through the MQTT bridge."""
 
 
 @dataclass(frozen=True)
