@@ -39,6 +39,7 @@ SECTIONS: dict[str, str] = {
     "dialogs": "dialogs.settings:DialogSettings",
     "voice": "assistant.settings:VoiceSettings",
     "interphone": "assistant.settings:InterphoneSettings",
+    "wyoming": "assistant.settings:WyomingSettings",
     "watch": "watch.settings:WatchSettings",
     "sms": "watch.settings:SmsSettings",
     "push": "watch.settings:PushSettings",
