@@ -188,7 +188,8 @@ class WyomingSettings:
     sender: str = "owner"
     """Who speaks through Wyoming, for the dialogs (their conversations, what they may do)."""
     max_audio_s: float = bounded(30.0, lo=1.0, hi=600.0)
-    """Audio longer than this in one transcription or detection is refused."""
+    """A transcription of more audio than this is refused (a wake word stream has no limit:
+    nothing of it is kept)."""
     max_text_chars: int = bounded(2000, lo=10, hi=100_000)
     """Longer texts to say, handle or recognise are refused."""
 

@@ -454,7 +454,8 @@ class Connection(AsyncEventHandler):
         if len(chunk.audio) % (chunk.width * chunk.channels):
             raise self.drop("bad-audio-format", "a chunk is not a whole number of samples")
         self.seconds += chunk.seconds
-        if self.seconds > self.service.settings.max_audio_s:
+        # only a transcription keeps its audio; a wake word stream may last for hours
+        if self.request == "asr" and self.seconds > self.service.settings.max_audio_s:
             raise self.drop("audio-too-long", f"more than {self.service.settings.max_audio_s:g}"
                            " s of audio: request dropped")
         pcm = self.converter.convert(chunk).audio

