@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -166,3 +167,53 @@ class InterphoneSettings:
         band = self.radio_band_hz
         if len(band) != 2 or not 0 < band[0] < band[1]:
             raise ConfigError(f"{path}.radio_band_hz", "two increasing frequencies in Hz")
+
+
+@dataclass(frozen=True)
+class WyomingSettings:
+    """The Wyoming server (`basecamp run wyoming`): the house's voice offered to Home Assistant
+    and other Wyoming clients over TCP."""
+
+    port: int = bounded(10300, lo=1, hi=65535)
+    """TCP port of the Wyoming listener (10300 is the usual Wyoming port; add the machine and
+    this port in Home Assistant's Wyoming integration)."""
+    address: str = ""
+    """Address to listen on ("" = the address of the machine the service runs on)."""
+    clients: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    """Addresses or networks allowed to connect (the protocol has no authentication, and
+    "handle" commands the house): add Home Assistant's address, e.g. "192.168.1.20"."""
+    wake_engines: tuple[WakeEngineName, ...] = ()
+    """Wake word engines offered (empty: `voice.wake_engine`), each with its configured
+    keywords."""
+    sender: str = "owner"
+    """Who speaks through Wyoming, for the dialogs (their conversations, what they may do)."""
+    max_audio_s: float = bounded(30.0, lo=1.0, hi=600.0)
+    """A transcription of more audio than this is refused (a wake word stream has no limit:
+    nothing of it is kept)."""
+    max_text_chars: int = bounded(2000, lo=10, hi=100_000)
+    """Longer texts to say, handle or recognise are refused."""
+
+    def check(self, config: Any, path: str) -> None:
+        """Clients are addresses or networks; the Wyoming port must not be a port the same
+        machine already uses."""
+        for i, client in enumerate(self.clients):
+            try:
+                ipaddress.ip_network(client, strict=False)
+            except ValueError:
+                raise ConfigError(f"{path}.clients[{i}]", "an IP address or network such as "
+                                  f"192.168.1.20 or 192.168.1.0/24, got {client!r}") from None
+        if "wyoming" not in config.services:
+            return
+        for host in config.hosts("wyoming"):
+            address = config.machines[host].address
+            taken = {config.machines[host].supervisor_port: f"supervisord of {host}"}
+            if config.machines[config.bus.machine].address == address:
+                taken |= {config.bus.pub_port: "bus publishers",
+                          config.bus.sub_port: "bus subscribers"}
+            for name in config.services:
+                for other in config.hosts(name):
+                    if config.machines[other].address == address:
+                        taken[config.service_port(name, other)] = f"{name}@{other}"
+            if self.port in taken:
+                raise ConfigError(f"{path}.port", f"a port free on {host} ({address}): "
+                                                  f"{self.port} is {taken[self.port]}'s")

@@ -51,6 +51,7 @@ SERVICES: dict[str, str] = {
     "mqtt": "dialogs.mqtt:serve",
     "interphone": "assistant.interphone:serve",
     "assistant": "assistant.service:serve",
+    "wyoming": "assistant.wyoming_server:serve",
     "kiosk": "kiosk.app:main",
     "watch": "watch.service:serve",
     "sentry": "watch.sentry:serve",

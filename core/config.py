@@ -40,6 +40,7 @@ SECTIONS: dict[str, str] = {
     "mqtt": "dialogs.settings:MqttSettings",
     "voice": "assistant.settings:VoiceSettings",
     "interphone": "assistant.settings:InterphoneSettings",
+    "wyoming": "assistant.settings:WyomingSettings",
     "watch": "watch.settings:WatchSettings",
     "sms": "watch.settings:SmsSettings",
     "push": "watch.settings:PushSettings",

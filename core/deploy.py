@@ -119,7 +119,7 @@ _QT = ("libxcb-icccm4", "libxcb-keysyms1", "libxcb-xinerama0", "libxcb-randr0",
        "x11-xserver-utils")
 _AUDIO = ("sox", "espeak-ng", "libportaudio2", "alsa-utils")
 APT_OF_SERVICE: dict[str, tuple[str, ...]] = {
-    "assistant": _AUDIO, "interphone": _AUDIO, "kiosk": _QT,
+    "assistant": _AUDIO, "interphone": _AUDIO, "wyoming": _AUDIO, "kiosk": _QT,
     "sms": ("gammu-smsd", "libgammu-dev", "pkg-config"), "watch": ("iputils-ping",),
     "bluetooth": ("bluez",)}
 """Debian packages a service runs with (test tools and Xvfb are for `make test` only)."""

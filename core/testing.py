@@ -88,6 +88,9 @@ def demo_data(data_dir: str | Path, overrides: Mapping[str, Any] | None = None) 
         port = free_port()
         svc["port"] = port if hosts <= 1 else _free_block(max(hosts, 1))
         data["services"][name] = svc
+    for table in data.values():  # a package's own listener (e.g. [wyoming] port)
+        if isinstance(table, dict) and isinstance(table.get("port"), int):
+            table["port"] = free_port()
     return _merge(data, overrides or {})
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 WRITTEN = ("sms", "push")
 """Channels whose senders are phone numbers or push users that must be whitelisted."""
-CHANNELS = ("sms", "push", "voice", "kiosk", "terminal", "mqtt")
+CHANNELS = ("sms", "push", "voice", "kiosk", "terminal", "mqtt", "wyoming")
 """Every channel the house is spoken to on."""
 _NOT_DIGIT = re.compile(r"[^\d+]")
 
