@@ -19,7 +19,7 @@ from core.config import Config
 
 # Start order from the owner's notes: seconds after boot each service waits before starting.
 START_DELAYS: dict[str, float] = {"bus": 0, "logbook": 0, "push": 15, "sms": 60,
-                                  "interphone": 75}
+                                  "interphone": 75, "broker": 75}
 DEFAULT_DELAY = 90.0
 
 
@@ -121,7 +121,7 @@ _AUDIO = ("sox", "espeak-ng", "libportaudio2", "alsa-utils")
 APT_OF_SERVICE: dict[str, tuple[str, ...]] = {
     "assistant": _AUDIO, "interphone": _AUDIO, "wyoming": _AUDIO, "kiosk": _QT,
     "sms": ("gammu-smsd", "libgammu-dev", "pkg-config"), "watch": ("iputils-ping",),
-    "bluetooth": ("bluez",)}
+    "bluetooth": ("bluez",), "broker": ("mosquitto",)}
 """Debian packages a service runs with (test tools and Xvfb are for `make test` only)."""
 
 

@@ -40,6 +40,7 @@ from core.testing import MosquittoServer, demo_data
 from dialogs import mqtt as bridge_service
 from dialogs import service as dialogs_service
 from dialogs.discovery import Bridge, Refusal
+from dialogs.settings import MqttSettings
 from modes import heater_service, lights_service
 from modes import service as modes_service
 
@@ -574,11 +575,11 @@ def test_commands_that_are_no_intent(tmp_path: Path, topic: str, payload: str) -
 # ---- the whole demo house ------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.timeout(420)
-def test_the_demo_house_in_home_assistant(tmp_path: Path, broker: MosquittoServer,
-                                          ha: HomeAssistant,
+def test_the_demo_house_in_home_assistant(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """`basecamp up` with the bridge pointed at the broker: HA sees what the real services and
-    simulators publish, and its commands are carried out by the real heater and modes."""
+    """`basecamp up` runs the demo's own broker (mosquitto, `basecamp run broker`) and the
+    bridge: HA, connected to that broker, sees what the real services and simulators publish,
+    and its commands are carried out by the real heater and modes."""
     # the house's programs run the venv's `basecamp`, whose editable install may be another
     # checkout of the project: this one's code is what is under test
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
@@ -589,27 +590,32 @@ def test_the_demo_house_in_home_assistant(tmp_path: Path, broker: MosquittoServe
     from tests.e2e.house import running_house, wait_for
 
     start = dt.datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
-    overrides = {**broker.overrides(), "watch": {"interval_s": 1.0, "machine_check": "tcp"}}
+    overrides = {"watch": {"interval_s": 1.0, "machine_check": "tcp"}}
     (tmp_path / "house").mkdir()
     with running_house(tmp_path / "house", overrides, speed=1.0, start=start) as house:
-        # (the water meter speaks once a minute slot: not waited for)
-        wanted = {"mode", "heater", "salon_temperature", "power_apparent", "power_energy",
-                  "health_bc_hq_logbook", "health_bc_power_heater", "night_light",
-                  "lightpack"}
-        wait_for(lambda: wanted <= set(ha.configs()), 60,
-                 lambda: f"configs of {sorted(wanted - set(ha.configs()))}")
-        assert house.get("mqtt")["mqtt"]["connected"]
-        assert house.get("heater")["heating"]["profile"] != "force_eco"
-        ha.command(f"{BASE}/heater/preset/set", "force_eco")
-        wait_for(lambda: house.get("heater")["heating"]["profile"] == "force_eco", 20,
-                 "the heater forced to eco by HA")
-        wait_for(lambda: ha.last(f"{BASE}/heater/preset") == b"force_eco", 20,
-                 "HA told the heater's new preset")
-        ha.command(f"{BASE}/mode/set", "absent")
-        wait_for(lambda: house.get("modes")["presence"]["mode"] == "lockout", 20,
-                 "the house in lockout by HA")
-        assert house.get("modes")["presence"]["changed_by"] == "mqtt"
-        assert ha.last(f"{BASE}/health_bc_hq_logbook/state") == b"ON"
+        assert house.get("broker")["broker"]["running"]
+        ha = HomeAssistant(house.config.section("mqtt", MqttSettings).port)
+        try:
+            # (the water meter speaks once a minute slot: not waited for)
+            wanted = {"mode", "heater", "salon_temperature", "power_apparent", "power_energy",
+                      "health_bc_hq_logbook", "health_bc_power_heater", "night_light",
+                      "lightpack"}
+            wait_for(lambda: wanted <= set(ha.configs()), 60,
+                     lambda: f"configs of {sorted(wanted - set(ha.configs()))}")
+            assert house.get("mqtt")["mqtt"]["connected"]
+            assert house.get("heater")["heating"]["profile"] != "force_eco"
+            ha.command(f"{BASE}/heater/preset/set", "force_eco")
+            wait_for(lambda: house.get("heater")["heating"]["profile"] == "force_eco", 20,
+                     "the heater forced to eco by HA")
+            wait_for(lambda: ha.last(f"{BASE}/heater/preset") == b"force_eco", 20,
+                     "HA told the heater's new preset")
+            ha.command(f"{BASE}/mode/set", "absent")
+            wait_for(lambda: house.get("modes")["presence"]["mode"] == "lockout", 20,
+                     "the house in lockout by HA")
+            assert house.get("modes")["presence"]["changed_by"] == "mqtt"
+            assert ha.last(f"{BASE}/health_bc_hq_logbook/state") == b"ON"
+        finally:
+            ha.close()
 
 
 def test_a_reading_no_sensor_can_give_is_not_shown(tmp_path: Path) -> None:
