@@ -70,6 +70,7 @@ async def test_metrics_are_served_to_prometheus_with_the_token(
     from prometheus_client.parser import text_string_to_metric_families
     monkeypatch.setenv("BASECAMP_HTTP_TOKEN", "t0k3n")
     async with running("heater", _serve_nothing, config) as rt:
+        assert await rt.publisher.wait_ready(5)  # the forwarder reached
         rt.counters["rejected"] += 3
         rt.metrics.write([])  # the writer exists: its series appear
         url = config.service_url("heater") + "/metrics"
