@@ -179,23 +179,22 @@ async def _our_publisher(pub: str, count: int) -> None:
 
 
 # ---- driver ------------------------------------------------------------------------------
-def _spawn(*args: str) -> subprocess.Popen[str]:
-    keys = ["--keys", KEYS] if KEYS and args[3] == "curve" else []
-    return subprocess.Popen([sys.executable, __file__, *args, *keys], stdout=subprocess.PIPE,
-                            text=True)
-
-
 def run_side(kind: str, count: int, timeout: float) -> dict[str, float]:
+    keys = ["--keys", KEYS] if kind == "curve" else []
+
+    def _spawn(*args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, __file__, *args, "--kind", kind, *keys],
+                                stdout=subprocess.PIPE, text=True)
     pub, sub = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
-    fwd = _spawn("--role", "forwarder", "--kind", kind, "--pub", pub, "--sub", sub)
+    fwd = _spawn("--role", "forwarder", "--pub", pub, "--sub", sub)
     try:
         assert fwd.stdout is not None
         fwd.stdout.readline()
-        sbr = _spawn("--role", "subscriber", "--kind", kind, "--pub", pub, "--sub", sub,
+        sbr = _spawn("--role", "subscriber", "--pub", pub, "--sub", sub,
                      "--count", str(count), "--timeout", str(timeout))
         assert sbr.stdout is not None
         sbr.stdout.readline()
-        pbr = _spawn("--role", "publisher", "--kind", kind, "--pub", pub, "--count", str(count))
+        pbr = _spawn("--role", "publisher", "--pub", pub, "--count", str(count))
         out_pub, _ = pbr.communicate(timeout=120)
         out_sub, _ = sbr.communicate(timeout=120)
     finally:

@@ -71,8 +71,6 @@ def secure_from(where: Any, name: str) -> None:
     from pathlib import Path
     folder = Path(where)
     holds_server = (folder / f"{buskeys.SERVER}.key_secret").exists()
-    if holds_server and not (folder / f"{name}.key_secret").exists():
-        buskeys.generate(folder, [name])  # the demo's keys folder: a machine added since
     server = buskeys.load(folder, buskeys.SERVER) if holds_server else None
     secure(buskeys.load(folder, name), server)
 

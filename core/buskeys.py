@@ -61,11 +61,13 @@ def _locked(where: Path) -> Iterator[None]:
 
 
 def generate(where: Path, names: Iterable[str]) -> list[str]:
-    """Create the missing key pairs (the forwarder's and `names`); the names created."""
+    """Create the missing key pairs (the forwarder's and `names`); the names created. A name
+    whose public key is here is not missing (the bus machine holds the others' public keys
+    only, and must never replace them)."""
     made = []
     with _locked(where):
         for name in [SERVER, *names]:
-            if (where / f"{name}.key_secret").exists():
+            if (where / f"{name}.key").exists():
                 continue
             _, secret = zmq.auth.create_certificates(str(where), name)
             os.chmod(secret, 0o600)
@@ -75,9 +77,10 @@ def generate(where: Path, names: Iterable[str]) -> list[str]:
 
 def ensure(config: Any) -> Path:
     """The keys folder; a house that has none yet (the demo's first start) gets a pair for
-    the forwarder and every machine. Keys placed by a deploy are never replaced."""
+    the forwarder and every machine, and the folder holding the forwarder's own pair (the
+    demo's) one for a machine added since. Keys placed by a deploy are never replaced."""
     where = folder(config)
-    if not (where / f"{SERVER}.key").exists():
+    if not (where / f"{SERVER}.key").exists() or (where / f"{SERVER}.key_secret").exists():
         generate(where, config.machines)
     return where
 

@@ -12,9 +12,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+from core.deploy import EXTRA_OF_PACKAGE
+
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_EXTRA = {"core": "", "dialogs": "dialogs", "modes": "modes", "watch": "watch",
-                 "sensors": "sensors", "assistant": "voice", "kiosk": "kiosk"}
+PACKAGE_EXTRA = EXTRA_OF_PACKAGE
 OURS = set(PACKAGE_EXTRA) | {"tests", "bench"}
 UNDECLARABLE = {"pvporcupine"}
 """Imported but not declared, on purpose: pvporcupine 1.9's metadata requires enum34, which
