@@ -41,8 +41,9 @@ from core.bus import Forwarder, Publisher
 from core.config import load
 from core.messages import Source
 from core.messages.sensors import MutaUpdate
-from core.testing import MosquittoServer, demo_data
+from core.testing import demo_data
 from dialogs.discovery import MUTA_FIELDS, Bridge
+from tests.dialogs.mosquitto import MosquittoServer
 
 UNITS = 50
 MAX_SEQ = 80_000

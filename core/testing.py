@@ -1,5 +1,4 @@
-"""Real components for tests, benchmarks and demos: free ports, a demo config, an InfluxDB,
-an MQTT broker.
+"""Real components for tests, benchmarks and demos: free ports, a demo config, an InfluxDB.
 
 Nothing here is a mock: `InfluxServer` starts Debian's `influxd` on a free loopback port, and
 `demo_config` is the built-in demo house with fresh ports and a private data folder.
@@ -204,79 +203,6 @@ def influx_server() -> Iterator[InfluxServer]:
         yield server
     finally:
         server.close()
-
-
-def mosquitto_binary() -> str:
-    """Debian's mosquitto (in /usr/sbin, often outside a user's PATH); FileNotFoundError if
-    it is not installed."""
-    found = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(found).exists():
-        raise FileNotFoundError("mosquitto not found: apt-get install mosquitto "
-                                "(`make test` installs it)")
-    return found
-
-
-class MosquittoServer:
-    """Debian's mosquitto on a free loopback port: anonymous, or with one user when given
-    `users` ({name: password}, hashed with mosquitto_passwd). stop() kills it."""
-
-    def __init__(self, users: Mapping[str, str] | None = None) -> None:
-        self.binary = mosquitto_binary()
-        self.folder = Path(tempfile.mkdtemp(prefix="bc-mosquitto-"))
-        self.port = free_port()
-        self.users = dict(users or {})
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def _write_config(self) -> Path:
-        lines = [f"listener {self.port} 127.0.0.1", "persistence false",
-                 f"log_dest file {self.folder / 'mosquitto.log'}"]
-        if os.geteuid() == 0:  # else it becomes user `mosquitto`, who cannot read our folder
-            lines.append("user root")
-        if self.users:
-            passwords = self.folder / "passwords"
-            passwords.write_text("".join(f"{u}:{p}\n" for u, p in self.users.items()))
-            passwords.chmod(0o600)
-            tool = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
-            subprocess.run([tool, "-U", str(passwords)], check=True, capture_output=True)
-            lines += ["allow_anonymous false", f"password_file {passwords}"]
-        else:
-            lines.append("allow_anonymous true")
-        path = self.folder / "mosquitto.conf"
-        path.write_text("\n".join(lines) + "\n")
-        return path
-
-    def start(self, timeout: float = 10.0) -> MosquittoServer:
-        """Start mosquitto and wait until it accepts connections."""
-        config = self._write_config()
-        self.proc = subprocess.Popen([self.binary, "-c", str(config)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                log = self.folder / "mosquitto.log"
-                raise RuntimeError(f"mosquitto exited with {self.proc.returncode}: "
-                                   f"{log.read_text() if log.exists() else ''}")
-            with contextlib.suppress(OSError), socket.create_connection(
-                    ("127.0.0.1", self.port), timeout=0.5):
-                return self
-            time.sleep(0.05)
-        raise TimeoutError("mosquitto did not accept connections")
-
-    def stop(self) -> None:
-        """Kill mosquitto (start() brings it back on the same port, with nothing retained)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
-
-    def close(self) -> None:
-        """Kill mosquitto and remove its folder."""
-        self.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def overrides(self, **mqtt: Any) -> dict[str, Any]:
-        """Config overrides that point the bridge at this broker."""
-        return {"mqtt": {"host": "127.0.0.1", "port": self.port, **mqtt}}
 
 
 def env_without(*names: str) -> dict[str, str]:

@@ -15,34 +15,37 @@ import contextlib
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from core.service import Runtime, ServiceError
 from dialogs.settings import MqttSettings
 
 
-def _binary(name: str) -> str:
-    found = shutil.which(name) or f"/usr/sbin/{name}"
-    if not Path(found).exists():
-        found = f"/usr/bin/{name}"
-    if not Path(found).exists():
-        raise ServiceError(f"broker: {name} is not installed (apt install mosquitto)")
-    return found
+def binary(name: str) -> str:
+    """Debian's mosquitto tools (in /usr/sbin or /usr/bin, often outside a user's PATH);
+    FileNotFoundError if they are not installed."""
+    for found in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
+        if found and Path(found).exists():
+            return found
+    raise FileNotFoundError(f"{name} not found: apt-get install mosquitto (`make test` and "
+                            "the broker machine's install add it)")
 
 
-def write_config(folder: Path, *, address: str, port: int, user: str | None,
-                 password: str | None) -> Path:
-    """mosquitto.conf (and its password file when a user is set) in `folder`."""
+def write_config(folder: Path, *, address: str, port: int,
+                 users: Mapping[str, str] | None = None) -> Path:
+    """mosquitto.conf in `folder`: one listener, anonymous, or only `users` ({name: password},
+    hashed by mosquitto_passwd into a 0600 password file beside it)."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = [f"listener {port} {address}", "persistence false",
              f"log_dest file {folder / 'mosquitto.log'}"]
     if os.geteuid() == 0:  # else it becomes user `mosquitto`, who cannot read this folder
         lines.append("user root")
-    if user:
+    if users:
         passwords = folder / "passwords"
         passwords.touch(mode=0o600)
-        passwords.write_text(f"{user}:{password or ''}\n")
-        subprocess.run([_binary("mosquitto_passwd"), "-U", str(passwords)], check=True,
+        passwords.write_text("".join(f"{u}:{p}\n" for u, p in users.items()))
+        subprocess.run([binary("mosquitto_passwd"), "-U", str(passwords)], check=True,
                        capture_output=True, timeout=30)
         lines += ["allow_anonymous false", f"password_file {passwords}"]
     else:
@@ -57,10 +60,15 @@ async def serve(rt: Runtime) -> None:
     settings = rt.config.section("mqtt", MqttSettings)
     address = rt.config.machines[rt.host].address
     address = "127.0.0.1" if address == "localhost" else address
-    config = write_config(rt.data_dir(), address=address, port=settings.port,
-                          user=rt.config.reveal(settings.username),
-                          password=rt.config.reveal(settings.password))
-    proc = await asyncio.create_subprocess_exec(_binary("mosquitto"), "-c", str(config),
+    user = rt.config.reveal(settings.username)
+    try:
+        mosquitto = binary("mosquitto")
+        config = write_config(rt.data_dir(), address=address, port=settings.port,
+                              users={user: rt.config.reveal(settings.password) or ""}
+                              if user else None)
+    except FileNotFoundError as err:
+        raise ServiceError(f"broker: {err}") from None
+    proc = await asyncio.create_subprocess_exec(mosquitto, "-c", str(config),
                                                 stdout=subprocess.DEVNULL,
                                                 stderr=subprocess.DEVNULL)
 

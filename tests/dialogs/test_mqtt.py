@@ -36,13 +36,14 @@ from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.watch import Alert, PowerState
 from core.service import Runtime, running
-from core.testing import MosquittoServer, demo_data
+from core.testing import demo_data
 from dialogs import mqtt as bridge_service
 from dialogs import service as dialogs_service
 from dialogs.discovery import Bridge, Refusal
 from dialogs.settings import MqttSettings
 from modes import heater_service, lights_service
 from modes import service as modes_service
+from tests.dialogs.mosquitto import MosquittoServer
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
