@@ -159,6 +159,9 @@ class Machine:
     mac: str = ""
     """Its network card's MAC address (aa:bb:cc:dd:ee:ff): the sentinel sends it a Wake-on-LAN
     packet when it does not come back (after a power cut). "" = never."""
+    room: str = ""
+    """The room this machine stands in: where its microphone hears and its speaker speaks
+    ("" = the dialogs' default room)."""
 
 
 MAC = re.compile(r"^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$")

@@ -21,6 +21,9 @@ class Intent(Message):
     text: str = ""
     id: str = ""
     """Set when the sender waits for an `Outcome` (the dialogs service, to answer truly)."""
+    room: str = ""
+    """The room the command was heard in (a voice satellite's room; "" = not heard in a room:
+    SMS, push, terminal). "ici" and a command naming no room mean this room."""
 
     def topic(self) -> str:
         return f"{self.TOPIC}.{self.intent}"

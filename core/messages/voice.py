@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from core.messages.envelope import Message
@@ -42,6 +42,8 @@ class Say(Message):
     when_home: bool = False
     """Only worth saying to someone at home (an alert: it went by SMS too): dropped while the
     house is away, muted in silence."""
+    rooms: list[str] = field(default_factory=list)
+    """The rooms to speak in (their interphones); empty = every room."""
 
 
 @dataclass(frozen=True)
