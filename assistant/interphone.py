@@ -38,6 +38,14 @@ from core.messages.voice import Say, Spoken
 _LOGGER = logging.getLogger(__name__)
 
 
+def spoken_dir(config: Any, settings: InterphoneSettings, host: str) -> Path:
+    """Where the interphone on `host` writes what it speaks (a folder per machine when
+    interphones stand on several)."""
+    out = config.path(settings.output_dir)
+    many = "interphone" in config.services and len(config.hosts("interphone")) > 1
+    return out / host if many else out
+
+
 class Interphone:
     """Queue, floor and speech of one interphone."""
 
@@ -52,9 +60,7 @@ class Interphone:
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self.renderer = Renderer(settings, rt.config.path(settings.cache_dir))
-        self.out_dir = rt.config.path(settings.output_dir)
-        if rt.name in rt.config.services and len(rt.config.hosts(rt.name)) > 1:
-            self.out_dir = self.out_dir / rt.host  # one folder per room's interphone
+        self.out_dir = spoken_dir(rt.config, settings, rt.host)
         self._kept_file = rt.data_dir() / "kept.json"
         machine = rt.config.machines.get(rt.host)
         self.room: str = machine.room if machine is not None else ""

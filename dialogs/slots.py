@@ -124,8 +124,11 @@ def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: Dial
         return {"state": "off" if slots.get("state") == "off" else "on"}
     if intent == "BasecampRemoteAccess":
         return _remote(slots, now, settings)
-    if intent == "HassBroadcast":
-        return {"message": message_text(str(slots.get("message", "")))}
+    if intent == "HassBroadcast":  # an area: that room only; none: every room
+        message, area = str(slots.get("message", "")), str(slots.get("area") or "")
+        if not area:
+            area, message = broadcast_room(message, config)
+        return {"message": message_text(message), **({"area": area} if area else {})}
     if intent == "BasecampConsumption":  # no meter named: both; no day: today
         return {"day": "yesterday" if slots.get("day") == "yesterday" else "today",
                 **({"meter": str(slots["meter"])} if slots.get("meter") in METERS else {})}
@@ -159,6 +162,23 @@ _INTRODUCERS = re.compile(
     r"(?:le|ce) message (?:suivant)?\s*[:,]?\s*|que\s+|qu['’]\s*|que\s*:\s*|:\s*|,\s*|"
     r"(?:to )?everyone\b[\s,:]*(?:that\s+)?|that\s+|the following(?: message)?\s*:?\s*)+",
     re.IGNORECASE)
+
+
+_ROOM_LEAD = re.compile(r"^(?:dans|au|aux|à|a|en|in|to)\s+(?:(?:la|le|les|the)\s+|l')?"
+                        r"(?P<room>.+?)\s+(?:que|qu'|that)\s*(?P<rest>.+)$", re.IGNORECASE)
+
+
+def broadcast_room(message: str, config: Any) -> tuple[str, str]:
+    """"dans la chambre que le dîner est prêt" -> ("chambre", "le dîner est prêt") when the
+    words before "que" name a room of the house (or an alias); else ("", message)."""
+    found = _ROOM_LEAD.match(message.strip())
+    if found is None or config is None:
+        return "", message
+    said = found["room"].strip().casefold()
+    for room in getattr(config, "rooms", ()):
+        if said in {room.name.casefold(), *(a.casefold() for a in room.aliases)}:
+            return room.name, found["rest"]
+    return "", message
 
 
 def message_text(message: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import aiohttp
 import pytest
 
 from assistant import interphone
+from assistant.settings import InterphoneSettings
 from core.bus import Forwarder, Subscriber
 from core.config import Config
 from core.messages.dialogs import FamilyMessage, Intent, Outcome
@@ -26,6 +28,10 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),
                                  reason="espeak-ng and sox are needed")]
 TOKEN = "s3cret"
+
+
+def spoken_dir(config: Config, host: str = "bc-ui") -> Path:
+    return interphone.spoken_dir(config, config.section("interphone", InterphoneSettings), host)
 
 
 @pytest.fixture
@@ -80,7 +86,7 @@ async def test_http_announce_is_spoken_to_a_wav_with_the_sox_chain(
     status, body = await get(phone_config, "/announce", text="Il est midi.")
     assert status == 202 and "queued" in body
     assert (await spoken(sub, 1))[0] == Spoken("Il est midi.")
-    wavs = sorted(phone_config.path("interphone/spoken").glob("*.wav"))
+    wavs = sorted(spoken_dir(phone_config).glob("*.wav"))
     assert len(wavs) == 1
     length, peak = level(wavs[0])
     assert 0.6 < length < 4.0
@@ -165,7 +171,7 @@ async def test_a_broadcast_asked_for_is_spoken_and_answered(phone: Runtime,
     assert (said.intent_id, said.done) == ("b1", True)
     assert [Spoken.from_envelope(e) for e in got if e.topic == Spoken.TOPIC] == [
         Spoken("le dîner est prêt")]
-    assert len(list(phone_config.path("interphone/spoken").glob("*.wav"))) == 1
+    assert len(list(spoken_dir(phone_config).glob("*.wav"))) == 1
     phone.publish(ModeChanged("cocoon", "2024-03-01T22:05:00+01:00", "voice", silence=True))
     await asyncio.sleep(0.3)
     phone.publish(Intent("HassBroadcast", {"message": "à table"}, "voice", id="b2"))
@@ -177,5 +183,43 @@ async def test_a_broadcast_asked_for_is_spoken_and_answered(phone: Runtime,
     silenced = Outcome.from_envelope(envs[0])
     assert (silenced.intent_id, silenced.done, silenced.reason) == ("b2", False, "silenced")
     await asyncio.sleep(0.5)
-    assert len(list(phone_config.path("interphone/spoken").glob("*.wav"))) == 1
+    assert len(list(spoken_dir(phone_config).glob("*.wav"))) == 1
     sub.close()
+
+
+async def test_each_room_speaks_its_own_and_every_room_speaks_to_all(
+        phone_config: Config, bus: Forwarder) -> None:
+    """The salon's and the chambre's interphones: a Say for one room is spoken there only (a
+    room's alias counts), one for no room everywhere; "annonce dans la chambre que…" is
+    spoken in the chambre alone, which answers it."""
+    assert phone_config.hosts("interphone") == ("bc-ui", "bc-chambre")
+    async with running("interphone", interphone.serve, phone_config, host="bc-ui") as salon, \
+            running("interphone", interphone.serve, phone_config, host="bc-chambre") as chambre:
+        assert await salon.settle() and await chambre.settle()
+        sub = Subscriber(phone_config.bus_endpoints()[1], [Spoken.TOPIC, Outcome.TOPIC])
+        assert await sub.settle(salon.publisher)
+        salon.publish(Say("au lit", rooms=["chambre"]))
+        salon.publish(Say("le film commence", rooms=["séjour"]))  # the salon's alias
+        salon.publish(Say("tout le monde dehors"))
+        salon.publish(Intent("HassBroadcast", {"message": "le dîner est prêt",
+                                               "area": "chambre"}, "voice", id="b3"))
+        got: list[Any] = []
+        async with asyncio.timeout(20):
+            while sum(e.topic == Spoken.TOPIC for e in got) < 5 or \
+                    not any(e.topic == Outcome.TOPIC for e in got):
+                got += await sub.recv_batch()
+        with contextlib.suppress(TimeoutError):  # time for a misplaced one to show up
+            async with asyncio.timeout(1.0):
+                while True:
+                    got += await sub.recv_batch()
+        said = {host: sorted(Spoken.from_envelope(e).text for e in got
+                             if e.topic == Spoken.TOPIC and e.src.host == host)
+                for host in ("bc-ui", "bc-chambre")}
+        assert said == {"bc-ui": ["le film commence", "tout le monde dehors"],
+                        "bc-chambre": ["au lit", "le dîner est prêt", "tout le monde dehors"]}
+        outcomes = [(e.src.host, Outcome.from_envelope(e)) for e in got
+                    if e.topic == Outcome.TOPIC]
+        assert [(h, o.intent_id, o.done) for h, o in outcomes] == [("bc-chambre", "b3", True)]
+        assert len(list(spoken_dir(phone_config, "bc-ui").glob("*.wav"))) == 2
+        assert len(list(spoken_dir(phone_config, "bc-chambre").glob("*.wav"))) == 3
+        sub.close()

@@ -97,6 +97,11 @@ FR: list[tuple[str, str | None, dict[str, Any]]] = [
     ("annule", "HassNevermind", {}),
     ("laisse tomber", "HassNevermind", {}),
     ("annonce le repas est prêt", "HassBroadcast", {"message": "le repas est prêt"}),
+    ("annonce dans la chambre que le dîner est prêt", "HassBroadcast",
+     {"message": "le dîner est prêt", "area": "chambre"}),
+    ("dis au séjour qu'on part", "HassBroadcast", {"message": "on part", "area": "salon"}),
+    ("annonce dans le grenier que x", "HassBroadcast",  # no such room: all of it is said
+     {"message": "dans le grenier que x"}),
     # bad input: never an intent
     ("règle le chauffage sur 300 degrés", None, {}),
     ("", None, {}),
@@ -127,6 +132,8 @@ EN: list[tuple[str, str | None, dict[str, Any]]] = [
     ("set the heating to nineteen degrees", "HassClimateSetTemperature",
      {"area": "salon", "temperature": 19}),
     ("what time is it?", "HassGetCurrentTime", {}),
+    ("announce in the kitchen that dinner is ready", "HassBroadcast",
+     {"message": "dinner is ready", "area": "cuisine"}),
     ("set the heating to 300 degrees", None, {}),
 ]
 

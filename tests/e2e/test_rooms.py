@@ -23,6 +23,7 @@ import pytest
 
 from assistant import samples
 from assistant.audio import RATE, feed_wav
+from assistant.interphone import spoken_dir
 from assistant.service import spool_dir
 from assistant.settings import InterphoneSettings, VoiceSettings
 from core.messages.dialogs import Intent
@@ -77,8 +78,8 @@ def spool(house: House, host: str) -> Path:
 
 
 def spoken(house: House, host: str) -> set[Path]:
-    out = house.config.path(house.config.section("interphone", InterphoneSettings).output_dir)
-    return set((out / host).glob("*.wav"))
+    settings = house.config.section("interphone", InterphoneSettings)
+    return set(spoken_dir(house.config, settings, host).glob("*.wav"))
 
 
 def feed_together(house: House, levels: dict[str, bytes]) -> None:
