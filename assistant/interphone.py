@@ -6,7 +6,9 @@ family: "Message de Claire : …", spoken when someone listens, else kept until 
 Bus out: `Spoken` (basecamp.voice.say) for every announcement spoken or muted.
 Rooms: each interphone stands in its machine's room (`machines.<name>.room`) and speaks a
 `Say` only when its `rooms` is empty (every room) or names that room; an announcement asked
-for with an area ("annonce dans la chambre que…") goes to that room only.
+for with an area ("annonce dans la chambre que…") goes to that room only, one "where someone
+is" (slot where = "present") to the rooms where someone was seen lately: a badge's
+`RoomLocation`, a PIR's motion (a sensor named after a room, else its machine's room).
 HTTP: POST /announce?text=..., POST /lock?service=... -> key, POST /release?key=... (all need
 the token in the Authorization header).
 """
@@ -19,6 +21,7 @@ import itertools
 import json
 import logging
 import shutil
+import time
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,7 @@ from assistant.tts import Renderer, play
 from core.bus import Envelope
 from core.messages import MessageError
 from core.messages.dialogs import FamilyMessage, Intent, Outcome
-from core.messages.presence import Mode, ModeChanged
+from core.messages.presence import Mode, ModeChanged, PirMotion, RoomLocation
 from core.messages.voice import Say, Spoken
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,9 +69,13 @@ class Interphone:
         self.room: str = machine.room if machine is not None else ""
         self._aliases = {alias.casefold(): room.name for room in rt.config.rooms
                          for alias in (room.name, *room.aliases)}
-        self._placed = {self._room_of(rt.config.machines[h].room)
-                        for h in rt.config.hosts(rt.name) if h in rt.config.machines} \
-            if rt.name in rt.config.services else {self.room}
+        self._hosts = rt.config.hosts(rt.name) if rt.name in rt.config.services \
+            else (rt.host,)
+        self._rooms_of = {h: rt.config.machines[h].room if h in rt.config.machines else ""
+                          for h in self._hosts}
+        self._placed = {self._room_of(r) for r in self._rooms_of.values()}
+        self.seen: dict[str, float] = {}
+        """Room -> when someone was last seen there (time.monotonic())."""
         self.last_wav: Path | None = None
         self.output_note = ""
         self._load_kept()
@@ -77,15 +84,46 @@ class Interphone:
     def _room_of(self, name: str) -> str:
         return self._aliases.get(name.strip().casefold(), name.strip())
 
-    def speaks_in(self, rooms: list[str]) -> bool:
-        """Whether this interphone speaks a Say for `rooms` (empty = every room). One that
-        stands in no room speaks what no interphone of the house stands in."""
+    def speaks_in(self, rooms: list[str], room: str | None = None) -> bool:
+        """Whether this interphone (or one standing in `room`) speaks a Say for `rooms`
+        (empty = every room). One that stands in no room speaks what no interphone of the
+        house stands in."""
+        room = self.room if room is None else room
         if not rooms:
             return True
         wanted = {self._room_of(r) for r in rooms}
-        if self.room:
-            return self._room_of(self.room) in wanted
+        if room:
+            return self._room_of(room) in wanted
         return not wanted & self._placed
+
+    def _answers(self, rooms: list[str]) -> bool:
+        """Whether this interphone answers an announcement to `rooms`: the first (in the
+        config's order) of those that speak it."""
+        speakers = [h for h in self._hosts if self.speaks_in(rooms, self._rooms_of[h])]
+        return bool(speakers) and speakers[0] == self.rt.host
+
+    def on_location(self, envelope: Envelope) -> None:
+        """A badge located in a room: someone is there."""
+        self._saw(RoomLocation.from_envelope(envelope).room)
+
+    def on_motion(self, envelope: Envelope) -> None:
+        """A PIR saw motion: in the room it is named after, else its machine's room."""
+        motion = PirMotion.from_envelope(envelope)
+        if motion.state:
+            machine = self.rt.config.machines.get(envelope.src.host)
+            named = self._room_of(motion.sensor)
+            self._saw(named if named in self._aliases.values()
+                      else machine.room if machine is not None else "")
+
+    def _saw(self, room: str) -> None:
+        room = self._room_of(room)
+        if room in self._aliases.values():
+            self.seen[room] = time.monotonic()
+
+    def occupied(self) -> list[str]:
+        """The rooms someone was seen in during the last `presence_s`."""
+        now = time.monotonic()
+        return sorted(r for r, t in self.seen.items() if now - t <= self.settings.presence_s)
 
     # ---- inputs ------------------------------------------------------------------------
     def submit(self, say: Say) -> int:
@@ -121,8 +159,10 @@ class Interphone:
         message = str(intent.slots.get("message", "")).strip()
         area = str(intent.slots.get("area", "")).strip()
         rooms = [area] if area else []
-        if not self.speaks_in(rooms) or (not rooms and not self._first()):
-            # another room's announcement, or every room's: answered by the first interphone
+        if intent.slots.get("where") == "present":  # nobody seen lately: every room
+            rooms = self.occupied()
+        if not self._answers(rooms):
+            # another room's announcement, or one answered by another interphone
             if self.speaks_in(rooms) and message and not self.floor.silence:
                 self.submit(Say(message, priority=self.settings.broadcast_priority))
             return
@@ -136,12 +176,6 @@ class Interphone:
                                   rooms=rooms))
             if intent.id:
                 self._asked[seq] = intent  # answered once said
-
-    def _first(self) -> bool:
-        """The interphone that answers for an announcement to every room."""
-        hosts = self.rt.config.hosts(self.rt.name) if self.rt.name in self.rt.config.services \
-            else (self.rt.host,)
-        return self.rt.host == hosts[0]
 
     def _outcome(self, intent: Intent, done: bool, reason: str = "", **values: Any) -> None:
         if intent.id:
@@ -245,7 +279,8 @@ class Interphone:
     def status(self) -> dict[str, Any]:
         """The /status entry."""
         lock = fl.active_lock(self.floor, self.rt.clock.now())
-        return {"room": self.room, "queued": len(self.queue), "kept": len(self.kept),
+        return {"room": self.room, "occupied": self.occupied(),
+                "queued": len(self.queue), "kept": len(self.kept),
                 "silence": self.floor.silence, "away": self.floor.away,
                 "locked_by": lock.service if lock else "",
                 "cache": {"hits": self.renderer.hits, "misses": self.renderer.misses},
@@ -301,6 +336,8 @@ async def serve(rt: Any) -> None:
     rt.subscribe([f"{Intent.TOPIC}.HassBroadcast"], phone.on_broadcast)
     rt.subscribe([ModeChanged.TOPIC], phone.on_mode)
     rt.subscribe([FamilyMessage.TOPIC], phone.on_family)
+    rt.subscribe([RoomLocation.TOPIC], phone.on_location)
+    rt.subscribe([PirMotion.TOPIC], phone.on_motion)
     _routes(rt, phone)
     rt.status["interphone"] = phone.status
     rt.spawn(phone.run(), name="speaker")

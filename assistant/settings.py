@@ -171,6 +171,9 @@ class InterphoneSettings:
     urgent_priority: int = bounded(100, lo=0)
     """Announcements at or above this priority are spoken even in silence mode or
     through a lock."""
+    presence_s: float = bounded(900.0, lo=10.0, hi=86_400.0)
+    """An announcement "where someone is" goes to the rooms where someone was seen (a badge's
+    location, a PIR's motion) this recently; to every room when nobody was."""
     kept_max: int = bounded(50, lo=1, hi=10_000)
     """Messages for the people at home kept while nobody listens (away, silence)."""
 

@@ -128,7 +128,8 @@ def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: Dial
         message, area = str(slots.get("message", "")), str(slots.get("area") or "")
         if not area:
             area, message = broadcast_room(message, config)
-        return {"message": message_text(message), **({"area": area} if area else {})}
+        return {"message": message_text(message), **({"area": area} if area else {}),
+                **({"where": "present"} if slots.get("where") == "present" else {})}
     if intent == "BasecampConsumption":  # no meter named: both; no day: today
         return {"day": "yesterday" if slots.get("day") == "yesterday" else "today",
                 **({"meter": str(slots["meter"])} if slots.get("meter") in METERS else {})}

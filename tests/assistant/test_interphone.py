@@ -19,7 +19,7 @@ from assistant.settings import InterphoneSettings
 from core.bus import Forwarder, Subscriber
 from core.config import Config
 from core.messages.dialogs import FamilyMessage, Intent, Outcome
-from core.messages.presence import ModeChanged
+from core.messages.presence import ModeChanged, PirMotion, RoomLocation
 from core.messages.voice import Say, Spoken
 from core.service import Runtime, running
 from core.testing import demo_config
@@ -222,4 +222,49 @@ async def test_each_room_speaks_its_own_and_every_room_speaks_to_all(
         assert [(h, o.intent_id, o.done) for h, o in outcomes] == [("bc-chambre", "b3", True)]
         assert len(list(spoken_dir(phone_config, "bc-ui").glob("*.wav"))) == 2
         assert len(list(spoken_dir(phone_config, "bc-chambre").glob("*.wav"))) == 3
+        sub.close()
+
+
+async def test_an_announcement_where_someone_is_goes_to_the_rooms_seen_occupied(
+        phone_config: Config, bus: Forwarder) -> None:
+    """"Annonce là où il y a quelqu'un que…": nobody seen yet, every room; after a badge was
+    located in the chambre, the chambre alone (which answers); after the salon's PIR saw
+    motion, the salon too."""
+    async with running("interphone", interphone.serve, phone_config, host="bc-ui") as salon, \
+            running("interphone", interphone.serve, phone_config, host="bc-chambre") as chambre:
+        assert await salon.settle() and await chambre.settle()
+        sub = Subscriber(phone_config.bus_endpoints()[1], [Spoken.TOPIC, Outcome.TOPIC])
+        assert await sub.settle(salon.publisher)
+
+        async def announce(message: str, spoken: int) -> dict[str, list[str]]:
+            salon.publish(Intent("HassBroadcast", {"message": message, "where": "present"},
+                                 "voice", id=message))
+            got: list[Any] = []
+            async with asyncio.timeout(20):
+                while sum(e.topic == Spoken.TOPIC for e in got) < spoken or \
+                        not any(e.topic == Outcome.TOPIC for e in got):
+                    got += await sub.recv_batch()
+            with contextlib.suppress(TimeoutError):  # time for a misplaced one to show up
+                async with asyncio.timeout(1.0):
+                    while True:
+                        got += await sub.recv_batch()
+            out = {h: [e.topic for e in got if e.src.host == h] for h in ("bc-ui", "bc-chambre")}
+            assert sum(e.topic == Outcome.TOPIC for e in got) == 1  # answered once
+            return out
+
+        assert await announce("un", 2) == {"bc-ui": [Spoken.TOPIC, Outcome.TOPIC],
+                                           "bc-chambre": [Spoken.TOPIC]}
+        chambre.publish(RoomLocation("badge-1", "chambre", 0.9))
+        async with asyncio.timeout(5):
+            while chambre.status["interphone"]()["occupied"] != ["chambre"] or \
+                    salon.status["interphone"]()["occupied"] != ["chambre"]:
+                await asyncio.sleep(0.05)
+        assert await announce("deux", 1) == {"bc-ui": [],
+                                             "bc-chambre": [Spoken.TOPIC, Outcome.TOPIC]}
+        salon.publish(PirMotion("kiosk", 1))  # the PIR on bc-ui, in the salon
+        async with asyncio.timeout(5):
+            while salon.status["interphone"]()["occupied"] != ["chambre", "salon"]:
+                await asyncio.sleep(0.05)
+        said = await announce("trois", 2)
+        assert said["bc-ui"][0] == Spoken.TOPIC and said["bc-chambre"][0] == Spoken.TOPIC
         sub.close()

@@ -102,6 +102,8 @@ FR: list[tuple[str, str | None, dict[str, Any]]] = [
     ("dis au séjour qu'on part", "HassBroadcast", {"message": "on part", "area": "salon"}),
     ("annonce dans le grenier que x", "HassBroadcast",  # no such room: all of it is said
      {"message": "dans le grenier que x"}),
+    ("annonce là où il y a quelqu'un que le dîner est prêt", "HassBroadcast",
+     {"message": "le dîner est prêt", "where": "present"}),
     # bad input: never an intent
     ("règle le chauffage sur 300 degrés", None, {}),
     ("", None, {}),
@@ -134,6 +136,8 @@ EN: list[tuple[str, str | None, dict[str, Any]]] = [
     ("what time is it?", "HassGetCurrentTime", {}),
     ("announce in the kitchen that dinner is ready", "HassBroadcast",
      {"message": "dinner is ready", "area": "cuisine"}),
+    ("tell whoever is home that dinner is ready", "HassBroadcast",
+     {"message": "dinner is ready", "where": "present"}),
     ("set the heating to 300 degrees", None, {}),
 ]
 
