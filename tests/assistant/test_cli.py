@@ -30,10 +30,18 @@ lang = "ko"
 
 
 def write_config(folder: Path, extra: str = CONFIG) -> Path:
+    """The demo house with `extra` merged in (its [voice] table over the demo's)."""
+    import tomllib
+
+    import tomli_w
+
     from core.config import default_text
     path = folder / "basecamp.toml"
-    path.write_text(default_text().replace('data_dir = "var"', f'data_dir = "{folder}/var"')
-                    + extra)
+    data = tomllib.loads(default_text().replace('data_dir = "var"',
+                                                f'data_dir = "{folder}/var"'))
+    for key, value in tomllib.loads(extra).items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    path.write_bytes(tomli_w.dumps(data).encode())
     return path
 
 
