@@ -171,6 +171,9 @@ NOT_SPOKEN = frozenset({"AnswerRoom"})
 """Answers only asked for in writing (the microphone's room is known): not in the grammar."""
 PER_TEMPLATE = 150
 """Sentences kept per template in the speech grammar (a random sample of bigger ones)."""
+FEWER = {name: 5 for name in ha.TIMER_INTENTS}
+"""Intents with many templates differing only by their numbers (HA's timers: one template per
+combination of hours, minutes and seconds): `PER_TEMPLATE` divided by this for each."""
 
 
 def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLATE,
@@ -187,13 +190,13 @@ def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLA
                 rules = {**intents.expansion_rules, **data.expansion_rules}
                 ctx = Context(all_lists, rules, words_lang=lang if words else None)
                 bare = Context(all_lists, rules, words_lang=lang if words else None, bare=True)
+                cap = per_template // FEWER.get(name, 1)
                 for i, sentence in enumerate(data.sentences):
                     try:
                         # the plain forms first ("je pars"), then a sample of the others
-                        plain = sentences(sentence.expression, bare, cap=per_template // 2,
-                                          seed=i)
+                        plain = sentences(sentence.expression, bare, cap=cap // 2, seed=i)
                         yield name, plain + sentences(sentence.expression, ctx,
-                                                      cap=per_template - len(plain), seed=i)
+                                                      cap=cap - len(plain), seed=i)
                     except Unexpandable:
                         continue
 
