@@ -45,7 +45,7 @@ from core.messages.presence import (
 )
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.timers import TimersState
-from core.messages.voice import Listening, Say, Spoken, Transcript, Wake
+from core.messages.voice import Listening, Say, Spoken, Transcript, Wake, WakeBid
 from core.messages.watch import ChannelState, PowerState, PushSend, SentinelOk
 
 _VOICE = ("assistant", "interphone")
@@ -74,6 +74,7 @@ PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
           "lights", "timers"),
     TimersState: ("timers",),
     Wake: _VOICE, Transcript: _VOICE, Spoken: _VOICE, Listening: _VOICE,
+    WakeBid: ("assistant",),
     MutaUpdate: ("muta",),
     PowerUpdate: ("power",),
     WaterUpdate: ("water",),
