@@ -212,7 +212,7 @@ def timers_tile(s: Screen, c: Context) -> TileView | None:
         else:
             when = f"{name} {countdown_text(item.left_s)}"
         parts.append(when + (" " + c.t("timer.paused") if item.paused else ""))
-    title = c.t.plural("timers", len(shown))
+    title = c.t.plural("timers", len(shown)) if len(shown) > 1 else c.t(f"one.{first.kind}")
     return TileView(title, countdown_text(first.left_s), " · ".join(parts),
                     "warn" if first.left_s < 60 and not first.paused else "ok")
 

@@ -56,7 +56,7 @@ def test_the_window_counts_down(qtbot) -> None:  # type: ignore[no-untyped-def]
     tile = window.home.tiles["timers"]
     assert not tile.isVisible()
     window.apply([env(TimersState(at=T0.isoformat(), timers=_state(T0).timers[:1]))])
-    assert tile.isVisible() and tile.view.value == "10:00"
+    assert tile.isVisible() and (tile.view.title, tile.view.value) == ("Minuteur", "10:00")
     first = tile.value.text()
     clock.advance(61)
     window.tick()  # the kiosk's every-second redraw
