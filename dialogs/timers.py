@@ -150,14 +150,6 @@ def say_duration(seconds: float, lang: str) -> str:
     return " ".join(parts)
 
 
-def clock(seconds: float) -> str:
-    """"1:02:05" / "12:05": a countdown for a screen."""
-    left = max(0, int(seconds + 0.999))
-    hours, rest = divmod(left, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _folded(text: str) -> str:
     return fold(timer_name(text))
 
