@@ -49,6 +49,7 @@ SERVICES: dict[str, str] = {
     "lightpack": "modes.lightpack_service:serve",
     "dialogs": "dialogs.service:serve",
     "mqtt": "dialogs.mqtt:serve",
+    "timers": "dialogs.timers_service:serve",
     "broker": "dialogs.broker:serve",
     "interphone": "assistant.interphone:serve",
     "assistant": "assistant.service:serve",

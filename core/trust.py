@@ -44,6 +44,7 @@ from core.messages.presence import (
     RoomLocation,
 )
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
+from core.messages.timers import TimersState
 from core.messages.voice import Listening, Say, Spoken, Transcript, Wake, WakeBid
 from core.messages.watch import ChannelState, PowerState, PushSend, SentinelOk
 
@@ -51,7 +52,7 @@ _VOICE = ("assistant", "interphone")
 PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
     Intent: ("dialogs", "assistant", "kiosk", "mqtt"),
     Outcome: ("modes", "heater", "lights", "nightlight", "lightpack", "interphone", "kiosk",
-              "assistant"),
+              "assistant", "timers"),
     ModeChanged: ("modes",),
     ReportDue: ("modes",),
     SetProfile: ("kiosk", "dialogs", "heater"),
@@ -63,14 +64,15 @@ PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
     NightLightState: ("nightlight",),
     LightpackLock: ("kiosk", "dialogs", "assistant"),
     LightpackState: ("lightpack",),
-    SmsSend: ("dialogs", "watch", "push"),
+    SmsSend: ("dialogs", "watch", "push", "timers"),
     SmsIncoming: ("sms",),
     FamilyMessage: ("sms",),
     PushSend: ("dialogs", "sms", "watch"),
     Command: ("push", "kiosk"),
     Reply: ("dialogs",),
     Say: ("modes", "dialogs", "assistant", "interphone", "watch", "heater", "nightlight",
-          "lights"),
+          "lights", "timers"),
+    TimersState: ("timers",),
     Wake: _VOICE, Transcript: _VOICE, Spoken: _VOICE, Listening: _VOICE,
     WakeBid: ("assistant",),
     MutaUpdate: ("muta",),

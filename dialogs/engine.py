@@ -17,7 +17,7 @@ from typing import Any
 
 from core import devices
 from core.messages.dialogs import Intent, Outcome
-from dialogs import partial
+from dialogs import partial, timers
 from dialogs.conversations import Conversations, Expect, Key, Pending
 from dialogs.grammar import LANGS
 from dialogs.keeper import ACTED
@@ -211,6 +211,8 @@ class DialogEngine:
                           settings=self.settings, now=now)
         if isinstance(slots, Refusal):
             return self._refuse(slots, lang, style, conversation)
+        if match.intent in timers.HANDLED:  # "pâtes", not the folded "pates"
+            slots = timers.as_said_slots(slots, text)
         if match.intent in ("HassTurnOn", "HassTurnOff"):
             switched, missing = devices.reach(self.config, slots)
             if not switched:  # nothing can switch what was named: say so, do nothing

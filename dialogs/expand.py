@@ -191,6 +191,10 @@ def expand(expr: Expression, ctx: Context) -> Iterator[Expansion]:
         raise Unexpandable(f"unexpected expression {type(expr).__name__}")
 
 
+WEIGHT_CAP = 1e12
+"""Sampling weight of an alternative with free text in it (its count is infinite)."""
+
+
 def sample(expr: Expression, ctx: Context, rng: random.Random) -> Expansion:
     """One random (text, slots), each alternative weighted by its own size."""
     if isinstance(expr, TextChunk):
@@ -198,7 +202,7 @@ def sample(expr: Expression, ctx: Context, rng: random.Random) -> Expansion:
     if isinstance(expr, Alternative) and ctx.bare and expr.is_optional:
         return "", ()
     if isinstance(expr, Alternative):
-        weights = [count(i, ctx) for i in expr.items]
+        weights = [min(count(i, ctx), WEIGHT_CAP) for i in expr.items]  # free text: endless
         return sample(rng.choices(expr.items, weights=weights)[0], ctx, rng)
     if isinstance(expr, Permutation):
         order = list(expr.items)
@@ -213,7 +217,7 @@ def sample(expr: Expression, ctx: Context, rng: random.Random) -> Expansion:
     if isinstance(expr, ListReference):
         slot = ctx.list_of(expr)
         if isinstance(slot, TextSlotList):
-            weights = [count(v.text_in, ctx) for v in slot.values]
+            weights = [min(count(v.text_in, ctx), WEIGHT_CAP) for v in slot.values]
             value = rng.choices(slot.values, weights=weights)[0]
             text, inner = sample(value.text_in, ctx, rng)
             return text, ((expr.slot_name, value.value_out), *inner)

@@ -171,6 +171,11 @@ NOT_SPOKEN = frozenset({"AnswerRoom"})
 """Answers only asked for in writing (the microphone's room is known): not in the grammar."""
 PER_TEMPLATE = 150
 """Sentences kept per template in the speech grammar (a random sample of bigger ones)."""
+FEWER = {name: 5 for name in ha.TIMER_INTENTS}
+"""Intents with many templates differing only by their numbers (HA's timers: one template per
+combination of hours, minutes and seconds): `PER_TEMPLATE` divided by this for each, and in a
+capped grammar (`expand_sentences(limit=)`) all of an intent's templates share one template's
+turn (else HA's timers would take 40 % of the speech grammar's 2 000 sentences)."""
 
 
 def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLATE,
@@ -187,13 +192,13 @@ def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLA
                 rules = {**intents.expansion_rules, **data.expansion_rules}
                 ctx = Context(all_lists, rules, words_lang=lang if words else None)
                 bare = Context(all_lists, rules, words_lang=lang if words else None, bare=True)
+                cap = per_template // FEWER.get(name, 1)
                 for i, sentence in enumerate(data.sentences):
                     try:
                         # the plain forms first ("je pars"), then a sample of the others
-                        plain = sentences(sentence.expression, bare, cap=per_template // 2,
-                                          seed=i)
+                        plain = sentences(sentence.expression, bare, cap=cap // 2, seed=i)
                         yield name, plain + sentences(sentence.expression, ctx,
-                                                      cap=per_template - len(plain), seed=i)
+                                                      cap=cap - len(plain), seed=i)
                     except Unexpandable:
                         continue
 
@@ -205,9 +210,22 @@ def expand_sentences(config: Any, lang: str, *, limit: int | None = None) -> lis
     optional word left out) and a random sample of the others; `limit` caps the total, spread
     over every template. Times come as the named ones (the placeholder is left out).
     """
-    groups = [[" ".join(text.lower().split()) for text, _ in expansions]
-              for intent, expansions in template_sentences(config, lang)
-              if intent not in NOT_SPOKEN]
+    groups: list[list[str]] = []
+    merged: dict[str, list[list[str]]] = {}  # the FEWER intents' templates
+    place: dict[str, int] = {}  # ... take one group each, where their first template was
+    for intent, expansions in template_sentences(config, lang):
+        if intent in NOT_SPOKEN:
+            continue
+        texts = [" ".join(text.lower().split()) for text, _ in expansions]
+        if intent in FEWER:
+            if intent not in place:
+                place[intent] = len(groups)
+                groups.append([])
+            merged.setdefault(intent, []).append(texts)
+            continue
+        groups.append(texts)
+    for intent, index in place.items():
+        groups[index] = list(_interleave(merged[intent]))
     seen: dict[str, None] = {}
     for sentence in _interleave(groups):
         if sentence and not _DIGITS.search(sentence) and "°" not in sentence \

@@ -17,17 +17,22 @@ import functools
 import re
 from typing import Any
 
+TIMER_INTENTS = ("HassStartTimer", "HassCancelTimer", "HassIncreaseTimer", "HassDecreaseTimer",
+                 "HassPauseTimer", "HassUnpauseTimer", "HassTimerStatus", "HassCancelAllTimers")
+"""HA's timer intents: the timers service (`dialogs.timers_service`) carries them out."""
 SERVED = ("HassTurnOn", "HassTurnOff", "HassClimateSetTemperature",
           "HassClimateGetTemperature", "HassGetCurrentTime", "HassGetCurrentDate",
-          "HassNevermind", "HassBroadcast")
+          "HassNevermind", "HassBroadcast", *TIMER_INTENTS)
 """HA intents the house carries out."""
 
 HOUSE_LISTS = frozenset({"area", "name", "climate_name", "temperature", "message"})
 """Lists the house fills (rooms, devices) or defines; HA's other lists stay HA's."""
 HOUSE_DOMAINS = frozenset({"light", "climate", "switch"})
 """Device domains the house has (`switch`: HA's generic on/off device)."""
-HOUSE_FREE_LISTS = frozenset({"floor", "zone"})
-"""HA lists the house has no values for: templates needing them are dropped."""
+HOUSE_FREE_LISTS = frozenset({"floor", "zone", "timer_command"})
+"""HA lists the house has no values for: templates needing them are dropped (`timer_command`:
+a command run when a timer ends, "dans dix minutes éteins la lumière" — the house does not
+defer commands; such sentences are not read as timers)."""
 
 DECISIONS: dict[str, dict[str, str]] = {
     "fr": {

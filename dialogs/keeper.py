@@ -1,6 +1,6 @@
 """Keeping the house's word: a command is published, and the reply waits for what was done.
 
-The services that act (modes, heater, lights, night lights, interphone, kiosk) answer each
+The services that act (modes, heater, lights, night lights, interphone, kiosk, timers) answer each
 `Intent` that carries an `id` with an `Outcome`: done, with the state it left, or refused, and
 why. `Keeper.carry(intent)` publishes the intent and waits for its outcome (None when none came
 in time: the reply then says so, rather than claiming what may not have happened). The dialogs
@@ -24,7 +24,10 @@ _LOGGER = logging.getLogger(__name__)
 
 ACTED = frozenset({"BasecampLeave", "BasecampReturn", "BasecampSleep", "BasecampWake",
                    "BasecampSilence", "BasecampHeatingProfile", "BasecampRemoteAccess",
-                   "HassClimateSetTemperature", "HassTurnOn", "HassTurnOff", "HassBroadcast"})
+                   "HassClimateSetTemperature", "HassTurnOn", "HassTurnOff", "HassBroadcast",
+                   "HassStartTimer", "HassCancelTimer", "HassIncreaseTimer", "HassDecreaseTimer",
+                   "HassPauseTimer", "HassUnpauseTimer", "HassTimerStatus", "HassCancelAllTimers",
+                   "BasecampReminder"})
 """Intents a service carries out (and answers with an `Outcome`); the others are questions
 the dialogs answer from the state they hold (time, temperature, report...)."""
 

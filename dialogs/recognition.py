@@ -355,7 +355,7 @@ class Recognizer:
             for form in sorted(forms, key=lambda f: f.raw is None):
                 found = self.lookup_wild(form, group)
                 if found is not None:
-                    return found
+                    return _with_time(found, form.when)
             for form in forms:
                 found = self.match_patterns(form, group, free=True)
                 if found is not None:

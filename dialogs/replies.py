@@ -197,9 +197,6 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
     "unsupported_media": {
         "fr": ("Je ne sais pas jouer de musique ni de vidéo.", "Pas de musique ni de vidéo."),
         "en": ("I can't play music or videos.", "No music or video.")},
-    "unsupported_timer": {
-        "fr": ("Je ne sais pas encore faire de minuteurs.", "Pas de minuteurs pour l'instant."),
-        "en": ("I can't do timers yet.", "No timers yet.")},
     "unsupported_list": {
         "fr": ("Je ne tiens pas de listes.", "Pas de listes."),
         "en": ("I don't keep lists.", "No lists.")},
@@ -216,6 +213,90 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
                        "en": ("announce '{message}'", "")},
     "broadcast": {"fr": ("C'est annoncé.", "Annonce envoyée."),
                   "en": ("Announced.", "Announcement sent.")},
+    "unit_hour": {"fr": ("{amount} heure", ""), "en": ("{amount} hour", "")},
+    "unit_hours": {"fr": ("{amount} heures", ""), "en": ("{amount} hours", "")},
+    "unit_minute": {"fr": ("{amount} minute", ""), "en": ("{amount} minute", "")},
+    "unit_minutes": {"fr": ("{amount} minutes", ""), "en": ("{amount} minutes", "")},
+    "unit_second": {"fr": ("{amount} seconde", ""), "en": ("{amount} second", "")},
+    "unit_seconds": {"fr": ("{amount} secondes", ""), "en": ("{amount} seconds", "")},
+    "timer_label": {"fr": ("minuteur de {duration}", ""), "en": ("{duration} timer", "")},
+    "timer_label_named": {"fr": ("minuteur « {name} »", ""), "en": ("{name} timer", "")},
+    "timer_label_reminder": {"fr": ("rappel « {message} »", ""),
+                             "en": ("reminder '{message}'", "")},
+    "timer_started": {
+        "fr": ("C'est parti pour {duration}.", "Minuteur lancé : {duration}."),
+        "en": ("Timer set for {duration}.", "Timer set: {duration}.")},
+    "timer_started_named": {
+        "fr": ("C'est parti : minuteur « {name} », {duration}.",
+               "Minuteur « {name} » lancé : {duration}."),
+        "en": ("The {name} timer is set for {duration}.", "{name} timer set: {duration}.")},
+    "reminder_set": {
+        "fr": ("D'accord, je te le rappellerai {when} : {message}.", "Rappel {when} : {message}."),
+        "en": ("OK, I'll remind you {when}: {message}.", "Reminder {when}: {message}.")},
+    "timer_cancelled": {
+        "fr": ("J'annule le {label}.", "Annulé : {label}."),
+        "en": ("Cancelled the {label}.", "Cancelled: {label}.")},
+    "timers_cancelled": {
+        "fr": ("J'annule tous les minuteurs ({count}).", "Minuteurs annulés : {count}."),
+        "en": ("Cancelled every timer ({count}).", "Timers cancelled: {count}.")},
+    "timer_increased": {
+        "fr": ("J'ajoute {delta} au {label} : il reste {duration}.",
+               "{label} : +{delta}, reste {duration}."),
+        "en": ("Added {delta} to the {label}: {duration} left.",
+               "{label}: +{delta}, {duration} left.")},
+    "timer_decreased": {
+        "fr": ("J'enlève {delta} au {label} : il reste {duration}.",
+               "{label} : -{delta}, reste {duration}."),
+        "en": ("Took {delta} off the {label}: {duration} left.",
+               "{label}: -{delta}, {duration} left.")},
+    "timer_paused_now": {
+        "fr": ("Je mets le {label} en pause : il reste {duration}.",
+               "{label} en pause, reste {duration}."),
+        "en": ("The {label} is paused with {duration} left.",
+               "{label} paused, {duration} left.")},
+    "timer_resumed": {
+        "fr": ("Je relance le {label} : il reste {duration}.",
+               "{label} relancé, reste {duration}."),
+        "en": ("The {label} is running again: {duration} left.",
+               "{label} resumed, {duration} left.")},
+    "timer_status": {"fr": ("{status}.", "{status}"), "en": ("{status}.", "{status}")},
+    "timer_left": {
+        "fr": ("il reste {duration} au {label}{paused}", ""),
+        "en": ("{duration} left on the {label}{paused}", "")},
+    "timer_paused": {"fr": (" (en pause)", ""), "en": (" (paused)", "")},
+    "no_timer": {
+        "fr": ("Je n'ai pas de minuteur en cours de ce nom.", "Aucun minuteur de ce nom."),
+        "en": ("I have no such timer running.", "No such timer.")},
+    "timer_duration": {
+        "fr": ("Je règle les minuteurs d'une seconde à une semaine : je n'ai rien lancé.",
+               "Minuteur refusé : entre 1 s et 7 jours."),
+        "en": ("Timers go from one second to one week: I set nothing.",
+               "Timer refused: 1 s to 7 days.")},
+    "reminder_when": {
+        "fr": ("Quand dois-je te le rappeler ? Redis-le avec l'heure, par exemple « à 19 h » "
+               "ou « dans vingt minutes ».", "Rappel : quand ? (ex. « à 19 h », « dans 20 min »)"),
+        "en": ("When should I remind you? Say it again with a time, like 'at 7 pm' or "
+               "'in 20 minutes'.", "Reminder: when? (e.g. 'at 7 pm', 'in 20 minutes')")},
+    "reminder_what": {
+        "fr": ("Que dois-je te rappeler ?", "Rappel : de quoi ?"),
+        "en": ("What should I remind you of?", "Reminder: of what?")},
+    "timer_ring": {
+        "fr": ("Le minuteur de {duration} est terminé !", "Minuteur de {duration} terminé."),
+        "en": ("Your {duration} timer is done!", "{duration} timer done.")},
+    "timer_ring_named": {
+        "fr": ("Le minuteur « {name} » est terminé !", "Minuteur « {name} » terminé."),
+        "en": ("The {name} timer is done!", "{name} timer done.")},
+    "reminder_ring": {
+        "fr": ("Petit rappel : {message}.", "Rappel Basecamp : {message}"),
+        "en": ("A reminder: {message}.", "Basecamp reminder: {message}")},
+    "guess_HassStartTimer": {"fr": ("que je lance un minuteur de {duration}", ""),
+                             "en": ("set a {duration} timer", "")},
+    "guess_HassCancelTimer": {"fr": ("que j'annule le minuteur", ""),
+                              "en": ("cancel the timer", "")},
+    "guess_HassTimerStatus": {"fr": ("le temps qui reste au minuteur", ""),
+                              "en": ("tell you the time left on the timer", "")},
+    "guess_BasecampReminder": {"fr": ("que je te rappelle : {message}", ""),
+                               "en": ("remind you: {message}", "")},
     "cancelled": {"fr": ("D'accord, j'annule.", "Annulé."), "en": ("OK, cancelled.", "Cancelled.")},
     "timeout": {"fr": ("Tant pis, j'abandonne.", "Sans réponse, abandon."),
                 "en": ("Never mind, I'm giving up.", "No answer, given up.")},

@@ -8,11 +8,43 @@ from typing import Any
 from dialogs.replies import CATALOGUE, DOMAIN_NAMES, PROFILE_NAMES, Style, render, say_number
 from dialogs.report import Day, Snapshot, consumption_text, heating_text, render_report
 from dialogs.settings import DialogSettings
+from dialogs.timers import label, say_duration
 from dialogs.times import day_part, say_date, say_time, say_when
 
 SIMPLE = {"BasecampReturn": "return", "BasecampSleep": "sleep", "BasecampWake": "wake",
           "BasecampHelp": "help", "HassBroadcast": "broadcast", "HassNevermind": "cancelled"}
 """Intents whose reply needs no values."""
+
+
+TIMER_REPLIES = {"HassStartTimer": "timer_started", "HassCancelTimer": "timer_cancelled",
+                 "HassIncreaseTimer": "timer_increased", "HassDecreaseTimer": "timer_decreased",
+                 "HassPauseTimer": "timer_paused_now", "HassUnpauseTimer": "timer_resumed",
+                 "HassTimerStatus": "timer_status", "HassCancelAllTimers": "timers_cancelled"}
+"""Timer intent -> its reply, composed from what the timers service says it did."""
+
+
+def _timer_reply(intent: str, slots: dict[str, Any], lang: str, style: Style,
+                 now: dt.datetime) -> str:
+    """The reply to a timer command or a reminder, from the timer the service reports."""
+    if intent == "BasecampReminder":
+        return render("reminder_set", lang, style, message=slots.get("message", ""),
+                      when=_when(slots.get("due"), now, lang))
+    timer = slots.get("timer") or {}
+    if intent == "HassTimerStatus":
+        listed = [render("timer_left", lang, label=label(t, lang),
+                         duration=say_duration(t.get("left_s", 0), lang),
+                         paused=render("timer_paused", lang) if t.get("paused") else "")
+                  for t in slots.get("timers", [])[:3]]
+        status = "; ".join(listed)
+        return render("timer_status", lang, style, status=status[:1].upper() + status[1:])
+    duration = say_duration(timer.get("left_s", slots.get("seconds", 0)), lang)
+    if intent == "HassStartTimer":
+        name = timer.get("name") or slots.get("name")
+        return render("timer_started_named" if name else "timer_started", lang, style,
+                      name=name, duration=duration)
+    return render(TIMER_REPLIES[intent], lang, style, label=label(timer, lang),
+                  duration=duration, delta=say_duration(slots.get("seconds", 0), lang),
+                  count=slots.get("count", 1))
 
 
 def _when(value: str | None, now: dt.datetime, lang: str) -> str:
@@ -38,11 +70,7 @@ def _temperature(slots: dict[str, Any], lang: str, style: Style, state: Snapshot
                   temperature=say_number(round(reading.temperature, 1), lang))
 
 
-UNSUPPORTED_KINDS = {"HassGetWeather": "weather", "HassStartTimer": "timer",
-                     "HassCancelTimer": "timer", "HassCancelAllTimers": "timer",
-                     "HassIncreaseTimer": "timer", "HassDecreaseTimer": "timer",
-                     "HassPauseTimer": "timer", "HassUnpauseTimer": "timer",
-                     "HassTimerStatus": "timer", "HassListAddItem": "list",
+UNSUPPORTED_KINDS = {"HassGetWeather": "weather", "HassListAddItem": "list",
                      "HassListCompleteItem": "list", "HassListRemoveItem": "list",
                      "HassShoppingListAddItem": "list", "HassShoppingListCompleteItem": "list"}
 """HA intents the house declines, by the reason it gives; media and devices by prefix."""
@@ -102,8 +130,10 @@ def describe(intent: str, slots: dict[str, Any], *, lang: str, now: dt.datetime,
         area = str(slots.get("area", settings.default_room))
         values["where"] = render("where_outside", lang, Style.SPEECH) if area == "exterieur" \
             else render("where_room", lang, Style.SPEECH, area=area)
-    elif intent == "HassBroadcast":
+    elif intent == "HassBroadcast" or intent == "BasecampReminder":
         values["message"] = slots.get("message", "")
+    elif intent == "HassStartTimer":
+        values["duration"] = say_duration(int(slots.get("seconds") or 0), lang)
     if key not in CATALOGUE:
         return intent
     return render(key, lang, Style.SPEECH, **values)
@@ -152,6 +182,8 @@ def respond(intent: str, slots: dict[str, Any], *, lang: str, style: Style, now:
 
     if intent == "HassClimateGetTemperature":
         return _temperature(slots, lang, style, state, settings)
+    if intent in TIMER_REPLIES or intent == "BasecampReminder":
+        return _timer_reply(intent, slots, lang, style, now)
     if intent == "HassGetCurrentTime":
         return render("time", lang, style, time=say_time(now, lang))
     if intent == "HassGetCurrentDate":

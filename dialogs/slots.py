@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogs import when
+from dialogs import timers, when
 from dialogs.grammar import SWITCHABLE
 from dialogs.settings import DialogSettings
-from dialogs.text import to_number
+from dialogs.text import align, candidates, fold, to_number
 from dialogs.when import TimeExpr
 
 PROFILES = ("comfort", "eco", "force_comfort", "force_eco", "work_week", "holiday_week")
@@ -133,6 +133,10 @@ def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: Dial
     if intent == "BasecampConsumption":  # no meter named: both; no day: today
         return {"day": "yesterday" if slots.get("day") == "yesterday" else "today",
                 **({"meter": str(slots["meter"])} if slots.get("meter") in METERS else {})}
+    if intent in timers.TIMER_INTENTS:
+        return _timer(intent, slots)
+    if intent == timers.REMINDER:
+        return _reminder(slots, now, settings)
     if "what" in slots:  # an HA intent the house recognises but does not carry out
         values = {"what": str(slots.get("what") or intent)}
         if "thing" in slots:  # "allume la télé": the device the house has not
@@ -190,3 +194,60 @@ def message_text(message: str) -> str:
         if stripped == text or not stripped:
             return text.strip(" ,:;")
         text = stripped
+
+
+def _timer(intent: str, slots: dict[str, Any]) -> dict[str, Any] | Refusal:
+    """A timer command: `seconds` (its length, or what to add or take off), and which timer
+    (`name`, `area`, `start_seconds`: the length it was set to)."""
+    out: dict[str, Any] = {}
+    if slots.get("name"):
+        out["name"] = timers.timer_name(str(slots["name"]))
+    if slots.get("area"):
+        out["area"] = str(slots["area"])
+    seconds = timers.seconds_of(slots)
+    if intent in ("HassStartTimer", "HassIncreaseTimer", "HassDecreaseTimer"):
+        if not 0 < seconds <= timers.MAX_SECONDS:
+            return Refusal("timer_duration", {})
+        out["seconds"] = seconds
+    else:  # "annule le minuteur de dix minutes": the timer set to ten minutes
+        start = timers.seconds_of(slots, "start_") or seconds
+        if start:
+            out["start_seconds"] = start
+    return out
+
+
+def _time_in(message: str) -> tuple[TimeExpr, str] | None:
+    """A time said at the end of a reminder's free text ("sortir les poubelles à 19 h"):
+    the time, and the text without it."""
+    for lang in ("fr", "en"):
+        folded = candidates(message, lang)[0]
+        found = when.find(folded, lang)
+        if found is None or found.expr.vague or folded[found.end:].strip():
+            continue
+        kept = len(folded[:found.start].split())
+        spans = align(message)
+        if spans is not None and len(spans) == len(folded.split()) and kept:
+            return found.expr, message[:spans[kept - 1][1]]
+        return found.expr, folded[:found.start].strip()
+    return None
+
+
+def _reminder(slots: dict[str, Any], now: dt.datetime,
+              settings: DialogSettings) -> dict[str, Any] | Refusal:
+    """A reminder: what to remind (`message`) and when (`due`, ISO)."""
+    message = message_text(str(slots.get("message", "")))
+    expr: TimeExpr | None = slots["when"] if isinstance(slots.get("when"), TimeExpr) else None
+    if expr is None and slots.get("when") not in (None, "none"):
+        expr = when.named(str(slots["when"]))
+    if expr is None:
+        found = _time_in(message)
+        if found is not None:
+            expr, message = found[0], message_text(found[1])
+    if not fold(message):
+        return Refusal("reminder_what", {})
+    if expr is None or expr.vague:
+        return Refusal("reminder_when", {"message": message})
+    due = when.resolve(expr, now, settings.day_parts)
+    if due is None or due <= now:
+        return Refusal("time_range", {})
+    return {"message": message, "due": iso(due)}

@@ -161,9 +161,13 @@ def expand_shorthand(folded: str, lang: str) -> str:
     return half.sub(r"\1.5", text) if half is not None else text
 
 
+_UNIT_HYPHEN = re.compile(r"-(?=(?:minute|hour|second)s?\b)")
+"""The hyphen of "a ten-minute timer", which keeps text2num from reading the number."""
+
+
 def candidates(text: str, lang: str) -> tuple[str, ...]:
     """Folded forms of an utterance to try, numbers-as-digits first, then as written."""
-    cleaned = clean(text).lower()
+    cleaned = _UNIT_HYPHEN.sub(" ", clean(text).lower())  # "thirty-eight-minute timer"
     with_digits = expand_shorthand(fold(words_to_digits(_ZERO.sub("0", cleaned), lang)), lang)
     as_written = fold(cleaned)
     forms = [with_digits] if with_digits == as_written else [with_digits, as_written]

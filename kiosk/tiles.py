@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
-from kiosk.view_model import Screen, Stamped
+from kiosk.view_model import Screen, Stamped, countdowns
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -189,6 +189,32 @@ def exchange_tile(s: Screen, c: Context) -> TileView | None:
         return None
     heard = c.t("heard", text=ex.transcript) if ex.transcript else c.t("listening")
     return TileView(c.t("exchange"), heard, c.t("answer", text=ex.answer) if ex.answer else "")
+
+
+def countdown_text(seconds: float) -> str:
+    """"9:41", "1:02:05": what is left, to the second (rounded up: 0:00 only when due)."""
+    left = max(0, int(seconds + 0.999))
+    hours, rest = divmod(left, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def timers_tile(s: Screen, c: Context) -> TileView | None:
+    """The timers and reminders set, soonest first, with their countdowns (None: none)."""
+    shown = countdowns(s, c.now)
+    if not shown:
+        return None
+    first, parts = shown[0], []
+    for item in shown[:4]:
+        name = item.label or c.t("timer")
+        if item.kind == "reminder" and item.left_s > 3600:
+            when = c.t("reminder_at", text=name, time=c.t.moment(item.due, c.now))
+        else:
+            when = f"{name} {countdown_text(item.left_s)}"
+        parts.append(when + (" " + c.t("timer.paused") if item.paused else ""))
+    title = c.t.plural("timers", len(shown)) if len(shown) > 1 else c.t(f"one.{first.kind}")
+    return TileView(title, countdown_text(first.left_s), " · ".join(parts),
+                    "warn" if first.left_s < 60 and not first.paused else "ok")
 
 
 def banner(s: Screen, c: Context) -> TileView | None:

@@ -21,6 +21,7 @@ from core.messages.heating import HeatingState, LightpackState, NightLightState
 from core.messages.log import LogEntry
 from core.messages.presence import Mode, ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate, implausible
+from core.messages.timers import TimersState
 from core.messages.voice import Spoken, Transcript, Wake
 from core.messages.watch import Alert, PowerState
 from kiosk.health import Health, LogLine
@@ -119,6 +120,8 @@ class Screen:
     health: Health = field(default_factory=Health)
     faults: Mapping[str, Fault] = field(default_factory=dict)
     pending: Mapping[str, Pending] = field(default_factory=dict)
+    timers: Stamped | None = None
+    """The latest `TimersState` (timers and reminders set, with their countdowns)."""
     last_message: dt.datetime | None = None
     received: int = 0
     log_limit: int = 200
@@ -235,6 +238,46 @@ def _log(s: Screen, m: LogEntry, now: dt.datetime) -> Screen:
     return replace(s, log=(*s.log, line)[-s.log_limit:])
 
 
+def _timers(s: Screen, m: TimersState, now: dt.datetime) -> Screen:
+    dt.datetime.fromisoformat(m.at)  # ValueError on a bad time
+    for timer in m.timers:
+        float(timer["left_s"])
+        dt.datetime.fromisoformat(str(timer["due"]))
+    return replace(s, timers=Stamped(now, m))
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """One timer or reminder as the screen shows it."""
+
+    kind: str
+    """"timer" or "reminder"."""
+    label: str
+    """A timer's name or a reminder's text ("" for a timer without a name)."""
+    left_s: float
+    """Seconds until it rings, now."""
+    due: dt.datetime
+    paused: bool = False
+
+
+def countdowns(s: Screen, now: dt.datetime) -> list[Countdown]:
+    """The timers and reminders set, soonest first, counted down to `now` (house time): the
+    figures of the latest `TimersState` less the time gone since it was sent."""
+    if s.timers is None:
+        return []
+    m = s.timers.message
+    gone = max(0.0, (now - dt.datetime.fromisoformat(m.at)).total_seconds())
+    out = []
+    for timer in m.timers:
+        paused = bool(timer.get("paused"))
+        left = float(timer["left_s"]) - (0.0 if paused else gone)
+        out.append(Countdown(str(timer.get("kind", "timer")),
+                             str(timer.get("name") or timer.get("message") or ""),
+                             max(0.0, left), dt.datetime.fromisoformat(str(timer["due"])),
+                             paused))
+    return sorted(out, key=lambda c: c.left_s)
+
+
 def _done(s: Screen, control: str) -> Mapping[str, Pending]:
     return {k: v for k, v in s.pending.items() if k != control}
 
@@ -257,6 +300,7 @@ HANDLERS: tuple[tuple[str, str, type[Any], Callable[[Screen, Any, dt.datetime], 
     ("basecamp.alive.", "health", Heartbeat, _heartbeat),
     ("basecamp.pir.motion", "motion", PirMotion, _pir),
     ("basecamp.log.", "log", LogEntry, _log),
+    ("basecamp.timers.state", "timers", TimersState, _timers),
 )
 TOPICS: tuple[str, ...] = tuple(prefix for prefix, *_ in HANDLERS)
 """Topic prefixes the kiosk subscribes to."""

@@ -163,7 +163,8 @@ class KioskWindow(QWidget):
         page = self.stack.currentWidget()
         if page is self.home:
             self.home.show_tiles(tiles.home(self.state, c),
-                                 tiles.exchange_tile(self.state, c))
+                                 tiles.exchange_tile(self.state, c),
+                                 tiles.timers_tile(self.state, c))
         elif page is self.controls:
             self.controls.show_screen(self.state)
         elif page is self.health:

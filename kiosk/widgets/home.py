@@ -1,5 +1,5 @@
-"""The home page: mode and clock large, then temperatures, heating, lights, consumption, and
-the latest spoken exchange while the assistant is active."""
+"""The home page: mode and clock large, then temperatures, heating, lights, consumption, the
+latest spoken exchange while the assistant is active, and the timers and reminders set."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ LAYOUT: dict[str, tuple[int, int, int, int, bool]] = {
     "night_light": (2, 0, 1, 1, False), "lightpack": (2, 1, 1, 1, False),
     "power": (2, 2, 1, 1, False), "water": (2, 3, 1, 1, False),
     "exchange": (3, 0, 1, 4, False),
+    "timers": (4, 0, 1, 4, False),
 }
 
 
@@ -41,19 +42,22 @@ class HomePage(QWidget):
         for col in range(4):
             grid.setColumnStretch(col, 1)
         self.tiles["exchange"].hide()
+        self.tiles["timers"].hide()
 
     def set_scale(self, window_height: int) -> None:
         """Font sizes follow the window height."""
         for tile in self.tiles.values():
             tile.set_scale(window_height)
 
-    def show_tiles(self, views: dict[str, TileView], exchange: TileView | None) -> None:
-        """Draw the tiles; the exchange tile only while there is one."""
+    def show_tiles(self, views: dict[str, TileView], exchange: TileView | None,
+                   timers: TileView | None = None) -> None:
+        """Draw the tiles; the exchange and timers tiles only while there is one."""
         for name, view in views.items():
             self.tiles[name].set_view(view)
-        tile = self.tiles["exchange"]
-        if exchange is None:
-            tile.hide()
-        else:
-            tile.set_view(exchange)
-            tile.show()
+        for name, shown in (("exchange", exchange), ("timers", timers)):
+            tile = self.tiles[name]
+            if shown is None:
+                tile.hide()
+            else:
+                tile.set_view(shown)
+                tile.show()
