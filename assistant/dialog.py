@@ -46,8 +46,11 @@ Carry = Callable[[Intent], tuple[Intent, Any]]
 
 
 def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
-            sender: str = "owner", carry: Carry | None = None) -> Handler:
+            sender: str = "owner", carry: Carry | None = None, room: str = "") -> Handler:
     """Transcript -> Answer: `voice.commands` first, then the dialog engine.
+
+    `room` is where the microphone stands: a follow-up ("et dans la chambre ?") refers to the
+    last command heard in that room.
 
     With `carry`, a command a service carries out is published here and the spoken reply
     says what was done (the Answer then holds no intent: it is on the bus already).
@@ -71,7 +74,7 @@ def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
             return Answer(intent=Intent(name, channel="voice", sender=sender, text=text))
         if engine is None:
             return Answer()
-        turn = engine.handle(text, channel="voice", sender=sender, now=now())
+        turn = engine.handle(text, channel="voice", sender=sender, now=now(), room=room)
         if carry is None or not turn.acts or turn.intent is None:
             return turn
         intent, outcome = carry(turn.intent)
