@@ -1,4 +1,5 @@
-"""Audio in: 16 kHz mono 16-bit PCM from a microphone, WAV files, or raw PCM on stdin."""
+"""Audio in: 16 kHz mono 16-bit PCM from a microphone, WAV files, raw PCM on stdin, or a spool
+folder (a simulated microphone: WAVs dropped there are heard at real-time pace)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import queue
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -151,10 +154,92 @@ class MicrophoneSource:
             stream.close()
 
 
+SPOOL_PENDING = ".part"
+"""Suffix of a WAV still being written into a spool (never read until renamed)."""
+
+
+class SpoolSource:
+    """A simulated microphone: a folder where each WAV dropped (written, then renamed into
+    place) is heard at real-time pace as if spoken in the room, oldest name first, then
+    removed; silence the rest of the time. Forever, until `close()`."""
+
+    IDLE_CHECK_S = 0.1
+    """How often the folder is looked at while only silence is heard."""
+    MAX_LAG_S = 2.0
+    """Behind real time by more than this (a slow consumer), the pace starts again from now
+    instead of rushing the backlog."""
+
+    def __init__(self, folder: str | Path, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise AudioUnavailable(f"no spool folder {self.folder}: {err}") from err
+        self.name = f"spool:{self.folder}"
+        self.heard = 0
+        """WAVs heard so far."""
+        self._clock, self._sleep = clock, sleep
+        self._closed = threading.Event()
+
+    def _next_file(self) -> bytes | None:
+        for path in sorted(self.folder.glob("*.wav")):
+            try:
+                pcm = read_pcm(path)
+            except (OSError, EOFError, wave.Error, subprocess.CalledProcessError) as err:
+                _LOGGER.warning("spool: cannot read %s (%s): dropped", path, err)
+                pcm = b""
+            path.unlink(missing_ok=True)
+            self.heard += 1
+            return pcm
+        return None
+
+    def chunks(self) -> Iterator[bytes]:
+        """What the room hears, one 30 ms chunk at a time, at real-time pace."""
+        pending: Iterator[bytes] = iter(())
+        quiet = silence(CHUNK / RATE)
+        checked = due = self._clock()
+        while not self._closed.is_set():
+            chunk = next(pending, None)
+            if chunk is None:
+                now = self._clock()
+                if now - checked >= self.IDLE_CHECK_S:
+                    checked = now
+                    pcm = self._next_file()
+                    if pcm:
+                        pending = split(pcm)
+                        chunk = next(pending, None)
+            if chunk is None:
+                chunk = quiet
+            due += len(chunk) / (RATE * WIDTH)
+            now = self._clock()
+            if now - due > self.MAX_LAG_S:
+                due = now
+            elif due > now:
+                self._sleep(due - now)
+            yield chunk
+
+    def close(self) -> None:
+        """Stop hearing (the iterator ends at its next chunk)."""
+        self._closed.set()
+
+
+def feed_wav(folder: str | Path, pcm: bytes) -> Path:
+    """Drop 16 kHz mono 16-bit PCM into a spool folder, whole (written, then renamed), named
+    to be heard after everything already there; the WAV's final path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{time.time_ns():020d}-{threading.get_ident() % 10_000:04d}"
+    part = write_wav(folder / f"{stem}.wav{SPOOL_PENDING}", pcm)
+    return part.rename(folder / f"{stem}.wav")
+
+
 def open_source(kind: str, path: str = "", device: str = "") -> AudioSource:
     """The audio source named in config; raises AudioUnavailable with a clear message."""
     if kind == "file":
         return WavSource(path)
+    if kind == "spool":
+        return SpoolSource(path)
     if kind == "stdin":
         return StdinSource()
     return MicrophoneSource(device)

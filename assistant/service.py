@@ -80,7 +80,9 @@ class Assistant:
             self.pipeline = await asyncio.to_thread(
                 assemble, self.rt.config, self.voice, self.emit, now=self.rt.clock.now,
                 handler=self.handler)
-            self.source = open_source(self.voice.input, self.voice.input_path, self.voice.device)
+            path = str(spool_dir(self.rt.config, self.voice, self.rt.host)) \
+                if self.voice.input == "spool" else self.voice.input_path
+            self.source = open_source(self.voice.input, path, self.voice.device)
         except AssistantError as err:
             self._trouble(err)
             return
@@ -138,8 +140,17 @@ class Assistant:
                 "source": self.source.name if self.source else "",
                 "problem": self.problem, "phase": p.phase.value if p else "off",
                 "heard_s": round(p.position_s, 1) if p else 0,
+                "wavs_heard": getattr(self.source, "heard", 0),
                 "turns": len(p.turns) if p else 0, "errors": p.errors if p else 0,
                 "sentences": len(grammar.sentences) if grammar else 0}
+
+
+def spool_dir(config: Any, voice: VoiceSettings, host: str) -> Path:
+    """The spool folder (simulated microphone) of the assistant on `host`."""
+    if voice.input_path:
+        return config.path(voice.input_path.replace("{machine}", host))
+    from core.deploy import service_dir
+    return service_dir(config, "assistant", host) / "spool"
 
 
 def _mtime(source: str) -> float | None:

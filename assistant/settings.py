@@ -51,11 +51,14 @@ class VoskWakeSettings:
 class VoiceSettings:
     """The voice assistant: audio input, wake word, end of speech, speech to text."""
 
-    input: Literal["microphone", "file", "stdin"] = "microphone"
+    input: Literal["microphone", "file", "stdin", "spool"] = "microphone"
     """Where audio comes from: the microphone, a WAV file or a folder of WAVs, raw PCM on
-    stdin (16 kHz mono 16-bit)."""
+    stdin (16 kHz mono 16-bit), or a spool folder (a simulated microphone: each WAV dropped
+    there, written then renamed, is heard at real-time pace as if spoken in the room)."""
     input_path: str = ""
-    """WAV file or folder when `input = "file"`."""
+    """WAV file or folder when `input = "file"`; the spool folder when `input = "spool"`
+    (relative to `house.data_dir`, "{machine}" replaced by the assistant's machine; "" = a
+    `spool` folder in each assistant's own data folder)."""
     device: str = ""
     """sounddevice input device name or index ("" = the default device)."""
     wake_engine: WakeEngineName = "porcupine"

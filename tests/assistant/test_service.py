@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 
 from assistant import samples, service
-from assistant.audio import write_wav
+from assistant.audio import feed_wav, write_wav
+from assistant.settings import VoiceSettings
 from core.bus import Forwarder, Subscriber
 from core.config import Config
 from core.messages.dialogs import Intent
@@ -57,6 +58,34 @@ async def test_wav_input_publishes_the_intent(config: Config, bus: Forwarder, tm
                 if intents:
                     assert intents[0].channel == "voice"
         assert topics.index("basecamp.voice.wake") < topics.index("basecamp.voice.transcript")
+    sub.close()
+
+
+@needs_espeak
+@needs_ko_model
+@pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
+                    reason="pvporcupine is not installed")
+async def test_spool_input_hears_a_wav_dropped_while_running(
+        config: Config, bus: Forwarder, tmp_path: Path, wav_dir: Path) -> None:
+    """The simulated microphone: silence until a WAV is dropped, then the command is heard."""
+    cfg = house(config, tmp_path, {**VOICE, "input": "spool"})
+    folder = service.spool_dir(cfg, cfg.section("voice", VoiceSettings), "bc-ui")
+    sub = Subscriber(cfg.bus_endpoints()[1], ["basecamp.intent.", "basecamp.voice."])
+    async with running("assistant", service.serve, cfg) as rt:
+        assert await sub.settle(rt.publisher)
+        async with asyncio.timeout(30):  # the model loads, the spool opens
+            while rt.status["assistant"]()["source"] != f"spool:{folder}":
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
+        assert rt.status["assistant"]()["turns"] == 0  # silence is heard as silence
+        wav = feed_wav(folder, samples.utterance(0.3, "computer", 0.4) + samples.load(
+            samples.cached_wav(wav_dir, "지금 몇 시", 1.0, voice="ko", speed=150)))
+        topics: list[str] = []
+        async with asyncio.timeout(30):
+            while "basecamp.intent.HassGetCurrentTime" not in topics:
+                topics += [e.topic for e in await sub.recv_batch()]
+        assert topics.index("basecamp.voice.wake") < topics.index("basecamp.voice.transcript")
+        assert not wav.exists() and rt.status["assistant"]()["wavs_heard"] == 1
     sub.close()
 
 
