@@ -184,3 +184,34 @@ def test_the_rest_never_comes(cut_transcriber: VoskTranscriber, wav_dir: Path) -
     turn = pipeline.turns[0]
     assert turn.resumed == 1
     assert 0.6 + 1.5 - 0.1 < turn.ended_s - turn.speech_end_s < 0.6 + 1.5 + 0.3
+
+
+CHATTER = "안녕하세요 반갑습니다"
+"""Talk in the room that is no house sentence (the test model decodes it freely)."""
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_talk_after_a_command_is_not_answered(ko_transcriber: VoskTranscriber, wav_dir: Path,
+                                              asked: bool) -> None:
+    """After a command, what follows is only answered if it is a house sentence; after a
+    question, any answer goes to the dialog (which says when it did not understand)."""
+    heard: list[str] = []
+
+    def handler(text: str) -> Answer:
+        heard.append(text)
+        if text == "불 꺼":
+            return Answer(reply="ok", intent=None if asked else Intent("HassTurnOff"),
+                          expects_answer=asked, conversation="c1" if asked else "")
+        return Answer(reply="pardon ?")
+
+    pcm = woken(wav_dir) + speech(wav_dir, "불 꺼", 1.0, CHATTER, 0.5)
+    events, _ = run(pcm, ko_transcriber, handler)
+    opened = [e.follow_up for e in events if isinstance(e, Listening) and e.active]
+    assert opened == [False, True]
+    if asked:
+        assert len(heard) == 2 and heard[0] == "불 꺼"
+        assert [e.text for e in events if isinstance(e, Say)] == ["ok", "pardon ?"]
+    else:
+        assert heard == ["불 꺼"]
+        assert [e.text for e in events if isinstance(e, Transcript)] == ["불 꺼"]
+        assert [e.text for e in events if isinstance(e, Say)] == ["ok"]
