@@ -142,3 +142,17 @@ def test_follow_ups_enter_the_speech_grammar(config) -> None:  # type: ignore[no
             "pareil dans le salon"} <= fr
     en = set(expand_sentences(config, "en"))
     assert {"warmer", "two more degrees", "and in the bedroom"} <= en
+
+
+def test_a_question_about_a_room_is_asked_again_for_another(engine: DialogEngine) -> None:
+    assert acted(say(engine, "quelle température fait-il dans le salon")) == \
+        ("HassClimateGetTemperature", {"area": "salon"})
+    assert acted(say(engine, "et dans la chambre ?", 4)) == \
+        ("HassClimateGetTemperature", {"area": "chambre"})
+
+
+def test_a_command_that_cannot_be_followed_is_not_remembered(engine: DialogEngine) -> None:
+    say(engine, "allume la lumière du salon")
+    say(engine, "quelle heure est-il", 2)  # answered, but "et dans la chambre" is not about it
+    assert acted(say(engine, "et dans la chambre", 4)) == \
+        ("HassTurnOn", {"area": "chambre", "domain": "light"})
