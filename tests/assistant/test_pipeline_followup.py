@@ -215,3 +215,13 @@ def test_talk_after_a_command_is_not_answered(ko_transcriber: VoskTranscriber, w
         assert heard == ["불 꺼"]
         assert [e.text for e in events if isinstance(e, Transcript)] == ["불 꺼"]
         assert [e.text for e in events if isinstance(e, Say)] == ["ok"]
+
+
+def test_cut_off_is_the_beginning_of_a_sentence_only() -> None:
+    from assistant.grammar import compile_grammar
+    grammar = compile_grammar(["allume la lumière de la cuisine", "allume la lumière",
+                               "éteins tout"])
+    assert grammar.cut_off("allume la lumière de la")
+    assert not grammar.cut_off("allume la lumière")  # a whole sentence: answered
+    assert not grammar.cut_off("éteins tout")
+    assert not grammar.cut_off("la cuisine")  # not the beginning of any sentence
