@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant import dialog, vosk_model, wake
-from assistant.pipeline import Emit, Handler, Pipeline
+from assistant.pipeline import Arbitrate, Emit, Handler, Pipeline
 from assistant.settings import VoiceSettings
 from assistant.stt import VoskTranscriber
 from assistant.vad import Limits, webrtc
@@ -36,7 +36,8 @@ def transcriber(config: Any, voice: VoiceSettings,
 def assemble(config: Any, voice: VoiceSettings, emit: Emit, *, use_wake: bool = True,
              now: Callable[[], datetime] | None = None, handler: Handler | None = None,
              sentences: list[str] | None = None,
-             on_wake: Callable[[], None] | None = None) -> Pipeline:
+             on_wake: Callable[[], None] | None = None, room: str = "",
+             arbitrate: Arbitrate | None = None) -> Pipeline:
     """The whole pipeline; raises AssistantError subclasses with a clear message."""
     spotter = wake.Spotter(wake.create(voice, config), voice.cooldown_s) if use_wake else None
     clock = now or (lambda: datetime.now().astimezone())
@@ -45,4 +46,5 @@ def assemble(config: Any, voice: VoiceSettings, emit: Emit, *, use_wake: bool = 
                     emit=emit, is_speech=webrtc(voice.vad_aggressiveness),
                     limits=limits(voice), follow_up=voice.follow_up,
                     follow_up_s=voice.follow_up_s,
-                    lang=voice.language(config), on_wake=on_wake)
+                    lang=voice.language(config), on_wake=on_wake, room=room,
+                    arbitrate=arbitrate)

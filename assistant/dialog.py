@@ -6,6 +6,7 @@ phrases of `voice.commands` (phrase -> intent name, in any language the model sp
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -45,6 +46,19 @@ Carry = Callable[[Intent], tuple[Intent, Any]]
 """Publish a command and wait for its `Outcome` (blocking: the audio thread may wait)."""
 
 
+def in_room(config: Any, room: str) -> Any:
+    """The config as a satellite in `room` sees it: the dialogs' default room is its room, so
+    "ici" and a command naming no room mean that room."""
+    if not room:
+        return config
+    try:
+        from dialogs.settings import DialogSettings
+    except ImportError:
+        return config
+    settings = dataclasses.replace(config.section("dialogs", DialogSettings), default_room=room)
+    return dataclasses.replace(config, sections={**config.sections, "dialogs": settings})
+
+
 def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
             sender: str = "owner", carry: Carry | None = None, room: str = "") -> Handler:
     """Transcript -> Answer: `voice.commands` first, then the dialog engine.
@@ -53,8 +67,10 @@ def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
     last command heard in that room.
 
     With `carry`, a command a service carries out is published here and the spoken reply
-    says what was done (the Answer then holds no intent: it is on the bus already).
+    says what was done (the Answer then holds no intent: it is on the bus already). `room`:
+    the room the microphone is in (the dialogs' default room, set on every intent).
     """
+    config = in_room(config, room)
     table = commands(voice)
     engine: Any = None
     try:
@@ -70,11 +86,13 @@ def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
 
     def handle(text: str) -> Any:
         name = table.get(normalise(text))
-        if name is not None:
-            return Answer(intent=Intent(name, channel="voice", sender=sender, text=text))
+        if name is not None and " " not in name:
+            return Answer(intent=Intent(name, channel="voice", sender=sender, text=text,
+                                        room=room))
         if engine is None:
             return Answer()
-        turn = engine.handle(text, channel="voice", sender=sender, now=now(), room=room)
+        said = name or text  # a phrase standing for a sentence of the house
+        turn = engine.handle(said, channel="voice", sender=sender, now=now(), room=room)
         if carry is None or not turn.acts or turn.intent is None:
             return turn
         intent, outcome = carry(turn.intent)

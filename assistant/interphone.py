@@ -4,6 +4,9 @@ Bus in: `Say` (basecamp.interphone.say), `ModeChanged` (owner away in lockout; s
 HassBroadcast intent (spoken, answered with an `Outcome`), `FamilyMessage` (an SMS from the
 family: "Message de Claire : …", spoken when someone listens, else kept until then).
 Bus out: `Spoken` (basecamp.voice.say) for every announcement spoken or muted.
+Rooms: each interphone stands in its machine's room (`machines.<name>.room`) and speaks a
+`Say` only when its `rooms` is empty (every room) or names that room; an announcement asked
+for with an area ("annonce dans la chambre que…") goes to that room only.
 HTTP: POST /announce?text=..., POST /lock?service=... -> key, POST /release?key=... (all need
 the token in the Authorization header).
 """
@@ -51,9 +54,30 @@ class Interphone:
         self.renderer = Renderer(settings, rt.config.path(settings.cache_dir))
         self.out_dir = rt.config.path(settings.output_dir)
         self._kept_file = rt.data_dir() / "kept.json"
+        machine = rt.config.machines.get(rt.host)
+        self.room: str = machine.room if machine is not None else ""
+        self._aliases = {alias.casefold(): room.name for room in rt.config.rooms
+                         for alias in (room.name, *room.aliases)}
+        self._placed = {self._room_of(rt.config.machines[h].room)
+                        for h in rt.config.hosts(rt.name) if h in rt.config.machines} \
+            if rt.name in rt.config.services else {self.room}
         self.last_wav: Path | None = None
         self.output_note = ""
         self._load_kept()
+
+    # ---- rooms -------------------------------------------------------------------------
+    def _room_of(self, name: str) -> str:
+        return self._aliases.get(name.strip().casefold(), name.strip())
+
+    def speaks_in(self, rooms: list[str]) -> bool:
+        """Whether this interphone speaks a Say for `rooms` (empty = every room). One that
+        stands in no room speaks what no interphone of the house stands in."""
+        if not rooms:
+            return True
+        wanted = {self._room_of(r) for r in rooms}
+        if self.room:
+            return self._room_of(self.room) in wanted
+        return not wanted & self._placed
 
     # ---- inputs ------------------------------------------------------------------------
     def submit(self, say: Say) -> int:
@@ -65,8 +89,12 @@ class Interphone:
         return seq
 
     def on_say(self, envelope: Envelope) -> None:
-        """A Say from the bus."""
-        self.submit(Say.from_envelope(envelope))
+        """A Say from the bus, for this room (or every room)."""
+        say = Say.from_envelope(envelope)
+        if not self.speaks_in(say.rooms):
+            self.rt.counters["other_rooms"] += 1
+            return
+        self.submit(say)
 
     def on_family(self, envelope: Envelope) -> None:
         """An SMS from the family, for whoever is home: spoken, or kept until someone listens."""
@@ -83,15 +111,29 @@ class Interphone:
         so, for the owner to lift the silence first)."""
         intent = Intent.from_envelope(envelope)
         message = str(intent.slots.get("message", "")).strip()
+        area = str(intent.slots.get("area", "")).strip()
+        rooms = [area] if area else []
+        if not self.speaks_in(rooms) or (not rooms and not self._first()):
+            # another room's announcement, or every room's: answered by the first interphone
+            if self.speaks_in(rooms) and message and not self.floor.silence:
+                self.submit(Say(message, priority=self.settings.broadcast_priority))
+            return
         if not message:
             self._outcome(intent, False, "refused", why="empty message")
         elif self.floor.silence:
             self.rt.counters["broadcast_silenced"] += 1
             self._outcome(intent, False, "silenced")
         else:
-            seq = self.submit(Say(message, priority=self.settings.broadcast_priority))
+            seq = self.submit(Say(message, priority=self.settings.broadcast_priority,
+                                  rooms=rooms))
             if intent.id:
                 self._asked[seq] = intent  # answered once said
+
+    def _first(self) -> bool:
+        """The interphone that answers for an announcement to every room."""
+        hosts = self.rt.config.hosts(self.rt.name) if self.rt.name in self.rt.config.services \
+            else (self.rt.host,)
+        return self.rt.host == hosts[0]
 
     def _outcome(self, intent: Intent, done: bool, reason: str = "", **values: Any) -> None:
         if intent.id:
@@ -195,7 +237,7 @@ class Interphone:
     def status(self) -> dict[str, Any]:
         """The /status entry."""
         lock = fl.active_lock(self.floor, self.rt.clock.now())
-        return {"queued": len(self.queue), "kept": len(self.kept),
+        return {"room": self.room, "queued": len(self.queue), "kept": len(self.kept),
                 "silence": self.floor.silence, "away": self.floor.away,
                 "locked_by": lock.service if lock else "",
                 "cache": {"hits": self.renderer.hits, "misses": self.renderer.misses},

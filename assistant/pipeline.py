@@ -9,6 +9,7 @@ the microphone (service), on a WAV (`basecamp listen`) and in tests with any sen
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import time
@@ -17,10 +18,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from assistant.arbitration import energy_db
 from assistant.audio import RATE, WIDTH
 from assistant.stt import Mode, Session, Transcriber, Transcription
 from assistant.vad import Endpointer, IsSpeech, Limits, Outcome
-from assistant.wake import Spotter
+from assistant.wake import Detection, Spotter
 from core.messages import Message
 from core.messages.dialogs import Intent
 from core.messages.voice import Listening, Say, Transcript, Wake
@@ -58,6 +60,15 @@ def invites_follow_up(answer: Any) -> bool:
 Handler = Callable[[str], Any]
 """Transcript -> an Answer-like object (reply, intent, expects_answer, conversation)."""
 Emit = Callable[[Message], None]
+Verdict = Callable[[bool], bool | None]
+"""Asked while listening after a wake word: None while undecided (`wait` False), True to
+answer, False to close the microphone without a word; with `wait` True it blocks until
+decided."""
+Arbitrate = Callable[[Detection, float], Verdict]
+"""On a wake word (detection, loudness of the wake word in dBFS): bid against the other
+satellites that heard it; returns how to learn the verdict."""
+WAKE_WINDOW_S = 1.0
+"""Audio before a detection whose loudness goes into the bid (the wake word itself)."""
 
 
 class Phase(StrEnum):
@@ -83,6 +94,17 @@ class Turn:
     mode: str = ""
     resumed: int = 0
     """Times the speaker paused mid-sentence and listening went on for the rest."""
+    woke_at: float = 0.0
+    """When the wake word was heard (perf_counter; 0 for a follow-up)."""
+    arbitrated_at: float = 0.0
+    """When the satellites' arbitration let this one answer (perf_counter)."""
+
+    @property
+    def arbitration_ms(self) -> float | None:
+        """Wake word -> decision to answer, in ms (None without arbitration)."""
+        if not self.woke_at or not self.arbitrated_at:
+            return None
+        return (self.arbitrated_at - self.woke_at) * 1000
 
 
 class Pipeline:
@@ -91,7 +113,8 @@ class Pipeline:
     def __init__(self, *, spotter: Spotter | None, transcriber: Transcriber, handler: Handler,
                  emit: Emit, is_speech: IsSpeech, limits: Limits | None = None,
                  follow_up: bool = True, follow_up_s: float = 5.0, lang: str = "",
-                 on_wake: Callable[[], None] | None = None) -> None:
+                 on_wake: Callable[[], None] | None = None, room: str = "",
+                 arbitrate: Arbitrate | None = None) -> None:
         self.spotter = spotter
         self.transcriber = transcriber
         self.handler = handler
@@ -104,8 +127,16 @@ class Pipeline:
         cut by a pause) before it closes quietly."""
         self.lang = lang
         self.on_wake = on_wake
+        self.room = room
+        """The room this microphone is in: set on intents, where replies are spoken."""
+        self.arbitrate = arbitrate
         self.turns: list[Turn] = []
         self.errors = 0
+        self.yielded = 0
+        """Commands left to a satellite that heard them better."""
+        self._recent: collections.deque[bytes] = collections.deque()
+        self._recent_bytes = 0
+        self._verdict: Verdict | None = None
         self._samples = 0
         self._endpointer: Endpointer | None = None
         self._session: Session | None = None
@@ -130,14 +161,50 @@ class Pipeline:
         if self.phase is Phase.WAITING:
             if self.spotter is None:
                 return
+            self._remember(chunk)
             for detection in self.spotter.feed(chunk):
+                woke_at = time.perf_counter()
                 self.emit(Wake(detection.keyword, detection.engine))
                 if self.on_wake is not None:
                     self.on_wake()
+                if self.arbitrate is not None:
+                    self._verdict = self.arbitrate(detection, energy_db(b"".join(self._recent)))
+                self._recent.clear()
+                self._recent_bytes = 0
                 self._open(follow_up=False)
+                self.turns[-1].woke_at = woke_at
                 return  # the rest of this chunk is at most one frame of the command
             return
         self._listen(chunk)
+
+    def _remember(self, chunk: bytes) -> None:
+        """Keep the last WAKE_WINDOW_S of audio (the wake word, when it is detected)."""
+        self._recent.append(chunk)
+        self._recent_bytes += len(chunk)
+        while self._recent_bytes - len(self._recent[0]) >= WAKE_WINDOW_S * RATE * WIDTH:
+            self._recent_bytes -= len(self._recent.popleft())
+
+    def _arbitrated(self, *, wait: bool) -> bool | None:
+        """Whether this satellite answers (True when there is nothing to arbitrate)."""
+        if self._verdict is None:
+            return True
+        decided = self._verdict(wait)
+        if decided is not None:
+            self._verdict = None
+            if decided:
+                self.turns[-1].arbitrated_at = time.perf_counter()
+        return decided
+
+    def _stand_down(self) -> None:
+        """Another satellite answers: close the microphone without a word."""
+        self._endpointer = self._session = None
+        self.phase = Phase.WAITING
+        self.turns.pop()
+        self._conversation = ""
+        self.yielded += 1
+        self.emit(Listening(False, follow_up=False, outcome="yielded"))
+        if self.spotter is not None:
+            self.spotter.skip(0)
 
     def flush(self) -> None:
         """End of the stream: finish a command that was being said."""
@@ -185,6 +252,9 @@ class Pipeline:
 
     def _listen(self, chunk: bytes) -> None:
         assert self._endpointer is not None and self._session is not None
+        if self._arbitrated(wait=False) is False:
+            self._stand_down()
+            return
         self._session.feed(chunk)
         outcome = self._endpointer.feed(chunk)
         if outcome is Outcome.LISTENING:
@@ -207,6 +277,9 @@ class Pipeline:
         return Outcome.ENDED if self._session.try_finish() is not None else Outcome.LISTENING
 
     def _close(self, outcome: Outcome) -> None:
+        if not self._arbitrated(wait=True):
+            self._stand_down()
+            return
         endpointer, session = self._endpointer, self._session
         assert endpointer is not None and session is not None
         turn = self.turns[-1]
@@ -255,12 +328,13 @@ class Pipeline:
         intent = getattr(answer, "intent", None)
         if intent is not None:
             intent = dataclasses.replace(intent, channel=intent.channel or "voice",
-                                         text=intent.text or text)
+                                         text=intent.text or text,
+                                         room=intent.room or self.room)
             turn.intent_at = time.perf_counter()
             self.emit(intent)
         reply = getattr(answer, "reply", "")
         if reply:
-            self.emit(Say(reply, lang=self.lang))
+            self.emit(Say(reply, lang=self.lang, rooms=[self.room] if self.room else []))
         asked = bool(getattr(answer, "expects_answer", False))
         self._conversation = (getattr(answer, "conversation", "") or "") if asked else ""
         if self.follow_up and invites_follow_up(answer):

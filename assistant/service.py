@@ -5,20 +5,25 @@ keeps answering text on HTTP `/ask?text=...`."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from assistant import dialog
+from assistant.arbitration import Arbiter
 from assistant.audio import AudioSource, open_source
 from assistant.errors import AssistantError
-from assistant.pipeline import Pipeline
+from assistant.pipeline import Pipeline, Verdict
 from assistant.settings import VoiceSettings
+from assistant.wake import Detection
+from core.bus import Envelope
 from core.messages import Message
-from core.messages.voice import Say, Transcript
+from core.messages.voice import Say, Transcript, WakeBid
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,7 +52,12 @@ class Assistant:
         self.voice = voice
         self.loop = asyncio.get_running_loop()
         self.keeper = _keeper(rt)
-        self.handler = dialog.handler(rt.config, voice, rt.clock.now, carry=self._carry)
+        machine = rt.config.machines.get(rt.host)
+        self.room: str = machine.room if machine is not None else ""
+        """The room this satellite hears and answers in ("" = the dialogs' default room)."""
+        self.arbiter = Arbiter(rt.host, voice.arbitration_s, voice.score_weight_db)
+        self.handler = dialog.handler(rt.config, voice, rt.clock.now, carry=self._carry,
+                                      room=self.room)
         self.pipeline: Pipeline | None = None
         self.source: AudioSource | None = None
         self.problem = ""
@@ -55,10 +65,30 @@ class Assistant:
 
     def _carry(self, intent: Any) -> tuple[Any, Any]:
         """Publish a command and wait for its outcome (from the audio thread, or a thread)."""
+        if self.room and not intent.room:
+            intent = dataclasses.replace(intent, room=self.room)
         if self.keeper is None:
             self.emit(intent)
             return intent, None
         return self.keeper.carry_from_thread(intent, self.loop)
+
+    def on_bid(self, envelope: Envelope) -> None:
+        """Another satellite heard the wake word."""
+        self.arbiter.heard(WakeBid.from_envelope(envelope))
+
+    def bid(self, detection: Detection, energy_db: float) -> Verdict:
+        """This satellite heard the wake word (audio thread): bid, and how to learn the
+        verdict."""
+        own = WakeBid(self.rt.host, self.room, 1.0, round(energy_db, 2), time.time())
+        self.emit(own)
+        self.rt.counters["wake_bids"] += 1
+
+        def verdict(wait: bool) -> bool | None:
+            decided = self.arbiter.wait(own) if wait else self.arbiter.decide(own)
+            if decided is not None:
+                self.rt.counters["arbitration_won" if decided else "arbitration_yielded"] += 1
+            return decided
+        return verdict
 
     def emit(self, message: Message) -> None:
         """Publish from the audio thread (the bus publisher belongs to the event loop)."""
@@ -79,7 +109,7 @@ class Assistant:
         try:
             self.pipeline = await asyncio.to_thread(
                 assemble, self.rt.config, self.voice, self.emit, now=self.rt.clock.now,
-                handler=self.handler)
+                handler=self.handler, room=self.room, arbitrate=self.bid)
             path = str(spool_dir(self.rt.config, self.voice, self.rt.host)) \
                 if self.voice.input == "spool" else self.voice.input_path
             self.source = open_source(self.voice.input, path, self.voice.device)
@@ -106,13 +136,15 @@ class Assistant:
                                "expects_answer": getattr(answer, "expects_answer", False)}
         intent = getattr(answer, "intent", None)
         if intent is not None:
-            intent = type(intent)(intent.intent, intent.slots, "voice", intent.sender, text)
+            intent = type(intent)(intent.intent, intent.slots, "voice", intent.sender, text,
+                                  room=self.room)
             self._publish(intent)
             out["intent"] = intent.intent
         elif getattr(answer, "carried", None):
             out["intent"] = answer.carried
         if out["reply"]:
-            self._publish(Say(out["reply"], lang=self.voice.language(self.rt.config)))
+            self._publish(Say(out["reply"], lang=self.voice.language(self.rt.config),
+                              rooms=[self.room] if self.room else []))
         return out
 
     def reload_if_changed(self) -> None:
@@ -142,6 +174,9 @@ class Assistant:
                 "heard_s": round(p.position_s, 1) if p else 0,
                 "wavs_heard": getattr(self.source, "heard", 0),
                 "turns": len(p.turns) if p else 0, "errors": p.errors if p else 0,
+                "room": self.room, "yielded": p.yielded if p else 0,
+                "arbitration_ms": [round(ms, 1) for t in (p.turns if p else [])[-20:]
+                                   if (ms := t.arbitration_ms) is not None],
                 "sentences": len(grammar.sentences) if grammar else 0}
 
 
@@ -172,6 +207,7 @@ async def serve(rt: Any) -> None:
             raise web.HTTPBadRequest(text="text is required")
         return web.json_response(await assistant.ask(text))
 
+    rt.subscribe([WakeBid.TOPIC], assistant.on_bid)
     rt.app.router.add_post("/ask", ask)
     rt.status["assistant"] = assistant.status
     rt.spawn(assistant.start_voice(), name="voice")

@@ -89,7 +89,8 @@ class VoiceSettings:
     house's shape kept 0.40 accuracy at 2 000 sentences against 0.10 at 20 000 (held out:
     0.45 against 0.25) — more sentences, more near neighbours to mistake."""
     commands: dict[str, str] = field(default_factory=dict)
-    """Extra spoken phrases -> intent name, understood in any language the model speaks."""
+    """Extra spoken phrases -> intent name, or -> a sentence the dialogs understand (it has a
+    space: "allume la lumière ici"), understood in any language the model speaks."""
     vad_aggressiveness: int = bounded(2, lo=0, hi=3)
     """webrtcvad mode: 0 keeps the most speech, 3 rejects the most noise."""
     end_silence_ms: int = bounded(600, lo=90, hi=5000)
@@ -110,6 +111,13 @@ class VoiceSettings:
     by a pause mid-sentence, before it closes quietly."""
     chime: bool = True
     """Play a short chime (and hint the lightpack) when the wake word is heard."""
+    arbitration_s: float = bounded(0.4, lo=0.0, hi=5.0)
+    """Satellites that heard the same wake word within this window compare their bids once
+    it has passed; the best answers, the others close their microphone quietly. It must
+    exceed the bus's delay between machines; listening goes on meanwhile."""
+    score_weight_db: float = bounded(6.0, lo=0.0, hi=60.0)
+    """In a bid, a wake score of 1 is worth this many dB of loudness (engines without a
+    score bid 1)."""
 
     def check(self, config: Any, path: str) -> None:
         """The input path is needed for file input; keywords must not be empty."""

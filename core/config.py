@@ -279,6 +279,10 @@ class Config:
                                   f"expected a MAC address like aa:bb:cc:dd:ee:ff, got "
                                   f"{machine.mac!r}")
         rooms = {r.name for r in self.rooms}
+        for name, machine in self.machines.items():
+            if machine.room and machine.room not in rooms:
+                raise ConfigError(f"machines.{name}.room", f"unknown room {machine.room!r} "
+                                                           f"(rooms: {', '.join(sorted(rooms))})")
         for i, dev in enumerate(self.devices):
             if dev.room not in rooms:
                 raise ConfigError(f"devices[{i}].room", f"unknown room {dev.room!r} "

@@ -67,3 +67,21 @@ class Listening(Message):
     people often follow ("et dans la chambre ?")."""
     outcome: str = ""
     """When closing: ended, no_speech or too_long."""
+
+
+@dataclass(frozen=True)
+class WakeBid(Message):
+    """A voice satellite heard the wake word: its claim to answer. Every satellite that heard
+    the same command bids within a short window; the best bid answers, the others close their
+    microphone quietly (assistant.arbitration)."""
+
+    TOPIC: ClassVar[str] = "basecamp.voice.bid"
+    machine: str
+    room: str = ""
+    score: float = 1.0
+    """The wake engine's confidence (0-1; 1.0 for an engine that gives none)."""
+    energy_db: float = -120.0
+    """Loudness of the wake word as this microphone heard it (dBFS): the closest room hears
+    it loudest."""
+    at: float = 0.0
+    """Wall time (Unix seconds) the wake word was heard."""

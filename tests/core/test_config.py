@@ -19,7 +19,9 @@ BASECAMP = [sys.executable, "-m", "core.cli"]
 def test_builtin_demo_house_describes_every_machine() -> None:
     config = parse(default_text(), source="default")
     assert set(config.machines) == {"bc-ui", "bc-hq", "bc-watch", "bc-power", "bc-water",
-                                    "bc-veilleuse"}
+                                    "bc-veilleuse", "bc-chambre"}
+    assert config.hosts("assistant") == config.hosts("interphone") == ("bc-ui", "bc-chambre")
+    assert [config.machines[h].room for h in config.hosts("assistant")] == ["salon", "chambre"]
     assert all(m.address == "localhost" for m in config.machines.values())
     ports = [config.service_port(s, h) for s in config.services for h in config.hosts(s)]
     ports += [config.bus.pub_port, config.bus.sub_port]
@@ -38,6 +40,7 @@ def test_builtin_demo_house_describes_every_machine() -> None:
     ('colour = "red"\n', "colour", "unknown key"),
     ('[bus]\nheartbeat_s = true\n', "bus.heartbeat_s", "a number"),
     ('[services.x]\nmachine = "bc-nowhere"\n', "services.x.machine", "unknown machine"),
+    ('[machines.bc-ui]\nroom = "grenier"\n', "machines.bc-ui.room", "unknown room 'grenier'"),
     ('[services.x]\nport = 3\n', "services.x", "exactly one of"),
     ('[[devices]]\nname = "lamp"\nkind = "light"\nroom = "attic"\n', "devices[12].room",
      "unknown room 'attic'"),
