@@ -1,0 +1,141 @@
+"""Which satellite answers when several heard the same command: the pure ranking, then two
+real pipelines hearing the same WAV at different levels (sox `vol`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from assistant import samples, wake
+from assistant.arbitration import SILENCE_DB, Arbiter, energy_db, verdict, winner
+from assistant.audio import RATE, silence
+from assistant.pipeline import Answer, Pipeline, Verdict
+from assistant.settings import PorcupineSettings, VoiceSettings
+from assistant.stt import VoskTranscriber
+from assistant.vad import Limits, webrtc
+from core.messages import Message
+from core.messages.dialogs import Intent
+from core.messages.voice import Listening, Say, WakeBid
+
+from .conftest import needs_espeak, needs_ko_model, wake_pcm
+
+W = 6.0  # dB per unit of wake score
+
+
+def bid(machine: str, energy: float, at: float = 100.0, score: float = 1.0) -> WakeBid:
+    return WakeBid(machine, machine.removeprefix("bc-"), score, energy, at)
+
+
+def tone(amplitude: int, samples_: int = RATE) -> bytes:
+    return b"".join(v.to_bytes(2, "little", signed=True)
+                    for v in itertools.islice(itertools.cycle((amplitude, -amplitude)),
+                                              samples_))
+
+
+def test_energy_is_the_level_in_dbfs() -> None:
+    assert energy_db(silence(1.0)) == SILENCE_DB == energy_db(b"")
+    assert energy_db(tone(32767)) == pytest.approx(0.0, abs=0.01)
+    assert energy_db(tone(16384)) == pytest.approx(-6.02, abs=0.05)
+    assert energy_db(tone(328)) == pytest.approx(-40.0, abs=0.1)
+
+
+def test_the_loudest_wins_whatever_the_order_bids_arrive_in() -> None:
+    bids = [bid("bc-ui", -30.0), bid("bc-chambre", -22.5), bid("bc-cuisine", -41.0)]
+    for order in itertools.permutations(bids):
+        assert winner(order, W).machine == "bc-chambre"
+
+
+def test_the_wake_score_weighs_against_loudness() -> None:
+    sure, unsure = bid("bc-ui", -30.0, score=1.0), bid("bc-chambre", -27.0, score=0.4)
+    assert winner([sure, unsure], W) is sure  # 3 dB louder, but 0.6 less sure (3.6 dB)
+    assert winner([sure, unsure], 0.0) is unsure  # loudness alone
+
+
+def test_equal_bids_break_ties_by_machine_name_on_every_satellite() -> None:
+    a, b = bid("bc-chambre", -25.0), bid("bc-ui", -25.0)
+    assert winner([a, b], W) is a and winner([b, a], W) is a
+
+
+def test_verdict_waits_for_the_window_then_counts_only_that_window() -> None:
+    own = bid("bc-ui", -30.0, at=100.0)
+    louder_now = bid("bc-chambre", -20.0, at=100.15)
+    louder_before = bid("bc-chambre", -10.0, at=98.0)  # an earlier command
+    assert verdict(own, [louder_now], 100.2, 0.4, W) is None  # still open
+    assert verdict(own, [louder_now], 100.4, 0.4, W) is False
+    assert verdict(own, [louder_before], 100.4, 0.4, W) is True
+    assert verdict(own, [], 100.4, 0.4, W) is True  # alone in the house
+
+
+def test_both_satellites_reach_the_same_decision() -> None:
+    clock = [100.0]
+    ui, bedroom = (Arbiter(m, 0.4, W, clock=lambda: clock[0]) for m in ("bc-ui", "bc-chambre"))
+    mine, theirs = bid("bc-ui", -31.0, 100.0), bid("bc-chambre", -24.0, 100.05)
+    ui.heard(mine)  # its own echo from the bus: ignored
+    ui.heard(theirs)
+    bedroom.heard(mine)
+    assert ui.decide(mine) is None
+    clock[0] = 100.5
+    assert (ui.decide(mine), bedroom.decide(theirs)) == (False, True)
+
+
+# ---- two real pipelines, one command heard at two levels ---------------------------------
+
+def gain(pcm: bytes, factor: float) -> bytes:
+    """`pcm` through sox `vol` (the same command heard farther away)."""
+    raw = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
+    return subprocess.run(["sox", *raw, "-", *raw, "-", "vol", str(factor)], input=pcm,
+                          capture_output=True, check=True).stdout
+
+
+@needs_espeak
+@needs_ko_model
+@pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
+                    reason="pvporcupine is not installed")
+def test_two_satellites_one_answer_from_the_louder_room(ko_transcriber: VoskTranscriber,
+                                                        wav_dir: Path) -> None:
+    command = wake_pcm() + samples.load(
+        samples.cached_wav(wav_dir, "지금 몇 시", 1.0, voice="ko", speed=150))
+    clock = [1000.0]
+    heard: dict[str, list[Message]] = {"bc-ui": [], "bc-chambre": []}
+    arbiters = {m: Arbiter(m, 0.4, W, clock=lambda: clock[0]) for m in heard}
+
+    def satellite(machine: str, room: str) -> Pipeline:
+        def arbitrate(detection: wake.Detection, level: float) -> Verdict:
+            own = WakeBid(machine, room, 1.0, level, clock[0])
+            for other in arbiters.values():  # what the bus does
+                other.heard(own)
+
+            def decide(wait: bool) -> bool | None:
+                if wait:  # the command ended inside the window: the audio clock moves on
+                    while arbiters[machine].decide(own) is None:
+                        clock[0] += 0.03
+                return arbiters[machine].decide(own)
+            return decide
+
+        voice = VoiceSettings(porcupine=PorcupineSettings(keywords=("computer",)))
+        return Pipeline(spotter=wake.Spotter(wake.create(voice, None, "porcupine"), 2.0),
+                        transcriber=ko_transcriber, emit=heard[machine].append,
+                        handler=lambda text: Answer(reply=f"ok {text}",
+                                                    intent=Intent("HassGetCurrentTime")),
+                        is_speech=webrtc(2), limits=Limits(600, 3.0, 8.0, 90), lang="ko",
+                        room=room, arbitrate=arbitrate)
+
+    ui, bedroom = satellite("bc-ui", "salon"), satellite("bc-chambre", "chambre")
+    near, far = gain(command, 0.9), gain(command, 0.25)  # the speaker is in the bedroom
+    for i in range(0, len(near), 960):  # both rooms hear it at once, 30 ms at a time
+        bedroom.feed(near[i:i + 960])
+        ui.feed(far[i:i + 960])
+        clock[0] += 0.03
+    bedroom.flush()
+    ui.flush()
+    said = {m: [e for e in events if isinstance(e, (Intent, Say))] for m, events in heard.items()}
+    assert said["bc-ui"] == [] and ui.yielded == 1
+    assert Listening(False, follow_up=False, outcome="yielded") in heard["bc-ui"]
+    intent, say = said["bc-chambre"]
+    assert isinstance(intent, Intent) and intent.room == "chambre"
+    assert say == Say("ok 지금 몇 시", lang="ko", rooms=["chambre"])
+    assert bedroom.yielded == 0 and 0 < (bedroom.turns[0].arbitration_ms or 0)
