@@ -53,6 +53,8 @@ class Interphone:
         self._wake = asyncio.Event()
         self.renderer = Renderer(settings, rt.config.path(settings.cache_dir))
         self.out_dir = rt.config.path(settings.output_dir)
+        if rt.name in rt.config.services and len(rt.config.hosts(rt.name)) > 1:
+            self.out_dir = self.out_dir / rt.host  # one folder per room's interphone
         self._kept_file = rt.data_dir() / "kept.json"
         machine = rt.config.machines.get(rt.host)
         self.room: str = machine.room if machine is not None else ""

@@ -161,7 +161,8 @@ class InterphoneSettings:
     output: Literal["auto", "aplay", "sounddevice", "wav"] = "auto"
     """auto: play through aplay when a sound card exists, else only write WAV files."""
     output_dir: str = "interphone/spoken"
-    """Every spoken announcement is written here as a WAV (relative to `house.data_dir`)."""
+    """Every spoken announcement is written here as a WAV (relative to `house.data_dir`; with
+    interphones on several machines, in a subfolder named after each machine)."""
     keep_wavs: int = bounded(50, lo=1, hi=100_000)
     cache_dir: str = "interphone/cache"
     """Rendered phrases, reused for frequent announcements."""
