@@ -5,6 +5,11 @@ it heard the word) and keeps listening. Once `window_s` has passed since its own
 compares its bid with the other bids heard within `window_s` of it: the best one answers, the
 others close their microphone without a word. Who connected first, or whose bid arrived
 first, plays no part: the ranking is the bid's merit, ties broken by machine name.
+
+A satellite that bids late (its audio lagging behind) finds bids whose window closed before
+its own was made: those satellites decided without it and one of them answered, so it stays
+quiet — one answer, even if not from the best room. Bids further apart than `horizon_s` are
+other commands.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ def winner(bids: Iterable[WakeBid], score_weight_db: float) -> WakeBid:
     return min(bids, key=lambda b: (-round(merit(b, score_weight_db), 6), b.machine))
 
 
+HORIZON_S = 1.5
+"""Wake words heard further apart than this are different commands."""
+
+
 def contenders(own: WakeBid, bids: Iterable[WakeBid], window_s: float) -> list[WakeBid]:
     """`own` and the other machines' bids for the same command (within the window)."""
     others = {b.machine: b for b in bids
@@ -48,10 +57,14 @@ def contenders(own: WakeBid, bids: Iterable[WakeBid], window_s: float) -> list[W
 
 
 def verdict(own: WakeBid, bids: Iterable[WakeBid], now: float, window_s: float,
-            score_weight_db: float) -> bool | None:
+            score_weight_db: float, horizon_s: float = HORIZON_S) -> bool | None:
     """None until the window after `own` closed; then whether `own` answers."""
     if now < own.at + window_s:
         return None
+    bids = list(bids)
+    if any(b.machine != own.machine and own.at - horizon_s <= b.at <= own.at - window_s
+           for b in bids):
+        return False  # decided before this bid was made: someone else answers
     return winner(contenders(own, bids, window_s), score_weight_db).machine == own.machine
 
 

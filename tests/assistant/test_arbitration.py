@@ -70,6 +70,15 @@ def test_verdict_waits_for_the_window_then_counts_only_that_window() -> None:
     assert verdict(own, [], 100.4, 0.4, W) is True  # alone in the house
 
 
+def test_a_late_bid_stays_quiet_even_when_louder() -> None:
+    """A satellite whose audio lags bids after the others decided: one answer, not two."""
+    early = bid("bc-ui", -35.0, at=100.0)
+    late = bid("bc-chambre", -20.0, at=100.7)  # after the salon's window closed
+    assert verdict(early, [late], 100.4, 0.4, W) is True  # decided before the late bid
+    assert verdict(late, [early], 101.2, 0.4, W) is False
+    assert verdict(late, [bid("bc-ui", -35.0, at=98.0)], 101.2, 0.4, W) is True  # old command
+
+
 def test_both_satellites_reach_the_same_decision() -> None:
     clock = [100.0]
     ui, bedroom = (Arbiter(m, 0.4, W, clock=lambda: clock[0]) for m in ("bc-ui", "bc-chambre"))
@@ -138,4 +147,4 @@ def test_two_satellites_one_answer_from_the_louder_room(ko_transcriber: VoskTran
     intent, say = said["bc-chambre"]
     assert isinstance(intent, Intent) and intent.room == "chambre"
     assert say == Say("ok 지금 몇 시", lang="ko", rooms=["chambre"])
-    assert bedroom.yielded == 0 and 0 < (bedroom.turns[0].arbitration_ms or 0)
+    assert bedroom.yielded == 0 and (bedroom.turns[0].arbitration_ms or 0) > 0

