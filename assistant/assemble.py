@@ -45,5 +45,6 @@ def assemble(config: Any, voice: VoiceSettings, emit: Emit, *, use_wake: bool = 
                     handler=handler or dialog.handler(config, voice, clock),
                     emit=emit, is_speech=webrtc(voice.vad_aggressiveness),
                     limits=limits(voice), follow_up=voice.follow_up,
+                    follow_up_s=voice.follow_up_s,
                     lang=voice.language(config), on_wake=on_wake, room=room,
                     arbitrate=arbitrate)

@@ -63,6 +63,9 @@ def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
             sender: str = "owner", carry: Carry | None = None, room: str = "") -> Handler:
     """Transcript -> Answer: `voice.commands` first, then the dialog engine.
 
+    `room` is where the microphone stands: a follow-up ("et dans la chambre ?") refers to the
+    last command heard in that room.
+
     With `carry`, a command a service carries out is published here and the spoken reply
     says what was done (the Answer then holds no intent: it is on the bus already). `room`:
     the room the microphone is in (the dialogs' default room, set on every intent).
@@ -89,9 +92,7 @@ def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
         if engine is None:
             return Answer()
         said = name or text  # a phrase standing for a sentence of the house
-        turn = engine.handle(said, channel="voice", sender=sender, now=now())
-        if turn.intent is not None and room:
-            turn = dataclasses.replace(turn, intent=dataclasses.replace(turn.intent, room=room))
+        turn = engine.handle(said, channel="voice", sender=sender, now=now(), room=room)
         if carry is None or not turn.acts or turn.intent is None:
             return turn
         intent, outcome = carry(turn.intent)

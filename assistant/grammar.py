@@ -46,6 +46,11 @@ class Grammar:
         """Whether some longer sentence starts with the words of `text`."""
         return text in self._lookup("prefixes")
 
+    def cut_off(self, text: str) -> bool:
+        """Whether `text` is the beginning of a sentence but not a sentence itself: a speaker
+        who stops there paused mid-sentence ("allume la lumière de la")."""
+        return text not in self._lookup("known") and self.continues(text)
+
     def _lookup(self, name: str) -> frozenset[str]:
         if not self._sets:
             prefixes = {" ".join(words[:n]) for words in map(str.split, self.sentences)

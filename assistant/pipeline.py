@@ -1,5 +1,7 @@
 """The voice pipeline: wake word -> listen until the speaker stops -> transcript -> dialog ->
-answer, with a follow-up turn when the house asks a question. Audio in, messages out.
+answer, with a follow-up turn (no wake word) when the house asks a question or carried out a
+command people often follow ("et dans la chambre ?"), and the rest of a sentence cut by a
+pause waited for instead of half of it answered. Audio in, messages out.
 
 The pipeline takes its engines and its dialog handler as parameters, so the same code runs on
 the microphone (service), on a WAV (`basecamp listen`) and in tests with any sentence list.
@@ -18,7 +20,7 @@ from typing import Any
 
 from assistant.arbitration import energy_db
 from assistant.audio import RATE, WIDTH
-from assistant.stt import Mode, Session, Transcriber
+from assistant.stt import Mode, Session, Transcriber, Transcription
 from assistant.vad import Endpointer, IsSpeech, Limits, Outcome
 from assistant.wake import Detection, Spotter
 from core.messages import Message
@@ -37,6 +39,22 @@ class Answer:
     conversation: str = ""
     carried: str = ""
     """The command already published and carried out (its reply says what was done)."""
+
+
+FOLLOWED = frozenset({"HassTurnOn", "HassTurnOff", "HassClimateSetTemperature"})
+"""Commands people often follow with another ("et dans la chambre ?", "plus chaud")."""
+MAX_RESUMES = 2
+"""Pauses mid-sentence waited through per command."""
+
+
+def invites_follow_up(answer: Any) -> bool:
+    """Whether the microphone stays open after this answer, without a wake word: the house
+    asked a question, or it carried out (or published) a command people often follow."""
+    if getattr(answer, "expects_answer", False):
+        return True
+    intent = getattr(answer, "intent", None)
+    name = intent.intent if intent is not None else getattr(answer, "carried", "")
+    return name in FOLLOWED
 
 
 Handler = Callable[[str], Any]
@@ -74,6 +92,8 @@ class Turn:
     intent_at: float = 0.0
     text: str = ""
     mode: str = ""
+    resumed: int = 0
+    """Times the speaker paused mid-sentence and listening went on for the rest."""
     woke_at: float = 0.0
     """When the wake word was heard (perf_counter; 0 for a follow-up)."""
     arbitrated_at: float = 0.0
@@ -92,7 +112,7 @@ class Pipeline:
 
     def __init__(self, *, spotter: Spotter | None, transcriber: Transcriber, handler: Handler,
                  emit: Emit, is_speech: IsSpeech, limits: Limits | None = None,
-                 follow_up: bool = True, lang: str = "",
+                 follow_up: bool = True, follow_up_s: float = 5.0, lang: str = "",
                  on_wake: Callable[[], None] | None = None, room: str = "",
                  arbitrate: Arbitrate | None = None) -> None:
         self.spotter = spotter
@@ -102,6 +122,9 @@ class Pipeline:
         self.is_speech = is_speech
         self.limits = limits or Limits()
         self.follow_up = follow_up
+        self.follow_up_s = follow_up_s
+        """How long the microphone stays open for a follow-up (and for the rest of a sentence
+        cut by a pause) before it closes quietly."""
         self.lang = lang
         self.on_wake = on_wake
         self.room = room
@@ -119,7 +142,10 @@ class Pipeline:
         self._session: Session | None = None
         self._conversation = ""
         self._follow = False
+        self._strict = False
         self._checked = False
+        self._segment_s = 0.0
+        self._heard = False
         self.phase = Phase.WAITING
         if spotter is None:  # push-to-talk / a file holding only the command
             self._open(follow_up=False)
@@ -183,17 +209,46 @@ class Pipeline:
     def flush(self) -> None:
         """End of the stream: finish a command that was being said."""
         if self.phase is Phase.LISTENING and self._endpointer is not None \
-                and self._endpointer.heard_speech:
+                and (self._heard or self._endpointer.heard_speech):
             self._close(Outcome.ENDED)
 
-    def _open(self, *, follow_up: bool) -> None:
+    def _open(self, *, follow_up: bool, strict: bool = False) -> None:
+        """Listen for a command; `follow_up`: without a wake word, closing quietly after
+        `follow_up_s` of silence; `strict`: only a house sentence is answered (after a
+        command, not a question: talk in the room is not a command)."""
         self.phase = Phase.LISTENING
         self._follow = follow_up
-        self._endpointer = Endpointer(self.is_speech, self.limits)
+        self._strict = strict
+        self._endpointer = self._endpointer_for(follow_up)
         self._session = self.transcriber.start()
         self._checked = False
+        self._heard = False
+        self._segment_s = self.position_s
         self.turns.append(Turn(started_s=self.position_s))
         self.emit(Listening(True, follow_up=follow_up))
+
+    def _endpointer_for(self, waiting: bool) -> Endpointer:
+        limits = self.limits
+        if waiting:
+            limits = dataclasses.replace(limits, no_speech_s=self.follow_up_s)
+        return Endpointer(self.is_speech, limits)
+
+    def _resume(self) -> bool:
+        """The speaker stopped mid-sentence: keep the microphone open for the rest (same
+        decoding, a fresh end-of-speech detector), at most `MAX_RESUMES` times per command."""
+        endpointer, session = self._endpointer, self._session
+        assert endpointer is not None and session is not None
+        turn = self.turns[-1]
+        cut_off = getattr(session, "cut_off", None)
+        if turn.resumed >= MAX_RESUMES or cut_off is None or not cut_off():
+            return False
+        turn.resumed += 1
+        turn.speech_end_s = self._segment_s + endpointer.speech_end_s
+        self._heard = True
+        self._segment_s = self.position_s
+        self._endpointer = self._endpointer_for(True)
+        self._checked = False
+        return True
 
     def _listen(self, chunk: bytes) -> None:
         assert self._endpointer is not None and self._session is not None
@@ -204,6 +259,8 @@ class Pipeline:
         outcome = self._endpointer.feed(chunk)
         if outcome is Outcome.LISTENING:
             outcome = self._quick_end()
+        elif outcome is Outcome.ENDED and self._resume():
+            return
         if outcome is not Outcome.LISTENING:
             self._close(outcome)
 
@@ -228,19 +285,28 @@ class Pipeline:
         turn = self.turns[-1]
         turn.ended_at = time.perf_counter()
         turn.ended_s = self.position_s
-        turn.speech_end_s = turn.started_s + endpointer.speech_end_s
+        if endpointer.heard_speech:
+            turn.speech_end_s = self._segment_s + endpointer.speech_end_s
         self._endpointer = self._session = None
         self.phase = Phase.WAITING
-        self.emit(Listening(False, follow_up=self._follow, outcome=outcome.value))
-        if self.spotter is not None:
-            self.spotter.skip(0)
-        if not endpointer.heard_speech:
+        if not (self._heard or endpointer.heard_speech):  # nothing said: close quietly
+            self.emit(Listening(False, follow_up=self._follow, outcome=outcome.value))
+            if self.spotter is not None:
+                self.spotter.skip(0)
             self.turns.pop()
             self._conversation = ""
             return
+        self.emit(Listening(False, follow_up=self._follow,
+                            outcome=(Outcome.ENDED if self._heard else outcome).value))
+        if self.spotter is not None:
+            self.spotter.skip(0)
         transcription = session.finish()
         turn.decided_at = time.perf_counter()
         turn.text, turn.mode = transcription.text, transcription.mode.value
+        if self._ignored(transcription):
+            self.turns.pop()
+            self._conversation = ""
+            return
         if transcription.mode is Mode.NONE:
             self.emit(Transcript("", self._conversation))
             return
@@ -253,6 +319,11 @@ class Pipeline:
             return
         self._answer(answer, transcription.text, turn)
 
+    def _ignored(self, transcription: Transcription) -> bool:
+        """Speech in a follow-up window after a command that is no house sentence: people
+        talking in the room, not to the house."""
+        return self._strict and transcription.mode is not Mode.GRAMMAR
+
     def _answer(self, answer: Any, text: str, turn: Turn) -> None:
         intent = getattr(answer, "intent", None)
         if intent is not None:
@@ -264,8 +335,7 @@ class Pipeline:
         reply = getattr(answer, "reply", "")
         if reply:
             self.emit(Say(reply, lang=self.lang, rooms=[self.room] if self.room else []))
-        self._conversation = getattr(answer, "conversation", "") or ""
-        if getattr(answer, "expects_answer", False) and self.follow_up:
-            self._open(follow_up=True)
-        else:
-            self._conversation = ""
+        asked = bool(getattr(answer, "expects_answer", False))
+        self._conversation = (getattr(answer, "conversation", "") or "") if asked else ""
+        if self.follow_up and invites_follow_up(answer):
+            self._open(follow_up=True, strict=not asked)

@@ -103,7 +103,12 @@ class VoiceSettings:
     max_command_s: float = bounded(10.0, lo=1.0, hi=60.0)
     """A command never lasts longer than this."""
     follow_up: bool = True
-    """Re-open the microphone without a wake word when the house asks a question."""
+    """Keep the microphone open without a wake word after a question from the house ("Tu
+    reviens quand ?") or a command people often follow (a light, a setpoint: "et dans la
+    chambre ?", "plus chaud"; `assistant.pipeline.invites_follow_up`)."""
+    follow_up_s: float = bounded(5.0, lo=0.5, hi=60.0)
+    """How long the microphone stays open for a follow-up, or for the rest of a sentence cut
+    by a pause mid-sentence, before it closes quietly."""
     chime: bool = True
     """Play a short chime (and hint the lightpack) when the wake word is heard."""
     arbitration_s: float = bounded(0.4, lo=0.0, hi=5.0)

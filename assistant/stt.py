@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from assistant import vosk_model
 from assistant.audio import RATE
-from assistant.grammar import Grammar, Match, compile_grammar, snap
+from assistant.grammar import UNKNOWN_WORDS, Grammar, Match, compile_grammar, normalise, snap
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,7 +42,12 @@ class Transcription:
 
 
 class Session(Protocol):
-    """One utterance being decoded as it arrives."""
+    """One utterance being decoded as it arrives.
+
+    A session may also have `cut_off() -> bool` (the speech so far is the beginning of a
+    house sentence, not a whole one): the pipeline then waits for the rest of a sentence
+    cut by a pause instead of answering half of it.
+    """
 
     def feed(self, pcm: bytes) -> None: ...
 
@@ -174,6 +179,17 @@ class VoskSession:
             self._decode(bytes(self.audio[i:i + BLOCK]))
         self.replayed_s += len(self.audio) / (2 * RATE)
         return None
+
+    def cut_off(self) -> bool:
+        """Whether the decoding so far is the beginning of a house sentence but not a whole
+        one (the speaker paused mid-sentence)."""
+        grammar = self.owner.grammar
+        if grammar is None or self._done is not None:
+            return False
+        partial = json.loads(self._rec.PartialResult()).get("partial", "")
+        said = " ".join([*self._finals, partial]).split()
+        text = normalise(" ".join(w for w in said if w not in UNKNOWN_WORDS))
+        return bool(text) and grammar.cut_off(text)
 
     def partial(self) -> Match | None:
         """The grammar sentence the decoding matches so far, exactly, if any."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from core import devices
 from core.messages.dialogs import Intent, Outcome
-from dialogs import partial, timers
+from dialogs import followup, partial, timers
 from dialogs.conversations import Conversations, Expect, Key, Pending
 from dialogs.grammar import LANGS
 from dialogs.keeper import ACTED
@@ -85,6 +85,8 @@ class DialogEngine:
         self.langs = (self.lang, *(other for other in LANGS if other != self.lang))
         self.state = state or Snapshot
         self.conversations = Conversations()
+        self.recent = followup.Recent(self.settings.follow_up_s)
+        """Each speaker's last command, what a follow-up ("et dans la chambre ?") refers to."""
         self._recognizers: dict[str, Recognizer] = {}
 
     def recognizer(self, lang: str) -> Recognizer:
@@ -160,8 +162,24 @@ class DialogEngine:
         return None
 
     # ---- turns ---------------------------------------------------------------------------
-    def handle(self, text: str, *, channel: str, sender: str, now: dt.datetime) -> Turn:
-        """Answer one utterance from a speaker on a channel."""
+    def handle(self, text: str, *, channel: str, sender: str, now: dt.datetime,
+               room: str = "") -> Turn:
+        """Answer one utterance from a speaker on a channel (and, by voice, in a room).
+
+        A follow-up ("et dans la chambre ?", "plus chaud") refers to the last command of the
+        same speaker: same channel, sender and room.
+        """
+        turn = self._handle(text, channel=channel, sender=sender, now=now, room=room)
+        intent = turn.intent
+        if intent is not None:
+            if room:
+                intent = replace(intent, room=room)
+                turn = replace(turn, intent=intent)
+            self.recent.remember((channel, sender, room), intent.intent, intent.slots, now)
+        return turn
+
+    def _handle(self, text: str, *, channel: str, sender: str, now: dt.datetime,
+                room: str) -> Turn:
         key: Key = (channel, sender)
         style = TEXT_STYLES.get(channel, Style.SPEECH)
         pending = self.conversations.current(key, now)
@@ -171,9 +189,9 @@ class DialogEngine:
                              expects=pending is not None)
         text = " ".join(clean(text).split())
         if pending is not None:
-            return self._answer(key, pending, text, style, channel, sender, now)
+            return self._answer(key, pending, text, style, channel, sender, now, room)
         self.conversations.pending.pop(key, None)
-        return self._command(key, text, style, channel, sender, now)
+        return self._command(key, text, style, channel, sender, now, room)
 
     def expire(self, now: dt.datetime) -> list[tuple[str, str, Turn]]:
         """Close unanswered conversations: (channel, sender, turn) for each.
@@ -194,7 +212,7 @@ class DialogEngine:
         return out
 
     def _command(self, key: Key, text: str, style: Style, channel: str, sender: str,
-                 now: dt.datetime) -> Turn:
+                 now: dt.datetime, room: str = "") -> Turn:
         conversation = self.conversations.new_id(key)
         if text.strip() == "?":  # the shortest SMS asking for help
             text = "help" if self.lang == "en" else "aide"
@@ -202,6 +220,12 @@ class DialogEngine:
         if found is None:
             return self._say("not_understood", self.lang, style, conversation)
         match, lang = found
+        if match.intent in followup.FOLLOW_UPS:
+            meant = followup.resolve(self.recent.recall((channel, sender, room), now),
+                                     match.intent, match.slots, setpoint=self.state().setpoint)
+            if isinstance(meant, followup.Unresolved):
+                return self._say(meant.reason, lang, style, conversation)
+            match = replace(match, intent=meant[0], slots=meant[1])
         if match.intent in ASKS:
             expect, intent = ASKS[match.intent]
             return self._ask(key, Pending(expect, intent, conversation,
@@ -244,7 +268,7 @@ class DialogEngine:
                               conversation)
 
     def _answer(self, key: Key, pending: Pending, text: str, style: Style, channel: str,
-                sender: str, now: dt.datetime) -> Turn:
+                sender: str, now: dt.datetime, room: str = "") -> Turn:
         found = self.recognize(text, answers=True, langs=(pending.lang,)) if text else None
         if found is not None and pending.accepts(found[0].intent):
             return self._answered(key, pending, found[0], style, channel, sender, now)
@@ -253,7 +277,7 @@ class DialogEngine:
             del self.conversations.pending[key]
             if command[0].intent == "HassNevermind":
                 return self._say("cancelled", pending.lang, style, pending.conversation)
-            return self._command(key, text, style, channel, sender, now)
+            return self._command(key, text, style, channel, sender, now, room)
         if pending.retried().exhausted():
             del self.conversations.pending[key]
             if pending.expect == Expect.RETURN:
@@ -339,6 +363,8 @@ class DialogEngine:
                            style, **{"why": outcome.reason, **outcome.values})
         else:
             slots = {**turn.intent.slots, **outcome.values}
+            self.recent.settled((turn.intent.channel, turn.intent.sender, turn.intent.room),
+                                turn.intent.intent, outcome.values.get("setpoint"))
             reply = respond(turn.intent.intent, slots, lang=lang, style=style, now=now,
                             state=self.state(), settings=self.settings)
         return replace(turn, reply=reply)

@@ -297,6 +297,16 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
                               "en": ("tell you the time left on the timer", "")},
     "guess_BasecampReminder": {"fr": ("que je te rappelle : {message}", ""),
                                "en": ("remind you: {message}", "")},
+    "follow_up_unknown": {
+        "fr": ("À quoi cela se rapporte ? Dis-moi la commande en entier.",
+               "À quoi cela se rapporte ? Envoyez la commande en entier."),
+        "en": ("What does that refer to? Please say the whole command.",
+               "What does that refer to? Send the whole command.")},
+    "follow_up_no_setpoint": {
+        "fr": ("Je ne connais pas la consigne actuelle : dis-moi la température voulue.",
+               "Consigne actuelle inconnue : envoyez la température voulue."),
+        "en": ("I don't know the current setpoint: tell me the temperature you want.",
+               "Current setpoint unknown: send the temperature you want.")},
     "cancelled": {"fr": ("D'accord, j'annule.", "Annulé."), "en": ("OK, cancelled.", "Cancelled.")},
     "timeout": {"fr": ("Tant pis, j'abandonne.", "Sans réponse, abandon."),
                 "en": ("Never mind, I'm giving up.", "No answer, given up.")},

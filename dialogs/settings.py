@@ -70,6 +70,9 @@ class DialogSettings:
     """Longer input is refused without being parsed (an SMS of 5000 characters)."""
     confirm: tuple[str, ...] = ("HassBroadcast",)
     """Intents that ask "are you sure?" before they act."""
+    follow_up_s: float = bounded(60.0, lo=0.0, hi=3600)
+    """How long (house time) a command stays what "et dans la chambre ?", "plus chaud" or
+    "encore deux degrés" refer to, per speaker (channel, sender, room)."""
     sure_score: float = bounded(0.8, lo=0.0, hi=1.0)
     """A fuzzy guess scoring less is asked about ("Tu veux que j'allume ... ?") before acting;
     consequential commands (leaving, forced heating, remote access, all lights off) are

@@ -63,7 +63,8 @@ class Listening(Message):
     TOPIC: ClassVar[str] = "basecamp.voice.listening"
     active: bool
     follow_up: bool = False
-    """Re-opened without a wake word because the house asked a question."""
+    """Re-opened without a wake word: the house asked a question, or carried out a command
+    people often follow ("et dans la chambre ?")."""
     outcome: str = ""
     """When closing: ended, no_speech or too_long."""
 

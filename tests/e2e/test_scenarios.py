@@ -11,9 +11,11 @@ stays a leak until the next night).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -261,7 +263,41 @@ def test_heater_killed_is_restarted_with_its_state(house: House) -> None:
     house.post("heater", "/set_profile?profile=work_week")  # the force ends
 
 
-# ---- 5. a leaking night ------------------------------------------------------------------
+# ---- 5. a follow-up without the wake word ------------------------------------------------
+def relay_on(house: House, light: str) -> bool | None:
+    """The simulated relay of a room light (the lights service's file), None if never set."""
+    found = list(house.root.rglob(f"relay-light:{light}.json"))
+    return json.loads(found[0].read_text())["on"] if found else None
+
+
+def ask(house: House, text: str) -> dict[str, Any]:
+    """What the assistant answers to a transcript (its text path, /ask)."""
+    return house.post("assistant", "/ask?" + urllib.parse.urlencode({"text": text}), timeout=30)
+
+
+def test_a_follow_up_lights_the_other_room(house: House) -> None:
+    """"allume la lumière du salon" then "et dans la chambre" (no wake word, no command
+    repeated): both rooms' lights really on; then "éteins tout" leaves the house as it was."""
+    chambre = [d.name for d in house.config.devices if d.room == "chambre" and d.kind == "light"]
+    assert relay_on(house, "lumière du salon") is not True
+    first = ask(house, "allume la lumière du salon")
+    assert first["intent"] == "HassTurnOn"
+    wait_for(lambda: relay_on(house, "lumière du salon"), 20, "the salon light's relay on")
+    assert not any(relay_on(house, light) for light in chambre)
+    second = ask(house, "et dans la chambre")
+    assert second["intent"] == "HassTurnOn" and "chambre" in second["reply"]
+    wait_for(lambda: all(relay_on(house, light) for light in chambre), 20,
+             "the chambre lights' relays on")
+    assert relay_on(house, "lumière de la cuisine") is not True  # only the room named
+    third = ask(house, "et dans la cuisine")  # a follow-up of a follow-up: the cuisine too
+    wait_for(lambda: relay_on(house, "lumière de la cuisine"), 20, "the cuisine light on")
+    assert third["intent"] == "HassTurnOn"
+    ask(house, "éteins toutes les lumières")
+    wait_for(lambda: not any(relay_on(house, d.name) for d in house.config.devices
+                             if d.kind == "light"), 20, "every light off again")
+
+
+# ---- 6. a leaking night ------------------------------------------------------------------
 def water_night(house: House, *, quiet: tuple[int, int] | None) -> list[str]:
     """Last night's water meter points as the water daemon writes them (1 min, 15 min, 1 h
     slots), a drip every minute from 01:00 to 05:00 except in `quiet` (minutes after 01:00)."""
