@@ -41,6 +41,7 @@ _FACTORIES: dict[str, str] = {
     "porcupine": "assistant.wake_porcupine:create",
     "microwakeword": "assistant.wake_microwakeword:create",
     "vosk": "assistant.wake_vosk:create",
+    "personal": "assistant.wake_personal:create",
 }
 
 ENGINES = tuple(_FACTORIES)
