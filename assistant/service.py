@@ -5,6 +5,7 @@ keeps answering text on HTTP `/ask?text=...`."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -51,6 +52,8 @@ class Assistant:
         self.pipeline: Pipeline | None = None
         self.source: AudioSource | None = None
         self.problem = ""
+        self.recorder: Any = None
+        """The personal wake word's enrollment (assistant.enroll.Recorder) while it runs."""
         self._config_mtime = _mtime(rt.config.source)
 
     def _carry(self, intent: Any) -> tuple[Any, Any]:
@@ -91,10 +94,45 @@ class Assistant:
         assert self.pipeline is not None and self.source is not None
         try:
             for chunk in self.source.chunks():
+                recorder = self.recorder
+                if recorder is not None and recorder.phase == "recording":
+                    recorder.feed(chunk)  # the next utterances are the word, not commands
+                    if recorder.phase == "done":
+                        self._enrolled()
+                    continue
                 self.pipeline.feed(chunk)
             self.pipeline.flush()
         except AssistantError as err:
             self.loop.call_soon_threadsafe(self._trouble, err)
+
+    def enroll(self, count: int, word: str = "") -> dict[str, Any]:
+        """Start recording the next `count` utterances as the personal wake word."""
+        from assistant.enroll import Recorder
+        from assistant.vad import webrtc
+        from assistant.wake_personal import folder
+        if self.pipeline is None or self.source is None:
+            raise AssistantError(f"no live audio to record from: {self.problem or 'starting'}")
+        voice = self.voice
+        if word:
+            voice = dataclasses.replace(voice, personal=dataclasses.replace(voice.personal,
+                                                                            word=word))
+        self.recorder = Recorder(folder(voice, self.rt.config), count,
+                                 webrtc(self.voice.vad_aggressiveness))
+        self.rt.counters["enrollments"] += 1
+        return dict(self.recorder.status())
+
+    def _enrolled(self) -> None:
+        """New templates: the personal engine, when it is the one listening, reloads them."""
+        assert self.pipeline is not None
+        if self.voice.wake_engine != "personal" or self.pipeline.spotter is None:
+            return
+        from assistant import wake
+        try:
+            detector = wake.create(self.voice, self.rt.config)
+        except AssistantError as err:
+            self.loop.call_soon_threadsafe(self._trouble, err)
+            return
+        self.pipeline.spotter = wake.Spotter(detector, self.voice.cooldown_s)
 
     async def ask(self, text: str) -> dict[str, Any]:
         """The text path: transcript -> dialog -> intent and spoken answer."""
@@ -161,7 +199,37 @@ async def serve(rt: Any) -> None:
             raise web.HTTPBadRequest(text="text is required")
         return web.json_response(await assistant.ask(text))
 
+    async def enroll(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        try:
+            count = int(request.query.get("count", voice.personal.enroll_count))
+        except ValueError:
+            raise web.HTTPBadRequest(text="count is a number") from None
+        if not 1 <= count <= 10:
+            raise web.HTTPBadRequest(text="count: 1 to 10 recordings")
+        try:
+            return web.json_response(assistant.enroll(count, request.query.get("word", "")))
+        except AssistantError as err:
+            raise web.HTTPServiceUnavailable(text=str(err)) from None
+
+    async def enrollment(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        recorder = assistant.recorder
+        return web.json_response(recorder.status() if recorder is not None
+                                 else {"phase": "idle", "recorded": 0, "count": 0,
+                                       "rejected": [], "error": "",
+                                       "word": voice.personal.word})
+
+    async def cancel(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        if assistant.recorder is not None:
+            assistant.recorder.cancel()
+        return web.json_response({"cancelled": True})
+
     rt.app.router.add_post("/ask", ask)
+    rt.app.router.add_post("/voice/enroll", enroll)
+    rt.app.router.add_get("/voice/enroll", enrollment)
+    rt.app.router.add_post("/voice/enroll/cancel", cancel)
     rt.status["assistant"] = assistant.status
     rt.spawn(assistant.start_voice(), name="voice")
     rt.every(RELOAD_CHECK_S, assistant.reload_if_changed, name="grammar-reload")

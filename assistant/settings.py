@@ -55,7 +55,7 @@ class PersonalWakeSettings:
     """The word's name: its recordings are `<templates_dir>/<word>/*.wav`."""
     templates_dir: str = "voice/wake"
     """Folder of the enrolled words (relative to `house.data_dir`)."""
-    distance_threshold: float = bounded(0.2, lo=0.01, hi=1.0)
+    distance_threshold: float = bounded(0.14, lo=0.01, hi=1.0)
     """Normalised DTW distance (cosine, per template frame) under which a template matches."""
     min_matches: int = bounded(1, lo=1, hi=10)
     """Templates that must match at the same moment."""

@@ -159,8 +159,9 @@ def create(voice: VoiceSettings, config: Any) -> PersonalWakeDetector:
     wavs = recordings(path)
     if not wavs:
         raise EngineUnavailable(f"personal wake word {voice.personal.word!r}: no recording in "
-                                f"{path}; enroll it: basecamp voice enroll {voice.personal.word}"
-                                " a.wav b.wav c.wav (or the kiosk's page)")
+                                f"{path}; enroll it: basecamp voice enroll --word "
+                                f"{voice.personal.word} a.wav b.wav c.wav (or the kiosk's "
+                                "page)")
     return PersonalWakeDetector(voice.personal,
                                 templates([read_pcm(w) for w in wavs], voice.personal.augment))
 
