@@ -19,7 +19,7 @@ from assistant.errors import AssistantError
 from assistant.pipeline import Pipeline
 from assistant.settings import VoiceSettings
 from core.messages import Message
-from core.messages.voice import Say, Transcript
+from core.messages.voice import Say, Speaking, Spoken, Transcript
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ class Assistant:
         self.pipeline: Pipeline | None = None
         self.source: AudioSource | None = None
         self.problem = ""
+        self._speaking_text: str | None = None
+        """The announcement this machine's interphone is saying."""
         self.recorder: Any = None
         """The personal wake word's enrollment (assistant.enroll.Recorder) while it runs."""
         self._config_mtime = _mtime(rt.config.source)
@@ -80,15 +82,45 @@ class Assistant:
         """Load the engines and model (seconds), open the audio source, run the audio thread."""
         from assistant.assemble import assemble
         try:
+            chime = await asyncio.to_thread(self._chime) if self.voice.chime else None
             self.pipeline = await asyncio.to_thread(
                 assemble, self.rt.config, self.voice, self.emit, now=self.rt.clock.now,
-                handler=self.handler)
+                handler=self.handler, on_wake=chime.play if chime is not None else None)
             self.source = open_source(self.voice.input, self.voice.input_path, self.voice.device)
         except AssistantError as err:
             self._trouble(err)
             return
         self.rt.on_stop(self.source.close)
         await asyncio.to_thread(self._pump)
+
+    def _chime(self) -> Any:
+        """The chime, played where the interphone plays (None when sox is missing)."""
+        from assistant.chime import Chime
+        from assistant.settings import InterphoneSettings
+        phone = self.rt.config.section("interphone", InterphoneSettings)
+        try:
+            return Chime(self.rt.config.path(phone.cache_dir),
+                         self.rt.config.path(phone.output_dir), phone.output,
+                         self.rt.clock.now)
+        except (AssistantError, OSError) as err:
+            self.rt.log("warning", f"assistant: no chime: {err}")
+            return None
+
+    def on_house_voice(self, envelope: Any) -> None:
+        """The interphone of this machine starts or stops speaking: mute wake word and STT
+        while it speaks and for the echo tail after."""
+        if self.pipeline is None:
+            return
+        if envelope.topic == Speaking.TOPIC:
+            speaking = Speaking.from_envelope(envelope)
+            if speaking.machine in ("", self.rt.host):
+                self._speaking_text = speaking.text
+                self.pipeline.speaking(True, max_s=speaking.duration_s + self.voice.echo_tail_s
+                                       + 5.0)
+                self.rt.counters["muted_for_own_voice"] += 1
+        elif Spoken.from_envelope(envelope).text == self._speaking_text:  # the same one ended
+            self._speaking_text = None
+            self.pipeline.speaking(False, tail_s=self.voice.echo_tail_s)
 
     def _pump(self) -> None:
         assert self.pipeline is not None and self.source is not None
@@ -226,6 +258,7 @@ async def serve(rt: Any) -> None:
             assistant.recorder.cancel()
         return web.json_response({"cancelled": True})
 
+    rt.subscribe([Speaking.TOPIC, Spoken.TOPIC], assistant.on_house_voice)
     rt.app.router.add_post("/ask", ask)
     rt.app.router.add_post("/voice/enroll", enroll)
     rt.app.router.add_get("/voice/enroll", enrollment)

@@ -126,7 +126,13 @@ class VoiceSettings:
     follow_up: bool = True
     """Re-open the microphone without a wake word when the house asks a question."""
     chime: bool = True
-    """Play a short chime (and hint the lightpack) when the wake word is heard."""
+    """Play a short chime (sox-made, assistant/chime.py) when the house starts listening
+    after the wake word, through the interphone's `output` (also written to its
+    `output_dir`)."""
+    echo_tail_s: float = bounded(0.6, lo=0.0, hi=10.0)
+    """While this machine's interphone speaks, and this long after (the room's echo and the
+    playback's latency), the wake word and speech to text hear nothing: the house never
+    wakes on its own voice."""
 
     def check(self, config: Any, path: str) -> None:
         """The input path is needed for file input; keywords must not be empty."""

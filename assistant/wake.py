@@ -102,8 +102,10 @@ class Spotter:
         self._buffer = self._buffer[offset:]
         return found
 
-    def skip(self, samples: int) -> None:
-        """Account for audio that went elsewhere (e.g. to the recogniser) and reset the engine."""
+    def skip(self, samples: int, reset: bool = True) -> None:
+        """Account for audio that went elsewhere (e.g. to the recogniser, or was muted) and
+        reset the engine (once is enough for a run of skipped chunks)."""
         self._samples += samples
         self._buffer = b""
-        self.detector.reset()
+        if reset:
+            self.detector.reset()

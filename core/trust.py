@@ -44,7 +44,7 @@ from core.messages.presence import (
     RoomLocation,
 )
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
-from core.messages.voice import Listening, Say, Spoken, Transcript, Wake
+from core.messages.voice import Listening, Say, Speaking, Spoken, Transcript, Wake
 from core.messages.watch import ChannelState, PowerState, PushSend, SentinelOk
 
 _VOICE = ("assistant", "interphone")
@@ -72,6 +72,7 @@ PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
     Say: ("modes", "dialogs", "assistant", "interphone", "watch", "heater", "nightlight",
           "lights"),
     Wake: _VOICE, Transcript: _VOICE, Spoken: _VOICE, Listening: _VOICE,
+    Speaking: ("interphone",),
     MutaUpdate: ("muta",),
     PowerUpdate: ("power",),
     WaterUpdate: ("water",),
