@@ -414,15 +414,20 @@ def count(detector: wake.WakeWordDetector, pcm: bytes) -> tuple[int, float]:
     return found, time.process_time() - started
 
 
-def measure(candidate: Candidate, pos: list[bytes], neg: Negatives) -> dict[str, Any]:
-    """Detections, false accepts per hour (per source) and CPU real-time factor."""
+def measure(candidate: Candidate, pos: list[bytes], neg: Negatives,
+            conditions: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Detections (per condition when the i-th clip was heard in the i-th condition), false
+    accepts per hour (per source) and CPU real-time factor."""
     detector = candidate.create()
     cpu = 0.0
     hits = 0
-    for clip in pos:
+    by_condition = dict.fromkeys(conditions, 0)
+    for i, clip in enumerate(pos):
         found, spent = count(detector, clip)
         hits += found > 0
         cpu += spent
+        if conditions and found:
+            by_condition[conditions[i % len(conditions)]] += 1
     false = {}
     for name, pcm in neg.parts.items():
         found, spent = count(detector, pcm)
@@ -434,7 +439,10 @@ def measure(candidate: Candidate, pos: list[bytes], neg: Negatives) -> dict[str,
     return {"detection": round(hits / len(pos), 3), "detections": hits, "positives": len(pos),
             "false_accepts": sum(false.values()), "false_accepts_by_source": false,
             "false_accepts_per_hour": round(sum(false.values()) / hours, 2),
-            "negative_h": round(hours, 2), "rtf": round(cpu / audio_s, 5)}
+            "negative_h": round(hours, 2), "rtf": round(cpu / audio_s, 5),
+            **({"detection_by_condition": {k: round(v * len(conditions) / len(pos), 3)
+                                           for k, v in by_condition.items()}}
+               if conditions else {})}
 
 
 def candidates(cache: Cache) -> list[Candidate]:
@@ -517,13 +525,15 @@ def main() -> int:
     for name, (candidate, tuning) in chosen.items():
         french = name == "personal"
         phrase = "Basecamp" if french else candidate.phrase
-        held = measure(candidate, held_out_positives(cache, phrase, french), held_neg)
+        held = measure(candidate, held_out_positives(cache, phrase, french), held_neg,
+                       CONDITIONS)
         print(f"held-out {candidate.label()}: {held}", file=sys.stderr)
         engines[name] = {
             "keyword": candidate.keyword, "setting": candidate.setting,
             **({"min_matches": candidate.voice.personal.min_matches} if french else {}),
             "held_out_detection": held["detection"],
             "held_out": f"{held['detections']}/{held['positives']}",
+            "held_out_by_condition": held["detection_by_condition"],
             "false_accepts_per_hour": held["false_accepts_per_hour"],
             "false_accepts_by_source": held["false_accepts_by_source"],
             "negative_h": held["negative_h"], "rtf": held["rtf"],
