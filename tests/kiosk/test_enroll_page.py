@@ -59,3 +59,16 @@ def test_english_page_says_it_in_english(qtbot: Any) -> None:
     qtbot.addWidget(page)
     assert page.instruction.text() == "Say “Basecamp” three times, with a short pause in " \
                                       "between."
+
+
+def test_window_shows_the_page_under_voice(qtbot: Any, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from kiosk.settings import KioskSettings
+    from kiosk.window import KioskWindow
+    window = KioskWindow(KioskSettings(), Texts("fr"), lambda: dt.datetime.now(dt.UTC),
+                         enroller=LocalEnroller(tmp_path / "basecamp"))
+    qtbot.addWidget(window)
+    assert window.nav["voice"].text() == "Voix"
+    window.nav["voice"].click()
+    assert window.stack.currentWidget() is window.enroll
