@@ -43,14 +43,15 @@ def _keeper(rt: Any) -> Any:
 class Assistant:
     """Holds the pipeline, its audio thread and what /status shows."""
 
-    def __init__(self, rt: Any, voice: VoiceSettings) -> None:
+    def __init__(self, rt: Any, voice: VoiceSettings, source: AudioSource | None = None) -> None:
         self.rt = rt
         self.voice = voice
         self.loop = asyncio.get_running_loop()
         self.keeper = _keeper(rt)
         self.handler = dialog.handler(rt.config, voice, rt.clock.now, carry=self._carry)
         self.pipeline: Pipeline | None = None
-        self.source: AudioSource | None = None
+        self.source: AudioSource | None = source
+        """The audio (given: a test's microphone; else opened from `voice.input`)."""
         self.problem = ""
         self._speaking_text: str | None = None
         """The announcement this machine's interphone is saying."""
@@ -86,7 +87,9 @@ class Assistant:
             self.pipeline = await asyncio.to_thread(
                 assemble, self.rt.config, self.voice, self.emit, now=self.rt.clock.now,
                 handler=self.handler, on_wake=chime.play if chime is not None else None)
-            self.source = open_source(self.voice.input, self.voice.input_path, self.voice.device)
+            if self.source is None:
+                self.source = open_source(self.voice.input, self.voice.input_path,
+                                          self.voice.device)
         except AssistantError as err:
             self._trouble(err)
             return
@@ -219,10 +222,10 @@ def _mtime(source: str) -> float | None:
         return None
 
 
-async def serve(rt: Any) -> None:
-    """`basecamp run assistant`."""
+async def serve(rt: Any, source: AudioSource | None = None) -> None:
+    """`basecamp run assistant` (`source`: audio other than `voice.input`, for tests)."""
     voice = rt.config.section("voice", VoiceSettings)
-    assistant = Assistant(rt, voice)
+    assistant = Assistant(rt, voice, source)
 
     async def ask(request: web.Request) -> web.Response:
         rt.check_token(request)
