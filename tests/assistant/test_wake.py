@@ -102,7 +102,7 @@ def test_engine_hears_its_keyword_and_not_other_speech(engine: str, wav_dir: Pat
 
 DEFAULTS = {  # engine -> (package, how its default keyword is said)
     "porcupine": ("pvporcupine", "grasshopper"),
-    "microwakeword": ("pymicro_wakeword", "hey mycroft"),
+    "microwakeword": ("pymicro_wakeword", "alexa"),
 }
 
 
@@ -136,8 +136,9 @@ def test_microwakeword_cutoff_and_window_come_from_config() -> None:
         assert detector.keywords == ("alexa", "okay_nabu")
         assert [(m.probability_cutoff, m.sliding_window_size, m._probabilities.maxlen)
                 for m in detector._models] == [(0.42, 3, 3)] * 2
-        own = wake.create(VOICE, None, "microwakeword")  # None: the model's 0.85 moved by 0.8
-        assert own._models[0].probability_cutoff == pytest.approx(0.85 - 0.3 * 0.3)
+        own = wake.create(VOICE, None, "microwakeword")  # None: the model's 0.85 moved by 0.7
+        assert VOICE.sensitivity == 0.7
+        assert own._models[0].probability_cutoff == pytest.approx(0.85 - 0.2 * 0.3)
         own.close()
     finally:
         detector.close()
