@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from core.schema import ConfigError, Secret, bounded
 
@@ -84,8 +84,9 @@ class PersonalWakeSettings:
 class ComboWakeSettings:
     """Several wake word engines on the same audio (assistant/wake_combo.py)."""
 
-    engines: tuple[WakeEngineName, ...] = ("porcupine", "microwakeword")
-    """The engines, each configured in its own section (not "combo")."""
+    engines: tuple[str, ...] = ("porcupine", "microwakeword")
+    """The engines, each configured in its own section (not "combo"); "<engine>+agc": that
+    engine behind the AGC front-end (`front_end`), e.g. ("porcupine", "porcupine+agc")."""
     mode: Literal["any", "all"] = "any"
     """"any": the first engine that fires wakes (their false accepts add up); "all": every
     engine must fire within `window_s` (a confirmation: each may then run more sensitive)."""
@@ -170,8 +171,11 @@ class VoiceSettings:
         if self.input == "file" and not self.input_path:
             raise ConfigError(f"{path}.input_path", "a WAV file or folder for input = \"file\"")
         if self.wake_engine == "combo":
-            if not self.combo.engines or "combo" in self.combo.engines:
-                raise ConfigError(f"{path}.combo.engines", "one or more engines, not combo")
+            known = [e for e in get_args(WakeEngineName) if e != "combo"]
+            bad = [e for e in self.combo.engines if e.removesuffix("+agc") not in known]
+            if not self.combo.engines or bad:
+                raise ConfigError(f"{path}.combo.engines",
+                                  f"one or more of {', '.join(known)} (each may end in +agc)")
         elif not getattr(self, self.wake_engine).keywords:
             raise ConfigError(f"{path}.{self.wake_engine}.keywords", "at least one keyword")
         cut = self.microwakeword.probability_cutoff

@@ -1,7 +1,7 @@
 """Wake word engines combined, and a level front-end.
 
 `combo` runs several engines on the same audio (`voice.combo.engines`, each configured in its
-own section) and accepts
+own section; "porcupine+agc" is porcupine behind the front-end below) and accepts
 - "any": the first engine that fires (detections add up, and so do false accepts);
 - "all": only when every engine fired within `window_s` of each other (a second stage that
   confirms a low-threshold first one).
@@ -14,6 +14,7 @@ the level of one near it.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -27,15 +28,19 @@ STEP = 160
 
 
 def create(voice: VoiceSettings, config: Any) -> ComboWakeDetector:
-    """The engines of `voice.combo`, each built as if it were the configured one."""
+    """The engines of `voice.combo`, each built from its own section; "<engine>+agc" puts the
+    AGC front-end before that one (`voice.front_end` applies to single engines only)."""
     from assistant import wake
-    names = voice.combo.engines
-    if "combo" in names:
-        raise EngineUnavailable("combo: an engine of voice.combo.engines cannot be combo")
+    plain = dataclasses.replace(voice, front_end="none")
     detectors: list[wake.WakeWordDetector] = []
     try:
-        for name in names:
-            detectors.append(wake.create(voice, config, name))
+        for entry in voice.combo.engines:
+            name, _, front = entry.partition("+")
+            if name == "combo" or front not in ("", "agc"):
+                raise EngineUnavailable(f"combo: {entry!r} is not an engine of "
+                                        "voice.combo.engines (an engine, or engine+agc)")
+            detector = wake.create(plain, config, name)
+            detectors.append(AgcFrontEnd(detector) if front == "agc" else detector)
     except EngineUnavailable:
         for d in detectors:
             d.close()

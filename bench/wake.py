@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -534,10 +534,11 @@ def micro(keyword: str, cutoff: float, agc: bool = False) -> Candidate:
         front_end="agc" if agc else "none"), cutoff)
 
 
-def combo(mode: str, *parts: Candidate, keyword: str | None = None) -> Candidate:
+def combo(mode: Literal["any", "all"], *parts: Candidate, keyword: str | None = None) -> Candidate:
     """Engines combined ("any": either wakes; "all": both within 1 s)."""
     voice = dataclasses.replace(VoiceSettings(), wake_engine="combo", combo=ComboWakeSettings(
-        engines=tuple(p.engine for p in parts), mode=mode, window_s=1.0))  # type: ignore[misc,arg-type]
+        engines=tuple(p.engine + ("+agc" if p.voice.front_end == "agc" else "")
+                      for p in parts), mode=mode, window_s=1.0))
     return Candidate("combo", keyword or parts[0].keyword, voice, parts[0].setting,
                      parts=parts)
 

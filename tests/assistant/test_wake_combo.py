@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from assistant import samples, wake
+from assistant.errors import EngineUnavailable
 from assistant.settings import (
     ComboWakeSettings,
     MicroWakeWordSettings,
@@ -18,6 +19,7 @@ from assistant.settings import (
     VoiceSettings,
 )
 from assistant.wake_combo import AgcFrontEnd, ComboWakeDetector
+from core.schema import ConfigError
 
 from .conftest import needs_espeak
 
@@ -122,3 +124,22 @@ def test_front_end_setting_wraps_the_engine() -> None:
         assert detector.keywords == ("okay_nabu",)
     finally:
         detector.close()
+
+
+def test_combo_entries_name_their_front_end(tmp_path: Path) -> None:
+    if importlib.util.find_spec("pvporcupine") is None:
+        pytest.skip("pvporcupine is not installed")
+    voice = replace(VOICE, front_end="agc",
+                    combo=ComboWakeSettings(engines=("porcupine", "porcupine+agc")))
+    detector = wake.create(voice, None)
+    try:
+        assert isinstance(detector, ComboWakeDetector)
+        plain, levelled = detector.detectors
+        assert not isinstance(plain, AgcFrontEnd)  # voice.front_end is for single engines
+        assert isinstance(levelled, AgcFrontEnd) and levelled.keywords == ("computer",)
+    finally:
+        detector.close()
+    with pytest.raises(EngineUnavailable, match="engine\\+agc"):
+        wake.create(replace(voice, combo=ComboWakeSettings(engines=("porcupine+eq",))), None)
+    with pytest.raises(ConfigError, match=r"combo\.engines"):
+        replace(voice, combo=ComboWakeSettings(engines=("combo",))).check(None, "voice")
