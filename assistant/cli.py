@@ -1,4 +1,5 @@
-"""`basecamp listen FILE.wav` and `basecamp models list|download|verify`."""
+"""`basecamp listen FILE.wav`, `basecamp models list|download|verify` and
+`basecamp voice enroll [--word WORD] a.wav b.wav c.wav`."""
 
 from __future__ import annotations
 
@@ -116,6 +117,39 @@ def models_command(argv: list[str]) -> int:
     except (AssistantError, OSError) as err:
         print(f"basecamp models: {err}", file=sys.stderr)
         return 1
+
+
+def voice_command(argv: list[str]) -> int:
+    """Enroll the personal wake word from recordings."""
+    parser = argparse.ArgumentParser(prog="basecamp voice",
+                                     description="The personal wake word (wake_engine = "
+                                                 "\"personal\").")
+    sub = parser.add_subparsers(dest="action", required=True)
+    enroll = sub.add_parser("enroll", help="replace a word's templates with 3-5 WAV "
+                                           "recordings of it (one utterance each)")
+    enroll.add_argument("--word", help="the word (default: voice.personal.word)")
+    enroll.add_argument("wavs", nargs="+", type=Path)
+    for p in (parser, enroll):
+        add_config_argument(p)
+    args = parser.parse_args(argv)
+    config = load_config_or_exit(args.config)
+    voice = config.section("voice", VoiceSettings)
+    if args.word:
+        voice = dataclasses.replace(voice, personal=dataclasses.replace(voice.personal,
+                                                                        word=args.word))
+    from assistant import enroll as enrolling
+    from assistant.wake_personal import folder
+    try:
+        written = enrolling.enroll_files(folder(voice, config), args.wavs)
+    except (AssistantError, OSError) as err:
+        print(f"basecamp voice enroll: {err}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    if voice.wake_engine != "personal":
+        print(f"enrolled; to use it set voice.wake_engine = \"personal\" "
+              f"(now {voice.wake_engine!r})", file=sys.stderr)
+    return 0
 
 
 def format_models(voice: VoiceSettings, folder: Path) -> str:

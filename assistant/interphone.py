@@ -3,12 +3,14 @@
 Bus in: `Say` (basecamp.interphone.say), `ModeChanged` (owner away in lockout; silence), the
 HassBroadcast intent (spoken, answered with an `Outcome`), `FamilyMessage` (an SMS from the
 family: "Message de Claire : …", spoken when someone listens, else kept until then).
-Bus out: `Spoken` (basecamp.voice.say) for every announcement spoken or muted.
 Rooms: each interphone stands in its machine's room (`machines.<name>.room`) and speaks a
 `Say` only when its `rooms` is empty (every room) or names that room; an announcement asked
 for with an area ("annonce dans la chambre que…") goes to that room only, one "where someone
 is" (slot where = "present") to the rooms where someone was seen lately: a badge's
 `RoomLocation`, a PIR's motion (a sensor named after a room, else its machine's room).
+Bus out: `Speaking` (basecamp.voice.speaking) as an announcement starts playing, so the
+assistant of this machine stops hearing; `Spoken` (basecamp.voice.say) for every announcement
+spoken or muted.
 HTTP: POST /announce?text=..., POST /lock?service=... -> key, POST /release?key=... (all need
 the token in the Authorization header).
 """
@@ -22,6 +24,7 @@ import json
 import logging
 import shutil
 import time
+import wave
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,7 @@ from core.bus import Envelope
 from core.messages import MessageError
 from core.messages.dialogs import FamilyMessage, Intent, Outcome
 from core.messages.presence import Mode, ModeChanged, PirMotion, RoomLocation
-from core.messages.voice import Say, Spoken
+from core.messages.voice import Say, Speaking, Spoken
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,6 +50,10 @@ def spoken_dir(config: Any, settings: InterphoneSettings, host: str) -> Path:
     out = config.path(settings.output_dir)
     many = "interphone" in config.services and len(config.hosts("interphone")) > 1
     return out / host if many else out
+def wav_seconds(path: Path) -> float:
+    """The length of a WAV."""
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()
 
 
 class Interphone:
@@ -241,16 +248,26 @@ class Interphone:
             self.rt.publish(Spoken(say.text, muted=True))
             return False
         try:
-            self.last_wav = await asyncio.to_thread(self._speak, say)
+            wav = await asyncio.to_thread(self._render, say)
         except (AssistantError, OSError) as err:
             self.rt.counters["speech_failed"] += 1
             self.rt.log("warning", f"interphone cannot speak {say.text!r}: {err}")
+            return False
+        # the assistant on this machine stops hearing until Spoken (and its echo tail)
+        self.rt.publish(Speaking(say.text, duration_s=round(wav_seconds(wav), 2),
+                                 machine=self.rt.host))
+        try:
+            self.last_wav = await asyncio.to_thread(self._play, wav)
+        except (AssistantError, OSError) as err:
+            self.rt.counters["speech_failed"] += 1
+            self.rt.log("warning", f"interphone cannot speak {say.text!r}: {err}")
+            self.rt.publish(Spoken(say.text, muted=True))
             return False
         self.rt.counters["spoken"] += 1
         self.rt.publish(Spoken(say.text))
         return True
 
-    def _speak(self, say: Say) -> Path:
+    def _render(self, say: Say) -> Path:
         wav = self.renderer.render(say.text, voice=say.lang,
                                    radio=True if say.radio else None)
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -259,6 +276,9 @@ class Interphone:
         shutil.copyfile(wav, out)
         for old in sorted(self.out_dir.glob("*.wav"))[:-self.settings.keep_wavs]:
             old.unlink(missing_ok=True)
+        return out
+
+    def _play(self, out: Path) -> Path:
         how = play(out, self.settings.output)
         if how == "wav" and not self.output_note:
             self.output_note = f"no audio output: announcements written to {self.out_dir}"

@@ -147,6 +147,12 @@ class Pipeline:
         self._segment_s = 0.0
         self._heard = False
         self.phase = Phase.WAITING
+        self._speaking_until: float | None = None
+        """While the house speaks: audio time at which to give up waiting for its end."""
+        self._muted_until = 0.0
+        self._muted = False
+        self.muted_s = 0.0
+        """Audio heard while muted (the house's own voice and its echo)."""
         if spotter is None:  # push-to-talk / a file holding only the command
             self._open(follow_up=False)
 
@@ -155,9 +161,34 @@ class Pipeline:
         """Seconds of audio received."""
         return self._samples / RATE
 
+    def speaking(self, active: bool, *, tail_s: float = 0.0, max_s: float = 60.0) -> None:
+        """The house's own voice on this machine's loudspeaker: from `speaking(True)` until
+        `speaking(False)` plus `tail_s` of audio (its echo), the wake word and speech to text
+        hear nothing; `max_s` bounds a start whose end never comes. Any thread."""
+        if active:
+            self._speaking_until = self.position_s + max_s
+        else:
+            self._speaking_until = None
+            self._muted_until = max(self._muted_until, self.position_s + tail_s)
+
+    @property
+    def muted(self) -> bool:
+        """Whether the house is hearing itself."""
+        until = self._speaking_until
+        return (until is not None and self.position_s < until) \
+            or self.position_s < self._muted_until
+
     def feed(self, chunk: bytes) -> None:
         """Process a chunk of 16 kHz mono 16-bit PCM."""
-        self._samples += len(chunk) // WIDTH
+        samples = len(chunk) // WIDTH
+        self._samples += samples
+        if self.muted:
+            self.muted_s += samples / RATE
+            if self.spotter is not None:  # keeps the audio clock, forgets what it heard
+                self.spotter.skip(samples, reset=not self._muted)
+            self._muted = True
+            return  # while listening: the endpointer's clock waits for the house to stop
+        self._muted = False
         if self.phase is Phase.WAITING:
             if self.spotter is None:
                 return

@@ -23,7 +23,7 @@ from assistant.settings import VoiceSettings
 from assistant.wake import Detection
 from core.bus import Envelope
 from core.messages import Message
-from core.messages.voice import Say, Transcript, WakeBid
+from core.messages.voice import Say, Speaking, Spoken, Transcript, WakeBid
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _keeper(rt: Any) -> Any:
 class Assistant:
     """Holds the pipeline, its audio thread and what /status shows."""
 
-    def __init__(self, rt: Any, voice: VoiceSettings) -> None:
+    def __init__(self, rt: Any, voice: VoiceSettings, source: AudioSource | None = None) -> None:
         self.rt = rt
         self.voice = voice
         self.loop = asyncio.get_running_loop()
@@ -59,8 +59,13 @@ class Assistant:
         self.handler = dialog.handler(rt.config, voice, rt.clock.now, carry=self._carry,
                                       room=self.room)
         self.pipeline: Pipeline | None = None
-        self.source: AudioSource | None = None
+        self.source: AudioSource | None = source
+        """The audio (given: a test's microphone; else opened from `voice.input`)."""
         self.problem = ""
+        self._speaking_text: str | None = None
+        """The announcement this machine's interphone is saying."""
+        self.recorder: Any = None
+        """The personal wake word's enrollment (assistant.enroll.Recorder) while it runs."""
         self._config_mtime = _mtime(rt.config.source)
 
     def _carry(self, intent: Any) -> tuple[Any, Any]:
@@ -107,26 +112,97 @@ class Assistant:
         """Load the engines and model (seconds), open the audio source, run the audio thread."""
         from assistant.assemble import assemble
         try:
+            chime = await asyncio.to_thread(self._chime) if self.voice.chime else None
             self.pipeline = await asyncio.to_thread(
                 assemble, self.rt.config, self.voice, self.emit, now=self.rt.clock.now,
-                handler=self.handler, room=self.room, arbitrate=self.bid)
-            path = str(spool_dir(self.rt.config, self.voice, self.rt.host)) \
-                if self.voice.input == "spool" else self.voice.input_path
-            self.source = open_source(self.voice.input, path, self.voice.device)
+                handler=self.handler, room=self.room, arbitrate=self.bid,
+                on_wake=chime.play if chime is not None else None)
+            if self.source is None:
+                path = str(spool_dir(self.rt.config, self.voice, self.rt.host)) \
+                    if self.voice.input == "spool" else self.voice.input_path
+                self.source = open_source(self.voice.input, path, self.voice.device)
         except AssistantError as err:
             self._trouble(err)
             return
         self.rt.on_stop(self.source.close)
         await asyncio.to_thread(self._pump)
 
+    def _chime(self) -> Any:
+        """The chime, played where the interphone plays (None when sox is missing)."""
+        from assistant.chime import Chime
+        from assistant.interphone import spoken_dir
+        from assistant.settings import InterphoneSettings
+        phone = self.rt.config.section("interphone", InterphoneSettings)
+        try:
+            return Chime(self.rt.config.path(phone.cache_dir),
+                         spoken_dir(self.rt.config, phone, self.rt.host), phone.output,
+                         self.rt.clock.now)
+        except (AssistantError, OSError) as err:
+            self.rt.log("warning", f"assistant: no chime: {err}")
+            return None
+
+    def on_house_voice(self, envelope: Any) -> None:
+        """The interphone of this machine starts or stops speaking: mute wake word and STT
+        while it speaks and for the echo tail after."""
+        if self.pipeline is None:
+            return
+        if envelope.topic == Speaking.TOPIC:
+            speaking = Speaking.from_envelope(envelope)
+            if speaking.machine in ("", self.rt.host):
+                self._speaking_text = speaking.text
+                self.pipeline.speaking(True, max_s=speaking.duration_s + self.voice.echo_tail_s
+                                       + 5.0)
+                self.rt.counters["muted_for_own_voice"] += 1
+        elif Spoken.from_envelope(envelope).text == self._speaking_text:  # the same one ended
+            self._speaking_text = None
+            self.pipeline.speaking(False, tail_s=self.voice.echo_tail_s)
+
     def _pump(self) -> None:
         assert self.pipeline is not None and self.source is not None
         try:
             for chunk in self.source.chunks():
+                recorder = self.recorder
+                if recorder is not None and recorder.phase == "recording":
+                    recorder.feed(chunk)  # the next utterances are the word, not commands
+                    if recorder.phase == "done":
+                        self._enrolled()
+                    continue
                 self.pipeline.feed(chunk)
             self.pipeline.flush()
         except AssistantError as err:
             self.loop.call_soon_threadsafe(self._trouble, err)
+
+    def enroll(self, count: int, word: str = "") -> dict[str, Any]:
+        """Start recording the next `count` utterances as the personal wake word."""
+        from assistant.enroll import Recorder
+        from assistant.vad import webrtc
+        from assistant.wake_personal import folder
+        if self.pipeline is None or self.source is None:
+            raise AssistantError(f"no live audio to record from: {self.problem or 'starting'}")
+        voice = self.voice
+        if word:
+            voice = dataclasses.replace(voice, personal=dataclasses.replace(voice.personal,
+                                                                            word=word))
+        self.recorder = Recorder(folder(voice, self.rt.config), count,
+                                 webrtc(self.voice.vad_aggressiveness))
+        self.rt.counters["enrollments"] += 1
+        return dict(self.recorder.status())
+
+    def _enrolled(self) -> None:
+        """New templates: the personal engine, when it is listening (alone or in the combo),
+        reloads them."""
+        assert self.pipeline is not None
+        listening = ((self.voice.wake_engine,) if self.voice.wake_engine != "combo"
+                     else self.voice.combo.engines)
+        if "personal" not in listening or self.pipeline.spotter is None:
+            return
+        from assistant import wake
+        try:
+            detector = wake.create(self.voice, self.rt.config)
+        except AssistantError as err:
+            self.loop.call_soon_threadsafe(self._trouble, err)
+            return
+        self.pipeline.spotter = wake.Spotter(detector, self.voice.cooldown_s)
 
     async def ask(self, text: str) -> dict[str, Any]:
         """The text path: transcript -> dialog -> intent and spoken answer."""
@@ -195,10 +271,10 @@ def _mtime(source: str) -> float | None:
         return None
 
 
-async def serve(rt: Any) -> None:
-    """`basecamp run assistant`."""
+async def serve(rt: Any, source: AudioSource | None = None) -> None:
+    """`basecamp run assistant` (`source`: audio other than `voice.input`, for tests)."""
     voice = rt.config.section("voice", VoiceSettings)
-    assistant = Assistant(rt, voice)
+    assistant = Assistant(rt, voice, source)
 
     async def ask(request: web.Request) -> web.Response:
         rt.check_token(request)
@@ -208,7 +284,39 @@ async def serve(rt: Any) -> None:
         return web.json_response(await assistant.ask(text))
 
     rt.subscribe([WakeBid.TOPIC], assistant.on_bid)
+    async def enroll(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        try:
+            count = int(request.query.get("count", voice.personal.enroll_count))
+        except ValueError:
+            raise web.HTTPBadRequest(text="count is a number") from None
+        if not 1 <= count <= 10:
+            raise web.HTTPBadRequest(text="count: 1 to 10 recordings")
+        try:
+            return web.json_response(assistant.enroll(count, request.query.get("word", "")))
+        except AssistantError as err:
+            raise web.HTTPServiceUnavailable(text=str(err)) from None
+
+    async def enrollment(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        recorder = assistant.recorder
+        return web.json_response(recorder.status() if recorder is not None
+                                 else {"phase": "idle", "recorded": 0, "count": 0,
+                                       "rejected": [], "error": "",
+                                       "word": voice.personal.word})
+
+    async def cancel(request: web.Request) -> web.Response:
+        rt.check_token(request)
+        if assistant.recorder is not None:
+            assistant.recorder.cancel()
+        return web.json_response({"cancelled": True})
+
+    rt.subscribe([Speaking.TOPIC, Spoken.TOPIC], assistant.on_house_voice)
+    rt.subscribe([WakeBid.TOPIC], assistant.on_bid)
     rt.app.router.add_post("/ask", ask)
+    rt.app.router.add_post("/voice/enroll", enroll)
+    rt.app.router.add_get("/voice/enroll", enrollment)
+    rt.app.router.add_post("/voice/enroll/cancel", cancel)
     rt.status["assistant"] = assistant.status
     rt.spawn(assistant.start_voice(), name="voice")
     rt.every(RELOAD_CHECK_S, assistant.reload_if_changed, name="grammar-reload")

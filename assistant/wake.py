@@ -41,6 +41,8 @@ _FACTORIES: dict[str, str] = {
     "porcupine": "assistant.wake_porcupine:create",
     "microwakeword": "assistant.wake_microwakeword:create",
     "vosk": "assistant.wake_vosk:create",
+    "personal": "assistant.wake_personal:create",
+    "combo": "assistant.wake_combo:create",
 }
 
 ENGINES = tuple(_FACTORIES)
@@ -53,7 +55,11 @@ def create(voice: VoiceSettings, config: Any, engine: str | None = None) -> Wake
         raise EngineUnavailable(f"unknown wake engine {name!r} (engines: {', '.join(ENGINES)})")
     module, _, attr = _FACTORIES[name].partition(":")
     factory: Factory = getattr(importlib.import_module(module), attr)
-    return factory(voice, config)
+    detector = factory(voice, config)
+    if voice.front_end == "agc" and name != "combo":
+        from assistant.wake_combo import AgcFrontEnd
+        return AgcFrontEnd(detector)
+    return detector
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,10 @@ class Spotter:
         self._buffer = self._buffer[offset:]
         return found
 
-    def skip(self, samples: int) -> None:
-        """Account for audio that went elsewhere (e.g. to the recogniser) and reset the engine."""
+    def skip(self, samples: int, reset: bool = True) -> None:
+        """Account for audio that went elsewhere (e.g. to the recogniser, or was muted) and
+        reset the engine (once is enough for a run of skipped chunks)."""
         self._samples += samples
         self._buffer = b""
-        self.detector.reset()
+        if reset:
+            self.detector.reset()

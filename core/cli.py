@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("dialogs.cli:chat_command", "talk to the house in a terminal (any channel)"),
     "listen": ("assistant.cli:listen_command", "run the voice pipeline on a WAV file"),
     "models": ("assistant.cli:models_command", "list, download or verify speech models"),
+    "voice": ("assistant.cli:voice_command", "enroll the personal wake word from WAV files"),
     "simulate": ("sensors.cli:simulate_command", "feed a sensor daemon from a simulator"),
     "rooms": ("sensors.cli:rooms_command", "train or evaluate the room-location classifier"),
     "kiosk": ("kiosk.cli:main", "kiosk tools: screenshot, temporary outside access"),

@@ -45,7 +45,7 @@ from core.messages.presence import (
 )
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.timers import TimersState
-from core.messages.voice import Listening, Say, Spoken, Transcript, Wake, WakeBid
+from core.messages.voice import Listening, Say, Speaking, Spoken, Transcript, Wake, WakeBid
 from core.messages.watch import ChannelState, PowerState, PushSend, SentinelOk
 
 _VOICE = ("assistant", "interphone")
@@ -75,6 +75,7 @@ PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
     TimersState: ("timers",),
     Wake: _VOICE, Transcript: _VOICE, Spoken: _VOICE, Listening: _VOICE,
     WakeBid: ("assistant",),
+    Speaking: ("interphone",),
     MutaUpdate: ("muta",),
     PowerUpdate: ("power",),
     WaterUpdate: ("water",),

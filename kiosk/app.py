@@ -57,7 +57,8 @@ class Kiosk(QObject):
                                   supervisor_urls=urls,
                                   # three missed heartbeats (machine time) on the house clock
                                   heartbeat_silent_s=house_seconds(
-                                      self.clock, 3 * config.bus.heartbeat_s + 5))
+                                      self.clock, 3 * config.bus.heartbeat_s + 5),
+                                  **enrollment(config))
         pub, sub = config.bus_endpoints()
         self.reader = BusReader(sub, TOPICS, parent=self)
         self.publisher = QtPublisher(pub, Source(self.host, "kiosk"), parent=self)
@@ -164,6 +165,21 @@ def _quit_on_signals(app: QApplication) -> QSocketNotifier:
     # keep the sockets and the notifier alive as long as the application
     app._basecamp_signal_sockets = (rsock, wsock, notifier)  # type: ignore[attr-defined]
     return notifier
+
+
+def enrollment(config: Config) -> dict[str, Any]:
+    """The personal wake word's page, when the house has an assistant and an HTTP token."""
+    if "assistant" not in config.services:
+        return {}
+    token = config.reveal(config.http.token)
+    if not token:
+        return {}
+    from assistant.settings import VoiceSettings
+    from kiosk.widgets.enroll_page import HttpEnroller
+    voice = config.section("voice", VoiceSettings)
+    return {"enroller": HttpEnroller(config.service_url("assistant"), token),
+            "enroll_word": voice.personal.word.capitalize(),
+            "enroll_count": voice.personal.enroll_count}
 
 
 def main(config: Config, host: str | None = None) -> int:

@@ -60,6 +60,16 @@ _FR: dict[str, str] = {
     "health.last_check": "vérifié {time}", "health.supervisor": "supervisord : {url}",
     "charts.24h": "24 h", "charts.7d": "7 jours", "charts.temperature": "Températures (°C)",
     "charts.power": "Puissance (VA)", "charts.water": "Eau (L)",
+    "voice": "Voix", "enroll.title": "Mot d'éveil personnel",
+    "enroll.say": "Dites « {word} » {times}, avec une petite pause entre chaque fois.",
+    "enroll.start": "Commencer", "enroll.progress": "{recorded} sur {count}",
+    "enroll.listening": "J'écoute… dites « {word} ».",
+    "enroll.done": "C'est enregistré. Dites « {word} » pour m'appeler.",
+    "enroll.failed": "L'enregistrement a échoué : {error}",
+    "enroll.too_short": "Trop court, redites le mot.",
+    "enroll.too_long": "Trop long : juste le mot, s'il vous plaît.",
+    "enroll.times.1": "une fois", "enroll.times.2": "deux fois", "enroll.times.3": "trois fois",
+    "enroll.times.4": "quatre fois", "enroll.times.5": "cinq fois",
 }
 
 _EN: dict[str, str] = {
@@ -106,6 +116,16 @@ _EN: dict[str, str] = {
     "health.heartbeats": "from bus heartbeats", "health.last_check": "checked {time}",
     "charts.temperature": "Temperatures (°C)", "charts.power": "Power (VA)",
     "charts.water": "Water (L)", "charts.7d": "7 days",
+    "voice": "Voice", "enroll.title": "Personal wake word",
+    "enroll.say": "Say “{word}” {times}, with a short pause in between.",
+    "enroll.start": "Start", "enroll.progress": "{recorded} of {count}",
+    "enroll.listening": "Listening… say “{word}”.",
+    "enroll.done": "Saved. Say “{word}” to call me.",
+    "enroll.failed": "Recording failed: {error}",
+    "enroll.too_short": "Too short, say the word again.",
+    "enroll.too_long": "Too long: just the word, please.",
+    "enroll.times.1": "once", "enroll.times.2": "twice", "enroll.times.3": "three times",
+    "enroll.times.4": "four times", "enroll.times.5": "five times",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"fr": _FR, "en": _EN}

@@ -34,6 +34,7 @@ from kiosk.texts import Texts
 from kiosk.view_model import Screen, fold_all, request, with_health, with_log
 from kiosk.widgets.charts import ChartsPage, Curve
 from kiosk.widgets.controls import ControlsPage
+from kiosk.widgets.enroll_page import Enroller, EnrollPage
 from kiosk.widgets.health_page import HealthPage
 from kiosk.widgets.home import HomePage
 from kiosk.widgets.style import make_label, repolish, stylesheet
@@ -55,7 +56,9 @@ class KioskWindow(QWidget):
 
     def __init__(self, settings: KioskSettings, t: Texts, now: Callable[[], dt.datetime], *,
                  power: ScreenPower | None = None, supervisor_urls: Mapping[str, str] = {},
-                 heartbeat_silent_s: float = 35.0, parent: QWidget | None = None) -> None:
+                 heartbeat_silent_s: float = 35.0, enroller: Enroller | None = None,
+                 enroll_word: str = "Basecamp", enroll_count: int = 3,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings, self.t, self.now = settings, t, now
         self.state = Screen(log_limit=settings.log_lines)
@@ -77,12 +80,18 @@ class KioskWindow(QWidget):
         self.health = HealthPage(settings, t, now, supervisor_urls, self,
                                  silent_after_s=heartbeat_silent_s)
         self.charts = ChartsPage(t, self, tz=now().tzinfo or dt.UTC)
+        self.pages = list(PAGES)
         for page in (self.home, self.controls, self.health, self.charts):
             self.stack.addWidget(page)
+        self.enroll: EnrollPage | None = None
+        if enroller is not None:  # the personal wake word's guided page
+            self.enroll = EnrollPage(enroller, t, enroll_word, enroll_count, parent=self)
+            self.stack.addWidget(self.enroll)
+            self.pages.append("voice")
         layout.addWidget(self.stack, 1)
         nav = QHBoxLayout()
         self.nav: dict[str, QPushButton] = {}
-        for i, name in enumerate(PAGES):
+        for i, name in enumerate(self.pages):
             button = QPushButton(t(name), self)
             button.setObjectName("nav")
             button.setCheckable(True)
@@ -172,7 +181,7 @@ class KioskWindow(QWidget):
 
     def show_page(self, name: str) -> None:
         """Switch to a page."""
-        self.stack.setCurrentIndex(PAGES.index(name))
+        self.stack.setCurrentIndex(self.pages.index(name))
         for key, button in self.nav.items():
             button.setChecked(key == name)
         if name == "charts":

