@@ -50,6 +50,8 @@ def spoken_dir(config: Any, settings: InterphoneSettings, host: str) -> Path:
     out = config.path(settings.output_dir)
     many = "interphone" in config.services and len(config.hosts("interphone")) > 1
     return out / host if many else out
+
+
 def wav_seconds(path: Path) -> float:
     """The length of a WAV."""
     with wave.open(str(path), "rb") as wav:
