@@ -118,6 +118,11 @@ class WhisperTranscriber:
                    lang=lang, beam_size=beam_size, min_score=min_score,
                    prompt_words=prompt_words)
 
+    @property
+    def grammar(self) -> Grammar | None:
+        """The sentences transcripts are mapped to (None: free transcription)."""
+        return self.mapper.grammar if self.mapper is not None else None
+
     def set_sentences(self, sentences: Sequence[str] | None) -> None:
         """The sentences transcripts are mapped to (None: free transcription only)."""
         grammar = compile_grammar(sentences) if sentences is not None else None
