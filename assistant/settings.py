@@ -67,7 +67,9 @@ class WhisperSettings:
     min_score: float = bounded(80.0, lo=0.0, hi=100.0)
     """Character similarity (0-100) between the transcript and the closest house sentence above
     which that sentence is taken (grammar mode); below it, the transcript goes to the dialogs'
-    fuzzy stage as heard. Chosen on the tuning part of the French audio set (`bench/stt.py`)."""
+    fuzzy stage as heard. `bench/stt.py` picks 50 on the tuning part of the French audio set
+    (commands only: the lower, the more commands found); 80 is kept as the default because
+    speech that is no command was not measured, and a low threshold maps it to one."""
     prompt_words: int = bounded(120, lo=0, hi=200)
     """Words of the house's sentences (the head of the grammar) given to Whisper as its initial
     prompt, so it expects the house's vocabulary; 0 = no prompt."""
