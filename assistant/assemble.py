@@ -38,13 +38,25 @@ def transcriber(config: Any, voice: VoiceSettings,
     if voice.grammar and sentences is None:
         sentences = dialog.sentences(config, voice)
     if voice.stt == "whisper":
-        from assistant.stt_whisper import WhisperTranscriber
+        from assistant.stt_whisper import WhisperTranscriber, vocabulary_prompt
         settings = voice.whisper
+        lang = voice.language(config)
+        vocabulary = {"vocabulary": vocabulary_prompt(config, lang), "sentences": None,
+                      "none": ""}[settings.prompt]
+        understands = None
+        if settings.free_first and config is not None:
+            from dialogs.recognition import Recognizer
+            recognizer = Recognizer(config, lang)
+
+            def understands(text: str) -> bool:
+                return recognizer.recognize(text) is not None
         return WhisperTranscriber.from_path(
             whisper_path(config, settings.model_dir), sentences if voice.grammar else None,
-            lang=voice.language(config), beam_size=settings.beam_size,
+            lang=lang, beam_size=settings.beam_size,
             compute_type=settings.compute_type, threads=settings.threads,
-            min_score=settings.min_score, prompt_words=settings.prompt_words)
+            min_score=settings.min_score, prompt_words=settings.prompt_words,
+            vocabulary=vocabulary, vad_filter=settings.vad_filter, scorer=settings.scorer,
+            match_on=settings.match_on, understands=understands)
     path = vosk_model.model_path(voice.model_dir, config)
     return VoskTranscriber.from_path(path, sentences if voice.grammar else None,
                                      free_fallback=voice.free_fallback,

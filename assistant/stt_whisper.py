@@ -5,11 +5,17 @@ utterance freely in the house language (CPU, int8) and the text is then scored a
 sentence of the grammar, character by character (rapidfuzz's `ratio` on normalised text, with
 numbers spelt out the way the grammar has them). The best sentence scoring at least
 `WhisperSettings.min_score` is returned as a `Mode.GRAMMAR` transcription; anything else is
-returned as it was heard (`Mode.FREE`), for the dialogs' own fuzzy stage to read.
+returned as it was heard (`Mode.FREE`), for the dialogs' own fuzzy stage to read. With
+`free_first`, the transcript goes to the language stage (the dialogs' recogniser: exact, fuzzy
+and partial stages) first and is mapped only when that stage finds no command in it.
 
-Whisper is also given the head of the grammar as its initial prompt (the first sentences, every
-template's plain form first, up to `prompt_words` words): it then expects the house's words
-("chauffage", not "sofa") without being restricted to them.
+Whisper is also given an initial prompt so that it expects the house's words ("chauffage", not
+"sofa") without being restricted to them: the house's vocabulary (its rooms and devices by their
+own names, `vocabulary_prompt`; `prompt = "vocabulary"`), or the head of the grammar (the first
+sentences, every template's plain form first, up to `prompt_words` words; `"sentences"`).
+Decoding uses silero's voice activity detector (shipped inside faster-whisper, offline) to cut
+the silence around the command, where Whisper otherwise invents text ("je suis là. je suis
+là..."); no temperature fallback, no timestamps, nothing carried between windows.
 
 Whisper decodes a whole utterance at once: `try_finish` never ends a command early, the
 pipeline's end-of-speech silence does.
@@ -20,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +43,22 @@ MIN_SCORE = 80.0
 PROMPT_WORDS = 120
 """Default `prompt_words` (see `WhisperSettings.prompt_words`)."""
 _DIGITS = re.compile(r"\d+")
+SPACES = ("text", "phonemes")
+"""What the transcript is compared in (`WhisperSettings.match_on`): its letters, or its sounds
+(espeak-ng's phonemes of both sides, word boundaries left out: Whisper's mishearings sound
+like what was said, "enquête mort" / "en quel mode")."""
+SCORERS = ("ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio", "WRatio")
+"""rapidfuzz scorers the transcript may be matched with (`WhisperSettings.scorer`)."""
+HOUSE_WORDS = {"fr": "chauffage, température, degrés", "en": "heating, temperature, degrees"}
+
+
+def vocabulary_prompt(config: Any, lang: str) -> str:
+    """The house's words as an initial prompt: its rooms and devices by their own names (not
+    their aliases, which may be of another language), and the heating's words."""
+    rooms = ", ".join(r.name for r in getattr(config, "rooms", ()))
+    devices = ", ".join(d.name for d in getattr(config, "devices", ()))
+    parts = [part for part in (rooms, devices, HOUSE_WORDS.get(lang, "")) if part]
+    return ". ".join(part[:1].upper() + part[1:] for part in parts) + "." if parts else ""
 
 
 @lru_cache(maxsize=4)
@@ -62,6 +84,33 @@ def spell_numbers(text: str, lang: str) -> str:
     return _DIGITS.sub(words, text)
 
 
+_STRESS = re.compile(r"[ˈˌ\-\s]+")
+
+
+def phonemes(texts: Sequence[str], lang: str) -> list[str]:
+    """espeak-ng's phonemes (IPA, stress marks and word boundaries left out) of normalised
+    texts, one espeak-ng call for them all; raises EngineUnavailable without espeak-ng."""
+    import subprocess
+    if not texts:
+        return []
+    lines = [normalise(t).replace(".", " ") or "euh" for t in texts]
+    try:
+        done = subprocess.run(["espeak-ng", "-v", lang, "-q", "--ipa"],
+                              input="".join(f"{line}.\n" for line in lines),
+                              capture_output=True, text=True, check=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as err:
+        raise EngineUnavailable(f"espeak-ng cannot give phonemes: {err}") from err
+    out = [_STRESS.sub("", line) for line in done.stdout.splitlines() if line.strip()]
+    if len(out) != len(lines):  # a text split into clauses: one call each
+        return [phonemes([t], lang)[0] if len(texts) > 1 else "".join(out) for t in texts]
+    return out
+
+
+@lru_cache(maxsize=4)
+def _phoneme_table(sentences: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    return tuple(phonemes(sentences, lang))
+
+
 @dataclass(frozen=True)
 class Scored:
     """The grammar sentence closest to a transcript."""
@@ -74,9 +123,16 @@ class Scored:
 class SentenceMapper:
     """Scores a free transcript against every sentence of a grammar."""
 
-    def __init__(self, grammar: Grammar, lang: str) -> None:
+    def __init__(self, grammar: Grammar, lang: str, scorer: str = "ratio",
+                 space: str = "text") -> None:
+        if scorer not in SCORERS:
+            raise ValueError(f"unknown scorer {scorer!r}: one of {', '.join(SCORERS)}")
+        if space not in SPACES:
+            raise ValueError(f"unknown space {space!r}: one of {', '.join(SPACES)}")
         self.grammar = grammar
         self.lang = lang
+        self.scorer = scorer
+        self.space = space
         self._sentences = list(grammar.sentences)
 
     def prepare(self, text: str) -> str:
@@ -89,7 +145,12 @@ class SentenceMapper:
         prepared = self.prepare(text)
         if not prepared or not self._sentences:
             return None
-        found = process.extractOne(prepared, self._sentences, scorer=fuzz.ratio)
+        scorer = getattr(fuzz, self.scorer)
+        if self.space == "phonemes":
+            table = _phoneme_table(tuple(self._sentences), self.lang)
+            found = process.extractOne(phonemes([prepared], self.lang)[0], table, scorer=scorer)
+            return Scored(self._sentences[found[2]], float(found[1])) if found else None
+        found = process.extractOne(prepared, self._sentences, scorer=scorer)
         return Scored(found[0], float(found[1])) if found else None
 
 
@@ -98,12 +159,22 @@ class WhisperTranscriber:
 
     def __init__(self, model: Any, sentences: Sequence[str] | None, *, lang: str,
                  beam_size: int = 1, min_score: float = MIN_SCORE,
-                 prompt_words: int = PROMPT_WORDS) -> None:
+                 prompt_words: int = PROMPT_WORDS, vocabulary: str | None = None,
+                 vad_filter: bool = True, scorer: str = "ratio", match_on: str = "text",
+                 understands: Callable[[str], bool] | None = None) -> None:
+        """`vocabulary`: the initial prompt (`vocabulary_prompt`); None = the head of the
+        grammar, `prompt_words` long (0: no prompt). `understands`: the language stage; a
+        transcript it reads as a command is passed on as heard, only the others are mapped."""
         self.model = model
         self.lang = lang
         self.beam_size = beam_size
         self.min_score = min_score
         self.prompt_words = prompt_words
+        self.vocabulary = vocabulary
+        self.vad_filter = vad_filter
+        self.scorer = scorer
+        self.understands = understands
+        self.match_on = match_on
         self.prompt: str | None = None
         self.mapper: SentenceMapper | None = None
         self.set_sentences(sentences)
@@ -111,12 +182,15 @@ class WhisperTranscriber:
     @classmethod
     def from_path(cls, path: Path, sentences: Sequence[str] | None, *, lang: str,
                   beam_size: int = 1, compute_type: str = "int8", threads: int = 2,
-                  min_score: float = MIN_SCORE,
-                  prompt_words: int = PROMPT_WORDS) -> WhisperTranscriber:
+                  min_score: float = MIN_SCORE, prompt_words: int = PROMPT_WORDS,
+                  vocabulary: str | None = None, vad_filter: bool = True,
+                  scorer: str = "ratio", match_on: str = "text",
+                  understands: Callable[[str], bool] | None = None) -> WhisperTranscriber:
         """Load the CTranslate2 Whisper model in `path` (model.bin, config.json, ...)."""
         return cls(load(path, compute_type=compute_type, threads=threads), sentences,
                    lang=lang, beam_size=beam_size, min_score=min_score,
-                   prompt_words=prompt_words)
+                   prompt_words=prompt_words, vocabulary=vocabulary, vad_filter=vad_filter,
+                   scorer=scorer, match_on=match_on, understands=understands)
 
     @property
     def grammar(self) -> Grammar | None:
@@ -126,10 +200,10 @@ class WhisperTranscriber:
     def set_sentences(self, sentences: Sequence[str] | None) -> None:
         """The sentences transcripts are mapped to (None: free transcription only)."""
         grammar = compile_grammar(sentences) if sentences is not None else None
-        self.mapper = SentenceMapper(grammar, self.lang) if grammar and grammar.sentences \
-            else None
-        self.prompt = None
-        if self.mapper is not None and self.prompt_words > 0:
+        self.mapper = SentenceMapper(grammar, self.lang, self.scorer, self.match_on) \
+            if grammar and grammar.sentences else None
+        self.prompt = self.vocabulary or None
+        if self.vocabulary is None and self.mapper is not None and self.prompt_words > 0:
             head: list[str] = []
             for sentence in self.mapper.grammar.sentences:
                 if sum(len(s.split()) for s in head) >= self.prompt_words:
@@ -144,7 +218,7 @@ class WhisperTranscriber:
             return ""
         audio = np.asarray(array("h", pcm), dtype=np.float32) / 32768.0
         segments, _info = self.model.transcribe(
-            audio, language=self.lang, beam_size=self.beam_size, vad_filter=False,
+            audio, language=self.lang, beam_size=self.beam_size, vad_filter=self.vad_filter,
             condition_on_previous_text=False, without_timestamps=True, temperature=0.0,
             initial_prompt=self.prompt)
         return " ".join(s.text.strip() for s in segments).strip()
@@ -153,6 +227,8 @@ class WhisperTranscriber:
         """A free transcript mapped to the closest house sentence, if close enough."""
         if not heard:
             return Transcription("", Mode.NONE, heard)
+        if self.understands is not None and self.understands(heard):
+            return Transcription(heard, Mode.FREE, heard)
         scored = self.mapper.best(heard) if self.mapper is not None else None
         if scored is not None and scored.score >= self.min_score:
             return Transcription(scored.sentence, Mode.GRAMMAR, heard,

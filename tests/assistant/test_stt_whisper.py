@@ -145,3 +145,56 @@ def test_a_spoken_command_reaches_the_dialogs(tmp_path: Path) -> None:
                                                                        expected.slots)
     turn = dialog.handler(config, voice, lambda: datetime.now().astimezone())(result.text)
     assert turn.expects_answer and turn.reply
+
+
+def test_the_vocabulary_prompt_names_the_house_in_its_own_words(tmp_path: Path) -> None:
+    """Whisper's initial prompt holds every room and device by its name, not its aliases."""
+    from assistant.stt_whisper import vocabulary_prompt
+    config = demo_config(tmp_path)
+    prompt = vocabulary_prompt(config, "fr").lower()
+    for name in [r.name for r in config.rooms] + [d.name for d in config.devices]:
+        assert name in prompt
+    aliases = {a for r in config.rooms for a in r.aliases} - {r.name for r in config.rooms}
+    assert aliases and not any(f" {a}," in f" {prompt}" for a in aliases)
+    assert "chauffage" in prompt
+
+
+def test_the_mapping_scorer_is_one_rapidfuzz_knows() -> None:
+    from assistant.grammar import compile_grammar
+    from assistant.stt_whisper import SentenceMapper
+    grammar = compile_grammar(["allume la lumière de la cuisine", "quelle heure est il"])
+    assert grammar is not None
+    mapper = SentenceMapper(grammar, "fr", "token_set_ratio")
+    best = mapper.best("euh allume la lumière de la cuisine s'il te plaît")
+    assert best is not None and best.sentence == "allume la lumière de la cuisine"
+    with pytest.raises(ValueError, match="scorer"):
+        SentenceMapper(grammar, "fr", "nonsense")
+
+
+def test_free_first_passes_what_the_language_stage_reads(tmp_path: Path) -> None:
+    """With the dialogs' recogniser as the language stage, a transcript it reads goes on as
+    heard (free), one it does not is mapped to the closest house sentence."""
+    from assistant.stt_whisper import WhisperTranscriber
+    from dialogs.recognition import Recognizer
+    recognizer = Recognizer(demo_config(tmp_path), "fr")
+    sentences = ["allume la lumière de la cuisine", "quelle heure est-il"]
+    transcriber = WhisperTranscriber(
+        None, sentences, lang="fr", min_score=50, prompt_words=0,
+        understands=lambda text: recognizer.recognize(text) is not None)
+    heard = "Tu peux allumer la lumière de la cuisine, s'il te plaît ?"
+    assert transcriber.map(heard).mode == Mode.FREE
+    found = recognizer.recognize(transcriber.map(heard).text)
+    assert found is not None and found.intent == "HassTurnOn"
+    mapped = transcriber.map("Quelle heurt est il ?")
+    assert (mapped.mode, mapped.text) == (Mode.GRAMMAR, "quelle heure est-il")
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_phonemes_match_what_sounds_alike() -> None:
+    """Compared by sound, "enquête mort" is "en quel mode"."""
+    from assistant.grammar import compile_grammar
+    from assistant.stt_whisper import SentenceMapper
+    grammar = compile_grammar(["le chauffage est en quel mode", "le chauffage est en mode éco"])
+    assert grammar is not None
+    best = SentenceMapper(grammar, "fr", space="phonemes").best("Le chauffage est enquête mort.")
+    assert best is not None and best.sentence == "le chauffage est en quel mode"

@@ -6,16 +6,22 @@ Writes `DIR/manifest.jsonl`, one JSON object per clip:
 
     {"file": "house/....wav" (relative to DIR), "text": what is said, "split": "tune"|"held_out",
      "kind": "human"|"house", "voice", "speed" (espeak-ng words per minute; 0 for human),
-     "noise": the room added (e.g. "brown0.04+reverb40"; "none"),
+     "noise": the room added (e.g. "snr15+reverb50": brown noise 15 dB under the speech,
+     sox reverberance 50 %; "none"),
      "intent", "slots" (what the house's recogniser makes of `text`; house clips only)}
 
 - **human**: Debian's asterisk-core-sounds-fr prompts (`asterisk.prompts`), one speaker, split
   tune / held_out by a hash of the prompt's name (a third for tuning).
-- **house**: sentences the demo house understands (`dialogs.grammar.expand_sentences` on
-  `core.testing.demo_config`, the templates' plain forms first), each with the intent and slots
-  the house's own recogniser finds in it, spoken by espeak-ng French voices at several speeds,
-  then given reverb and brown room noise by sox. Tuning and held-out clips use *disjoint* voices
-  and speeds: what is chosen on tune is measured on voices and speeds it never heard.
+- **house**: what people say to the demo house, from the language corpus
+  (`tests/dialogs/corpus`): tuning clips from its tuning part (`fr.jsonl`), held-out clips from
+  its held-out part (`fr.heldout.jsonl`, whose sentences are never printed), keeping the spoken
+  commands (no SMS, no time to resolve, no message to announce, 2 to 9 words) that the house's
+  recogniser reads as their expected intent; `intent` and `slots` are what the recogniser makes
+  of the written text. Spoken by espeak-ng French voices at several speeds, given reverb by sox,
+  then brown room noise (sox) mixed in at a set signal-to-noise ratio (`ROOMS`: 20, 15 and
+  10 dB, speech RMS over noise RMS, a living room at one to three metres). Tuning and held-out
+  clips also use *disjoint* voices and speeds: what is chosen on tune is measured on sentences,
+  voices and speeds it never heard.
 
 Everything is made from installed packages (espeak-ng, sox, apt for the asterisk packages) and
 cached in DIR: a second run only adds what is missing. No audio is committed.
@@ -32,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
+from array import array
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,12 +53,20 @@ TUNE_VOICES = ("fr-fr", "fr-be+f3", "fr-fr+m3")
 HELD_OUT_VOICES = ("fr-ch", "fr-fr+f2", "fr-be+m7")
 TUNE_SPEEDS = (150, 180)
 HELD_OUT_SPEEDS = (135, 165)
-ROOMS = (("brown0.02+reverb30", 0.02, 30), ("brown0.05+reverb50", 0.05, 50),
-         ("brown0.08+reverb20", 0.08, 20))
-"""(label, brown noise amplitude, sox reverberance %) of the simulated rooms."""
+ROOMS = (("snr20+reverb30", 20.0, 30), ("snr15+reverb50", 15.0, 50),
+         ("snr10+reverb20", 10.0, 20))
+"""(label, signal-to-noise ratio in dB of the brown room noise, sox reverberance %) of the
+simulated rooms."""
+CORPUS = Path(__file__).resolve().parents[2] / "dialogs" / "corpus"
+"""The language corpus the house commands are drawn from (tune: fr.jsonl, held out:
+fr.heldout.jsonl)."""
 HUMAN_VOICE = "asterisk-fr_CA_f_June"
 HOUSE_CLIPS = 120
 """House commands in the full set (a third for tuning, the rest held out)."""
+NOT_SPOKEN = ("sms", "text message", "typed")
+"""Corpus situations written, not spoken (left out of the audio)."""
+TIMED = ("return_at", "until", "message")
+"""Corpus slots left out: a time resolved against the moment the bench runs, a free message."""
 QUICK_HUMAN = 6
 QUICK_HOUSE = 6
 SENTENCE_POOL = 1500
@@ -97,8 +113,12 @@ def _run(cmd: list[str], what: str) -> None:
                             f"{err}") from exc
 
 
-def synthesise(text: str, voice: str, speed: int, noise: float, reverb: int, out: Path) -> None:
-    """`text` by espeak-ng, in a room: reverb, then brown noise mixed in, 16 kHz mono 16 bit."""
+def synthesise(text: str, voice: str, speed: int, snr: float, reverb: int, out: Path) -> None:
+    """`text` by espeak-ng, in a room: reverb, then brown noise mixed in `snr` dB under the
+    speech (RMS of the speech, padding excluded), 16 kHz mono 16 bit."""
+    import numpy as np
+
+    from assistant.audio import read_pcm
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="audio-fr-") as tmp:
         raw, wet, room = Path(tmp, "raw.wav"), Path(tmp, "wet.wav"), Path(tmp, "room.wav")
@@ -108,37 +128,52 @@ def synthesise(text: str, voice: str, speed: int, noise: float, reverb: int, out
               "pad", "0.3", "0.5", "reverb", str(reverb), "norm", "-3"], "sox reverb")
         seconds = float(subprocess.run(["soxi", "-D", str(wet)], capture_output=True,
                                        text=True, check=True).stdout)
-        _run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(room), "synth",
-              f"{seconds:.3f}", "brownnoise", "vol", str(noise)], "sox brownnoise")
+        _run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(room), "synth",
+              f"{seconds:.3f}", "brownnoise", "vol", "0.5"], "sox brownnoise")
+        speech = np.asarray(array("h", read_pcm(wet)), dtype=np.float64)
+        noise = np.asarray(array("h", read_pcm(room)), dtype=np.float64)[:len(speech)]
+        voiced = speech[np.abs(speech) > 0.05 * np.abs(speech).max()]
+        rms = float(np.sqrt(np.mean(voiced ** 2))) if voiced.size else 0.0
+        noise *= rms / max(float(np.sqrt(np.mean(noise ** 2))), 1e-9) / 10 ** (snr / 20)
+        mixed = np.clip(np.rint(speech[:len(noise)] + noise), -32768, 32767).astype("<i2")
         tmp_out = out.with_name(f".{out.name}.{os.getpid()}.wav")
-        _run(["sox", "-m", str(wet), str(room), "-b", "16", str(tmp_out)], "sox mix")
+        with wave.open(str(tmp_out), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(RATE)
+            wav.writeframes(mixed.tobytes())
         tmp_out.replace(out)
 
 
-def house_sentences(count: int, progress: Progress, pool_size: int = SENTENCE_POOL) -> list[
+def house_sentences(count: int, progress: Progress, *, held_out: bool) -> list[
         tuple[str, str, dict[str, Any]]]:
-    """`count` (sentence, intent, slots) from the demo house, drawn deterministically among
-    the sentences its recogniser reads exactly, spread over intents. The recogniser is compiled
-    into the dialogs' own cache (`dialogs.cache.default_folder`), shared with the service."""
+    """`count` (sentence, intent, slots) of the corpus part (tuning, or held out), spread over
+    intents: spoken commands the house's recogniser reads, exactly, as their expected intent.
+    The recogniser is compiled into the dialogs' own cache (`dialogs.cache.default_folder`),
+    shared with the service."""
     from core.testing import demo_config
-    from dialogs.grammar import expand_sentences
     from dialogs.recognition import Recognizer
 
+    name = "fr.heldout.jsonl" if held_out else "fr.jsonl"
+    lines = [json.loads(line) for line in (CORPUS / name).read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    pool = [line for line in lines
+            if line.get("intent") and "now" not in line
+            and not any(k in line.get("slots", {}) for k in TIMED)
+            and not any(w in line.get("situation", "").lower() for w in NOT_SPOKEN)
+            and MIN_WORDS <= len(line["text"].split()) <= MAX_WORDS]
     with tempfile.TemporaryDirectory(prefix="audio-fr-house-") as data:
         config = demo_config(data)
-        pool = [s for s in expand_sentences(config, "fr", limit=pool_size)
-                if MIN_WORDS <= len(s.split()) <= MAX_WORDS]
-        progress(f"house: {len(pool)} candidate sentences; loading the French recogniser")
+        progress(f"house: {len(pool)} candidate commands in {name}; loading the recogniser")
         recognizer = Recognizer(config, "fr")
-        rng = random.Random(16)
-        rng.shuffle(pool)
+        random.Random(16).shuffle(pool)
         by_intent: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
-        for sentence in pool:
-            found = recognizer.recognize(sentence, fuzzy=False)
-            if found is None or found.stage != "exact":
+        for line in pool:
+            found = recognizer.recognize(line["text"], fuzzy=False)
+            if found is None or found.stage != "exact" or found.intent != line["intent"]:
                 continue
             slots = json.loads(json.dumps(found.slots, default=str, sort_keys=True))
-            by_intent.setdefault(found.intent, []).append((sentence, found.intent, slots))
+            by_intent.setdefault(found.intent, []).append((line["text"], found.intent, slots))
     chosen: list[tuple[str, str, dict[str, Any]]] = []
     queues = [by_intent[k] for k in sorted(by_intent)]
     while len(chosen) < count and any(queues):
@@ -173,18 +208,19 @@ def build(out: Path, *, quick: bool = False, house_clips: int | None = None,
                           human_split(prompt.name), "human", HUMAN_VOICE, 0, "none"))
     progress(f"human: {len(clips)} clips ({time.monotonic() - started:.1f} s)")
     count = QUICK_HOUSE if quick else (house_clips or HOUSE_CLIPS)
-    chosen = house_sentences(count, progress, 150 if quick else SENTENCE_POOL)
-    for i, (text, intent, slots) in enumerate(chosen):
-        held = i % 3 != 0
+    chosen = [(text, intent, slots, held)
+              for held, part in ((False, count // 3), (True, count - count // 3))
+              for text, intent, slots in house_sentences(part, progress, held_out=held)]
+    for i, (text, intent, slots, held) in enumerate(chosen):
         voices = HELD_OUT_VOICES if held else TUNE_VOICES
         speeds = HELD_OUT_SPEEDS if held else TUNE_SPEEDS
         rng = random.Random(_hash(text))
         voice, speed = rng.choice(voices), rng.choice(speeds)
-        label, noise, reverb = rng.choice(ROOMS)
+        label, snr, reverb = rng.choice(ROOMS)
         key = hashlib.sha1(repr((text, voice, speed, label)).encode()).hexdigest()[:12]
         wav = out / "house" / f"{key}.wav"
         if not wav.exists():
-            synthesise(text, voice, speed, noise, reverb, wav)
+            synthesise(text, voice, speed, snr, reverb, wav)
         clips.append(Clip(str(wav.relative_to(out)), text, "held_out" if held else "tune",
                           "house", voice, speed, label, intent, slots))
         if (i + 1) % 20 == 0 or i + 1 == len(chosen):
