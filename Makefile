@@ -7,7 +7,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := influxdb sox espeak-ng socat gammu-smsd xvfb xauth x11-xserver-utils \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
 	libxcb-image0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libgl1 libegl1 libfontconfig1 \
-	libdbus-1-3 libportaudio2 alsa-utils iproute2 iputils-ping mosquitto
+	libdbus-1-3 libportaudio2 alsa-utils iproute2 iputils-ping mosquitto \
+	asterisk-core-sounds-fr asterisk-core-sounds-fr-wav
 PYTEST_ARGS ?=
 
 .PHONY: all install install-role system venv run test test-fast lint bench clean

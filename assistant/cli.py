@@ -107,6 +107,11 @@ def models_command(argv: list[str]) -> int:
                 print(f"basecamp models: unknown model {name!r} "
                       f"(known: {', '.join(models.CATALOGUE)})", file=sys.stderr)
                 return 2
+            if models.CATALOGUE[name].source == "huggingface":
+                target = models.download_hf(models.CATALOGUE[name].url, folder)
+                print(f"installed {target} (set voice.stt = \"whisper\" and "
+                      f"voice.whisper.model_dir = \"models/{target.name}\")")
+                return 0
             entry = models.published(name)
             url, md5, sha = models.CATALOGUE[name].url, args.md5 or entry.get("md5", ""), \
                 args.sha256
@@ -158,7 +163,8 @@ def format_models(voice: VoiceSettings, folder: Path) -> str:
     lines = [f"configured: {voice.model_dir}", "", "official models (basecamp models download):"]
     for m in models.CATALOGUE.values():
         state = "installed" if (folder / m.name).is_dir() else "-"
-        lines.append(f"  {m.name:<32} {m.lang}  {m.size_mb:>4} MB  {state}")
+        lines.append(f"  {m.name:<32} {m.lang:<5} {m.size_mb:>4} MB  {m.engine:<7} "
+                     f"{m.hardware:<34} {state}")
     lines.append("")
     lines.append(f"installed in {folder}:")
     local = sorted(p.name for p in folder.glob("*") if p.is_dir()) if folder.is_dir() else []

@@ -1,5 +1,7 @@
-"""Speech models: the official small Vosk models, downloaded from their publisher with
-checksum verification (the publisher's MD5 from its model list, then our SHA-256 manifest)."""
+"""Speech models from their official publishers, checksum-verified: the small Vosk models
+(the publisher's MD5 from its model list, then our SHA-256 manifest) and Whisper base for
+faster-whisper (Systran/faster-whisper-base on Hugging Face: each file's SHA-256 or git blob
+hash from the repository's own listing)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from assistant.errors import AssistantError, ChecksumMismatch
 _LOGGER = logging.getLogger(__name__)
 
 MODEL_LIST = "https://alphacephei.com/vosk/models/model-list.json"
+HUGGING_FACE = "https://huggingface.co"
 MANIFEST = "basecamp-manifest.json"
 
 
@@ -30,7 +33,13 @@ class Model:
     name: str
     lang: str
     url: str
+    """A zip (Vosk), or a Hugging Face repository "owner/name" (`source = "huggingface"`)."""
     size_mb: int
+    source: str = "vosk"
+    """"vosk": alphacephei's model list; "huggingface": a repository of loose files."""
+    engine: str = "vosk"
+    """The `voice.stt` engine that reads it."""
+    hardware: str = "Raspberry Pi 4 or better"
 
 
 CATALOGUE: dict[str, Model] = {m.name: m for m in (
@@ -38,7 +47,10 @@ CATALOGUE: dict[str, Model] = {m.name: m for m in (
           "https://alphacephei.com/vosk/models/vosk-model-small-fr-0.22.zip", 41),
     Model("vosk-model-small-en-us-0.15", "en",
           "https://alphacephei.com/vosk/models/vosk-model-small-en-us-0.15.zip", 40),
+    Model("faster-whisper-base", "multi", "Systran/faster-whisper-base", 145, "huggingface",
+          "whisper", "x86 mini-PC (2+ cores) or better"),
 )}
+WHISPER_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
 
 
 def digest(path: Path, algorithm: str = "sha256") -> str:
@@ -114,6 +126,53 @@ def download(url: str, folder: Path, *, md5: str = "", sha256: str = "",
     target = folder / names[0].split("/")[0]
     write_manifest(target)
     archive.unlink()
+    return target
+
+
+def git_blob_sha1(path: Path) -> str:
+    """The git object id of a file (what Hugging Face lists for files outside LFS)."""
+    h = hashlib.sha1(f"blob {path.stat().st_size}\0".encode())
+    with path.open("rb") as file:
+        while block := file.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download_hf(repo: str, folder: Path, files: tuple[str, ...] = WHISPER_FILES, *,
+                base: str = HUGGING_FACE, revision: str = "main", timeout: float = 60) -> Path:
+    """Fetch files of a Hugging Face model repository into `folder/<name>`, each checked
+    against the repository's listing (size, then the LFS SHA-256 or the git blob hash);
+    a file that does not match is deleted and nothing is installed."""
+    listing_url = f"{base}/api/models/{repo}/tree/{revision}"
+    hint = (f"On a connected machine, fetch {', '.join(files)} from {base}/{repo} into a "
+            "folder and set voice.whisper.model_dir to it.")
+    with _open(listing_url, timeout, hint) as response:
+        listing = {entry.get("path"): entry for entry in json.load(response)}
+    target = folder / repo.split("/")[-1]
+    staging = target.with_name(target.name + ".partial")
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in files:
+            entry = listing.get(name)
+            if entry is None:
+                raise AssistantError(f"{repo} has no {name} (listing {listing_url})")
+            path = staging / name
+            with _open(f"{base}/{repo}/resolve/{revision}/{name}", timeout, hint) as response, \
+                    path.open("wb") as out:
+                shutil.copyfileobj(response, out)
+            lfs = entry.get("lfs") or {}
+            verify_file(path, sha256=str(lfs.get("oid", "")),
+                        size=int(lfs.get("size", entry.get("size", -1))))
+            if not lfs and git_blob_sha1(path) != entry.get("oid"):
+                raise ChecksumMismatch(f"{name}: git hash differs from the repository's "
+                                       "(corrupt or tampered download; it was not installed)")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    write_manifest(target)
     return target
 
 

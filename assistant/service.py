@@ -244,7 +244,9 @@ class Assistant:
         """The /status entry."""
         p = self.pipeline
         grammar = getattr(p.transcriber, "grammar", None) if p else None
-        return {"engine": self.voice.wake_engine, "model": self.voice.model_dir,
+        whisper = self.voice.stt == "whisper"
+        return {"engine": self.voice.wake_engine, "stt": self.voice.stt,
+                "model": self.voice.whisper.model_dir if whisper else self.voice.model_dir,
                 "source": self.source.name if self.source else "",
                 "problem": self.problem, "phase": p.phase.value if p else "off",
                 "heard_s": round(p.position_s, 1) if p else 0,

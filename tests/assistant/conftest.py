@@ -56,3 +56,17 @@ def ko_transcriber(ko_model: Path):  # type: ignore[no-untyped-def]
     """A Vosk recogniser restricted to the Korean test sentences (model loaded once)."""
     from assistant.stt import VoskTranscriber
     return VoskTranscriber.from_path(ko_model, KO_SENTENCES)
+
+
+@pytest.fixture(scope="session")
+def audio_fr(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The French audio set, quick mode (a few human and house clips), built once a session."""
+    from tests.assistant.audio_fr import asterisk, build
+    if not samples.available():
+        pytest.skip("espeak-ng and sox are needed to synthesise speech")
+    folder = tmp_path_factory.mktemp("audio_fr")
+    try:
+        build.build(folder, quick=True, progress=lambda line: None)
+    except asterisk.AudioSetError as exc:
+        pytest.fail(str(exc))
+    return folder

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,14 +141,17 @@ def _convert(src: Path, out: Path) -> None:
     tmp.replace(out)
 
 
-def prompts(cache: Path) -> list[Prompt]:
+def prompts(cache: Path, select: Callable[[str, str], bool] | None = None) -> list[Prompt]:
     """Every spoken prompt with a transcript, as 16 kHz mono 16-bit WAVs under `cache/wav`
-    (converted once), sorted by name."""
+    (converted once), sorted by name; `select(name, text)` keeps only some (converting only
+    those)."""
     cache = Path(cache)
     transcript, sounds = source(cache)
     entries = parse_transcripts(gzip.decompress(transcript.read_bytes()).decode("utf-8"))
     found: list[Prompt] = []
     for name, text in sorted(entries.items()):
+        if select is not None and not select(name, text):
+            continue
         src = next((sounds / f"{name}{ext}" for ext in EXTENSIONS
                     if (sounds / f"{name}{ext}").is_file()), None)
         if src is None:
