@@ -98,6 +98,9 @@ class ComboWakeSettings:
     engine must fire within `window_s` (a confirmation: each may then run more sensitive)."""
     window_s: float = bounded(1.0, lo=0.05, hi=5.0)
     """How close together the engines must fire in mode "all"."""
+
+
+@dataclass(frozen=True)
 class WhisperSettings:
     """faster-whisper (`voice.stt = "whisper"`): free transcription on the CPU, then mapped to
     the house's sentences. Heavier than Vosk (about 1 s per command on two x86 cores): for a

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import os
 import shutil
 import subprocess
 import threading
@@ -142,14 +143,22 @@ class Renderer:
             out.touch()
             return out
         self.misses += 1
-        raw = synthesise(text, out.with_suffix(".raw.wav"), chosen)
+        # Work files of their own, then an atomic rename: two interphones sharing a cache (the
+        # demo's rooms on one computer) may render the same phrase at the same moment.
+        work = self.cache_dir / "tmp"
+        work.mkdir(parents=True, exist_ok=True)
+        unique = f"{out.stem}.{os.getpid()}.{threading.get_ident()}"
+        raw = synthesise(text, work / f"{unique}.raw.wav", chosen)
+        done = work / f"{unique}.wav"
         try:
-            apply_effects(raw, out, chain, noise)
+            apply_effects(raw, done, chain, noise)
+            os.replace(done, out)
         except subprocess.CalledProcessError as err:
             raise EngineUnavailable(f"sox failed: {err.stderr.decode(errors='replace')}") \
                 from err
         finally:
             raw.unlink(missing_ok=True)
+            done.unlink(missing_ok=True)
         self._prune(keep=out)
         return out
 

@@ -98,7 +98,7 @@ class _Silent:
 
 def test_announcement_with_the_wake_word_does_not_wake_while_the_house_speaks(
         tmp_path: Path) -> None:
-    said = announcement(tmp_path, "Say computer to talk to me.", "en-us")
+    said = announcement(tmp_path, "Say computer, to talk to me.", "en-us")
     events: list[Message] = []
     p = pipeline(events, transcriber=_Silent())
     p.speaking(True)  # the interphone's Speaking
@@ -109,7 +109,7 @@ def test_announcement_with_the_wake_word_does_not_wake_while_the_house_speaks(
     assert p.muted_s == pytest.approx(len(said) / 32000 + TAIL_S - 0.1, abs=0.07)
     feed(p, silence(0.2))
     assert not p.muted
-    feed(p, said + silence(0.5))  # the same audio once the house is quiet: it wakes
+    feed(p, silence(0.5) + said + silence(0.5))  # the same audio once the house is quiet: it wakes
     assert [e for e in events if isinstance(e, Wake)] == [Wake("computer", "porcupine")]
 
 
