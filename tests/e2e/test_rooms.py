@@ -78,8 +78,11 @@ def spool(house: House, host: str) -> Path:
 
 
 def spoken(house: House, host: str) -> set[Path]:
+    """What the room's interphone said (its WAVs), not counting the wake chime: every room
+    that heard the wake word chimes at once, before the rooms decide which one answers."""
     settings = house.config.section("interphone", InterphoneSettings)
-    return set(spoken_dir(house.config, settings, host).glob("*.wav"))
+    return {p for p in spoken_dir(house.config, settings, host).glob("*.wav")
+            if "-chime-" not in p.name}
 
 
 def feed_together(house: House, levels: dict[str, bytes]) -> None:

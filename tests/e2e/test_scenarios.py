@@ -47,6 +47,9 @@ OVERRIDES: dict[str, Any] = {
             # after 900 s of house time (45 s here): measured often enough for that
             "signal_every_s": 10.0},
     "heating": {"comfort": 22.0},  # above the simulated ~19 °C: comfort means the relay is on
+    # a follow-up refers to the command before it for 60 s of the speaker's time: 1200 s of
+    # house time at this speed (60 s of it would be 3 s here, less than one loaded round trip)
+    "dialogs": {"follow_up_s": 1200.0},
 }
 
 
