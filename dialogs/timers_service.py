@@ -5,19 +5,18 @@ In: the timer intents and `BasecampReminder` on `basecamp.intent.<Name>` (each a
 `REPUBLISH_S` and on request; when one is due, `Say` in the room where it was set, or
 `SmsSend` to the owner when the house is in lockout. Times are house time (the injected
 clock: accelerated in the demo). Everything set survives a restart: `timers.json` in the
-service's data folder, written atomically (temp file, fsync, rename) after every change.
+service's data folder, written atomically (`core.store`) after every change.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
+from core import store
 from core.bus import Envelope
 from core.messages.alive import StateRequest
 from core.messages.dialogs import Intent
@@ -35,23 +34,14 @@ MAX_WAIT_S = 30.0
 """House seconds the ringer sleeps at most between two looks at what is due."""
 
 
-def save(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` as JSON so a crash leaves the old file or the new one, never half."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def load(path: Path) -> timers.Timers:
     """The saved timers (none when the file is missing or unreadable: logged)."""
-    try:
-        return timers.from_plain(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
+    data = store.load(path)
+    if data is None:
         return timers.Timers()
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    try:
+        return timers.from_plain(data)
+    except (ValueError, KeyError, TypeError) as err:
         _LOGGER.warning("ignoring timers file %s: %s", path, err)
         return timers.Timers()
 
@@ -87,7 +77,7 @@ class TimersService:
             return
         if self.state != before:
             try:
-                save(self.path, timers.to_plain(self.state))
+                store.save(self.path, timers.to_plain(self.state))
             except OSError as err:  # a full disk: kept in memory, saved at the next change
                 self.rt.counters["save_failed"] += 1
                 _LOGGER.error("cannot save %s: %s", self.path, err)

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from core import store
 from core.messages.heating import RelayCommand
-from modes import store
 
 _LOGGER = logging.getLogger(__name__)
 

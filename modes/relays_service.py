@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from core import store
 from core.messages import Envelope
 from core.messages.heating import RelayCommand, RelayState
 from core.service import Runtime
-from modes import store
 from modes.gpio import GpioRelay, open_gpio_relay, pin_factory
 from modes.settings import RelaysSettings
 

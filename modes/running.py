@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from core import store
 from core.bus import Envelope
 from core.messages import Message
 from core.messages.dialogs import Intent, Outcome
 from core.service import Runtime
-from modes import store
 from modes.effects import Rejected, Tick
 
 _LOGGER = logging.getLogger(__name__)

