@@ -5,11 +5,13 @@ bus by its interphone's Speaking until Spoken plus the echo tail."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import importlib.util
 import queue
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -100,9 +102,16 @@ async def test_enroll_over_http_and_mute_while_the_house_speaks(
         with pytest.raises(TimeoutError):
             async with asyncio.timeout(1.0):
                 await sub.recv_batch()
-        mic.push(computer)  # once quiet, the same word wakes it
-        async with asyncio.timeout(10):
-            batch = await sub.recv_batch()
-        assert Wake.from_envelope(batch[0]).keyword == "computer"
+        # once quiet, the same word wakes it (porcupine misses this synthetic word at a few
+        # frame phases: up to three takes, each after a pause)
+        batch: list[Any] = []
+        for _ in range(3):
+            mic.push(silence(0.5) + computer)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    batch = await sub.recv_batch()
+            if batch:
+                break
+        assert batch and Wake.from_envelope(batch[0]).keyword == "computer"
         assert rt.counters["muted_for_own_voice"] == 1
     sub.close()
