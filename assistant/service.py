@@ -249,6 +249,7 @@ class Assistant:
                 "model": self.voice.whisper.model_dir if whisper else self.voice.model_dir,
                 "source": self.source.name if self.source else "",
                 "problem": self.problem, "phase": p.phase.value if p else "off",
+                "muted": p.muted if p else False,
                 "heard_s": round(p.position_s, 1) if p else 0,
                 "wavs_heard": getattr(self.source, "heard", 0),
                 "turns": len(p.turns) if p else 0, "errors": p.errors if p else 0,

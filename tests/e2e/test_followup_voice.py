@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 
 from assistant import samples
-from assistant.audio import feed_wav
 from core.messages.dialogs import Intent
 from core.messages.voice import Listening, Wake
 from tests.assistant.conftest import wake_pcm
 from tests.e2e.house import House, running_house, wait_for
-from tests.e2e.voice import MARKS, SALON, START, spool, voice_overrides, wait_listening
+from tests.e2e.voice import MARKS, SALON, START, say, voice_overrides, wait_listening
 
 pytestmark = MARKS
 
@@ -52,7 +51,7 @@ def test_et_dans_la_chambre_without_the_wake_word(house: House) -> None:
     said = wake_pcm() + samples.utterance(FIRST, 1.5, THEN, 1.0, voice="ko", speed=150)
     t0 = time.time()
     for _ in range(3):  # porcupine misses this synthetic wake word now and then here
-        feed_wav(spool(house, SALON), said)  # (its figures are bench/wake.py's business)
+        say(house, SALON, said)  # (its figures are bench/wake.py's business)
         time.sleep(len(said) / 32000 + 2)
         if house.bus.since(t0, Wake.TOPIC):
             break

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from assistant.audio import feed_wav
 from core.messages.dialogs import Intent
-from core.messages.voice import Listening, Say, Spoken, WakeBid
+from core.messages.voice import Listening, Say, Speaking, Spoken, WakeBid
 from tests.e2e.house import House, running_house, wait_for
 from tests.e2e.voice import (
     CHAMBRE,
@@ -26,8 +25,8 @@ from tests.e2e.voice import (
     START,
     command,
     feed_together,
+    say,
     spoken,
-    spool,
     voice_overrides,
     wait_listening,
 )
@@ -69,7 +68,9 @@ def test_only_the_louder_room_answers(house: House) -> None:
     voice = [(round(t - t0, 2), e.src.host, e.topic, e.data) for t, e in house.bus.messages
              if t >= t0 and e.topic.startswith(("basecamp.voice", "basecamp.interphone"))]
     assert len(says) == 1, voice  # one answer, whatever happens
-    assert says[0].rooms == ["chambre"], (voice, house.get("assistant", host=CHAMBRE))
+    announced = [(round(t - t0, 2), e.src.host, e.src.service, e.data.get("text"))
+                 for t, e in house.bus.messages if e.topic in (Say.TOPIC, Speaking.TOPIC)]
+    assert says[0].rooms == ["chambre"], (announced, house.get("assistant", host=CHAMBRE), voice)
     assert set(bids) == {SALON, CHAMBRE}, "both rooms heard the wake word"
     assert bids[CHAMBRE].energy_db > bids[SALON].energy_db + 10
     yielded = [e.src.host for e in house.bus.since(t0, Listening.TOPIC)
@@ -99,7 +100,7 @@ def test_ici_in_the_chambre_acts_on_the_chambre(house: House) -> None:
     wait_for(lambda: all(on()[n] for n in chambre) and on()["lumière du salon"], 30,
              "the salon's and the chambre's lights on")
     t0 = time.time()
-    feed_wav(spool(house, CHAMBRE), command(LIGHTS_OFF, NEAR))
+    say(house, CHAMBRE, command(LIGHTS_OFF, NEAR))
     wait_for(lambda: not any(on()[n] for n in chambre), 60, "the chambre's lights off")
     assert on()["lumière du salon"], "the salon's light stays on"
     intents = [Intent.from_envelope(e) for e in house.bus.since(t0, "basecamp.intent.")]

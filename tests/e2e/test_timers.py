@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from assistant.audio import feed_wav
 from core.messages.presence import ModeChanged
 from core.messages.timers import TimersState
 from core.messages.voice import Say, Spoken
@@ -35,8 +34,8 @@ from tests.e2e.voice import (
     SALON,
     START,
     command,
+    say,
     spoken,
-    spool,
     voice_overrides,
     wait_listening,
 )
@@ -88,7 +87,7 @@ def timers_now(house: House) -> list[dict[str, Any]]:
 def test_a_timer_set_by_voice_survives_a_kill_and_rings_in_its_room(house: House) -> None:
     before = {h: spoken(house, h) for h in (SALON, CHAMBRE)}
     since = time.time()
-    feed_wav(spool(house, CHAMBRE), command(TIMER, 0.9))
+    say(house, CHAMBRE, command(TIMER, 0.9))
     pasta = wait_for(lambda: [t for t in timers_now(house) if t["name"] == "pâtes"], 120,
                      lambda: "the timer set by voice in TimersState; heard: "
                      + trace(house, since))[0]

@@ -10,6 +10,7 @@ import functools
 import importlib.util
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from assistant.audio import RATE, feed_wav
 from assistant.interphone import spoken_dir
 from assistant.service import spool_dir
 from assistant.settings import InterphoneSettings, VoiceSettings
+from core.messages.voice import Say, Speaking, Spoken
 from tests.assistant.conftest import ko_model_path, wake_pcm
 from tests.e2e.house import House, wait_for
 
@@ -56,6 +58,23 @@ def wait_listening(house: House, *hosts: str) -> None:
         wait_for(functools.partial(listening, host), 120, f"the assistant of {host} listening")
 
 
+def wait_quiet(house: House, *hosts: str, quiet_s: float = 2.0) -> None:
+    """Until the house has not spoken for `quiet_s` and no assistant of `hosts` is muted for
+    its own voice: an announcement of the house (an alert while the services start, say)
+    mutes a room's wake word while it plays, by design, and a command said over it is lost."""
+    def quiet() -> bool:
+        recent = house.bus.since(time.time() - quiet_s)
+        return not any(e.topic in (Say.TOPIC, Speaking.TOPIC, Spoken.TOPIC) for e in recent) \
+            and not any(house.get("assistant", host=h)["assistant"]["muted"] for h in hosts)
+    wait_for(quiet, 120, f"the house quiet in {', '.join(hosts)}", every=0.3)
+
+
+def say(house: House, host: str, pcm: bytes) -> None:
+    """Say `pcm` to the microphone of `host` once the house is quiet there."""
+    wait_quiet(house, host)
+    feed_wav(spool(house, host), pcm)
+
+
 def command(text: str, volume: float = 1.0) -> bytes:
     """Wake word and a Korean command, heard at `volume` (sox `vol`)."""
     pcm = wake_pcm() + samples.utterance(text, 1.0, voice="ko", speed=150)
@@ -78,7 +97,9 @@ def spoken(house: House, host: str) -> set[Path]:
 
 
 def feed_together(house: House, levels: dict[str, bytes]) -> None:
-    """Drop the WAVs into the satellites' spools at the same moment."""
+    """Drop the WAVs into the satellites' spools at the same moment, once the house is quiet
+    in those rooms."""
+    wait_quiet(house, *levels)
     go = threading.Barrier(len(levels))
 
     def drop(host: str, pcm: bytes) -> None:
