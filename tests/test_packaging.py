@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "": ("core",),
+    "": ("core", "deploy"),
     "dialogs": ("dialogs",),
     "mqtt": ("dialogs",),
     "modes": ("modes",),
