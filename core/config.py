@@ -360,6 +360,11 @@ class Config:
         host = host or self.hosts(service)[0]
         return f"http://{self.machines[host].address}:{self.service_port(service, host)}"
 
+    def service_dir(self, service: str, host: str) -> Path:
+        """Where a service instance keeps its data and logs: `<data_dir>/<service>`, or
+        `<service>@<host>` for a service that runs on several machines."""
+        return self.path(service if len(self.hosts(service)) == 1 else f"{service}@{host}")
+
     def bus_endpoints(self) -> tuple[str, str]:
         """(publisher endpoint, subscriber endpoint) of the forwarder."""
         address = self.machines[self.bus.machine].address

@@ -17,7 +17,7 @@ import aiohttp
 import tomli_w
 
 from core.config import Config
-from core.testing import demo_data
+from tests.helpers import demo_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

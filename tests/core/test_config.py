@@ -11,7 +11,7 @@ import pytest
 
 from core.config import Config, ConfigError, default_text, parse
 from core.schema import Secret
-from core.testing import demo_data
+from tests.helpers import demo_data
 
 BASECAMP = [sys.executable, "-m", "core.cli"]
 

@@ -30,7 +30,7 @@ from core import buskeys
 from core.clock import ENV_VAR, FastClock, clock_spec
 from core.config import Config, load
 from core.messages import Envelope, Source
-from core.testing import demo_data
+from tests.helpers import demo_data
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -228,7 +228,7 @@ class House:
     # ---- supervisord ---------------------------------------------------------------------
     def process(self, machine: str, program: str) -> dict[str, Any]:
         """supervisord's process info of a program."""
-        from core.house import rpc
+        from deploy.launcher import rpc
         info: dict[str, Any] = rpc(self.config, machine).supervisor.getProcessInfo(program)
         return info
 

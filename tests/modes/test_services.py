@@ -26,8 +26,8 @@ from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from core.metrics import open_store
 from core.service import Runtime, running
-from core.testing import demo_config
 from modes import heater_service, lightpack_service, nightlight_service, relays_service, service
+from tests.helpers import demo_config
 from tests.service_process import ServiceProcess
 
 CET = dt.timezone(dt.timedelta(hours=1))

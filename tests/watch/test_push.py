@@ -14,7 +14,7 @@ from core.messages import Source
 from core.messages.dialogs import SmsSend
 from core.messages.watch import PushSend
 from core.service import running
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from watch import push
 

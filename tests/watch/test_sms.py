@@ -15,7 +15,7 @@ from core.messages import Source
 from core.messages.dialogs import FamilyMessage, SmsIncoming, SmsSend
 from core.messages.watch import PushSend
 from core.service import running
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from watch import sms as gateway
 from watch.modem import same_number
