@@ -1,9 +1,10 @@
 """`basecamp run push`: the push notifier (Pushover through apprise), throttled and queued.
 
 `PushSend` requests are queued in a persisted outbox and sent in order; at most
-`push.max_per_hour` go out per hour (the rest wait, nothing is dropped), so a loop elsewhere
-cannot flood the phone. While Pushover is unreachable messages wait, and the outage is reported
-once by SMS (marked as an error report, so the SMS side never reports it back: no loops).
+`push.max_per_hour` go out per hour of the house's clock (the rest wait, nothing is dropped),
+so a loop elsewhere cannot flood the phone. While Pushover is unreachable messages wait, and
+the outage is reported once by SMS (marked as an error report, so the SMS side never reports it
+back: no loops).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`basecamp run sms`: the SMS gateway on bc-watch.
 
 - `basecamp.sms.send` requests go to a persisted outbox and out through the modem, in order,
-  at most `sms.max_per_hour` per hour (the rest wait: never dropped); the outbox journal
-  records every SMS sent;
+  at most `sms.max_per_hour` per hour of the house's clock (the rest wait: never dropped);
+  the outbox journal records every SMS sent, stamped on that clock;
 - the modem is polled for incoming SMS: those from whitelisted contacts (`may_command`) are
   commands, published on `basecamp.sms.incoming`; those from the other contacts (the family)
   are messages for the people at home, published on `basecamp.sms.family` for the interphone
