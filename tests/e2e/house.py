@@ -256,7 +256,7 @@ class House:
         return [payload for _, payload in self.sms_journal()]
 
     def sms_journal(self) -> list[tuple[float, dict[str, Any]]]:
-        """(wall time handed to the modem, payload) of every SMS sent, oldest first."""
+        """(house time handed to the modem, payload) of every SMS sent, oldest first."""
         path = self.config.path("sms") / "sms.sqlite"
         if not path.exists():
             return []
