@@ -4,7 +4,6 @@ a logbook day and chart curves, all relative to `now` [pure]."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
 from typing import Any
 
@@ -15,8 +14,6 @@ from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.voice import Transcript, Wake
 from core.messages.watch import Alert
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def demo_messages(now: dt.datetime) -> list[Message]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
+from core.messages.presence import Mode
 from core.schema import ConfigError, bounded
 
-_LOGGER = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from core.config import Config
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,11 @@ class KioskSettings:
     """Where the kiosk's service is reached from outside (a VPN or reverse-proxy address) for
     the links sent by SMS; empty = its own address from the config."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Refuse blank modes that are not presence modes."""
         if self.remote_url and not self.remote_url.startswith(("http://", "https://")):
             raise ConfigError(f"{path}.remote_url", "expected an http:// or https:// URL")
-        known = ("cocoon", "lockout", "asleep")
+        known = tuple(Mode)
         for i, mode in enumerate(self.blank_modes):
             if mode not in known:
                 raise ConfigError(f"{path}.blank_modes[{i}]",

@@ -49,7 +49,7 @@ def test_logbook_lines() -> None:
 
 def test_grid_from_heartbeats() -> None:
     grid = from_heartbeats({"bc-hq/logbook": T0, "bc-hq/bus": at(-10), "bc-ui/kiosk": T0},
-                           at(0.5), stale_s=60)
+                           at(0.5), silent_s=60)
     assert [m.name for m in grid] == ["bc-hq", "bc-ui"]
     assert [(s.name, s.level) for s in grid[0].services] == [("bus", Level.WARN),
                                                              ("logbook", Level.OK)]
