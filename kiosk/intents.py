@@ -14,7 +14,6 @@ from core.messages.heating import NightLightMode
 from core.messages.presence import Mode
 
 CHANNEL = "kiosk"
-CONTROLS = ("mode", "heating", "night_light", "silence")
 
 
 def mode_intent(target: str, current: str | None) -> Intent:
