@@ -308,7 +308,8 @@ def subscription(cls: type[Message]) -> str:
     """The topic prefix the kiosk subscribes to for a message class: its `TOPIC`, followed by
     a dot when its messages add a suffix of their own (they override `topic()`: a heartbeat's
     host and service, a log line's level)."""
-    return cls.TOPIC + "." if cls.topic is not Message.topic else cls.TOPIC
+    topic_of = cls.topic
+    return cls.TOPIC + "." if topic_of is not Message.topic else cls.TOPIC
 
 
 _ROUTES = tuple((subscription(cls), tile, cls, step) for cls, tile, step in HANDLERS)
