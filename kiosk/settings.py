@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from core.config import Config, register_sections
 from core.messages.presence import Mode
 from core.schema import ConfigError, bounded
-
-if TYPE_CHECKING:
-    from core.config import Config
 
 
 @dataclass(frozen=True)
@@ -99,3 +97,6 @@ class KioskSettings:
             if mode not in known:
                 raise ConfigError(f"{path}.blank_modes[{i}]",
                                   f"expected one of {', '.join(known)}, got {mode!r}")
+
+
+register_sections(kiosk=KioskSettings)
