@@ -18,13 +18,13 @@ from PyQt5.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSocketNotifie
 from PyQt5.QtWidgets import QApplication
 
 from core.clock import from_environment as clock_from_environment
-from core.clock import house_seconds
 from core.config import Config
 from core.messages import Message, Source
 from core.messages.alive import StateRequest
 from kiosk import tiles
 from kiosk.display import screen_power
 from kiosk.feeds import Feeds
+from kiosk.health import silent_after_s
 from kiosk.qtbus import BusReader, QtPublisher
 from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
@@ -55,9 +55,8 @@ class Kiosk(QObject):
                                   Texts(self.settings.lang or config.house.lang),
                                   self.clock.now, power=screen_power(),
                                   supervisor_urls=urls,
-                                  # three missed heartbeats (machine time) on the house clock
-                                  heartbeat_silent_s=house_seconds(
-                                      self.clock, 3 * config.bus.heartbeat_s + 5),
+                                  silent_after_s=silent_after_s(config.bus.heartbeat_s,
+                                                                self.clock),
                                   **enrollment(config))
         pub, sub = config.bus_endpoints()
         self.reader = BusReader(sub, TOPICS, parent=self)

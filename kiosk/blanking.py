@@ -4,12 +4,10 @@ in which nobody looks at it (asleep, lockout); a touch or the kiosk PIR wakes it
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from kiosk.settings import KioskSettings
 from kiosk.view_model import Screen
 
-_LOGGER = logging.getLogger(__name__)
 WAKE_WINDOW_S = 30.0
 """In a blank mode, the screen stays lit this long after a touch or motion."""
 

@@ -4,13 +4,11 @@ hundred points (bucket means) so a week of 10-second readings draws instantly.""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kiosk.settings import ChartSeries
 
-_LOGGER = logging.getLogger(__name__)
 Series = tuple[str, list[float], list[float]]
 """(label, epoch seconds, values)."""
 POINTS = 400

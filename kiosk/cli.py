@@ -15,16 +15,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.config import Config
 from core.messages import Envelope, Source
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def demo_state(now: dt.datetime) -> dict[str, Any]:
@@ -38,13 +36,14 @@ def demo_state(now: dt.datetime) -> dict[str, Any]:
 
 
 def render(state: dict[str, Any], out: Path, *, page: str, size: tuple[int, int],
-           lang: str, config: Any) -> None:
+           lang: str, config: Config) -> None:
     """Draw the window for `state` and save it as PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PyQt5.QtCore import Qt
     from PyQt5.QtWidgets import QApplication
 
-    from kiosk.health import Health, parse_logbook, parse_status_report
+    from core.clock import from_environment as clock_from_environment
+    from kiosk.health import Health, parse_logbook, parse_status_report, silent_after_s
     from kiosk.settings import KioskSettings
     from kiosk.texts import Texts
     from kiosk.window import KioskWindow
@@ -53,8 +52,10 @@ def render(state: dict[str, Any], out: Path, *, page: str, size: tuple[int, int]
     tz = ZoneInfo(config.house.timezone)
     now = dt.datetime.fromisoformat(state["now"]) if state.get("now") else dt.datetime.now(tz)
     settings = config.section("kiosk", KioskSettings)
+    clock = clock_from_environment(config.house.timezone)
     window = KioskWindow(settings, Texts(lang or settings.lang or config.house.lang),
-                         lambda: now)
+                         lambda: now,
+                         silent_after_s=silent_after_s(config.bus.heartbeat_s, clock))
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     envelopes = [Envelope(m["topic"], m["data"], Source("screenshot", "kiosk"),
                           now.timestamp()) for m in state.get("messages", [])]
@@ -143,7 +144,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def live_screenshot(config: Any, out: Path) -> int:
+def live_screenshot(config: Config, out: Path) -> int:
     """Ask the running kiosk for its screen (POST /screenshot with the house's token)."""
     import urllib.error
     import urllib.request
@@ -174,7 +175,7 @@ def live_screenshot(config: Any, out: Path) -> int:
     return 0
 
 
-def access_command(config: Any, action: str, minutes: float | None) -> int:
+def access_command(config: Config, action: str, minutes: float | None) -> int:
     """Ask the running kiosk to open (print the link) or close its temporary access."""
     import urllib.error
     import urllib.parse

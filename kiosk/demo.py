@@ -4,26 +4,23 @@ a logbook day and chart curves, all relative to `now` [pure]."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
 from typing import Any
 
 from core.messages import Message
 from core.messages.dialogs import Reply
 from core.messages.heating import HeatingState, LightpackState, NightLightState
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.voice import Transcript, Wake
 from core.messages.watch import Alert
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def demo_messages(now: dt.datetime) -> list[Message]:
     """What a calm afternoon in cocoon looks like on the bus."""
     morning = now.replace(hour=7, minute=42, second=0, microsecond=0)
     return [
-        ModeChanged("cocoon", morning.isoformat(), "voice", reason="je suis revenu"),
+        ModeChanged(Mode.COCOON, morning.isoformat(), "voice", reason="je suis revenu"),
         HeatingState("work_week", 20.5, True, "salon", 19.6),
         NightLightState("auto", False, True),
         LightpackState("warm_white", [255, 180, 100], overlay="orange"),

@@ -45,11 +45,11 @@ class Feeds(QObject):
     """The I/O thread asks the Qt thread for a PNG of the window (fulfils the Future)."""
 
     def __init__(self, config: Config, settings: KioskSettings, host: str, *,
-                 run_service: bool = True, now: Callable[[], dt.datetime] | None = None,
+                 now: Callable[[], dt.datetime], run_service: bool = True,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.config, self.settings, self.host = config, settings, host
-        self._clock_now = now or (lambda: dt.datetime.now(dt.UTC).astimezone())
+        self._clock_now = now
         """House time: the charts' window and the health's age are read on it."""
         self.run_service = run_service
         self.screen: Callable[[], dict[str, Any]] | None = None

@@ -5,18 +5,27 @@ The status report (`<watch>/status_report`) is JSON per machine: its state, sinc
 check, last error and its services with the same fields. Shapes accepted:
 `{"machines": {name: {...}}}`, `{"machines": [{"name": ...}]}`, `{name: {...}}` or a list;
 services as a table or a list. Unknown states count as "warn" (orange).
+
+When the sentinel does not answer, the grid is drawn from the bus heartbeats instead. One rule
+says when a service (no heartbeat) or the bus itself (no message at all) is shown silent:
+`silent_after_s`, three missed heartbeats and a few seconds of slack in machine time
+(`bus.heartbeat_s`), converted whole to the house clock the screen's ages are read on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-_LOGGER = logging.getLogger(__name__)
+from core.clock import Clock, house_seconds
+
+MISSED_HEARTBEATS = 3
+"""Heartbeats a service may miss before it is shown silent..."""
+SILENCE_SLACK_S = 5.0
+"""...plus this many machine seconds (a busy machine's hiccup)."""
 
 
 class Level(StrEnum):
@@ -166,14 +175,28 @@ def parse_logbook(data: Any) -> tuple[LogLine, ...]:
     return tuple(lines)
 
 
+def silent_after_s(heartbeat_s: float, clock: Clock) -> float:
+    """House seconds without news after which a service or the bus is shown silent:
+    `MISSED_HEARTBEATS` heartbeats of `heartbeat_s` (the config's `bus.heartbeat_s`) and
+    `SILENCE_SLACK_S`, all machine time (heartbeats keep wall time on an accelerated clock),
+    converted whole to house time on `clock`."""
+    return house_seconds(clock, MISSED_HEARTBEATS * heartbeat_s + SILENCE_SLACK_S)
+
+
+def is_silent(last: dt.datetime, now: dt.datetime, after_s: float) -> bool:
+    """Whether nothing came for more than `after_s` (house seconds) since `last`."""
+    return (now - last).total_seconds() > after_s
+
+
 def from_heartbeats(heartbeats: Mapping[str, dt.datetime], now: dt.datetime,
-                    stale_s: float) -> tuple[MachineHealth, ...]:
-    """A rough health grid from bus heartbeats, for when the sentinel does not answer."""
+                    silent_s: float) -> tuple[MachineHealth, ...]:
+    """A rough health grid from bus heartbeats, for when the sentinel does not answer; a
+    service with no heartbeat for `silent_s` (`silent_after_s`) is "silent"."""
     machines: dict[str, list[ServiceHealth]] = {}
     for key, at in sorted(heartbeats.items()):
         host, _, service = key.partition("/")
-        fresh = (now - at).total_seconds() <= stale_s
+        silent = is_silent(at, now, silent_s)
         machines.setdefault(host, []).append(
-            ServiceHealth(service, "ok" if fresh else "silent", last_check=at.isoformat()))
+            ServiceHealth(service, "silent" if silent else "ok", last_check=at.isoformat()))
     return tuple(MachineHealth(host, "", services=tuple(svcs))
                  for host, svcs in machines.items())

@@ -7,26 +7,25 @@ except night light AUTO, which no spoken intent covers: it is a `NightLightMode`
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from core.messages import Message
 from core.messages.dialogs import Intent
 from core.messages.heating import NightLightMode
+from core.messages.presence import Mode
 
-_LOGGER = logging.getLogger(__name__)
 CHANNEL = "kiosk"
-CONTROLS = ("mode", "heating", "night_light", "silence")
 
 
 def mode_intent(target: str, current: str | None) -> Intent:
     """Intent that moves the house to `target` (cocoon, lockout or asleep)."""
-    if target == "lockout":
+    if target == Mode.LOCKOUT:
         return Intent("BasecampLeave", {}, CHANNEL)
-    if target == "asleep":
+    if target == Mode.ASLEEP:
         return Intent("BasecampSleep", {}, CHANNEL)
-    if target == "cocoon":
+    if target == Mode.COCOON:
         # waking up and coming back are different sentences of the same language
-        return Intent("BasecampWake" if current == "asleep" else "BasecampReturn", {}, CHANNEL)
+        return Intent("BasecampWake" if current == Mode.ASLEEP else "BasecampReturn", {},
+                      CHANNEL)
     raise ValueError(f"unknown mode {target!r}")
 
 

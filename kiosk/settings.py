@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from core.config import register_sections
+from core.config import Config, register_sections
+from core.messages.presence import Mode
 from core.schema import ConfigError, bounded
-
-_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,11 +88,11 @@ class KioskSettings:
     """Where the kiosk's service is reached from outside (a VPN or reverse-proxy address) for
     the links sent by SMS; empty = its own address from the config."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Refuse blank modes that are not presence modes."""
         if self.remote_url and not self.remote_url.startswith(("http://", "https://")):
             raise ConfigError(f"{path}.remote_url", "expected an http:// or https:// URL")
-        known = ("cocoon", "lockout", "asleep")
+        known = tuple(Mode)
         for i, mode in enumerate(self.blank_modes):
             if mode not in known:
                 raise ConfigError(f"{path}.blank_modes[{i}]",

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from babel import Locale
 from babel.dates import format_date, format_timedelta
-
-_LOGGER = logging.getLogger(__name__)
 
 _FR: dict[str, str] = {
     "home": "Accueil", "controls": "Commandes", "health": "Santé", "charts": "Courbes",

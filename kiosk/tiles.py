@@ -2,21 +2,22 @@
 
 Each tile is a `TileView` (title, big value, detail line, state); widgets just draw them.
 A tile whose data is older than `stale_after_s`, or whose latest message was rejected, shows
-"no data since ..." in its detail and the `stale` state.
+"no data since ..." in its detail and the `stale` state. The banner says the bus is silent
+when no message came for `Context.silent_after_s` (`kiosk.health.silent_after_s`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.messages.presence import Mode
+from core.messages.watch import Severity
+from kiosk.health import is_silent
 from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
 from kiosk.view_model import Screen, Stamped, countdowns
-
-_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,12 @@ class Context:
     now: dt.datetime
     settings: KioskSettings
     t: Texts
+    silent_after_s: float
+    """House seconds without any bus message before the banner says the bus is silent
+    (`kiosk.health.silent_after_s`)."""
 
 
-MODE_COLOURS = {"cocoon": "#f4b860", "lockout": "#e0533d", "asleep": "#4a78d0"}
+MODE_COLOURS = {Mode.COCOON: "#f4b860", Mode.LOCKOUT: "#e0533d", Mode.ASLEEP: "#4a78d0"}
 
 
 def parse_time(text: str | None) -> dt.datetime | None:
@@ -228,10 +232,9 @@ def banner(s: Screen, c: Context) -> TileView | None:
     if s.incidents:
         lines.append(c.t.plural("incidents", len(s.incidents)) + " — " + " · ".join(
             i.message for i in sorted(s.incidents.values(), key=lambda i: i.since)[-3:]))
-        if any(i.severity == "major" for i in s.incidents.values()):
+        if any(i.severity == Severity.MAJOR for i in s.incidents.values()):
             state = "bad"
-    if s.last_message is not None and (c.now - s.last_message).total_seconds() > \
-            max(30.0, 3 * 10.0):
+    if s.last_message is not None and is_silent(s.last_message, c.now, c.silent_after_s):
         lines.append(c.t("bus.lost", time=c.t.moment(s.last_message, c.now)))
     return TileView("", "\n".join(lines), state=state) if lines else None
 

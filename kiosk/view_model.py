@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from core.messages import Envelope, MessageError
+from core.messages import Envelope, Message, MessageError
 from core.messages.alive import Heartbeat
 from core.messages.dialogs import Reply
 from core.messages.heating import HeatingState, LightpackState, NightLightState
@@ -282,33 +282,44 @@ def _done(s: Screen, control: str) -> Mapping[str, Pending]:
     return {k: v for k, v in s.pending.items() if k != control}
 
 
-# topic prefix -> (tile name for faults, message class, fold step)
-HANDLERS: tuple[tuple[str, str, type[Any], Callable[[Screen, Any, dt.datetime], Screen]], ...] = (
-    ("basecamp.presence.mode", "mode", ModeChanged, _mode),
-    ("basecamp.heating.state", "heating", HeatingState, _heating),
-    ("basecamp.nightlight.state", "night_light", NightLightState, _night_light),
-    ("basecamp.lightpack.state", "lightpack", LightpackState, _lightpack),
-    ("basecamp.muta.update", "temperatures", MutaUpdate, _muta),
-    ("basecamp.power.update", "power", PowerUpdate, _power),
-    ("basecamp.water.update", "water", WaterUpdate, _water),
-    ("basecamp.voice.wake", "exchange", Wake, _wake),
-    ("basecamp.voice.transcript", "exchange", Transcript, _transcript),
-    ("basecamp.dialogs.reply", "exchange", Reply, _reply),
-    ("basecamp.voice.say", "exchange", Spoken, _spoken),
-    ("basecamp.watch.alert", "incidents", Alert, _alert),
-    ("basecamp.watch.power", "mains", PowerState, _mains),
-    ("basecamp.alive.", "health", Heartbeat, _heartbeat),
-    ("basecamp.pir.motion", "motion", PirMotion, _pir),
-    ("basecamp.log.", "log", LogEntry, _log),
-    ("basecamp.timers.state", "timers", TimersState, _timers),
+HANDLERS: tuple[tuple[type[Message], str, Callable[[Screen, Any, dt.datetime], Screen]], ...] = (
+    (ModeChanged, "mode", _mode),
+    (HeatingState, "heating", _heating),
+    (NightLightState, "night_light", _night_light),
+    (LightpackState, "lightpack", _lightpack),
+    (MutaUpdate, "temperatures", _muta),
+    (PowerUpdate, "power", _power),
+    (WaterUpdate, "water", _water),
+    (Wake, "exchange", _wake),
+    (Transcript, "exchange", _transcript),
+    (Reply, "exchange", _reply),
+    (Spoken, "exchange", _spoken),
+    (Alert, "incidents", _alert),
+    (PowerState, "mains", _mains),
+    (Heartbeat, "health", _heartbeat),
+    (PirMotion, "motion", _pir),
+    (LogEntry, "log", _log),
+    (TimersState, "timers", _timers),
 )
-TOPICS: tuple[str, ...] = tuple(prefix for prefix, *_ in HANDLERS)
+"""Message class shown -> (tile name for faults, fold step)."""
+
+
+def subscription(cls: type[Message]) -> str:
+    """The topic prefix the kiosk subscribes to for a message class: its `TOPIC`, followed by
+    a dot when its messages add a suffix of their own (they override `topic()`: a heartbeat's
+    host and service, a log line's level)."""
+    topic_of = cls.topic
+    return cls.TOPIC + "." if topic_of is not Message.topic else cls.TOPIC
+
+
+_ROUTES = tuple((subscription(cls), tile, cls, step) for cls, tile, step in HANDLERS)
+TOPICS: tuple[str, ...] = tuple(prefix for prefix, *_ in _ROUTES)
 """Topic prefixes the kiosk subscribes to."""
 
 
-def handler_for(topic: str) -> tuple[str, type[Any], Callable[..., Screen]] | None:
+def handler_for(topic: str) -> tuple[str, type[Message], Callable[..., Screen]] | None:
     """The tile, message class and fold step of a topic (None: not shown)."""
-    for prefix, tile, cls, step in HANDLERS:
+    for prefix, tile, cls, step in _ROUTES:
         if topic == prefix or topic.startswith(prefix if prefix.endswith(".") else prefix + "."):
             return tile, cls, step
     return None
@@ -322,7 +333,7 @@ def fold(screen: Screen, envelope: Envelope, now: dt.datetime) -> Screen:
         return screen
     tile, cls, step = found
     try:
-        return step(screen, cls.from_envelope(envelope), now)  # type: ignore[no-any-return]
+        return step(screen, cls.from_envelope(envelope), now)
     except (MessageError, ValueError, TypeError, KeyError, AttributeError) as err:
         old = screen.faults.get(tile)
         fault = Fault(now, f"{envelope.topic}: {err}", old.count + 1 if old else 1)

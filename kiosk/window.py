@@ -8,7 +8,6 @@ from HTTP and metrics arrives through `set_health`, `set_log` and `set_charts`.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import cast
@@ -39,7 +38,6 @@ from kiosk.widgets.health_page import HealthPage
 from kiosk.widgets.home import HomePage
 from kiosk.widgets.style import make_label, repolish, stylesheet
 
-_LOGGER = logging.getLogger(__name__)
 PAGES = ("home", "controls", "health", "charts")
 CORNER_PX = 80
 
@@ -55,12 +53,15 @@ class KioskWindow(QWidget):
     supervisor_wanted = pyqtSignal(str)
 
     def __init__(self, settings: KioskSettings, t: Texts, now: Callable[[], dt.datetime], *,
-                 power: ScreenPower | None = None, supervisor_urls: Mapping[str, str] = {},
-                 heartbeat_silent_s: float = 35.0, enroller: Enroller | None = None,
+                 silent_after_s: float, power: ScreenPower | None = None,
+                 supervisor_urls: Mapping[str, str] = {}, enroller: Enroller | None = None,
                  enroll_word: str = "Basecamp", enroll_count: int = 3,
                  parent: QWidget | None = None) -> None:
+        """`now` is the house clock; `silent_after_s` (`kiosk.health.silent_after_s`) how
+        long without news a service or the bus is shown silent, in its seconds."""
         super().__init__(parent)
         self.settings, self.t, self.now = settings, t, now
+        self.silent_after_s = silent_after_s
         self.state = Screen(log_limit=settings.log_lines)
         self._power = power or NoPower()
         self._touched = now()
@@ -78,8 +79,8 @@ class KioskWindow(QWidget):
         self.home = HomePage(self)
         self.controls = ControlsPage(settings, t, now, self)
         self.health = HealthPage(settings, t, now, supervisor_urls, self,
-                                 silent_after_s=heartbeat_silent_s)
-        self.charts = ChartsPage(t, self, tz=now().tzinfo or dt.UTC)
+                                 silent_after_s=silent_after_s)
+        self.charts = ChartsPage(t, now, self)
         self.pages = list(PAGES)
         for page in (self.home, self.controls, self.health, self.charts):
             self.stack.addWidget(page)
@@ -155,7 +156,7 @@ class KioskWindow(QWidget):
     # ---- drawing -------------------------------------------------------------------------
     def context(self) -> tiles.Context:
         """What tile functions need now."""
-        return tiles.Context(self.now(), self.settings, self.t)
+        return tiles.Context(self.now(), self.settings, self.t, self.silent_after_s)
 
     def refresh(self) -> None:
         """Redraw the banner and the visible page."""

@@ -1,10 +1,11 @@
-"""The charts page: temperatures, power and water over 24 h or 7 days (pyqtgraph)."""
+"""The charts page: temperatures, power and water over 24 h or 7 days (pyqtgraph), on the
+house clock: its time zone and UTC offset are those of the house's now (an accelerated demo's
+simulated date, not the machine's), like the range the curves are queried for (kiosk.feeds)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pyqtgraph as pg
@@ -15,7 +16,6 @@ from PyQt5.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout,
 from kiosk.texts import Texts
 from kiosk.widgets.style import make_label
 
-_LOGGER = logging.getLogger(__name__)
 CHARTS = ("temperature", "power", "water")
 RANGES = {"24h": 86400.0, "7d": 7 * 86400.0}
 PENS = ("#f4b860", "#4a78d0", "#3fb950", "#e0533d", "#c080ff", "#60d0d0")
@@ -33,10 +33,10 @@ class HouseDateAxis(pg.DateAxisItem):  # type: ignore[misc]
         "%H:%M:%S": "HH:mm:ss"}
     """pyqtgraph's strftime formats per zoom level -> CLDR patterns (babel)."""
 
-    def __init__(self, tz: dt.tzinfo, lang: str) -> None:
+    def __init__(self, now: dt.datetime, lang: str) -> None:
         super().__init__(orientation="bottom")
-        self.tz, self.lang = tz, lang
-        self.follow(dt.datetime.now(tz))
+        self.tz, self.lang = now.tzinfo or dt.UTC, lang
+        self.follow(now)
 
     def follow(self, now: dt.datetime) -> None:
         """Day and hour ticks on the house's midnight and hours (its UTC offset now)."""
@@ -58,10 +58,11 @@ class ChartsPage(QWidget):
 
     range_changed = pyqtSignal(float)
 
-    def __init__(self, t: Texts, parent: QWidget | None = None, *,
-                 tz: dt.tzinfo = dt.UTC) -> None:
+    def __init__(self, t: Texts, now: Callable[[], dt.datetime],
+                 parent: QWidget | None = None) -> None:
+        """`now` is the house clock (timezone-aware)."""
         super().__init__(parent)
-        self._t = t
+        self._t, self._now = t, now
         pg.setConfigOptions(antialias=True, background="#101418", foreground="#c0c8d0")
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
@@ -81,7 +82,7 @@ class ChartsPage(QWidget):
         layout.addLayout(bar)
         self.plots: dict[str, pg.PlotWidget] = {}
         for chart in CHARTS:
-            plot = pg.PlotWidget(axisItems={"bottom": HouseDateAxis(tz, t.lang)},
+            plot = pg.PlotWidget(axisItems={"bottom": HouseDateAxis(now(), t.lang)},
                                  title=t(f"charts.{chart}"))
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.addLegend(offset=(10, 5))
@@ -99,7 +100,7 @@ class ChartsPage(QWidget):
         self.notice.setText(error)
         for chart, plot in self.plots.items():
             axis: Any = plot.getAxis("bottom")
-            axis.follow(dt.datetime.now(axis.tz))  # a DST change moves the house's midnight
+            axis.follow(self._now())  # a DST change moves the house's midnight
             curves = data.get(chart, ())
             plot.clear()
             for i, (label, xs, ys) in enumerate(curves):

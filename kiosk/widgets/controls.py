@@ -7,7 +7,6 @@ the buttons show the state that comes back on the bus, never the one that was as
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 
 from PyQt5.QtCore import pyqtSignal
@@ -28,8 +27,6 @@ from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
 from kiosk.view_model import Screen
 from kiosk.widgets.style import make_label
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class ControlsPage(QWidget):

@@ -5,7 +5,6 @@ progress until the templates are saved."""
 from __future__ import annotations
 
 import json
-import logging
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,8 +15,6 @@ from PyQt5.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWid
 
 from kiosk.texts import Texts
 from kiosk.widgets.style import make_label
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class Enroller(Protocol):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import logging
 from collections.abc import Callable, Mapping
 
 from PyQt5.QtCore import Qt, pyqtSignal
@@ -26,7 +25,6 @@ from kiosk.tiles import parse_time
 from kiosk.view_model import Screen
 from kiosk.widgets.style import STATE_COLOURS, make_label
 
-_LOGGER = logging.getLogger(__name__)
 _COLOURS = {Level.OK: STATE_COLOURS["ok"], Level.WARN: STATE_COLOURS["warn"],
             Level.BAD: STATE_COLOURS["bad"], Level.UNKNOWN: STATE_COLOURS["unknown"]}
 COLUMNS = 3
@@ -63,10 +61,10 @@ class HealthPage(QWidget):
 
     def __init__(self, settings: KioskSettings, t: Texts, now: Callable[[], dt.datetime],
                  supervisor_urls: Mapping[str, str], parent: QWidget | None = None, *,
-                 silent_after_s: float = 35.0) -> None:
+                 silent_after_s: float) -> None:
         super().__init__(parent)
         self._settings, self._t, self._now = settings, t, now
-        self._stale_s = silent_after_s  # house seconds since a service's last heartbeat
+        self._silent_s = silent_after_s  # house seconds (kiosk.health.silent_after_s)
         self._urls = dict(supervisor_urls)
         layout = QVBoxLayout(self)
         layout.addWidget(make_label(t("health.machines"), self, "section"))
@@ -114,7 +112,7 @@ class HealthPage(QWidget):
         else:
             self.notice.setText("")
         if not machines or h.error:
-            fallback = from_heartbeats(s.heartbeats, now, self._stale_s)
+            fallback = from_heartbeats(s.heartbeats, now, self._silent_s)
             if fallback and not machines:
                 machines = fallback
                 self.notice.setText(self.notice.text() + " — " + t("health.heartbeats"))

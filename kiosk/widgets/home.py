@@ -3,14 +3,10 @@ latest spoken exchange while the assistant is active, and the timers and reminde
 
 from __future__ import annotations
 
-import logging
-
 from PyQt5.QtWidgets import QGridLayout, QWidget
 
 from kiosk.tiles import TileView
 from kiosk.widgets.tile import TileWidget
-
-_LOGGER = logging.getLogger(__name__)
 
 # tile name -> (row, column, row span, column span, big value)
 LAYOUT: dict[str, tuple[int, int, int, int, bool]] = {

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from PyQt5.QtWidgets import QLabel, QWidget
-
-_LOGGER = logging.getLogger(__name__)
 
 STATE_COLOURS = {"ok": "#3fb950", "warn": "#f0a030", "bad": "#f04040", "stale": "#707070",
                  "none": "#404040", "unknown": "#707070"}

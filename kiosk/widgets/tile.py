@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QFontMetrics
 from PyQt5.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.tiles import TileView
 from kiosk.widgets.style import make_label, repolish
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class TileWidget(QFrame):

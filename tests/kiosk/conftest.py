@@ -29,10 +29,12 @@ def forwarder(config: Config) -> Iterator[Forwarder]:
 @pytest.fixture
 def house(qtbot, config, forwarder):
     """A test-side publisher and an intent reader on the bus, both driven by Qt."""
+    from core.messages.dialogs import Intent
+    from core.messages.heating import NightLightMode
     from kiosk.qtbus import BusReader, QtPublisher
     pub, sub = config.bus_endpoints()
     publisher = QtPublisher(pub, Source("bc-test", "house"))
-    reader = BusReader(sub, ["basecamp.intent.", "basecamp.nightlight.set_mode"])
+    reader = BusReader(sub, [Intent.TOPIC + ".", NightLightMode.TOPIC])
     seen: list[Any] = []
     reader.received.connect(seen.extend)
     qtbot.waitUntil(lambda: publisher.ready, timeout=5000)

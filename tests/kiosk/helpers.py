@@ -6,10 +6,15 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.clock import SystemClock
+from core.config import Bus
 from core.messages import Envelope, Message, Source
+from kiosk.health import silent_after_s
 
 TZ = ZoneInfo("Europe/Paris")
 T0 = dt.datetime(2024, 3, 12, 14, 0, tzinfo=TZ)
+SILENT_S = silent_after_s(Bus().heartbeat_s, SystemClock())
+"""When the default house shows a service or the bus silent (house seconds at speed 1)."""
 
 
 def env(message: Message) -> Envelope:

@@ -39,7 +39,7 @@ def test_the_time_axis_speaks_the_house_language_on_its_clock(qtbot) -> None:
     start = dt.datetime(2026, 11, 20, 12, 0, tzinfo=paris).timestamp()
     curve = ("salon", [start, start + 86400], [19.0, 20.0])
     for lang, day in (("fr", "sam. 21"), ("en", "Sat 21")):
-        page = ChartsPage(Texts(lang), tz=paris)
+        page = ChartsPage(Texts(lang), lambda: dt.datetime(2026, 11, 21, 15, tzinfo=paris))
         qtbot.addWidget(page)
         page.resize(1000, 700)
         page.show_series({"temperature": [curve]})
@@ -51,3 +51,28 @@ def test_the_time_axis_speaks_the_house_language_on_its_clock(qtbot) -> None:
         labels = axis.tickStrings(hours, 1, hour_step)
         assert labels == [dt.datetime.fromtimestamp(h, paris).strftime("%H:%M") for h in hours]
         assert all(label.endswith(":00") for label in labels), labels
+
+
+def test_the_time_axis_follows_the_house_clock_not_the_machine(qtbot) -> None:
+    """An accelerated house may live in the other half of the year than the machine: the
+    axis' midnight is on the house's UTC offset of its now (summer time in July), at start
+    and at each redraw."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kiosk.texts import Texts
+    from kiosk.widgets.charts import ChartsPage
+    paris = ZoneInfo("Europe/Paris")
+    winter = dt.datetime(2031, 1, 15, 12, tzinfo=paris)
+    summer = dt.datetime(2031, 7, 15, 12, tzinfo=paris)
+    machine = dt.datetime.now(paris).utcoffset()
+    first, then = (summer, winter) if machine == winter.utcoffset() else (winter, summer)
+    house = [first]
+    page = ChartsPage(Texts("fr"), lambda: house[0])
+    qtbot.addWidget(page)
+    axis = page.plots["temperature"].getAxis("bottom")
+    assert axis.utcOffset == -first.utcoffset().total_seconds() != \
+        -machine.total_seconds()
+    house[0] = then  # the house's clock crossed a DST change
+    page.show_series({})
+    assert axis.utcOffset == -then.utcoffset().total_seconds()

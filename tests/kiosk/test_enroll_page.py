@@ -66,8 +66,9 @@ def test_window_shows_the_page_under_voice(qtbot: Any, tmp_path: Path) -> None:
 
     from kiosk.settings import KioskSettings
     from kiosk.window import KioskWindow
+    from tests.kiosk.helpers import SILENT_S
     window = KioskWindow(KioskSettings(), Texts("fr"), lambda: dt.datetime.now(dt.UTC),
-                         enroller=LocalEnroller(tmp_path / "basecamp"))
+                         silent_after_s=SILENT_S, enroller=LocalEnroller(tmp_path / "basecamp"))
     qtbot.addWidget(window)
     assert window.nav["voice"].text() == "Voix"
     window.nav["voice"].click()

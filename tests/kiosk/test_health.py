@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.health import Level, from_heartbeats, level_of, parse_logbook, parse_status_report
+from kiosk.health import (
+    Level,
+    from_heartbeats,
+    is_silent,
+    level_of,
+    parse_logbook,
+    parse_status_report,
+    silent_after_s,
+)
 from tests.kiosk.helpers import T0, at
 
 
@@ -49,7 +57,15 @@ def test_logbook_lines() -> None:
 
 def test_grid_from_heartbeats() -> None:
     grid = from_heartbeats({"bc-hq/logbook": T0, "bc-hq/bus": at(-10), "bc-ui/kiosk": T0},
-                           at(0.5), stale_s=60)
+                           at(0.5), silent_s=60)
     assert [m.name for m in grid] == ["bc-hq", "bc-ui"]
     assert [(s.name, s.level) for s in grid[0].services] == [("bus", Level.WARN),
                                                              ("logbook", Level.OK)]
+
+
+def test_silence_is_three_heartbeats_and_slack_of_machine_time_on_the_house_clock() -> None:
+    from core.clock import FastClock, ManualClock
+    assert silent_after_s(10.0, ManualClock(T0)) == 35.0
+    assert silent_after_s(2.0, ManualClock(T0)) == 11.0
+    assert silent_after_s(10.0, FastClock(T0, 60.0)) == 35.0 * 60  # 35 s of wall time
+    assert not is_silent(T0, at(0.5), 35.0) and is_silent(T0, at(1), 35.0)

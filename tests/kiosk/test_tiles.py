@@ -13,7 +13,7 @@ from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
 from kiosk.tiles import Context, banner, exchange_tile, home
 from kiosk.view_model import Screen, fold, fold_all, request
-from tests.kiosk.helpers import T0, at, env, raw
+from tests.kiosk.helpers import SILENT_S, T0, at, env, raw
 
 HOUSE = [
     env(ModeChanged("cocoon", "2024-03-12T08:30:00+01:00", "voice")),
@@ -29,7 +29,7 @@ HOUSE = [
 
 
 def ctx(now=T0, lang="fr") -> Context:
-    return Context(now, KioskSettings(), Texts(lang))
+    return Context(now, KioskSettings(), Texts(lang), SILENT_S)
 
 
 def test_the_home_screen_in_french() -> None:

@@ -12,7 +12,7 @@ from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
 from kiosk.view_model import Screen, countdowns, fold
 from kiosk.window import KioskWindow
-from tests.kiosk.helpers import T0, env, raw
+from tests.kiosk.helpers import SILENT_S, T0, env, raw
 
 
 def _state(at: dt.datetime) -> TimersState:
@@ -34,14 +34,14 @@ def test_countdowns_follow_the_house_clock_not_the_message() -> None:
     shown = countdowns(screen, later)
     assert [(c.label, c.left_s, c.paused) for c in shown] == [
         ("", 300.0, True), ("pâtes", 475.0, False), ("sortir les poubelles", 17875.0, False)]
-    view = tiles.timers_tile(screen, tiles.Context(later, KioskSettings(), Texts("fr")))
+    view = tiles.timers_tile(screen, tiles.Context(later, KioskSettings(), Texts("fr"), SILENT_S))
     assert view is not None and view.title == "3 minuteurs et rappels"
     assert view.value == "5:00"  # the soonest: paused, it does not move
     assert view.detail.startswith("minuteur 5:00 (en pause) · pâtes 7:55 · sortir les poubelles")
 
 
 def test_no_timer_no_tile_and_a_bad_message_is_a_fault() -> None:
-    c = tiles.Context(T0, KioskSettings(), Texts("fr"))
+    c = tiles.Context(T0, KioskSettings(), Texts("fr"), SILENT_S)
     assert tiles.timers_tile(Screen(), c) is None
     bad = fold(Screen(), raw(TimersState.TOPIC, {"at": "hier", "timers": []}), T0)
     assert bad.timers is None and "timers" in bad.faults
@@ -49,7 +49,7 @@ def test_no_timer_no_tile_and_a_bad_message_is_a_fault() -> None:
 
 def test_the_window_counts_down(qtbot) -> None:  # type: ignore[no-untyped-def]
     clock = ManualClock(T0)
-    window = KioskWindow(KioskSettings(), Texts("fr"), clock.now)
+    window = KioskWindow(KioskSettings(), Texts("fr"), clock.now, silent_after_s=SILENT_S)
     qtbot.addWidget(window)
     window.fit_to(1024, 600)
     window.show()

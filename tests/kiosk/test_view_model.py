@@ -121,3 +121,21 @@ def test_an_impossible_reading_is_never_shown_as_one(reading: MutaUpdate) -> Non
     after = fold(s, env(reading), at(1))
     assert after.readings["salon"].message.temperature == 19.5  # the last real one, aging
     assert fold(after, env(PowerUpdate(-3.0)), at(2)).consumption == after.consumption
+
+
+def test_subscriptions_and_dispatch_follow_the_message_classes() -> None:
+    """The kiosk subscribes to each shown class's TOPIC (a prefix with a dot for classes whose
+    topics carry a suffix of their own) and folds what arrives on it with that class."""
+    from core.messages.alive import Heartbeat
+    from kiosk.view_model import HANDLERS, TOPICS, handler_for, subscription
+    assert tuple(subscription(cls) for cls, *_ in HANDLERS) == TOPICS
+    assert subscription(ModeChanged) == ModeChanged.TOPIC
+    assert subscription(Heartbeat) == Heartbeat.TOPIC + "."
+    assert subscription(LogEntry) == LogEntry.TOPIC + "."
+    beat = Heartbeat("logbook", "bc-hq", "1", 1.0)
+    for message in (MODE, beat, LogEntry("bc-hq", "modes", "info", "started")):
+        assert sum(message.topic().startswith(t) for t in TOPICS) == 1, message
+        found = handler_for(message.topic())
+        assert found is not None and found[1] is type(message)
+    assert handler_for(Heartbeat.TOPIC + "x.bc-hq.logbook") is None
+    assert handler_for(ModeChanged.TOPIC + "_request") is None
