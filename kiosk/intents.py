@@ -11,7 +11,7 @@ import logging
 
 from core.messages import Message
 from core.messages.dialogs import Intent
-from core.messages.heating import NightLightMode
+from core.messages.nightlight import NightLightMode
 
 _LOGGER = logging.getLogger(__name__)
 CHANNEL = "kiosk"

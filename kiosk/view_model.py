@@ -17,8 +17,10 @@ from typing import Any
 from core.messages import Envelope, MessageError
 from core.messages.alive import Heartbeat
 from core.messages.dialogs import Reply
-from core.messages.heating import HeatingState, LightpackState, NightLightState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackState
 from core.messages.log import LogEntry
+from core.messages.nightlight import NightLightState
 from core.messages.presence import Mode, ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate, implausible
 from core.messages.timers import TimersState
@@ -294,7 +296,7 @@ HANDLERS: tuple[tuple[str, str, type[Any], Callable[[Screen, Any, dt.datetime], 
     ("basecamp.voice.wake", "exchange", Wake, _wake),
     ("basecamp.voice.transcript", "exchange", Transcript, _transcript),
     ("basecamp.dialogs.reply", "exchange", Reply, _reply),
-    ("basecamp.voice.say", "exchange", Spoken, _spoken),
+    (Spoken.TOPIC, "exchange", Spoken, _spoken),
     ("basecamp.watch.alert", "incidents", Alert, _alert),
     ("basecamp.watch.power", "mains", PowerState, _mains),
     ("basecamp.alive.", "health", Heartbeat, _heartbeat),
