@@ -152,7 +152,7 @@ def house_sentences(count: int, progress: Progress, *, held_out: bool) -> list[
     The recogniser is compiled into the dialogs' own cache (`dialogs.cache.default_folder`),
     shared with the service."""
     from core.testing import demo_config
-    from dialogs.recognition import Recognizer
+    from dialogs.recognition import load, recognize
 
     name = "fr.heldout.jsonl" if held_out else "fr.jsonl"
     lines = [json.loads(line) for line in (CORPUS / name).read_text(
@@ -165,11 +165,11 @@ def house_sentences(count: int, progress: Progress, *, held_out: bool) -> list[
     with tempfile.TemporaryDirectory(prefix="audio-fr-house-") as data:
         config = demo_config(data)
         progress(f"house: {len(pool)} candidate commands in {name}; loading the recogniser")
-        recognizer = Recognizer(config, "fr")
+        language = load(config, "fr")
         random.Random(16).shuffle(pool)
         by_intent: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
         for line in pool:
-            found = recognizer.recognize(line["text"], fuzzy=False)
+            found = recognize(line["text"], language, fuzzy=False)
             if found is None or found.stage != "exact" or found.intent != line["intent"]:
                 continue
             slots = json.loads(json.dumps(found.slots, default=str, sort_keys=True))
