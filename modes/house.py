@@ -21,7 +21,7 @@ from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from modes import heating, lightpack, nightlight, presence, scheduler
 from modes.effects import Rejected, Report, Tick
-from modes.records import evolve, make
+from modes.records import builder, evolve
 from modes.settings import (
     DAYS,
     HeatingSettings,
@@ -120,6 +120,10 @@ class House:
     last_at: dt.datetime | None = None
 
 
+_house = builder(House)
+"""House(...) without __init__'s checks (the hot path of `step`), field names still checked."""
+
+
 def initial(rules: Rules, mode: str = "cocoon", regime: str = "work_week",
             night_mode: str = "auto") -> House:
     """A house that has seen nothing yet."""
@@ -181,6 +185,5 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
                 elif isinstance(effect, _FEEDBACK):
                     pending.append(effect)
                 effects.append(effect)
-    # House(...) without __init__'s checks (this is the hot path), field names still checked
-    return make(House, presence=states[0], heating=states[1], nightlight=states[2],
-                lightpack=states[3], scheduler=states[4], last_at=now), effects
+    return _house(presence=states[0], heating=states[1], nightlight=states[2],
+                  lightpack=states[3], scheduler=states[4], last_at=now), effects

@@ -4,13 +4,14 @@ The machines replace a field or two of their state on most events; `dataclasses.
 re-validates every field through `__init__` and costs more than the rule itself. `evolve`
 copies the instance dictionary instead (states are frozen dataclasses without `__slots__`),
 after checking the changed names against the class's fields (cached per class), so a typo
-raises a `TypeError` naming the field instead of silently adding an attribute. `make` is the
-same for a new record on a hot path: every field by name, nothing else, no `__init__`.
+raises a `TypeError` naming the field instead of silently adding an attribute. `builder` makes
+the same for a new record on a hot path: every field by name, nothing else, no `__init__`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -35,7 +36,8 @@ def evolve(record: T, **changes: Any) -> T:
     cls = type(record)
     names = _FIELDS.get(cls) or field_names(cls)
     if not changes.keys() <= names:
-        raise TypeError(_mismatch(cls, changes, names))
+        unknown = ", ".join(repr(name) for name in sorted(changes.keys() - names))
+        raise TypeError(f"{cls.__name__} has no field {unknown}")
     new = _new(cls)
     values = record.__dict__.copy()
     values.update(changes)
@@ -43,23 +45,19 @@ def evolve(record: T, **changes: Any) -> T:
     return new
 
 
-def make(cls: type[T], **values: Any) -> T:
-    """`cls(**values)` without `__init__`'s checks: `values` names every field and no other.
+def builder(cls: type[T]) -> Callable[..., T]:
+    """A constructor of the frozen dataclass `cls` without `__init__`'s checks, for a hot path:
+    every field by keyword and no other, as Python checks any call's names (an unknown or
+    missing one raises `TypeError` naming it). Compiled once per class, as `dataclasses`
+    compiles `__init__`; the fields' names are identifiers, so the source is safe."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    values = ", ".join(f"{name!r}: {name}" for name in names)
+    source = (f"def {cls.__name__}(*, {', '.join(names)}):\n"
+              f"    new = _new(cls)\n"
+              f"    _set(new, '__dict__', {{{values}}})\n"
+              f"    return new\n")
+    scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls}
+    exec(source, scope)
+    build: Callable[..., T] = scope[cls.__name__]
+    return build
 
-    Raises `TypeError` naming the unknown or missing fields.
-    """
-    names = _FIELDS.get(cls) or field_names(cls)
-    if values.keys() != names:
-        raise TypeError(_mismatch(cls, values, names))
-    new = _new(cls)
-    _set(new, "__dict__", values)
-    return new
-
-
-def _mismatch(cls: type, given: dict[str, Any], names: frozenset[str]) -> str:
-    unknown = sorted(given.keys() - names)
-    missing = sorted(names - given.keys())
-    parts = ([f"{cls.__name__} has no field " + ", ".join(map(repr, unknown))] if unknown
-             else []) + ([f"{cls.__name__} needs field " + ", ".join(map(repr, missing))]
-                         if missing else [])
-    return "; ".join(parts)

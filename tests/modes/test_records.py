@@ -1,4 +1,4 @@
-"""Checked copies: `evolve` and `make` reject names that are not fields, as `replace` would."""
+"""Checked copies: `evolve` and `builder` reject names that are not fields, as `replace` would."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from core.config import Config
 from modes import house, presence
-from modes.records import evolve, make
+from modes.records import builder, evolve
 
 NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
@@ -33,14 +33,18 @@ def test_evolve_rejects_an_unknown_field(state: house.House) -> None:
         evolve(state, presense=state.presence)
 
 
-def test_make_needs_every_field_and_no_other(state: house.House) -> None:
+def test_a_builder_needs_every_field_and_no_other(state: house.House) -> None:
+    build = builder(house.House)
     fields = {"presence": state.presence, "heating": state.heating,
               "nightlight": state.nightlight, "lightpack": state.lightpack,
               "scheduler": state.scheduler}
-    built = make(house.House, **fields, last_at=NOW)
-    assert built == house.House(**fields, last_at=NOW)
-    with pytest.raises(TypeError, match=r"House has no field 'last'.*needs field 'last_at'"):
-        make(house.House, **fields, last=NOW)
+    built = build(**fields, last_at=NOW)
+    assert built == house.House(**fields, last_at=NOW) and type(built) is house.House
+    unknown = re.escape("House() got an unexpected keyword argument 'last'")
+    with pytest.raises(TypeError, match=unknown):
+        build(**fields, last_at=NOW, last=NOW)
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'last_at'"):
+        build(**fields)
 
 
 def test_the_house_step_builds_a_checked_house(state: house.House) -> None:
