@@ -61,7 +61,7 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy core modes dialogs assistant sensors watch kiosk
+	$(VENV)/bin/mypy core deploy modes dialogs assistant sensors watch kiosk
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b | tail -1; done

@@ -263,8 +263,7 @@ def spool_dir(config: Any, voice: VoiceSettings, host: str) -> Path:
     """The spool folder (simulated microphone) of the assistant on `host`."""
     if voice.input_path:
         return config.path(voice.input_path.replace("{machine}", host))
-    from core.deploy import service_dir
-    return service_dir(config, "assistant", host) / "spool"
+    return config.service_dir("assistant", host) / "spool"
 
 
 def _mtime(source: str) -> float | None:

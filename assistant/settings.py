@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from core.config import register_sections
 from core.schema import ConfigError, Secret, bounded
 
 WakeEngineName = Literal["porcupine", "microwakeword", "vosk", "personal", "combo"]
@@ -373,3 +374,7 @@ class WyomingSettings:
             if self.port in taken:
                 raise ConfigError(f"{path}.port", f"a port free on {host} ({address}): "
                                                   f"{self.port} is {taken[self.port]}'s")
+
+
+register_sections(voice=VoiceSettings, interphone=InterphoneSettings,
+                  wyoming=WyomingSettings)

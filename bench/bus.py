@@ -72,8 +72,8 @@ def forwarder(kind: str, pub: str, sub: str) -> None:
     if kind in ("ours", "curve"):
         from core.bus import Forwarder
         if kind == "curve":
-            from core.testing import demo_config
             from core.trust import Authorizer
+            from tests.helpers import demo_config
             _secure()
             authorize = Authorizer(demo_config(Path(KEYS) / "house"))
             Forwarder(pub, sub, grace_s=0.0, authorize=authorize).start()

@@ -108,8 +108,8 @@ def child(args: argparse.Namespace) -> None:
     from PyQt5.QtWidgets import QApplication
 
     from core.bus import Forwarder
-    from core.testing import demo_config
     from kiosk.app import Kiosk
+    from tests.helpers import demo_config
     app = QApplication(sys.argv[:1])
     config = demo_config(tempfile.mkdtemp(prefix="bc-kiosk-bench-"))
     pub, sub = config.bus_endpoints()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from influxdb import InfluxDBClient
 
 from core.metrics import DiskQueue, InfluxStore, MetricsWriter, Point
-from core.testing import InfluxServer
+from tests.helpers import InfluxServer
 
 T0 = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 

@@ -41,9 +41,9 @@ from core.bus import Forwarder, Publisher
 from core.config import load
 from core.messages import Source
 from core.messages.sensors import MutaUpdate
-from core.testing import demo_data
 from dialogs.discovery import MUTA_FIELDS, Bridge
 from tests.dialogs.mosquitto import MosquittoServer
+from tests.helpers import demo_data
 
 UNITS = 50
 MAX_SEQ = 80_000

@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.bus import Forwarder, Subscriber
 from core.config import Config
 from core.service import running
-from core.testing import demo_data
 from sensors import muta, teleinfo, tic
 from sensors.lines import LineSplitter
 from sensors.muta import MutaDecoder
@@ -37,6 +36,7 @@ from sensors.muta_protocol import format_frame
 from sensors.settings import Bounds, SensorSettings
 from sensors.simulate import TeleinfoSimulator
 from sensors.vport import VirtualPort
+from tests.helpers import demo_data
 
 T0 = dt.datetime(2026, 1, 15, 20, 0, tzinfo=dt.UTC)
 

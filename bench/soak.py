@@ -1,6 +1,6 @@
 """Soak: the whole demo house on accelerated time, with random kill -9 and an InfluxDB outage.
 
-The demo house (`core.testing.demo_data`, free ports, metrics in a real influxd started here)
+The demo house (`tests.helpers.demo_data`, free ports, metrics in a real influxd started here)
 runs under `basecamp up --clock C` for `--minutes` of wall time. Once every program runs and
 the sentinel reports no incident, the measured window starts: every `--kill-every` seconds a
 random service (bus forwarder excepted, see below) gets SIGKILL (its process group, found by
@@ -66,8 +66,8 @@ import psutil
 import tomli_w
 
 from core.config import Config, load
-from core.house import rpc
-from core.testing import InfluxServer, demo_data
+from deploy.launcher import rpc
+from tests.helpers import InfluxServer, demo_data
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK_S = 7 * 86400

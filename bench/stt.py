@@ -163,9 +163,9 @@ def french(args: argparse.Namespace) -> dict[str, object]:
     from assistant.assemble import language_stage
     from assistant.audio import read_pcm
     from assistant.stt_whisper import SCORERS, WhisperTranscriber, load, vocabulary_prompt
-    from core.testing import demo_config
     from dialogs import recognition
     from tests.assistant.audio_fr import build
+    from tests.helpers import demo_config
 
     folder = Path(args.fr_set)
     clips = build.build(folder, progress=lambda line: print(line, file=sys.stderr))

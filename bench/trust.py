@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import bus, buskeys
 from core.bus import Forwarder
-from core.testing import demo_config
 from tests.e2e.house import running_house
+from tests.helpers import demo_config
 from tests.security import forgeries, scenarios
 
 START = dt.datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))

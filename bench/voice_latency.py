@@ -45,7 +45,7 @@ from core.bus import Forwarder, Publisher, Subscriber
 from core.messages import Message, Source
 from core.messages.dialogs import Intent
 from core.messages.voice import Say, WakeBid
-from core.testing import free_port
+from tests.helpers import free_port
 
 COMMANDS = {"오늘 날씨 어때": "HassGetWeather", "지금 몇 시": "HassGetCurrentTime",
             "음악 틀어 줘": "PlayMusic", "불 꺼": "HassTurnOff"}

@@ -26,7 +26,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.config import Config
-from core.testing import demo_data, free_port
+from tests.helpers import demo_data, free_port
 from watch import rules
 from watch.policy import Check, Kind, Policy
 from watch.probes import ProbeContext, run_check, run_checks

@@ -2,8 +2,10 @@
 
 `Config.from_dict` is pure and raises `ConfigError` naming the key path; `load()` reads the file
 (explicit path, else `$BASECAMP_CONFIG`, else `./basecamp.toml`, else the built-in demo house).
-Packages declare their own sections in `SECTIONS` (a name -> "package.module:Class" table, imported
-lazily) and read them with `config.section(name, Class)`, so core never imports a package.
+Packages register their own sections (`register_sections(name=Class)` in each package's
+`settings` module) and read them with `config.section(name, Class)`: core knows no settings
+class, and imports no package but their `settings` modules (named by `PACKAGES`), lazily, before
+the first config is parsed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dataclasses
 import importlib
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,32 +24,47 @@ from typing import Any, Literal, TypeVar
 
 from core.schema import ConfigError, Secret, bounded, build, to_plain
 
-__all__ = ["SECTIONS", "Config", "ConfigError", "Secret", "bounded", "load"]
+__all__ = ["Config", "ConfigError", "Secret", "bounded", "load", "register_sections"]
 
 T = TypeVar("T")
 DEFAULT_NAME = "basecamp.toml"
 ENV_VAR = "BASECAMP_CONFIG"
 
-# Package sections: top-level key -> "package.module:Class" (a frozen dataclass).
-# A class may define `check(self, config, path)` to validate references to other sections.
-SECTIONS: dict[str, str] = {
-    "heating": "modes.settings:HeatingSettings",
-    "presence": "modes.settings:PresenceSettings",
-    "nightlight": "modes.settings:NightLightSettings",
-    "lightpack": "modes.settings:LightpackSettings",
-    "scheduler": "modes.settings:SchedulerSettings",
-    "relays": "modes.settings:RelaysSettings",
-    "dialogs": "dialogs.settings:DialogSettings",
-    "mqtt": "dialogs.settings:MqttSettings",
-    "voice": "assistant.settings:VoiceSettings",
-    "interphone": "assistant.settings:InterphoneSettings",
-    "wyoming": "assistant.settings:WyomingSettings",
-    "watch": "watch.settings:WatchSettings",
-    "sms": "watch.settings:SmsSettings",
-    "push": "watch.settings:PushSettings",
-    "sensors": "sensors.settings:SensorSettings",
-    "kiosk": "kiosk.settings:KioskSettings",
-}
+PACKAGES = ("modes", "dialogs", "assistant", "watch", "sensors", "kiosk")
+"""Packages whose `settings` module registers config sections, in the order their sections
+are checked and shown (`basecamp config show`)."""
+_SECTIONS: dict[str, type[Any]] = {}
+
+
+def register_sections(**sections: type[Any]) -> None:
+    """Register a package's top-level config sections: name = frozen dataclass (in the order
+    they are shown). A class may define `check(self, config, path)` to validate references to
+    other sections."""
+    for name, cls in sections.items():
+        known = _SECTIONS.get(name)
+        if known is not None and (known.__module__, known.__qualname__) != \
+                (cls.__module__, cls.__qualname__):
+            raise ValueError(f"config section {name!r} registered by {known.__module__} and "
+                             f"{cls.__module__}")
+        _SECTIONS[name] = cls
+
+
+def registered_sections() -> dict[str, type[Any]]:
+    """Every package section, name -> class, in `PACKAGES` order (their settings modules are
+    imported on first use; a package that is not there has no section)."""
+    for package in PACKAGES:
+        module = f"{package}.settings"
+        if module in sys.modules:
+            continue
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name not in (module, package):
+                raise
+    rank = {package: i for i, package in enumerate(PACKAGES)}
+    return dict(sorted(_SECTIONS.items(),
+                       key=lambda item: rank.get(item[1].__module__.partition(".")[0],
+                                                 len(PACKAGES))))
 
 
 @dataclass(frozen=True)
@@ -235,7 +253,7 @@ class Config:
     devices: tuple[Device, ...] = ()
     contacts: tuple[Contact, ...] = ()
     sections: dict[str, Any] = field(default_factory=dict)
-    """Package sections built from SECTIONS (read them with `section()`)."""
+    """Package sections built from the registered ones (read them with `section()`)."""
     base_dir: str = "."
     """Folder relative paths are resolved against (the config file's folder)."""
     source: str = "<built-in demo house>"
@@ -247,14 +265,15 @@ class Config:
                   source: str = "<dict>") -> Config:
         """Validate plain data (parsed TOML) into a Config; raises ConfigError."""
         core_keys = {f.name for f in dataclasses.fields(cls)} - {"sections", "base_dir", "source"}
-        unknown = sorted(set(data) - core_keys - set(SECTIONS))
+        classes = registered_sections()
+        unknown = sorted(set(data) - core_keys - set(classes))
         if unknown:
-            known = ", ".join(sorted(core_keys | set(SECTIONS)))
+            known = ", ".join(sorted(core_keys | set(classes)))
             raise ConfigError(unknown[0], f"unknown key (known keys: {known})", file=source)
         try:
             core = build(cls, {k: v for k, v in data.items() if k in core_keys})
-            sections = {name: build(section_class(name), data[name], name)
-                        for name in SECTIONS if name in data}
+            sections = {name: build(section_cls, data[name], name)
+                        for name, section_cls in classes.items() if name in data}
             config = dataclasses.replace(core, sections=sections, base_dir=base_dir,
                                          source=source)
             config.check()
@@ -287,8 +306,8 @@ class Config:
             if dev.room not in rooms:
                 raise ConfigError(f"devices[{i}].room", f"unknown room {dev.room!r} "
                                                         f"(rooms: {', '.join(sorted(rooms))})")
-        for name in SECTIONS:
-            obj = self.section(name, section_class(name))
+        for name, cls in registered_sections().items():
+            obj = self.section(name, cls)
             check = getattr(obj, "check", None)
             if check is not None:
                 check(self, name)
@@ -315,8 +334,8 @@ class Config:
                 for value in obj:
                     walk(value, depth + 1)
         walk(self)
-        for name in SECTIONS:
-            walk(self.section(name, section_class(name)))
+        for name, cls in registered_sections().items():
+            walk(self.section(name, cls))
         return found
 
     def section(self, name: str, cls: type[T]) -> T:
@@ -360,6 +379,11 @@ class Config:
         host = host or self.hosts(service)[0]
         return f"http://{self.machines[host].address}:{self.service_port(service, host)}"
 
+    def service_dir(self, service: str, host: str) -> Path:
+        """Where a service instance keeps its data and logs: `<data_dir>/<service>`, or
+        `<service>@<host>` for a service that runs on several machines."""
+        return self.path(service if len(self.hosts(service)) == 1 else f"{service}@{host}")
+
     def bus_endpoints(self) -> tuple[str, str]:
         """(publisher endpoint, subscriber endpoint) of the forwarder."""
         address = self.machines[self.bus.machine].address
@@ -371,26 +395,16 @@ class Config:
         plain.pop("base_dir", None)
         plain.pop("source", None)
         sections = plain.pop("sections")
-        for name in SECTIONS:
-            sections[name] = to_plain(self.section(name, section_class(name)))
+        for name, cls in registered_sections().items():
+            sections[name] = to_plain(self.section(name, cls))
         plain.update(sections)
         return plain  # type: ignore[no-any-return]
 
 
 def section_class(name: str) -> type[Any]:
-    """Import the dataclass of a package section (lazily: core imports no package)."""
-    module, _, attr = SECTIONS[name].partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
-    except ModuleNotFoundError as err:
-        if err.name not in (module, module.partition(".")[0]):
-            raise
-        return _Opaque
-
-
-@dataclass(frozen=True)
-class _Opaque:
-    """Stand-in for a section whose package is not written yet: accepts nothing."""
+    """The dataclass a package registered for section `name` (for a reader that may not import
+    that package)."""
+    return registered_sections()[name]
 
 
 # ---- I/O ---------------------------------------------------------------------------------

@@ -214,8 +214,7 @@ class Runtime:
     def data_dir(self) -> Path:
         """This service's own folder under the house data dir (created)."""
         if self.name in self.config.services:
-            from core.deploy import service_dir
-            path = service_dir(self.config, self.name, self.host)
+            path = self.config.service_dir(self.name, self.host)
         else:
             path = self.config.path(self.name)
         path.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,10 @@ loading the result takes a fraction of that. `cached(folder, name, key, build)` 
 object stored under `name-key.pickle`, or builds, stores (atomically) and returns it; other
 versions of `name` older than a day are removed. The key is a digest of everything the build
 reads, so a changed config or template is rebuilt, never served stale. A folder that cannot
-be written only costs the build time (logged); a corrupt file is rebuilt.
+be written only costs the build time (logged); a corrupt file is rebuilt. What a process has
+loaded or built it keeps in memory (`forget()` drops it): the compiled language is read-only,
+and every dialog engine of the process (one per conversation test, one per CLI call) shares
+it instead of unpickling a second copy, which takes a second or two.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 KEEP_OTHERS_S = 86400.0
 """Other versions younger than this are kept (two houses on one machine do not thrash)."""
+_MEMO: dict[tuple[str, str], object] = {}
+"""What this process loaded or built, by (name, key)."""
 
 
 def default_folder() -> Path:
@@ -42,8 +47,22 @@ def digest(parts: Iterable[str]) -> str:
     return h.hexdigest()[:16]
 
 
+def forget() -> None:
+    """Drop what this process keeps in memory: the next `cached` reads its file again."""
+    _MEMO.clear()
+
+
 def cached(folder: Path | None, name: str, key: str, build: Callable[[], T]) -> T:
-    """The object `build()` makes, from `folder/name-key.pickle` when it is there."""
+    """The object `build()` makes: from this process's memory, else from
+    `folder/name-key.pickle` when it is there, else built (and stored)."""
+    if (name, key) in _MEMO:
+        return _MEMO[name, key]  # type: ignore[return-value]
+    value = _load_or_build(folder, name, key, build)
+    _MEMO[name, key] = value
+    return value
+
+
+def _load_or_build(folder: Path | None, name: str, key: str, build: Callable[[], T]) -> T:
     path = folder / f"{name}-{key}.pickle" if folder is not None else None
     if path is not None and path.exists():
         try:

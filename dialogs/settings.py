@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from core.config import register_sections
 from core.schema import ConfigError, Secret, bounded
 
 
@@ -173,3 +174,6 @@ class MqttSettings:
                                                    "a leading/trailing '/'")
         if not self.client_id or len(self.client_id) > 64:
             raise ConfigError(f"{path}.client_id", "a client id of 1 to 64 characters")
+
+
+register_sections(dialogs=DialogSettings, mqtt=MqttSettings)

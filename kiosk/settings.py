@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.config import register_sections
 from core.schema import ConfigError, bounded
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,3 +99,6 @@ class KioskSettings:
             if mode not in known:
                 raise ConfigError(f"{path}.blank_modes[{i}]",
                                   f"expected one of {', '.join(known)}, got {mode!r}")
+
+
+register_sections(kiosk=KioskSettings)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from core.config import ConfigError, bounded
+from core.config import ConfigError, bounded, register_sections
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -274,3 +274,7 @@ class RelaysSettings:
                     raise ConfigError(f"{key}.{role}", f"a pin not already used on "
                                       f"{spec.machine} (GPIO {pin} is {used[spec.machine, pin]})")
                 used[(spec.machine, pin)] = f"{spec.name}.{role}"
+
+
+register_sections(heating=HeatingSettings, presence=PresenceSettings, nightlight=NightLightSettings,
+                  lightpack=LightpackSettings, scheduler=SchedulerSettings, relays=RelaysSettings)

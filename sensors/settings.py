@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from core.config import register_sections
 from core.schema import ConfigError, bounded
 
 SIM = "sim"
@@ -205,3 +206,6 @@ class SensorSettings:
                                                     f"{dev.address!r}")
         if len(self.reconnect_s) != 2 or not 0 < self.reconnect_s[0] <= self.reconnect_s[1]:
             raise ConfigError(f"{path}.reconnect_s", "expected [first, longest] > 0")
+
+
+register_sections(sensors=SensorSettings)

@@ -10,7 +10,7 @@ import pytest
 
 from core.bus import Forwarder
 from core.config import Config
-from core.testing import InfluxServer, demo_config
+from tests.helpers import InfluxServer, demo_config
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

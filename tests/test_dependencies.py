@@ -12,10 +12,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-from core.deploy import EXTRA_OF_PACKAGE
+from deploy.fleet import EXTRA_OF_PACKAGE
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_EXTRA = EXTRA_OF_PACKAGE
+PACKAGE_EXTRA = {**EXTRA_OF_PACKAGE, "deploy": ""}  # deploy/ runs no service: the kernel's
 OURS = set(PACKAGE_EXTRA) | {"tests", "bench"}
 UNDECLARABLE = {"pvporcupine"}
 """Imported but not declared, on purpose: pvporcupine 1.9's metadata requires enum34, which

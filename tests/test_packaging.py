@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "": ("core",),
+    "": ("core", "deploy"),
     "dialogs": ("dialogs",),
     "mqtt": ("dialogs",),
     "modes": ("modes",),
@@ -76,7 +76,9 @@ def test_each_extra_alone_imports_its_modules(extra: str, wheel: Path, tmp_path:
                               check=False)
     assert imported.returncode == 0, f"[{extra}] cannot import:\n{imported.stdout}" \
                                      f"{imported.stderr[-2000:]}"
-    if not extra:
-        helped = subprocess.run([str(venv / "bin" / "basecamp"), "--help"], capture_output=True,
-                                text=True, timeout=60, cwd=tmp_path, check=False)
-        assert helped.returncode == 0 and "basecamp" in helped.stdout, helped.stderr
+    if not extra:  # the kernel's commands and deploy/'s, found by the installed entry point
+        for command in ([], ["up"], ["down"], ["deploy"]):
+            helped = subprocess.run([str(venv / "bin" / "basecamp"), *command, "--help"],
+                                    capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                                    check=False)
+            assert helped.returncode == 0 and "basecamp" in helped.stdout, helped.stderr

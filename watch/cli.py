@@ -44,7 +44,7 @@ async def _once(config: Any, host: str) -> list[dict[str, Any]]:
         store = open_store(config)
         ctx = ProbeContext(config, clock.now, http, store=store)
         # a single cycle decides nothing: every check counts once, no debounce, no alert
-        outbox = Outbox(":memory:")
+        outbox = Outbox(":memory:", clock)
         sentinel = Sentinel(config, ctx, clock, host=host, notifiers={}, outbox=outbox,
                             state_path=None, publish=lambda m: None, log=lambda lv, t: None)
         sentinel.policy = _single_shot(sentinel.policy)

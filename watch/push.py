@@ -1,16 +1,16 @@
 """`basecamp run push`: the push notifier (Pushover through apprise), throttled and queued.
 
 `PushSend` requests are queued in a persisted outbox and sent in order; at most
-`push.max_per_hour` go out per hour (the rest wait, nothing is dropped), so a loop elsewhere
-cannot flood the phone. While Pushover is unreachable messages wait, and the outage is reported
-once by SMS (marked as an error report, so the SMS side never reports it back: no loops).
+`push.max_per_hour` go out per hour of the house's clock (the rest wait, nothing is dropped),
+so a loop elsewhere cannot flood the phone. While Pushover is unreachable messages wait, and
+the outage is reported once by SMS (marked as an error report, so the SMS side never reports it
+back: no loops).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any, Protocol
 
 from core.bus import Envelope
@@ -68,7 +68,7 @@ async def serve(rt: Runtime, sender: PushSender | None = None) -> None:
     """Queue `basecamp.push.send` requests and deliver them, throttled."""
     ps = rt.config.section("push", PushSettings)
     sender = sender or make_sender(rt)
-    outbox = Outbox(rt.data_dir() / "push.sqlite")
+    outbox = Outbox(rt.data_dir() / "push.sqlite", rt.clock)
     rt.on_stop(outbox.close)
     wake = asyncio.Event()
     state: dict[str, Any] = {"up": True, "error": ""}
@@ -87,7 +87,7 @@ async def serve(rt: Runtime, sender: PushSender | None = None) -> None:
                                 int(payload.get("priority", 0)))
 
     async def deliver() -> None:
-        allowed = ps.max_per_hour - len(outbox.journal("push", since=time.time() - 3600))
+        allowed = ps.max_per_hour - len(outbox.sent_last_hour("push"))
         if allowed <= 0 or not outbox.count("push"):
             return
         try:

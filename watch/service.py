@@ -54,7 +54,7 @@ def make_sentinel(rt: Runtime) -> Sentinel:
         return await sub.settle(rt.publisher, timeout=ws.timeout_s * 0.8)
 
     ctx.bus_probe = bus_probe
-    outbox = Outbox(rt.data_dir() / "outbox.sqlite")
+    outbox = Outbox(rt.data_dir() / "outbox.sqlite", rt.clock)
     rt.on_stop(outbox.close)
     notifiers = build_notifiers(config, rt.host, heartbeats, rt.publish, rt.log,
                                 now=lambda: wall().timestamp())

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from core.config import register_sections
 from core.schema import ConfigError, Secret, bounded
 
 Channel = Literal["sms", "push", "log", "voice"]
@@ -219,3 +220,6 @@ class PushSettings:
     """Flood guard: more pushes in an hour wait in the outbox (never dropped)."""
     retry_s: float = bounded(30.0, lo=0.01, hi=3600)
     """Wait before retrying when Pushover is unreachable."""
+
+
+register_sections(watch=WatchSettings, sms=SmsSettings, push=PushSettings)

@@ -1,8 +1,8 @@
 """`basecamp run sms`: the SMS gateway on bc-watch.
 
 - `basecamp.sms.send` requests go to a persisted outbox and out through the modem, in order,
-  at most `sms.max_per_hour` per hour (the rest wait: never dropped); the outbox journal
-  records every SMS sent;
+  at most `sms.max_per_hour` per hour of the house's clock (the rest wait: never dropped);
+  the outbox journal records every SMS sent, stamped on that clock;
 - the modem is polled for incoming SMS: those from whitelisted contacts (`may_command`) are
   commands, published on `basecamp.sms.incoming`; those from the other contacts (the family)
   are messages for the people at home, published on `basecamp.sms.family` for the interphone
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from aiohttp import web
 
@@ -118,7 +117,7 @@ class Gateway:
         reports) — the sentinel caps its alerts itself, and they never wait for a reply."""
         if not self.outbox.count("sms"):
             return
-        others = sum(1 for _, p in self.outbox.journal("sms", since=time.time() - 3600)
+        others = sum(1 for p in self.outbox.sent_last_hour("sms")
                      if p.get("kind") not in URGENT)
         allowed = self.settings.max_per_hour - others
         for ident, payload in self.outbox.pending("sms"):
@@ -134,9 +133,10 @@ class Gateway:
     async def measure(self) -> None:
         """The signal quality, every `signal_every_s`, as the metric `gsm` (the sentinel
         checks it: `watch.gsm_min_signal_pct`)."""
-        if time.monotonic() - self._signal_at < self.settings.signal_every_s:
+        now = self.rt.machine.now().timestamp()  # machine time: the modem's pace, not the house's
+        if now - self._signal_at < self.settings.signal_every_s:
             return
-        self._signal_at = time.monotonic()
+        self._signal_at = now
         self.signal = await asyncio.to_thread(self.modem.signal)
         if self.signal is not None:
             self.rt.metrics.write(Point("gsm", {"signal_percent": float(self.signal)},
@@ -163,7 +163,7 @@ async def serve(rt: Runtime, modem: Modem | None = None) -> None:
     """Start the gateway: outbox, subscription and the poll loop."""
     ss = rt.config.section("sms", SmsSettings)
     modem = modem or make_modem(rt.config)
-    outbox = Outbox(rt.data_dir() / "sms.sqlite")
+    outbox = Outbox(rt.data_dir() / "sms.sqlite", rt.clock)
     gateway = Gateway(rt, modem, outbox)
     rt.on_stop(outbox.close)
     rt.on_stop(modem.close)
@@ -210,5 +210,5 @@ async def serve(rt: Runtime, modem: Modem | None = None) -> None:
     rt.status["sms"] = lambda: {"up": gateway.up, "error": gateway.error,
                                 "signal_percent": gateway.signal,
                                 "queued": outbox.count("sms"),
-                                "sent_last_hour": len(outbox.journal("sms", time.time() - 3600))}
+                                "sent_last_hour": len(outbox.sent_last_hour("sms"))}
     rt.spawn(loop(), name="poll")

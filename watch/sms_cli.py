@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.cli import add_config_argument, load_config_or_exit
-from core.deploy import service_dir
 
 DUMMY_MAX_UNITS = 650
 """Longest text (UTF-16 code units) Gammu's dummy phone stores as one message."""
@@ -68,7 +67,7 @@ def main(argv: list[str]) -> int:
             return 1
         print(f"delivered to {path}")
         return 0
-    journal = service_dir(config, "sms", config.hosts("sms")[0]) / "sms.sqlite"
+    journal = config.service_dir("sms", config.hosts("sms")[0]) / "sms.sqlite"
     if not journal.exists():
         print(f"basecamp sms: no journal at {journal} (has the sms service run?)",
               file=sys.stderr)

@@ -122,7 +122,7 @@ def test_download_offline_says_what_to_do(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     """A server that cannot be reached (here: a closed port on this machine) gives a message a
     person can act on, not a raw urlopen error."""
-    from core.testing import free_port
+    from tests.helpers import free_port
     config = str(write_config(tmp_path, ""))
     url = f"http://127.0.0.1:{free_port()}/vosk-model-small-fr-0.22.zip"
     assert models_command(["download", "--url", url, "--sha256", "0" * 64,

@@ -12,7 +12,7 @@ import pytest
 from assistant import dialog
 from assistant.settings import VoiceSettings
 from core.config import Config
-from core.testing import demo_config
+from tests.helpers import demo_config
 
 NOW = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC)
 

@@ -22,7 +22,7 @@ from core.messages.dialogs import FamilyMessage, Intent, Outcome
 from core.messages.presence import ModeChanged, PirMotion, RoomLocation
 from core.messages.voice import Say, Spoken
 from core.service import Runtime, running
-from core.testing import demo_config
+from tests.helpers import demo_config
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),

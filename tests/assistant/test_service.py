@@ -19,7 +19,7 @@ from core.config import Config
 from core.messages.dialogs import Intent
 from core.messages.voice import Say
 from core.service import running
-from core.testing import demo_config
+from tests.helpers import demo_config
 
 from .conftest import needs_espeak, needs_ko_model, wake_pcm
 

@@ -21,7 +21,7 @@ from core.messages import Envelope, Message
 from core.messages.dialogs import Intent
 from core.messages.voice import Listening, Wake
 from core.service import running
-from core.testing import demo_config
+from tests.helpers import demo_config
 
 from .conftest import needs_espeak, needs_ko_model, wake_pcm
 

@@ -18,8 +18,8 @@ from assistant.errors import ChecksumMismatch
 from assistant.grammar import normalise
 from assistant.settings import VoiceSettings, WhisperSettings
 from assistant.stt import Mode
-from core.testing import demo_config
 from tests.assistant.audio_fr import build
+from tests.helpers import demo_config
 
 needs_whisper = pytest.mark.skipif(
     importlib.util.find_spec("faster_whisper") is None

@@ -182,6 +182,6 @@ def test_vosk_wake_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
 def test_microwakeword_settings_are_checked(tmp_path: Path, changes: dict[str, float],
                                             key: str) -> None:
     from core.schema import ConfigError
-    from core.testing import demo_config
+    from tests.helpers import demo_config
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         demo_config(tmp_path, {"voice": {"microwakeword": changes}})

@@ -34,9 +34,9 @@ from assistant.settings import WyomingSettings
 from core.bus import Forwarder
 from core.config import Config
 from core.service import Runtime, running
-from core.testing import demo_config
 from dialogs import service as dialogs_service
 from modes import lights_service
+from tests.helpers import demo_config
 
 from .conftest import KO_SENTENCES, ko_model_path
 
@@ -314,7 +314,7 @@ async def test_without_a_speech_model_the_rest_is_served(config: Config, bus: Fo
 def test_the_wyoming_port_may_not_be_one_the_machine_uses(tmp_path: Path) -> None:
     from core.config import Config as Built
     from core.schema import ConfigError
-    from core.testing import demo_data
+    from tests.helpers import demo_data
     data = demo_data(tmp_path)
     data["wyoming"]["port"] = data["services"]["dialogs"]["port"]  # all on localhost
     with pytest.raises(ConfigError, match=r"wyoming\.port.*dialogs@bc-hq"):

@@ -11,7 +11,7 @@ import pytest
 
 from core.config import Config, ConfigError, default_text, parse
 from core.schema import Secret
-from core.testing import demo_data
+from tests.helpers import demo_data
 
 BASECAMP = [sys.executable, "-m", "core.cli"]
 
@@ -159,3 +159,33 @@ def test_cli_version_and_help(tmp_path: Path) -> None:
     assert "config" in helped and "run" in helped
     unknown = _cli("frobnicate", cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown command" in unknown.stderr
+
+
+def test_a_package_registers_its_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Core knows no settings class: a section exists once a package registers it, is then
+    validated like any other, and is shown after the known packages' sections."""
+    from dataclasses import dataclass
+
+    from core import config as config_module
+    from core.config import register_sections, registered_sections
+    from core.schema import bounded
+
+    packages = list(registered_sections())
+    assert packages[:3] == ["heating", "presence", "nightlight"] and "sms" in packages
+    monkeypatch.setattr(config_module, "_SECTIONS", dict(config_module._SECTIONS))
+    demo = tomllib.loads(default_text())
+    with pytest.raises(ConfigError, match="extra: unknown key"):
+        Config.from_dict({**demo, "extra": {"level": 3}})
+
+    @dataclass(frozen=True)
+    class Extra:
+        level: int = bounded(1, lo=0, hi=5)
+
+    register_sections(extra=Extra)
+    assert list(registered_sections()) == [*packages, "extra"]
+    assert Config.from_dict({**demo, "extra": {"level": 3}}).section("extra", Extra) == Extra(3)
+    assert Config.from_dict(demo).to_plain()["extra"] == {"level": 1}
+    with pytest.raises(ConfigError, match=r"extra\.level: expected a value between 0 and 5"):
+        Config.from_dict({**demo, "extra": {"level": 9}})
+    with pytest.raises(ValueError, match=r"'sms' registered by watch\.settings and"):
+        register_sections(sms=Extra)

@@ -20,7 +20,7 @@ from core.clock import ManualClock
 from core.config import Config
 from core.messages.log import LogEntry
 from core.service import running
-from core.testing import demo_data
+from tests.helpers import demo_data
 
 PARIS = dt.timezone(dt.timedelta(hours=1))
 

@@ -22,7 +22,7 @@ from core.metrics import (
     parse_line,
     to_line,
 )
-from core.testing import InfluxServer, free_port
+from tests.helpers import InfluxServer, free_port
 
 T0 = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
 

@@ -166,7 +166,7 @@ async def test_heartbeats_keep_machine_time_when_the_house_runs_fast(config: Con
 def test_run_command_stops_cleanly_on_sigterm(config: Config, tmp_path: Path) -> None:
     import tomli_w
 
-    from core.testing import demo_data
+    from tests.helpers import demo_data
     data = demo_data(tmp_path / "var")
     conf = tmp_path / "house.toml"
     conf.write_text(tomli_w.dumps(data))

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from core.testing import free_port
 from dialogs.broker import binary, write_config
+from tests.helpers import free_port
 
 
 class MosquittoServer:

@@ -73,7 +73,7 @@ def test_chat_refuses_unknown_sms_sender() -> None:
 def _house_file(tmp_path: Path, config: Config) -> Path:
     import tomli_w
 
-    from core.testing import demo_data
+    from tests.helpers import demo_data
     data = demo_data(tmp_path / "var")
     data["bus"]["pub_port"], data["bus"]["sub_port"] = config.bus.pub_port, config.bus.sub_port
     path = tmp_path / "house.toml"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.config import load
+from core.config import Config
 from core.messages.dialogs import Intent
 from dialogs.engine import DialogEngine, Turn
 from dialogs.report import Reading, Snapshot
@@ -17,15 +17,6 @@ PARIS = ZoneInfo("Europe/Paris")
 MORNING = dt.datetime(2024, 3, 5, 9, 0, tzinfo=PARIS)
 EVENING = dt.datetime(2024, 3, 5, 20, 0, tzinfo=PARIS)
 
-
-@pytest.fixture(scope="module")
-def config():  # type: ignore[no-untyped-def]
-    return load()
-
-
-@pytest.fixture
-def engine(config) -> DialogEngine:  # type: ignore[no-untyped-def]
-    return DialogEngine(config)
 
 
 def say(engine: DialogEngine, text: str, now: dt.datetime = MORNING, channel: str = "voice",
@@ -170,11 +161,11 @@ def test_question_mark_sms_is_help(engine: DialogEngine) -> None:
     assert turn.reply.startswith("Commandes")
 
 
-def test_replies_from_the_house_state(config) -> None:  # type: ignore[no-untyped-def]
+def test_replies_from_the_house_state(defaults: Config) -> None:
     snap = Snapshot(mode="cocoon", mode_since=MORNING - dt.timedelta(hours=3),
                     profile="comfort", setpoint=20.0, relay=True,
                     temperatures={"chambre": Reading(18.25, MORNING)})
-    engine = DialogEngine(config, state=lambda: snap)
+    engine = DialogEngine(defaults, state=lambda: snap)
     assert say(engine, "quelle température fait-il dans la chambre").reply == \
         "Il fait 18,2 degrés (chambre)."
     assert say(engine, "quelle température fait-il dehors").reply == \

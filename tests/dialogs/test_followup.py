@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.config import Config
 from core.messages.dialogs import Outcome
 from dialogs.engine import DialogEngine, Turn
 from dialogs.grammar import expand_sentences
@@ -17,16 +18,6 @@ from dialogs.report import Snapshot
 PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2024, 3, 5, 9, 0, tzinfo=PARIS)
 
-
-@pytest.fixture(scope="module")
-def config():  # type: ignore[no-untyped-def]
-    from core.config import load
-    return load()
-
-
-@pytest.fixture
-def engine(config) -> DialogEngine:  # type: ignore[no-untyped-def]
-    return DialogEngine(config)
 
 
 def say(engine: DialogEngine, text: str, seconds: float = 0, *, channel: str = "voice",
@@ -84,12 +75,12 @@ def test_the_setpoint_the_heater_took_is_what_moves(engine: DialogEngine) -> Non
         ("HassClimateSetTemperature", {"area": "salon", "temperature": 21.5})
 
 
-def test_a_warmer_after_a_light_moves_the_current_setpoint(config) -> None:  # type: ignore[no-untyped-def]
-    engine = DialogEngine(config, state=lambda: Snapshot(setpoint=19.0))
+def test_a_warmer_after_a_light_moves_the_current_setpoint(defaults: Config) -> None:
+    engine = DialogEngine(defaults, state=lambda: Snapshot(setpoint=19.0))
     say(engine, "allume la lumière de la chambre")
     assert acted(say(engine, "plus chaud", 2)) == \
         ("HassClimateSetTemperature", {"area": "chambre", "temperature": 20})
-    unknown = DialogEngine(config)  # no setpoint known: the house says so, does nothing
+    unknown = DialogEngine(defaults)  # no setpoint known: the house says so, does nothing
     say(unknown, "allume la lumière de la chambre")
     turn = say(unknown, "plus chaud", 2)
     assert turn.intent is None and turn.reply == render("follow_up_no_setpoint", "fr",
@@ -136,11 +127,11 @@ def test_the_same_speaker_in_time_follows(engine: DialogEngine) -> None:
     assert turn.intent.slots["area"] == "cuisine"
 
 
-def test_follow_ups_enter_the_speech_grammar(config) -> None:  # type: ignore[no-untyped-def]
-    fr = set(expand_sentences(config, "fr"))
+def test_follow_ups_enter_the_speech_grammar(defaults: Config) -> None:
+    fr = set(expand_sentences(defaults, "fr"))
     assert {"et dans la chambre", "encore deux degrés", "plus chaud", "un peu moins",
             "pareil dans le salon"} <= fr
-    en = set(expand_sentences(config, "en"))
+    en = set(expand_sentences(defaults, "en"))
     assert {"warmer", "two more degrees", "and in the bedroom"} <= en
 
 

@@ -38,7 +38,6 @@ from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.watch import Alert, PowerState
 from core.service import Runtime, running
-from core.testing import demo_data
 from dialogs import mqtt as bridge_service
 from dialogs import service as dialogs_service
 from dialogs.discovery import Bridge, Refusal
@@ -46,6 +45,7 @@ from dialogs.settings import MqttSettings
 from modes import heater_service, lights_service
 from modes import service as modes_service
 from tests.dialogs.mosquitto import MosquittoServer
+from tests.helpers import demo_data
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -560,7 +560,7 @@ def test_settings_refuse_topics_mqtt_cannot_use(tmp_path: Path, key: str, value:
 ])
 def test_commands_read_as_intents(tmp_path: Path, mode: str, topic: str, payload: str,
                                   intent: str, slots: dict[str, Any]) -> None:
-    from core.testing import demo_config
+    from tests.helpers import demo_config
     b = Bridge(demo_config(tmp_path))
     b.on_message(ModeChanged(mode, "", "voice"), "bc-ui")
     b.on_message(LightsState({"lampe de chevet": True}), "bc-veilleuse")
@@ -574,7 +574,7 @@ def test_commands_read_as_intents(tmp_path: Path, mode: str, topic: str, payload
     ("night_light/set", "{not json"), ("night_light/set", '{"brightness": 3}'),
     ("lightpack/set", "ON"), ("light_unknown/set", "ON"), ("other/base/mode/set", "nuit")])
 def test_commands_that_are_no_intent(tmp_path: Path, topic: str, payload: str) -> None:
-    from core.testing import demo_config
+    from tests.helpers import demo_config
     b = Bridge(demo_config(tmp_path))
     b.on_message(ModeChanged("cocoon", "", "voice"), "bc-ui")
     assert isinstance(b.command(f"{BASE}/{topic}", payload.encode()), Refusal)
@@ -628,7 +628,7 @@ def test_the_demo_house_in_home_assistant(tmp_path: Path,
 
 
 def test_a_reading_no_sensor_can_give_is_not_shown(tmp_path: Path) -> None:
-    from core.testing import demo_config
+    from tests.helpers import demo_config
     b = Bridge(demo_config(tmp_path))
     topics = [t for t, _, _ in b.on_message(MutaUpdate("salon", 1, temperature=19.0,
                                                        humidity=250.0), "bc-hq")]

@@ -21,9 +21,9 @@ from core.messages.dialogs import Command, Reply, ReportDue, SmsSend
 from core.messages.voice import Say
 from core.metrics import Point, open_store, to_line
 from core.service import running
-from core.testing import InfluxServer, demo_config
 from dialogs import service as dialogs_service
 from tests.dialogs.test_service import collect, of
+from tests.helpers import InfluxServer, demo_config
 
 OWNER = "+33600000001"
 NOW = dt.datetime(2024, 3, 5, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))

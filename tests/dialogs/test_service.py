@@ -25,10 +25,10 @@ from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from core.service import running
-from core.testing import demo_config
 from dialogs import service as dialogs_service
 from modes import heater_service, lights_service, nightlight_service
 from modes import service as modes_service
+from tests.helpers import demo_config
 
 OWNER, FAMILY = "+33600000001", "+33600000002"
 ACTING = [("modes", modes_service.serve), ("heater", heater_service.serve),

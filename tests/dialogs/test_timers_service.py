@@ -7,13 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
-
-import aiohttp
 
 from core.bus import Forwarder
 from core.clock import ManualClock
@@ -25,6 +19,7 @@ from core.messages.voice import Say
 from core.service import running
 from dialogs import timers_service
 from tests.modes.test_services import TOKEN, Probe
+from tests.service_process import ServiceProcess
 
 CET = dt.timezone(dt.timedelta(hours=1))
 START = dt.datetime(2026, 11, 24, 18, 0, tzinfo=CET)
@@ -76,51 +71,29 @@ async def test_timers_ring_text_and_persist(config: Config, bus: Forwarder) -> N
 
 
 def test_kill_9_then_restart_keeps_the_timer(tmp_path: Path) -> None:
-    import tomli_w
-
-    from core.testing import demo_data
-    data = demo_data(tmp_path / "var")
-    conf = tmp_path / "house.toml"
-    conf.write_text(tomli_w.dumps(data))
-    config = Config.from_dict(data, base_dir=str(tmp_path))
-    asyncio.run(_kill_and_restart(config, conf, data["services"]["timers"]["port"]))
+    with ServiceProcess(tmp_path, "timers", TOKEN) as timers:
+        asyncio.run(_kill_and_restart(timers))
 
 
-async def _kill_and_restart(config: Config, conf: Path, port: int) -> None:
-    pub, sub = config.bus_endpoints()
+async def _kill_and_restart(timers: ServiceProcess) -> None:
+    pub, sub = timers.config.bus_endpoints()
     forwarder = Forwarder(pub, sub, grace_s=0.05).start()
-    probe = Probe(config, [TimersState.TOPIC, Outcome.TOPIC])
+    probe = Probe(timers.config, [TimersState.TOPIC, Outcome.TOPIC])
     await probe.settle()
-    root = Path(__file__).resolve().parents[2]
-    command = [sys.executable, "-m", "core.cli", "run", "timers", "--config", str(conf)]
-    env = {**os.environ, "PYTHONPATH": str(root), "BASECAMP_HTTP_TOKEN": TOKEN}
-    proc = subprocess.Popen(command, cwd=conf.parent, env=env, stderr=subprocess.DEVNULL)
+    timers.start()
     try:
         await probe.expect(TimersState.TOPIC, timeout=20)
         await asyncio.sleep(0.5)  # its subscriptions reach the forwarder
         probe.send(Intent("HassStartTimer", {"seconds": 3600, "name": "rôti"}, "voice", id="k"))
         await probe.expect(Outcome.TOPIC, lambda d: d["intent_id"] == "k", timeout=10)
         before = await probe.expect(TimersState.TOPIC, lambda d: len(d["timers"]) == 1)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        proc = subprocess.Popen(command, cwd=conf.parent, env=env, stderr=subprocess.DEVNULL)
+        timers.kill9()
+        timers.start()
         after = await probe.expect(TimersState.TOPIC, lambda d: len(d["timers"]) == 1,
                                    timeout=20)
         assert after["timers"][0]["name"] == "rôti"
         assert after["timers"][0]["due"] == before["timers"][0]["due"]  # not restarted anew
-        for _ in range(100):  # the bus answers before the HTTP site is up
-            try:
-                async with aiohttp.ClientSession() as http, \
-                        http.get(f"http://127.0.0.1:{port}/status",
-                                 headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
-                    body = await resp.json()
-                break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-        assert body["timers"]["restored"] == 1
+        assert (await timers.status())["timers"]["restored"] == 1
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
         probe.close()
         forwarder.stop()

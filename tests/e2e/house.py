@@ -30,7 +30,7 @@ from core import buskeys
 from core.clock import ENV_VAR, FastClock, clock_spec
 from core.config import Config, load
 from core.messages import Envelope, Source
-from core.testing import demo_data
+from tests.helpers import demo_data
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -228,7 +228,7 @@ class House:
     # ---- supervisord ---------------------------------------------------------------------
     def process(self, machine: str, program: str) -> dict[str, Any]:
         """supervisord's process info of a program."""
-        from core.house import rpc
+        from deploy.launcher import rpc
         info: dict[str, Any] = rpc(self.config, machine).supervisor.getProcessInfo(program)
         return info
 
@@ -256,7 +256,7 @@ class House:
         return [payload for _, payload in self.sms_journal()]
 
     def sms_journal(self) -> list[tuple[float, dict[str, Any]]]:
-        """(wall time handed to the modem, payload) of every SMS sent, oldest first."""
+        """(house time handed to the modem, payload) of every SMS sent, oldest first."""
         path = self.config.path("sms") / "sms.sqlite"
         if not path.exists():
             return []

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from influxdb import InfluxDBClient
 
-from core.testing import InfluxServer
 from tests.e2e.house import House, running_house, wait_for
+from tests.helpers import InfluxServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 

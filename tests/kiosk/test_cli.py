@@ -16,8 +16,8 @@ import pytest
 import tomli_w
 from PyQt5.QtGui import QImage
 
-from core.testing import demo_data
 from kiosk.cli import main
+from tests.helpers import demo_data
 
 ROOT = Path(__file__).resolve().parents[2]
 

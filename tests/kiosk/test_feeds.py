@@ -9,9 +9,9 @@ import urllib.request
 import pytest
 
 from core.metrics import Point, open_store, to_line
-from core.testing import demo_config, free_port
 from kiosk.app import Kiosk
 from kiosk.demo import demo_logbook, demo_status_report
+from tests.helpers import demo_config, free_port
 from tests.kiosk.conftest import FakeHouseHttp
 
 pytestmark = pytest.mark.timeout(60)

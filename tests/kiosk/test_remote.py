@@ -21,10 +21,10 @@ from core.bus import Forwarder
 from core.config import load
 from core.messages import Source
 from core.messages.dialogs import Intent
-from core.testing import demo_data
 from kiosk.app import Kiosk
 from kiosk.qtbus import BusReader, QtPublisher
 from kiosk.remote import RemoteAccess
+from tests.helpers import demo_data
 
 pytestmark = pytest.mark.timeout(60)
 TOKEN = "t0k3n-for-the-house"
@@ -270,8 +270,8 @@ def test_asked_by_sms_or_voice_the_link_goes_to_a_whitelisted_phone(qtbot, kiosk
 
 def test_the_outside_address_must_be_a_web_address(tmp_path) -> None:
     from core.schema import ConfigError
-    from core.testing import demo_config
     from kiosk.settings import KioskSettings
+    from tests.helpers import demo_config
     with pytest.raises(ConfigError, match=r"kiosk\.remote_url"):
         demo_config(tmp_path, {"kiosk": {"remote_url": "ftp://example.org"}})
     ok = demo_config(tmp_path, {"kiosk": {"remote_url": "https://maison.example.org/kiosque"}})

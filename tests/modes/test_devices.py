@@ -16,10 +16,10 @@ from core.messages.presence import BluetoothPresence, PirMotion
 from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
-from core.testing import demo_config
 from modes import house
 from modes.devices import BusRelay, FileRelay, SerialStrip, adalight_frame, open_relay
 from modes.effects import Rejected, Tick
+from tests.helpers import demo_config
 
 
 def test_file_relay_keeps_its_position(tmp_path: Path) -> None:

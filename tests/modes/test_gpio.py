@@ -23,10 +23,10 @@ from core.bus import Forwarder
 from core.config import Config, ConfigError
 from core.messages.relays import RelayCommand, RelayState
 from core.service import running
-from core.testing import demo_data
 from modes import gpio, relays_service
 from modes.gpio import LatchingRelay, PlainRelay, SensedLatchingRelay
 from modes.settings import RelaySpec
+from tests.helpers import demo_data
 from tests.modes.test_services import Probe
 
 ROOT = Path(__file__).resolve().parents[2]

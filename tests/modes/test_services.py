@@ -7,10 +7,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,8 +28,9 @@ from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from core.metrics import open_store
 from core.service import Runtime, running
-from core.testing import demo_config
 from modes import heater_service, lightpack_service, nightlight_service, relays_service, service
+from tests.helpers import demo_config
+from tests.service_process import ServiceProcess
 
 CET = dt.timezone(dt.timedelta(hours=1))
 TOKEN = "s3cret-token"
@@ -293,48 +290,29 @@ async def test_the_four_services_answer_a_newcomer_with_their_state(
 
 
 def test_kill_9_then_restart_restores_the_mode(tmp_path: Path) -> None:
-    import tomli_w
-
-    from core.testing import demo_data
-    data = demo_data(tmp_path / "var")
-    conf = tmp_path / "house.toml"
-    conf.write_text(tomli_w.dumps(data))
-    config = Config.from_dict(data, base_dir=str(tmp_path))
-    asyncio.run(_kill_and_restart(config, conf, data["services"]["modes"]["port"]))
+    with ServiceProcess(tmp_path, "modes", TOKEN) as modes:
+        asyncio.run(_kill_and_restart(modes))
 
 
-async def _kill_and_restart(config: Config, conf: Path, port: int) -> None:
-    pub, sub = config.bus_endpoints()
+async def _kill_and_restart(modes: ServiceProcess) -> None:
+    pub, sub = modes.config.bus_endpoints()
     forwarder = Forwarder(pub, sub, grace_s=0.05).start()
-    probe = Probe(config, ["basecamp.presence.mode"])
+    probe = Probe(modes.config, [ModeChanged.TOPIC])
     await probe.settle()
-    root = Path(__file__).resolve().parents[2]
-    command = [sys.executable, "-m", "core.cli", "run", "modes", "--config", str(conf)]
-    env = {**os.environ, "PYTHONPATH": str(root), "BASECAMP_HTTP_TOKEN": TOKEN}
-    proc = subprocess.Popen(command, cwd=conf.parent, env=env, stderr=subprocess.DEVNULL)
+    modes.start()
     try:
         assert (await probe.expect(ModeChanged.TOPIC, timeout=20))["mode"] == "cocoon"
         probe.send(Intent("BasecampSleep", {}, "voice"))
         asleep = await probe.expect(ModeChanged.TOPIC, lambda d: d["mode"] == "asleep")
         assert asleep["silence"] is True
         await asyncio.sleep(0.2)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        proc = subprocess.Popen(command, cwd=conf.parent, env=env, stderr=subprocess.DEVNULL)
+        modes.kill9()
+        modes.start()
         again = await probe.expect(ModeChanged.TOPIC, lambda d: d["changed_by"] == "restore",
                                    timeout=20)
         assert (again["mode"], again["silence"]) == ("asleep", True)
-        for _ in range(100):  # the bus answers before the HTTP site is up
-            try:
-                status, body = await _http("GET", f"http://127.0.0.1:{port}/status")
-                break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-        assert status == 200
+        body = await modes.status()
         assert body["presence"]["mode"] == "asleep" and body["presence"]["restored"]
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
         probe.close()
         forwarder.stop()

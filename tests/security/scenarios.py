@@ -21,7 +21,7 @@ from core.config import Config
 from core.messages.watch import Alert
 from core.metrics import Point, SQLiteStore
 from core.service import running
-from core.testing import demo_config, free_port
+from tests.helpers import demo_config, free_port
 
 OWNER = "+33600000001"
 

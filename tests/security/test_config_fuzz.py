@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.config import ConfigError, load, parse
-from core.testing import demo_data
+from tests.helpers import demo_data
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from core.bus import Forwarder
 from core.config import Config
 from core.service import Runtime, running
-from core.testing import demo_config
+from tests.helpers import demo_config
 
 TOKEN = "t0k3n-s3cret"
 

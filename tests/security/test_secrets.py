@@ -13,7 +13,7 @@ import pytest
 
 from core.clock import SystemClock
 from core.redact import redact, remember
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from watch.outbox import Outbox
 from watch.probes import ProbeContext
@@ -56,7 +56,7 @@ async def test_a_refused_password_stays_out_of_every_text(
     told = [json.dumps(p, ensure_ascii=False) for _, p in outbox.pending("sms")] + \
         [json.dumps(p, ensure_ascii=False) for _, p in outbox.journal()]
     outbox.close()
-    from core.house import status_lines
+    from deploy.launcher import status_lines
     up_status = "\n".join(status_lines(cfg))
     texts = {"logbook": "\n".join(logged), "alerts": "\n".join(told),
              "state file": state_path.read_text(), "status report": report,

@@ -42,7 +42,7 @@ def house(base: Any, tmp_path: Any, overrides: dict[str, Any]) -> Any:
     """The demo house on the `bus` fixture's ports (`base` is the `config` fixture), with
     overrides."""
     from core.config import Config
-    from core.testing import demo_data
+    from tests.helpers import demo_data
     data = demo_data(tmp_path / "var", {"metrics": {"flush_interval_s": 0.05, "retry_s": 0.1},
                                         **overrides})
     data["bus"]["pub_port"], data["bus"]["sub_port"] = base.bus.pub_port, base.bus.sub_port

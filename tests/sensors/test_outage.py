@@ -12,11 +12,11 @@ from core.clock import ManualClock
 from core.config import Config
 from core.metrics import InfluxStore
 from core.service import running
-from core.testing import InfluxServer
 from sensors import muta
 from sensors.settings import SensorSettings
 from sensors.simulate import MutaSimulator
 from sensors.vport import VirtualPort
+from tests.helpers import InfluxServer
 from tests.sensors.helpers import house, serial_connected, wait_for
 
 START = dt.datetime(2026, 1, 15, 6, 0, tzinfo=dt.UTC)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from core.config import Config
-from core.testing import demo_data, free_port
+from tests.helpers import demo_data, free_port
 
 ALIVE_SERVER = textwrap.dedent('''
     import sys

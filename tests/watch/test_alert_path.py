@@ -24,9 +24,9 @@ from core.messages.presence import PirMotion
 from core.messages.sensors import MutaUpdate
 from core.messages.voice import Spoken
 from core.service import running
-from core.testing import free_port
 from modes import heater_service
 from modes import service as modes_service
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from tests.watch.test_push import wait_for
 from watch import service, sms

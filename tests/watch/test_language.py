@@ -11,7 +11,7 @@ import pytest
 
 from core.clock import SystemClock
 from core.messages.watch import Alert
-from core.testing import demo_data
+from tests.helpers import demo_data
 from tests.watch.conftest import small_house
 from watch.outbox import Outbox
 from watch.policy import Check, Kind, Policy

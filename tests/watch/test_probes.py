@@ -15,7 +15,7 @@ from aiohttp import web
 
 from core.clock import ManualClock
 from core.metrics import Point, SQLiteStore, open_store, to_line
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from watch import rules
 from watch.policy import STORE, Check, Kind, build_policy

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from core.bus import Publisher, Subscriber
+from core.clock import ManualClock
 from core.config import Config
 from core.messages import Source
 from core.messages.dialogs import SmsSend
 from core.messages.watch import PushSend
 from core.service import running
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from watch import push
 
@@ -98,10 +100,13 @@ async def test_push_delivered_then_queued_during_outage_in_order(
 
 
 async def test_flood_is_throttled_not_dropped(tmp_path: Path, config: Config, bus: Any) -> None:
+    """At most `max_per_hour` an hour of the house's clock: the next five go out once the
+    runtime's clock has moved an hour (and no wall time has passed)."""
     async with FakePushover() as api:
         config = house(tmp_path, config, api.url, max_per_hour=5)
+        clock = ManualClock(dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC))
         pub = Publisher(config.bus_endpoints()[0], Source("bc-watch", "watch"))
-        async with running("push", push.serve, config) as rt:
+        async with running("push", push.serve, config, clock=clock) as rt:
             await rt.settle()
             for i in range(50):
                 pub.publish(PushSend("Basecamp", f"boucle {i}"))
@@ -109,6 +114,10 @@ async def test_flood_is_throttled_not_dropped(tmp_path: Path, config: Config, bu
             await asyncio.sleep(0.5)
             assert len(api.received) == 5
             assert rt.status["push"]()["queued"] == 45
+            clock.advance(3601)
+            await wait_for(lambda: len(api.received) == 10)
+            await asyncio.sleep(0.5)
+            assert len(api.received) == 10 and rt.status["push"]()["queued"] == 40
         pub.close()
 
 

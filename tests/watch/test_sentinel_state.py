@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from core.clock import SystemClock
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from watch.outbox import Outbox
 from watch.probes import ProbeContext

@@ -17,7 +17,7 @@ from core.config import Config
 from core.messages import Source
 from core.messages.watch import SentinelOk
 from core.service import running
-from core.testing import demo_data, free_port
+from tests.helpers import demo_data, free_port
 from tests.watch.conftest import small_house
 from tests.watch.test_push import wait_for
 from watch import cli, sentry

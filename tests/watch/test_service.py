@@ -18,7 +18,7 @@ from core.config import Config
 from core.messages import Source
 from core.messages.watch import Alert, PowerState
 from core.service import running
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from tests.watch.test_push import TOKEN, USER, FakePushover, wait_for
 from watch import push, service, sms

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,13 @@ from typing import Any
 import gammu
 
 from core.bus import Publisher, Subscriber
+from core.clock import ManualClock
 from core.config import Config
 from core.messages import Source
 from core.messages.dialogs import FamilyMessage, SmsIncoming, SmsSend
 from core.messages.watch import PushSend
 from core.service import running
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from watch import sms as gateway
 from watch.modem import same_number
@@ -127,6 +129,30 @@ async def test_hourly_cap_defers_without_dropping(tmp_path: Path, config: Config
         await asyncio.sleep(0.5)
         outbox = Outbox(rt.data_dir() / "sms.sqlite")
         assert len(outbox.journal("sms")) == 3 and outbox.count("sms") == 7
+        outbox.close()
+    pub.close()
+
+
+async def test_hourly_cap_is_an_hour_of_the_house_clock(tmp_path: Path, config: Config,
+                                                        bus: Any) -> None:
+    """The allowance counts the journal on the runtime's clock: an hour of house time later
+    (no wall time at all) the next messages go out."""
+    config = small_house(tmp_path, services={"sms": {"machine": "bc-watch", "port": free_port()}},
+                         sms={"poll_s": 0.1, "max_per_hour": 3}, bus=config)
+    clock = ManualClock(dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC))
+    pub = Publisher(config.bus_endpoints()[0], Source("bc-watch", "watch"))
+    async with running("sms", gateway.serve, config, clock=clock) as rt:
+        await rt.settle()
+        for i in range(5):
+            pub.publish(SmsSend(OWNER, f"flood {i}"))
+        await wait_for(lambda: rt.counters["sent"] == 3 and rt.counters["queued"] == 5)
+        await asyncio.sleep(0.5)
+        assert rt.counters["sent"] == 3 and rt.status["sms"]()["sent_last_hour"] == 3
+        clock.advance(3601)
+        await wait_for(lambda: rt.counters["sent"] == 5)
+        outbox = Outbox(rt.data_dir() / "sms.sqlite")
+        stamps = [when for when, _ in outbox.journal("sms")]
+        assert outbox.count("sms") == 0 and stamps[-1] == clock.now().timestamp()
         outbox.close()
     pub.close()
 

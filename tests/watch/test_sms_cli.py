@@ -12,8 +12,7 @@ import pytest
 import tomli_w
 
 from core.config import Config
-from core.deploy import service_dir
-from core.testing import demo_data
+from tests.helpers import demo_data
 from watch.outbox import Outbox
 from watch.sms_cli import deliver_to_dummy, main
 
@@ -33,7 +32,7 @@ def test_sent_lists_in_house_time(tmp_path: Path, capsys: pytest.CaptureFixture[
     conf = tmp_path / "house.toml"
     conf.write_text(tomli_w.dumps(data))
     config = Config.from_dict(data, base_dir=str(tmp_path), source=str(conf))
-    outbox = Outbox(service_dir(config, "sms", config.hosts("sms")[0]) / "sms.sqlite")
+    outbox = Outbox(config.service_dir("sms", config.hosts("sms")[0]) / "sms.sqlite")
     outbox.put("sms", {"number": "+33600000001", "text": "OK, mode absence."})
     [(ident, payload)] = outbox.pending("sms")
     outbox.done("sms", ident, payload)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core.testing import free_port
+from tests.helpers import free_port
 from tests.watch.conftest import small_house
 from watch.supervisor import StillStarting, restart
 

@@ -151,8 +151,8 @@ def house_sentences(count: int, progress: Progress, *, held_out: bool) -> list[
     intents: spoken commands the house's recogniser reads, exactly, as their expected intent.
     The recogniser is compiled into the dialogs' own cache (`dialogs.cache.default_folder`),
     shared with the service."""
-    from core.testing import demo_config
     from dialogs.recognition import load, recognize
+    from tests.helpers import demo_config
 
     name = "fr.heldout.jsonl" if held_out else "fr.jsonl"
     lines = [json.loads(line) for line in (CORPUS / name).read_text(

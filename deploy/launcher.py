@@ -1,7 +1,7 @@
 """The one-machine demo: `basecamp up` starts every machine's supervisord on this computer.
 
 Each machine of the config gets its own supervisord (its own XML-RPC port, as on the real
-fleet), written by `core.deploy.render_supervisor` with the start order sped up. Services whose
+fleet), written by `deploy.fleet.render_supervisor` with the start order sped up. Services whose
 package is not installed are skipped with a message. Every option is checked before anything
 starts. Then a progress line tells how many services answer `/alive`, and one "house ready"
 line with the addresses to use once they all do. Ctrl-C (or `basecamp down`) stops it all.
@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 
 from core.cli import SERVICES, add_config_argument, load_config_or_exit
 from core.config import Config
-from core.deploy import make_dirs, render_supervisor
 from core.redact import redact
+from deploy.fleet import make_dirs, render_supervisor
 
 DEMO_SPEED = 15.0
 """The demo divides the boot delays (15 s … 90 s) by this, so the house is up in seconds."""

@@ -1,5 +1,5 @@
 """Three machines for real: bc-ui, bc-hq and bc-watch in their own network namespaces, each with
-its own supervisord written by `core.deploy`, talking over a private bridge.
+its own supervisord written by `deploy.fleet`, talking over a private bridge.
 
 Checks: messages cross the bus between hosts; unplugging bc-hq makes the sentinel report that
 machine down (not each of its services); plugging it back recovers; the sentry on bc-ui runs
@@ -21,9 +21,9 @@ import pytest
 import tomli_w
 
 from core.config import Config
-from core.deploy import make_dirs, render_supervisor
-from core.house import ensure_secret
-from core.testing import NetnsLab, demo_data
+from deploy.fleet import make_dirs, render_supervisor
+from deploy.launcher import ensure_secret
+from tests.helpers import NetnsLab, demo_data
 
 pytestmark = pytest.mark.slow
 

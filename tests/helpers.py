@@ -1,7 +1,10 @@
-"""Real components for tests, benchmarks and demos: free ports, a demo config, an InfluxDB.
+"""Real components for tests and benchmarks: free ports, a demo config, an InfluxDB, network
+namespaces.
 
-Nothing here is a mock: `InfluxServer` starts Debian's `influxd` on a free loopback port, and
-`demo_config` is the built-in demo house with fresh ports and a private data folder.
+Nothing here is a mock: `InfluxServer` starts Debian's `influxd` on a free loopback port,
+`demo_config` is the built-in demo house with fresh ports and a private data folder, and
+`NetnsLab` puts test machines on a private bridge. The product never imports this module (the
+demo house of `basecamp up` is `core/default.toml` as it is); benchmarks import it from here.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import tempfile
 import time
 import tomllib
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -193,21 +196,6 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         return {"metrics": {"backend": "influxdb",
                             "influxdb": {"host": "127.0.0.1", "port": self.port,
                                          "database": database, "timeout_s": 2.0}}}
-
-
-@contextlib.contextmanager
-def influx_server() -> Iterator[InfluxServer]:
-    """A started InfluxServer, closed afterwards."""
-    server = InfluxServer().start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-def env_without(*names: str) -> dict[str, str]:
-    """os.environ minus some variables (for subprocesses)."""
-    return {k: v for k, v in os.environ.items() if k not in names}
 
 
 class NetnsLab:

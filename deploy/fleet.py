@@ -1,9 +1,12 @@
-"""Deployment from the one config: supervisord files and boot hooks per machine.
+"""Deployment from the one config: supervisord files, boot hooks and roles per machine.
 
-`render_supervisor` and `render_boot_hook` are pure (config in, text out);
-`basecamp deploy supervisor --host NAME [--out DIR]`, `basecamp deploy boot-hook --host NAME`
-and `basecamp deploy check` are their command-line faces; `basecamp deploy keys` makes the
-bus keys (core.buskeys), a machine's bundle of them, and installs a bundle on its machine.
+`render_supervisor`, `render_boot_hook`, `render_boot_unit`, `role` and `problems` are pure
+(config in, text or data out); `basecamp deploy supervisor --host NAME [--out DIR]`,
+`basecamp deploy boot-hook|boot-unit|extras --host NAME` and `basecamp deploy check` are their
+command-line faces; `basecamp deploy keys` makes the bus keys (core.buskeys), a machine's
+bundle of them, and installs a bundle on its machine. `deploy.launcher` (`basecamp up`) writes
+the same supervisord files for the one-machine demo. Where a service keeps its data and logs
+is the runtime's to know: `Config.service_dir`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.cli import SERVICES, add_config_argument, load_config_or_exit
 from core.config import Config
 
 # Start order from the owner's notes: seconds after boot each service waits before starting.
@@ -73,7 +77,7 @@ def render_supervisor(config: Config, host: str, *, basecamp: str, workdir: str,
         if p.delay_s:
             args += ["--delay", f"{p.delay_s:g}"]
         args = [*(wrappers or {}).get(p.service, []), *args]
-        log_dir = service_dir(config, p.service, host)
+        log_dir = config.service_dir(p.service, host)
         lines += [
             f"[program:{p.service}]",
             "command=" + " ".join(shlex.quote(a) for a in args),
@@ -91,16 +95,11 @@ def render_supervisor(config: Config, host: str, *, basecamp: str, workdir: str,
     return "\n".join(lines)
 
 
-def service_dir(config: Config, service: str, host: str) -> Path:
-    """Where a service instance keeps its data and logs."""
-    return config.path(service if len(config.hosts(service)) == 1 else f"{service}@{host}")
-
-
 def make_dirs(config: Config, host: str, only: Sequence[str] | None = None) -> None:
     """Create the folders supervisord writes the logs of a machine's services into."""
     config.path("supervisor").mkdir(parents=True, exist_ok=True)
     for p in placements(config, host, only=only):
-        service_dir(config, p.service, host).mkdir(parents=True, exist_ok=True)
+        config.service_dir(p.service, host).mkdir(parents=True, exist_ok=True)
 
 
 def _bind(address: str) -> str:
@@ -136,7 +135,6 @@ class Role:
 def role(config: Config, host: str) -> Role:
     """The install of machine `host`, from the services placed on it (and the metrics store:
     InfluxDB only where the config points the store)."""
-    from core.cli import SERVICES
     extras: set[str] = set()
     apt: set[str] = set()
     for p in placements(config, host):
@@ -220,7 +218,6 @@ def problems(config: Config) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """`basecamp deploy supervisor|boot-hook|check`."""
-    from core.cli import add_config_argument, load_config_or_exit
     parser = argparse.ArgumentParser(prog="basecamp deploy",
                                      description="Deployment files for the machines of the "
                                                  "house, from the one config.")

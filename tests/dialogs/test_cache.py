@@ -1,0 +1,42 @@
+"""The compiled-language cache: built once, read back from its file by another process (here:
+after `forget()`), rebuilt when the file is corrupt or the key changes, shared in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from dialogs import cache
+
+
+def _counting() -> tuple[list[int], Callable[[], dict[str, int]]]:
+    builds: list[int] = []
+
+    def build() -> dict[str, int]:
+        builds.append(1)
+        return {"tables": len(builds)}
+    return builds, build
+
+
+def test_built_once_then_read_then_shared(tmp_path: Path) -> None:
+    cache.forget()
+    builds, build = _counting()
+    first = cache.cached(tmp_path, "language-fr", "k1", build)
+    assert builds == [1] and list(tmp_path.glob("language-fr-k1.pickle"))
+    cache.forget()  # as another process would: from the file, not built again
+    again = cache.cached(tmp_path, "language-fr", "k1", build)
+    assert again == first and builds == [1]
+    assert cache.cached(tmp_path, "language-fr", "k1", build) is again
+    cache.cached(tmp_path, "language-fr", "k2", build)
+    assert builds == [1, 1], "another key is another build"
+
+
+def test_a_corrupt_file_is_rebuilt(tmp_path: Path) -> None:
+    cache.forget()
+    builds, build = _counting()
+    cache.cached(tmp_path, "language-en", "k", build)
+    (tmp_path / "language-en-k.pickle").write_bytes(b"not a pickle")
+    cache.forget()
+    assert cache.cached(tmp_path, "language-en", "k", build) == {"tables": 2}
+    assert builds == [1, 1]
+    cache.forget()
