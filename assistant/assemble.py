@@ -36,11 +36,11 @@ def language_stage(config: Any, lang: str) -> Callable[[str], bool]:
     the house's commands; a read as something the house declines ("passe au mot d'absol" as
     media to play) does not count: such a transcript is better mapped to the house's sentences."""
     from dialogs.grammar import Group, group_of
-    from dialogs.recognition import Recognizer
-    recognizer = Recognizer(config, lang)
+    from dialogs.recognition import load, recognize
+    language = load(config, lang)
 
     def understands(text: str) -> bool:
-        found = recognizer.recognize(text)
+        found = recognize(text, language)
         return found is not None and group_of(found.intent, lang) is Group.COMMANDS
     return understands
 

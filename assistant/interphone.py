@@ -9,8 +9,8 @@ for with an area ("annonce dans la chambre que…") goes to that room only, one 
 is" (slot where = "present") to the rooms where someone was seen lately: a badge's
 `RoomLocation`, a PIR's motion (a sensor named after a room, else its machine's room).
 Bus out: `Speaking` (basecamp.voice.speaking) as an announcement starts playing, so the
-assistant of this machine stops hearing; `Spoken` (basecamp.voice.say) for every announcement
-spoken or muted.
+assistant of this machine stops hearing; `Spoken` (basecamp.interphone.spoken) for every
+announcement spoken or muted.
 HTTP: POST /announce?text=..., POST /lock?service=... -> key, POST /release?key=... (all need
 the token in the Authorization header).
 """

@@ -163,7 +163,7 @@ def french(args: argparse.Namespace) -> dict[str, object]:
     from assistant.assemble import language_stage
     from assistant.audio import read_pcm
     from assistant.stt_whisper import SCORERS, WhisperTranscriber, load, vocabulary_prompt
-    from dialogs.recognition import Recognizer
+    from dialogs import recognition
     from tests.assistant.audio_fr import build
     from tests.helpers import demo_config
 
@@ -208,11 +208,11 @@ def french(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="bench-stt-") as data:
         config = demo_config(data)
         sentences = expand_sentences(config, "fr", limit=VoiceSettings().max_sentences)
-        recognizer = Recognizer(config, "fr")
+        language = recognition.load(config, "fr")
     house = [c for c in clips if c.kind == "house"][:args.house]
 
     def right(clip: build.Clip, text: str) -> bool:
-        found = recognizer.recognize(text) if text else None
+        found = recognition.recognize(text, language) if text else None
         return found is not None and found.intent == clip.intent and json.loads(
             json.dumps(found.slots, default=str, sort_keys=True)) == clip.slots
 

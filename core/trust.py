@@ -25,17 +25,10 @@ from core.messages.dialogs import (
     SmsIncoming,
     SmsSend,
 )
-from core.messages.heating import (
-    HeatingState,
-    LightpackLock,
-    LightpackState,
-    NightLightMode,
-    NightLightState,
-    RelayCommand,
-    RelayState,
-    SetProfile,
-)
+from core.messages.heating import HeatingState, SetProfile
+from core.messages.lightpack import LightpackLock, LightpackState
 from core.messages.lights import LightsState
+from core.messages.nightlight import NightLightMode, NightLightState
 from core.messages.presence import (
     BluetoothPresence,
     BluetoothScanRequest,
@@ -43,6 +36,7 @@ from core.messages.presence import (
     PirMotion,
     RoomLocation,
 )
+from core.messages.relays import RelayCommand, RelayState
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.timers import TimersState
 from core.messages.voice import Listening, Say, Speaking, Spoken, Transcript, Wake, WakeBid

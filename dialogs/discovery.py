@@ -36,8 +36,10 @@ from core.config import Config
 from core.devices import Driver, driver
 from core.messages import Message
 from core.messages.dialogs import Intent
-from core.messages.heating import HeatingState, LightpackState, NightLightState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackState
 from core.messages.lights import LightsState
+from core.messages.nightlight import NightLightState
 from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate, implausible
 from core.messages.watch import Alert, PowerState

@@ -21,7 +21,7 @@ from dialogs import followup, partial, timers
 from dialogs.conversations import Conversations, Expect, Key, Pending
 from dialogs.grammar import LANGS
 from dialogs.keeper import ACTED
-from dialogs.recognition import Form, Match, Recognizer
+from dialogs.recognition import Form, Language, Match, load, recognize
 from dialogs.replies import CATALOGUE, Style, render
 from dialogs.report import Snapshot
 from dialogs.respond import describe, respond, unsupported_reply
@@ -87,12 +87,12 @@ class DialogEngine:
         self.conversations = Conversations()
         self.recent = followup.Recent(self.settings.follow_up_s)
         """Each speaker's last command, what a follow-up ("et dans la chambre ?") refers to."""
-        self._recognizers: dict[str, Recognizer] = {}
+        self._recognizers: dict[str, Language] = {}
 
-    def recognizer(self, lang: str) -> Recognizer:
-        """The recogniser of a language (built on first use, from the cache when it can)."""
+    def recognizer(self, lang: str) -> Language:
+        """A language loaded for recognition (on first use, from the cache when it can)."""
         if lang not in self._recognizers:
-            self._recognizers[lang] = Recognizer(self.config, lang, cache_dir=self.cache_dir)
+            self._recognizers[lang] = load(self.config, lang, cache_dir=self.cache_dir)
         return self._recognizers[lang]
 
     def warm(self) -> None:
@@ -109,7 +109,7 @@ class DialogEngine:
         langs = langs or self.langs
         if answers:
             for lang in langs:
-                found = self.recognizer(lang).recognize(text, answers=True)
+                found = recognize(text, self.recognizer(lang), answers=True)
                 if found is not None:
                     return found, lang
             return None
@@ -141,7 +141,7 @@ class DialogEngine:
         for lang in langs:
             recognizer = self.recognizer(lang)
 
-            def exact(part: str, recognizer: Recognizer = recognizer) -> Match | None:
+            def exact(part: str, recognizer: Language = recognizer) -> Match | None:
                 found = recognizer.exact_command(recognizer.forms(part))
                 return found if found is not None and "what" not in found.slots else None
 

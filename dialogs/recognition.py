@@ -10,6 +10,11 @@ accents do not matter; a time expression in the input ("vers 20 h", "lundi soir"
    for what people say that no template holds (extra or missing words, misspelt rooms, speech
    to text slips). Its results carry a score below 1 and `stage == "fuzzy"`; the dialog engine
    asks before acting on them when they are unsure or consequential.
+
+Loading is separate from recognising, as in hassil: `load(config, lang)` reads the language's
+sentence files (YAML) and the house's lists and compiles them (or takes the compilation from
+the cache) once, into a `Language`; `recognize(text, language)` and the `Language`'s stages
+only read that compiled data (no I/O).
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hassil import SlotList, TextSlotList, recognize
+import hassil
+from hassil import SlotList, TextSlotList
 from hassil.sample import sample_expression
 
+from core.config import Config
 from dialogs import fuzzy, grammar, patterns, when
 from dialogs.cache import cached, default_folder, digest
 from dialogs.expand import NUMBER_TOKEN, NumberSlot, Slots, WildcardSlot
@@ -160,42 +167,69 @@ def compile_language(lang: str, lists: dict[str, SlotList], cap: int = TABLE_CAP
     return Compiled(tables, trained, all_lists, skip)
 
 
-class Recognizer:
-    """The intents of one language for one house (its rooms and devices)."""
+def load(config: Config, lang: str, *, cap: int = TABLE_CAP,
+         cache_dir: Path | None = None) -> Language:
+    """A language ready to recognise for this house: its sentence files and the house's lists
+    read and compiled, from the cache in `cache_dir` (default: `cache.default_folder()`) when
+    they have not changed. All the reading happens here, once."""
+    lists: dict[str, SlotList] = grammar.slot_lists(config, folded=True)
+    key = digest([CODE_VERSION, lang, str(cap),
+                  json.dumps(grammar.sentence_data(lang), sort_keys=True, default=str),
+                  *(f"{name}:{slot!r}" for name, slot in sorted(lists.items()))])
+    folder = cache_dir if cache_dir is not None else default_folder()
+    compiled = cached(folder, f"language-{lang}", key, lambda: compile_language(lang, lists, cap))
+    return Language(compiled, lang, lists,
+                    str(config.section("dialogs", DialogSettings).default_room))
 
-    def __init__(self, config: Any, lang: str, *, cap: int = TABLE_CAP,
-                 cache_dir: Path | None = None) -> None:
+
+def recognize(text: str, language: Language, *, answers: bool = False, fuzzy: bool = True,
+              context_area: str | None = None) -> Match | None:
+    """The intent of an utterance in a loaded language (commands, or answers to a question),
+    or None. Pure: reads only `language`.
+
+    `context_area` is the room of the device that heard (for "allume ici").
+    """
+    forms = language.forms(text)
+    if answers:
+        return language.exact(forms, Group.ANSWERS)
+    found = language.exact_command(forms)
+    if found is None and fuzzy and forms:
+        found = language.guess(forms[0], context_area)
+    return found if found is not None else language.declined(forms)
+
+
+class Language:
+    """The intents of one language for one house (its rooms and devices), compiled: every
+    stage of recognition, reading nothing but this data (`load` builds it)."""
+
+    def __init__(self, compiled: Compiled, lang: str, lists: dict[str, SlotList],
+                 default_area: str) -> None:
         self.lang = lang
-        self.config = config
-        self.lists: dict[str, SlotList] = grammar.slot_lists(config, folded=True)
-        key = digest([CODE_VERSION, lang, str(cap),
-                      json.dumps(grammar.sentence_data(lang), sort_keys=True, default=str),
-                      *(f"{name}:{slot!r}" for name, slot in sorted(self.lists.items()))])
-        folder = cache_dir if cache_dir is not None else default_folder()
-        self.compiled: Compiled = cached(folder, f"language-{lang}", key,
-                                         lambda: compile_language(lang, self.lists, cap))
-        self.tables = self.compiled.tables
-        self.default_area = str(config.section("dialogs", DialogSettings).default_room)
-        self.fuzzy = fuzzy.FuzzyStage(self.compiled.trained, self.compiled.lists, lang,
-                                      self.compiled.skip_words)
+        self.lists = lists
+        """The house's slot lists (folded)."""
+        self.compiled = compiled
+        self.tables = compiled.tables
+        self.default_area = default_area
+        self.fuzzy = fuzzy.FuzzyStage(compiled.trained, compiled.lists, lang,
+                                      compiled.skip_words)
         self.house_words = frozenset(
             word for name in ("area", "name", "climate_name", "domain")
-            if isinstance(self.compiled.lists.get(name), TextSlotList)
-            for value in self.compiled.lists[name].values  # type: ignore[attr-defined]
+            if isinstance(compiled.lists.get(name), TextSlotList)
+            for value in compiled.lists[name].values  # type: ignore[attr-defined]
             for text in sample_expression(value.text_in) for word in text.split()
             if len(word) > 3) | HOUSE_WORDS.get(lang, frozenset())
         """Words naming the house's rooms, devices and kinds of device."""
         self._mention_values: dict[str, dict[str, Any]] = {}
         self._mentions: dict[str, re.Pattern[str]] = {}
         for slot in ("name", "area", "profile"):
-            values = self.compiled.lists.get(slot)
+            values = compiled.lists.get(slot)
             if isinstance(values, TextSlotList) and values.values:
                 texts = {" ".join(text.split()): v.value_out for v in values.values
                          for text in sample_expression(v.text_in)}
                 self._mention_values[slot] = texts
                 self._mentions[slot] = re.compile(r"\b(" + "|".join(
                     map(re.escape, sorted(texts, key=len, reverse=True))) + r")\b")
-        skip = sorted(set(self.compiled.skip_words), key=len, reverse=True)
+        skip = sorted(set(compiled.skip_words), key=len, reverse=True)
         self._skip = re.compile(r"\b(?:" + "|".join(map(re.escape, skip)) + r")\b") \
             if skip else None
         _LOGGER.debug("%s: %d table sentences", lang,
@@ -333,7 +367,8 @@ class Recognizer:
         residual = self.tables[group].residual
         if residual is None:
             return None
-        result = recognize(form.text, residual, slot_lists=self.lists, language=self.lang)
+        result = hassil.recognize(form.text, residual, slot_lists=self.lists,
+                                  language=self.lang)
         if result is None:
             return None
         slots = dict(result.intent_data.slots or {}) if result.intent_data else {}
@@ -365,20 +400,6 @@ class Recognizer:
             if found is not None:
                 return _with_time(found, form.when)
         return None
-
-    def recognize(self, text: str, *, answers: bool = False, fuzzy: bool = True,
-                  context_area: str | None = None) -> Match | None:
-        """The intent of an utterance (commands, or answers to a question), or None.
-
-        `context_area` is the room of the device that heard (for "allume ici").
-        """
-        forms = self.forms(text)
-        if answers:
-            return self.exact(forms, Group.ANSWERS)
-        found = self.exact_command(forms)
-        if found is None and fuzzy and forms:
-            found = self.guess(forms[0], context_area)
-        return found if found is not None else self.declined(forms)
 
     def exact_command(self, forms: list[Form]) -> Match | None:
         """An exact match among the commands, then among the intents the house declines."""

@@ -9,7 +9,9 @@ from typing import Any
 
 from core.messages import Message
 from core.messages.dialogs import Reply
-from core.messages.heating import HeatingState, LightpackState, NightLightState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackState
+from core.messages.nightlight import NightLightState
 from core.messages.presence import Mode, ModeChanged
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.voice import Transcript, Wake

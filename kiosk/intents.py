@@ -10,7 +10,7 @@ import datetime as dt
 
 from core.messages import Message
 from core.messages.dialogs import Intent
-from core.messages.heating import NightLightMode
+from core.messages.nightlight import NightLightMode
 from core.messages.presence import Mode
 
 CHANNEL = "kiosk"

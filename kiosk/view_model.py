@@ -17,8 +17,10 @@ from typing import Any
 from core.messages import Envelope, Message, MessageError
 from core.messages.alive import Heartbeat
 from core.messages.dialogs import Reply
-from core.messages.heating import HeatingState, LightpackState, NightLightState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackState
 from core.messages.log import LogEntry
+from core.messages.nightlight import NightLightState
 from core.messages.presence import Mode, ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate, implausible
 from core.messages.timers import TimersState

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core import store
-from core.messages.heating import RelayCommand
+from core.messages.relays import RelayCommand
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -18,8 +18,9 @@ from typing import Any
 from aiohttp import web
 
 from core.messages.dialogs import Intent
-from core.messages.heating import HeatingState, RelayCommand, SetProfile
+from core.messages.heating import HeatingState, SetProfile
 from core.messages.presence import ModeChanged
+from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.metrics import Point
 from core.service import Runtime

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.messages.dialogs import Intent, Outcome
-from core.messages.heating import HeatingState, RelayCommand, SetProfile
+from core.messages.heating import HeatingState, SetProfile
 from core.messages.presence import ModeChanged
+from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import phrases

@@ -21,7 +21,7 @@ from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from modes import heating, lightpack, nightlight, presence, scheduler
 from modes.effects import Rejected, Report, Tick
-from modes.records import evolve
+from modes.records import builder, evolve
 from modes.settings import (
     DAYS,
     HeatingSettings,
@@ -120,6 +120,10 @@ class House:
     last_at: dt.datetime | None = None
 
 
+_house = builder(House)
+"""House(...) without __init__'s checks (the hot path of `step`), field names still checked."""
+
+
 def initial(rules: Rules, mode: str = "cocoon", regime: str = "work_week",
             night_mode: str = "auto") -> House:
     """A house that has seen nothing yet."""
@@ -143,7 +147,6 @@ _ROUTES: dict[type, tuple[tuple[int, _Step], ...]] = {
     kind: tuple((i, machine) for i, (events, machine) in enumerate(_MACHINES) if kind in events)
     for events, _ in _MACHINES for kind in events}
 _PRESENCE = 0
-_new, _set = object.__new__, object.__setattr__
 
 
 def start(house: House, now: dt.datetime) -> tuple[House, list[Any]]:
@@ -182,7 +185,5 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
                 elif isinstance(effect, _FEEDBACK):
                     pending.append(effect)
                 effects.append(effect)
-    new = _new(House)  # House(...) without __init__'s checks: this is the hot path
-    _set(new, "__dict__", {"presence": states[0], "heating": states[1], "nightlight": states[2],
-                           "lightpack": states[3], "scheduler": states[4], "last_at": now})
-    return new, effects
+    return _house(presence=states[0], heating=states[1], nightlight=states[2],
+                  lightpack=states[3], scheduler=states[4], last_at=now), effects

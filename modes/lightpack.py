@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.messages.heating import HeatingState, LightpackLock, LightpackState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackLock, LightpackState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from modes.effects import Rejected, Tick

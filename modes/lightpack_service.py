@@ -15,7 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from core.messages.heating import HeatingState, LightpackLock, LightpackState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackLock, LightpackState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from core.metrics import Point

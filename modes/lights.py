@@ -17,8 +17,8 @@ from typing import Any
 from core import devices
 from core.config import Device
 from core.messages.dialogs import Intent, Outcome
-from core.messages.heating import RelayCommand
 from core.messages.lights import LightsState
+from core.messages.relays import RelayCommand
 
 RELAY_PREFIX = "light:"
 """Relay names of room lights (the heater's is "heater", the night light's "veilleuse")."""

@@ -12,8 +12,8 @@ import logging
 from typing import Any
 
 from core.messages.dialogs import Intent
-from core.messages.heating import RelayCommand
 from core.messages.lights import LightsState
+from core.messages.relays import RelayCommand
 from core.service import Runtime
 from modes import lights
 from modes.devices import Relay, open_relay

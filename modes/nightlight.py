@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.messages.dialogs import Intent, Outcome
-from core.messages.heating import NightLightMode, NightLightState, RelayCommand
+from core.messages.nightlight import NightLightMode, NightLightState
+from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import phrases

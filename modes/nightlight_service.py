@@ -15,7 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from core.messages.dialogs import Intent
-from core.messages.heating import NightLightMode, NightLightState, RelayCommand
+from core.messages.nightlight import NightLightMode, NightLightState
+from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.metrics import Point
 from core.service import Runtime

@@ -15,7 +15,7 @@ import logging
 
 from core import store
 from core.messages import Envelope
-from core.messages.heating import RelayCommand, RelayState
+from core.messages.relays import RelayCommand, RelayState
 from core.service import Runtime
 from modes.gpio import GpioRelay, open_gpio_relay, pin_factory
 from modes.settings import RelaysSettings

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from core.messages.dialogs import Intent, ReportDue
-from core.messages.heating import LightpackLock, NightLightMode, SetProfile
+from core.messages.heating import SetProfile
+from core.messages.lightpack import LightpackLock
+from core.messages.nightlight import NightLightMode
 from core.messages.presence import BluetoothPresence, PirMotion
 from core.messages.sensors import MutaUpdate
 from core.messages.voice import Say

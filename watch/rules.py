@@ -10,6 +10,9 @@
   subject opens one incident and stays open until it is stable and OK;
 - a subject whose dependency (its machine) is in PROBLEM is suppressed: no alert of its own;
 - during a BLACKOUT only mains power is told.
+
+Notices are written in the house's language (`decide(..., lang=house.lang)`, words in
+`watch.phrases`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from core.messages.watch import Severity
+from watch import phrases
 from watch.policy import BUS, MAINS, Policy
 
 
@@ -181,19 +185,20 @@ def evaluate(observations: Iterable[Observation], history: History, now: dt.date
     return out, History(cycle, subjects)
 
 
-def _text(notice: Notice, finding: Finding, incident: Incident | None) -> str:
-    head = {Notice.PROBLEM: "PROBLÈME", Notice.REMINDER: "RAPPEL",
-            Notice.RECOVERY: "RÉTABLI"}[notice]
+def _text(notice: Notice, finding: Finding, incident: Incident | None, lang: str) -> str:
+    head = phrases.text(notice, lang)
     detail = finding.detail or (incident.detail if incident else "")
-    flap = " (instable)" if finding.flapping and notice is not Notice.RECOVERY else ""
+    flap = phrases.text("flapping", lang) \
+        if finding.flapping and notice is not Notice.RECOVERY else ""
     text = f"{head}: {finding.label}{flap}"
     return f"{text} — {detail}" if detail and notice is not Notice.RECOVERY else text
 
 
 def decide(findings: Iterable[Finding], book: AlertBook, now: dt.datetime, policy: Policy, *,
-           blackout: bool = False, max_per_hour: int = 20) -> tuple[list[Notification],
-                                                                   AlertBook]:
-    """Notifications for this cycle's findings, and the next alert book."""
+           blackout: bool = False, max_per_hour: int = 20,
+           lang: str = "fr") -> tuple[list[Notification], AlertBook]:
+    """Notifications for this cycle's findings, in the house's language `lang`, and the next
+    alert book."""
     incidents = dict(book.incidents)
     out: list[tuple[Notice, Finding, Incident | None]] = []
     for f in findings:
@@ -219,7 +224,8 @@ def decide(findings: Iterable[Finding], book: AlertBook, now: dt.datetime, polic
                 continue
             del incidents[f.subject]
             out.append((Notice.RECOVERY, f, inc))
-    return _route(out, AlertBook(incidents, book.sent, book.capped), now, policy, max_per_hour)
+    return _route(out, AlertBook(incidents, book.sent, book.capped), now, policy, max_per_hour,
+                  lang)
 
 
 GROUP = "group:"
@@ -233,7 +239,8 @@ def _machine_of(subject: str) -> str:
 
 
 def _route(items: list[tuple[Notice, Finding, Incident | None]], book: AlertBook,
-           now: dt.datetime, policy: Policy, cap: int) -> tuple[list[Notification], AlertBook]:
+           now: dt.datetime, policy: Policy, cap: int,
+           lang: str) -> tuple[list[Notification], AlertBook]:
     """Channels for each notice, within the hourly cap (problems count, recoveries do not);
     the services of one machine that change together go out as one notice per channel (a
     supervisord that refuses the sentinel is one message, not one per program)."""
@@ -245,7 +252,7 @@ def _route(items: list[tuple[Notice, Finding, Incident | None]], book: AlertBook
     grouped: dict[tuple[str, Notice, str], list[tuple[int, Finding, Severity, str]]] = {}
     for notice, f, inc in items:
         severity = inc.severity if inc else f.severity
-        text = _text(notice, f, inc)
+        text = _text(notice, f, inc, lang)
         machine = _machine_of(f.subject)
         told = []
         for channel in policy.channels_for(f.subject, severity):
@@ -276,18 +283,17 @@ def _route(items: list[tuple[Notice, Finding, Incident | None]], book: AlertBook
             severity = Severity.MAJOR if any(m[2] is Severity.MAJOR for m in members) \
                 else members[0][2]
             notes[index] = Notification(notes[index].channel, f"{GROUP}{machine}", notice,
-                                        severity, _group_text(notice, machine, members))
+                                        severity, _group_text(notice, machine, members, lang))
     deduped = list(dict.fromkeys(notes))
     return deduped, AlertBook(incidents, {k: tuple(v) for k, v in sent.items()}, capped)
 
 
 def _group_text(notice: Notice, machine: str,
-                members: list[tuple[int, Finding, Severity, str]]) -> str:
-    head = {Notice.PROBLEM: "PROBLÈME", Notice.REMINDER: "RAPPEL",
-            Notice.RECOVERY: "RÉTABLI"}[notice]
+                members: list[tuple[int, Finding, Severity, str]], lang: str) -> str:
     names = ", ".join(m[1].subject.partition("/")[2] for m in members)
     details = {m[1].detail for m in members if m[1].detail}
-    text = f"{head}: {len(members)} services sur {machine} ({names})"
+    text = f"{phrases.text(notice, lang)}: " + phrases.text(
+        "services", lang, count=len(members), machine=machine, names=names)
     if notice is not Notice.RECOVERY and len(details) == 1:
         text += f" — {details.pop()}"
     return text

@@ -73,7 +73,8 @@ class Sentinel:
             if not problem and alert.key not in mem.book.incidents:
                 return []  # a recovery of nothing told
             notes, book = rules.decide([finding], mem.book, now, self.policy,
-                                       blackout=mem.mains.state is power.Power.BLACKOUT)
+                                       blackout=mem.mains.state is power.Power.BLACKOUT,
+                                       lang=self.config.house.lang)
             self.memory = dataclasses.replace(mem, book=book)
             for note in notes:
                 self.outbox.put(note.channel, {"subject": note.subject,
@@ -107,7 +108,8 @@ class Sentinel:
                     self.log(Level.CRITICAL if event is power.PowerEvent.LOST else Level.INFO,
                              f"secteur: {event.value}")
         notes, book = rules.decide(findings, mem.book, now, self.policy,
-                                   blackout=mains.state is power.Power.BLACKOUT)
+                                   blackout=mains.state is power.Power.BLACKOUT,
+                                   lang=self.config.house.lang)
         self.memory = dataclasses.replace(mem, history=history, book=book, mains=mains)
         self.findings.update({f.subject: f for f in findings})
         self._alerts(notes)

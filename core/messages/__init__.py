@@ -1,7 +1,8 @@
 """Typed bus messages, one module per domain, in one JSON envelope (see `envelope`).
 
 Domains: `alive` (heartbeats), `log` (logbook entries), `presence` (modes, PIR, Bluetooth),
-`heating` (heater, night lights, lightpack), `sensors` (readings), `voice` (wake, transcript,
+`heating` (heater), `relays` (latching relays), `nightlight` (night lights), `lightpack` (the RGB
+strip), `lights` (room lights), `timers`, `sensors` (readings), `voice` (wake, transcript,
 announcements), `dialogs` (intents, replies, SMS), `watch` (alerts, status).
 """
 

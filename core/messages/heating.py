@@ -1,4 +1,4 @@
-"""State of what the modes drive: heating, night lights, the lightpack."""
+"""The heater's state and the profile asked of it (its relay: `relays`)."""
 
 from __future__ import annotations
 
@@ -38,68 +38,3 @@ class SetProfile(Message):
     profile: str
     until: str | None = None
     changed_by: str = ""
-
-
-@dataclass(frozen=True)
-class RelayCommand(Message):
-    """Drive a latching relay (heater or night lights)."""
-
-    TOPIC: ClassVar[str] = "basecamp.relay.command"
-    relay: str
-    on: bool
-
-
-@dataclass(frozen=True)
-class RelayState(Message):
-    """Where a GPIO relay was put (`basecamp run relays`, on the machine wiring it)."""
-
-    TOPIC: ClassVar[str] = "basecamp.relay.state"
-    relay: str
-    on: bool
-    machine: str
-    error: str = ""
-    """Why the relay could not be put there ("" when it was)."""
-
-
-@dataclass(frozen=True)
-class NightLightState(Message):
-    """Night lights: the chosen mode and whether they are lit."""
-
-    TOPIC: ClassVar[str] = "basecamp.nightlight.state"
-    mode: str
-    """on, off or auto."""
-    lit: bool
-    daylight: bool | None = None
-
-
-@dataclass(frozen=True)
-class LightpackState(Message):
-    """The RGB strip's colour and why."""
-
-    TOPIC: ClassVar[str] = "basecamp.lightpack.state"
-    colour: str
-    """A colour name, e.g. warm_white, red, blue."""
-    rgb: list[int]
-    overlay: str = ""
-    """Problem hint: "", orange or red."""
-    locked_by: str = ""
-
-
-@dataclass(frozen=True)
-class NightLightMode(Message):
-    """Ask the night lights for a mode: on, off or auto (the kiosk's AUTO button)."""
-
-    TOPIC: ClassVar[str] = "basecamp.nightlight.set_mode"
-    mode: str
-    """on, off or auto."""
-    changed_by: str = ""
-
-
-@dataclass(frozen=True)
-class LightpackLock(Message):
-    """Take the lightpack over for `seconds` (0 releases it) and show `colour` meanwhile."""
-
-    TOPIC: ClassVar[str] = "basecamp.lightpack.lock"
-    owner: str
-    seconds: float
-    colour: str = ""

@@ -28,7 +28,8 @@ class Transcript(Message):
 
 @dataclass(frozen=True)
 class Say(Message):
-    """Ask the interphone to speak (priority: higher first; key: from a lock)."""
+    """Ask the interphone to speak (priority: higher first; key: from a lock): the request,
+    answered by `Spoken`."""
 
     TOPIC: ClassVar[str] = "basecamp.interphone.say"
     text: str
@@ -61,9 +62,9 @@ class Speaking(Message):
 
 @dataclass(frozen=True)
 class Spoken(Message):
-    """The interphone finished speaking (or muted) an announcement."""
+    """The interphone finished speaking (or muted) an announcement: the report of a `Say`."""
 
-    TOPIC: ClassVar[str] = "basecamp.voice.say"
+    TOPIC: ClassVar[str] = "basecamp.interphone.spoken"
     text: str
     muted: bool = False
 

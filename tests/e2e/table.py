@@ -33,8 +33,9 @@ from typing import Any
 from core.messages import Envelope, Message
 from core.messages.alive import StateRequest
 from core.messages.dialogs import Command, Reply, SmsIncoming
-from core.messages.heating import HeatingState, NightLightState
+from core.messages.heating import HeatingState
 from core.messages.lights import LightsState
+from core.messages.nightlight import NightLightState
 from core.messages.presence import ModeChanged
 from core.messages.voice import Spoken, Transcript
 from kiosk import intents as kiosk

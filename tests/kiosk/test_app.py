@@ -6,7 +6,8 @@ import pytest
 from PyQt5.QtCore import QPoint, Qt
 
 from core.bus import Forwarder
-from core.messages.heating import HeatingState, NightLightMode, NightLightState
+from core.messages.heating import HeatingState
+from core.messages.nightlight import NightLightMode, NightLightState
 from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate
 from kiosk.app import Kiosk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.messages.heating import NightLightMode
+from core.messages.nightlight import NightLightMode
 from core.messages.presence import ModeChanged, PirMotion
 from kiosk.blanking import should_blank
 from kiosk.intents import heating_intent, mode_intent, night_light_request, silence_intent

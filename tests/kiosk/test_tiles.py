@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.messages.heating import HeatingState, LightpackState, NightLightState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackState
+from core.messages.nightlight import NightLightState
 from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.voice import Transcript, Wake

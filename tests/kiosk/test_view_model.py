@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from core.messages.dialogs import Reply
-from core.messages.heating import HeatingState, LightpackState, NightLightState
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackState
 from core.messages.log import LogEntry
+from core.messages.nightlight import NightLightState
 from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.voice import Spoken, Transcript, Wake

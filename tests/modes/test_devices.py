@@ -12,8 +12,8 @@ import pytest
 
 from core.config import Config, ConfigError
 from core.messages.dialogs import Intent
-from core.messages.heating import RelayCommand
 from core.messages.presence import BluetoothPresence, PirMotion
+from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import house

@@ -21,7 +21,7 @@ from gpiozero.pins.mock import MockFactory, MockPin
 
 from core.bus import Forwarder
 from core.config import Config, ConfigError
-from core.messages.heating import RelayCommand, RelayState
+from core.messages.relays import RelayCommand, RelayState
 from core.service import running
 from modes import gpio, relays_service
 from modes.gpio import LatchingRelay, PlainRelay, SensedLatchingRelay

@@ -8,8 +8,9 @@ import pytest
 
 from core.config import Config
 from core.messages.dialogs import Intent
-from core.messages.heating import HeatingState, RelayCommand, SetProfile
+from core.messages.heating import HeatingState, SetProfile
 from core.messages.presence import ModeChanged
+from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import heating

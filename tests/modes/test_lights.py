@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 
 from core.messages.dialogs import Intent
-from core.messages.heating import LightpackLock, NightLightMode, RelayCommand
+from core.messages.lightpack import LightpackLock
+from core.messages.nightlight import NightLightMode
 from core.messages.presence import ModeChanged
+from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.voice import Say
 from core.messages.watch import Alert

@@ -16,8 +16,8 @@ from core.bus import Forwarder
 from core.clock import ManualClock
 from core.config import Config, Device
 from core.messages.dialogs import Intent, Outcome
-from core.messages.heating import RelayCommand
 from core.messages.lights import LightsState
+from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.service import running
 from modes import heater_service, heating, lights, lights_service, nightlight_service, service

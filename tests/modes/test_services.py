@@ -20,7 +20,9 @@ from core.config import Config
 from core.messages import Message, Source
 from core.messages.alive import StateRequest
 from core.messages.dialogs import Intent
-from core.messages.heating import HeatingState, LightpackLock, NightLightMode
+from core.messages.heating import HeatingState
+from core.messages.lightpack import LightpackLock
+from core.messages.nightlight import NightLightMode
 from core.messages.presence import ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert

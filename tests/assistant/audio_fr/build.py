@@ -151,7 +151,7 @@ def house_sentences(count: int, progress: Progress, *, held_out: bool) -> list[
     intents: spoken commands the house's recogniser reads, exactly, as their expected intent.
     The recogniser is compiled into the dialogs' own cache (`dialogs.cache.default_folder`),
     shared with the service."""
-    from dialogs.recognition import Recognizer
+    from dialogs.recognition import load, recognize
     from tests.helpers import demo_config
 
     name = "fr.heldout.jsonl" if held_out else "fr.jsonl"
@@ -165,11 +165,11 @@ def house_sentences(count: int, progress: Progress, *, held_out: bool) -> list[
     with tempfile.TemporaryDirectory(prefix="audio-fr-house-") as data:
         config = demo_config(data)
         progress(f"house: {len(pool)} candidate commands in {name}; loading the recogniser")
-        recognizer = Recognizer(config, "fr")
+        language = load(config, "fr")
         random.Random(16).shuffle(pool)
         by_intent: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
         for line in pool:
-            found = recognizer.recognize(line["text"], fuzzy=False)
+            found = recognize(line["text"], language, fuzzy=False)
             if found is None or found.stage != "exact" or found.intent != line["intent"]:
                 continue
             slots = json.loads(json.dumps(found.slots, default=str, sort_keys=True))
