@@ -30,7 +30,7 @@ def forwarder(config: Config) -> Iterator[Forwarder]:
 def house(qtbot, config, forwarder):
     """A test-side publisher and an intent reader on the bus, both driven by Qt."""
     from core.messages.dialogs import Intent
-    from core.messages.heating import NightLightMode
+    from core.messages.nightlight import NightLightMode
     from kiosk.qtbus import BusReader, QtPublisher
     pub, sub = config.bus_endpoints()
     publisher = QtPublisher(pub, Source("bc-test", "house"))
