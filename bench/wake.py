@@ -240,8 +240,8 @@ def grid(cache: Cache, voices: list[str], speeds: tuple[int, ...], pitches: tupl
          contexts: tuple[tuple[str | float, ...], ...], conditions: tuple[str, ...] = ("near",),
          tuning: bool = False) -> list[bytes]:
     """Every voice x speed x pitch x context, each with a little silence around; the i-th clip
-    heard in the condition `kind_of(i)` (held out: rotating; tuning: rotating with a shift per
-    4 clips, so that a condition is not tied to one pitch and context)."""
+    heard in the condition `kind_of(i)` (rotating with a shift, so that a condition is not
+    tied to one pitch or context)."""
     jobs = [(v, s, p, c) for v in voices for s in speeds for p in pitches for c in contexts]
 
     def one(i_job: tuple[int, tuple[str, int, int, tuple[str | float, ...]]]) -> bytes:
@@ -262,14 +262,15 @@ def grid(cache: Cache, voices: list[str], speeds: tuple[int, ...], pitches: tupl
 
 TUNING_CONTEXTS = ("alone", "before_question", "run_into_request")
 HELD_OUT_CONTEXTS = ("alone", "run_into_command")
-"""Held out, the i-th clip's condition is i mod 4 and its context i mod 2: near and noisy
-clips are the keyword alone, far and far_noisy ones the keyword run into a command (kept as
-it was; the report gives detection by context too)."""
+"""Held out, the i-th clip's context is i mod 2 and its condition (i // 2 + i // 8) mod 4:
+every condition is heard both alone and run into a command, and not always at the same pitch
+(until 2026-11-30 the condition was i mod 4, so the far clips were all run-on clips)."""
 
 
 def kind_of(i: int, conditions: int, tuning: bool) -> int:
-    """The condition of the i-th clip of a grid."""
-    return (i + i // 4) % conditions if tuning else i % conditions
+    """The condition of the i-th clip of a grid: crossed with the context and shifted across
+    pitches and speeds."""
+    return (i + i // 4) % conditions if tuning else (i // 2 + i // 8) % conditions
 
 
 def tuning_positives(cache: Cache, phrase: str, french: bool, quick: bool = False,
