@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +12,6 @@ from assistant.pipeline import Arbitrate, Emit, Handler, Pipeline
 from assistant.settings import VoiceSettings
 from assistant.stt import Transcriber, VoskTranscriber
 from assistant.vad import Limits, webrtc
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def limits(voice: VoiceSettings) -> Limits:

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import logging
 import shutil
 import time
 import wave
@@ -40,8 +39,6 @@ from core.messages import MessageError
 from core.messages.dialogs import FamilyMessage, Intent, Outcome
 from core.messages.presence import Mode, ModeChanged, PirMotion, RoomLocation
 from core.messages.voice import Say, Speaking, Spoken
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def spoken_dir(config: Any, settings: InterphoneSettings, host: str) -> Path:

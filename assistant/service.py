@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import os
 import time
 from pathlib import Path
@@ -24,8 +23,6 @@ from assistant.wake import Detection
 from core.bus import Envelope
 from core.messages import Message
 from core.messages.voice import Say, Speaking, Spoken, Transcript, WakeBid
-
-_LOGGER = logging.getLogger(__name__)
 
 RELOAD_CHECK_S = 30.0
 

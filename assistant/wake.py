@@ -7,7 +7,6 @@ in `_FACTORIES`, one config value, one WAV test skipped when the engine's packag
 from __future__ import annotations
 
 import importlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -15,8 +14,6 @@ from typing import Any, Protocol
 from assistant.audio import RATE, WIDTH
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class WakeWordDetector(Protocol):

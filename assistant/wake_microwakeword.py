@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 FRAME = 160  # 10 ms, the feature step of the micro frontend
 

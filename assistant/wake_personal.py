@@ -15,7 +15,6 @@ room.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -27,8 +26,6 @@ import numpy as np
 from assistant.audio import RATE, WIDTH, read_pcm
 from assistant.errors import EngineUnavailable
 from assistant.settings import PersonalWakeSettings, VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 FRAME = 1600
 """Samples per `process` call (100 ms): features and DTW are computed in blocks."""

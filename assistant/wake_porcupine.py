@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import array
 import importlib.metadata
-import logging
 from typing import Any
 
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def installed_version() -> str | None:

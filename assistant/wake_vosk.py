@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from assistant import vosk_model
 from assistant.audio import RATE
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 FRAME = 1600  # 100 ms: Kaldi decodes larger blocks far more cheaply
 

@@ -11,7 +11,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import logging
 import sys
 import time
 import urllib.request
@@ -20,8 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.cli import add_config_argument, load_config_or_exit
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def _now(value: str | None, config: Any) -> dt.datetime:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
-import logging
 import re
 from collections.abc import Iterator
 from enum import StrEnum
@@ -24,8 +23,6 @@ from dialogs import ha, when
 from dialogs.expand import Context, Expansion, Unexpandable, sentences
 from dialogs.settings import DialogSettings
 from dialogs.text import fold_template
-
-_LOGGER = logging.getLogger(__name__)
 
 LANGS = ("fr", "en")
 DECLINE_PREFIX = "Decline"

@@ -12,7 +12,6 @@ switched OFF when the service stops. HTTP: `/status`, `POST /set_profile?profile
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -28,8 +27,6 @@ from modes.devices import open_relay
 from modes.house import rules_from_config
 from modes.running import Driven, Persisted, restore
 from modes.settings import HeatingSettings, PresenceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def _point(rt: Runtime, state: heating.Heating) -> Point:

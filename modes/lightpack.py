@@ -11,7 +11,6 @@ shows its owner's colour until it expires or is released. Effect: `LightpackStat
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +21,6 @@ from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from modes.effects import Rejected, Tick
 from modes.records import evolve
-
-_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

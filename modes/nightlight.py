@@ -10,7 +10,6 @@ warning: "dark before sunset" or "light before sunrise" (the sensor is suspect).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,6 @@ from modes.effects import Rejected, Tick
 from modes.records import evolve
 from modes.sun import Place, is_daylight, sun_phase
 
-_LOGGER = logging.getLogger(__name__)
 MODES = ("on", "off", "auto")
 
 

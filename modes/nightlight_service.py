@@ -9,7 +9,6 @@ warnings as `Alert`. The chosen mode survives a restart. HTTP: `/status`,
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -24,8 +23,6 @@ from modes.devices import open_relay
 from modes.house import rules_from_config
 from modes.running import Driven, Persisted, restore
 from modes.settings import NightLightSettings, PresenceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 async def serve(rt: Runtime) -> None:

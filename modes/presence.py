@@ -14,7 +14,6 @@ in lockout raises an alert.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +34,6 @@ from modes.effects import ForceMode, Rejected, Tick
 from modes.records import evolve
 from modes.sun import Place, is_daylight
 
-_LOGGER = logging.getLogger(__name__)
 COCOON, LOCKOUT, ASLEEP = Mode.COCOON, Mode.LOCKOUT, Mode.ASLEEP
 KNOWN_PHONE = "known_phone"
 _CHANNELS = {c.value for c in ChangedBy}

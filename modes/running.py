@@ -8,7 +8,7 @@ counted, never fatal.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -115,8 +115,3 @@ def restore(path: Path, build: Callable[[dict[str, Any]], S], default: S) -> tup
         _LOGGER.warning("ignoring state file %s: %s", path, err)
         return default, False
 
-
-def publish_all(rt: Runtime, messages: Iterable[Message]) -> None:
-    """Publish several messages."""
-    for message in messages:
-        rt.publish(message)

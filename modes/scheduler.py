@@ -9,7 +9,6 @@ than `late` (a restart, a long tick) is skipped rather than spoken late. Effects
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +19,6 @@ from modes import phrases
 from modes.effects import Prune, Report, Tick
 from modes.records import evolve
 from modes.sun import zone
-
-_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

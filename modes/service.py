@@ -10,7 +10,6 @@ presence; `POST /set_mode?mode=...` (token) forces a mode, e.g. from a maintenan
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -25,8 +24,6 @@ from modes.house import rules_from_config
 from modes.records import evolve
 from modes.running import Driven, Persisted, restore
 from modes.settings import PresenceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 async def serve(rt: Runtime) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 from core.cli import add_config_argument, load_config_or_exit
 from core.clock import FastClock
 
-_LOGGER = logging.getLogger(__name__)
 SERIAL_SIMULATORS = ("muta", "pir", "power", "water")
 
 

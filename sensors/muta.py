@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from core.messages.sensors import MutaUpdate
@@ -24,8 +23,6 @@ from sensors.plumbing import (
 )
 from sensors.settings import SIM, Bounds, MutaUnit
 from sensors.simulate import MutaSimulator
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class MutaDecoder:

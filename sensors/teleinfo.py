@@ -4,7 +4,6 @@ frames to metrics `power`, hourly mean/min/max/diff to `power_agg`."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from core.messages.sensors import PowerUpdate
@@ -23,8 +22,6 @@ from sensors.plumbing import (
 )
 from sensors.settings import SIM
 from sensors.simulate import TeleinfoSimulator
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def fields(reading: tic.PowerReading) -> dict[str, float | int | str]:

@@ -9,7 +9,6 @@ callback (debounced, counted there, collected every `poll_s`).
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -26,7 +25,6 @@ from sensors.serial_link import SerialLink
 from sensors.settings import SIM
 from sensors.simulate import WaterSimulator
 
-_LOGGER = logging.getLogger(__name__)
 MINUTE, HOUR = 60.0, 3600.0
 
 

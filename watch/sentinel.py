@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import logging
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -29,8 +28,6 @@ from watch.probes import ProbeContext, run_checks
 from watch.rules import Finding, Notice, Notification, Observation
 from watch.settings import WatchSettings
 from watch.supervisor import StillStarting, restart
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class Sentinel:

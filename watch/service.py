@@ -10,7 +10,6 @@ checks find (readings, the night, the mains) is dated in house time (see core.cl
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +26,6 @@ from watch.rules import State
 from watch.sentinel import Sentinel
 from watch.settings import WatchSettings
 
-_LOGGER = logging.getLogger(__name__)
 SENTINEL = web.AppKey("sentinel", Sentinel)
 """The running sentinel, on `rt.app` (for tests and the kiosk's in-process use)."""
 
