@@ -50,7 +50,7 @@ SECTIONS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class House:
+class HouseSettings:
     """Who and where the house is."""
 
     name: str = "Basecamp"
@@ -224,7 +224,7 @@ class Contact:
 class Config:
     """The whole house, loaded from one TOML file."""
 
-    house: House = field(default_factory=House)
+    house: HouseSettings = field(default_factory=HouseSettings)
     bus: Bus = field(default_factory=Bus)
     metrics: Metrics = field(default_factory=Metrics)
     logbook: Logbook = field(default_factory=Logbook)

@@ -46,10 +46,10 @@ def load(path: Path) -> timers.Timers:
         return timers.Timers()
 
 
-def house_of(config: Any) -> timers.House:
+def house_of(config: Any) -> timers.TimerHouse:
     """Where timers ring by default, whom reminders are texted to, in which language."""
     settings = config.section("dialogs", DialogSettings)
-    return timers.House(
+    return timers.TimerHouse(
         default_room=str(settings.default_room),
         owner_phones=tuple(c.phone for c in config.contacts if c.role == "owner" and c.phone),
         lang=settings.language(config))

@@ -24,6 +24,7 @@ from core.metrics import Point
 from core.service import Runtime
 from modes import heating
 from modes.devices import open_relay
+from modes.effects import EventRejected
 from modes.house import rules_from_config
 from modes.running import Driven, Persisted, restore
 from modes.settings import HeatingSettings, PresenceSettings
@@ -90,7 +91,7 @@ async def serve(rt: Runtime) -> None:
         profile = request.query.get("profile", "")
         until = request.query.get("until") or None
         effects = machine.feed(SetProfile(profile, until, request.query.get("by", "terminal")))
-        refused = [e.reason for e in effects if type(e).__name__ == "Rejected"]
+        refused = [e.reason for e in effects if isinstance(e, EventRejected)]
         if refused:
             raise web.HTTPBadRequest(text="; ".join(refused))
         return web.json_response({"profile": machine.state.profile,

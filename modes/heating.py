@@ -3,7 +3,7 @@
 `step(state, event, now) -> (state, effects)` over `ModeChanged`, `MutaUpdate` (temperatures),
 `SetProfile`, `Intent` (BasecampHeatingProfile) and `Tick`. Effects: `RelayCommand` when the
 relay must move, `HeatingState` when profile/setpoint/relay change, `Alert` (failsafe, comfort
-in the middle of the night) and `Rejected`.
+in the middle of the night) and `EventRejected`.
 
 Which profile runs (`resolve`), first match wins: a forced profile not yet expired; asleep ->
 night on the bedroom sensor; lockout with a known return -> comfort from return − preheat; the
@@ -25,7 +25,7 @@ from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import phrases
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 from modes.records import evolve
 from modes.sun import zone
 
@@ -217,21 +217,21 @@ def report(state: Heating, temperature: float | None = None) -> HeatingState:
 
 # ---- inputs ---------------------------------------------------------------------------------
 def choose(state: Heating, profile: str, until: Any, now: dt.datetime,
-           origin: str = "") -> tuple[Heating, Rejected | None]:
+           origin: str = "") -> tuple[Heating, EventRejected | None]:
     """Apply a profile request (regime, or force with optional ISO expiry)."""
     if profile in REGIMES:
         return evolve(state, regime=profile, force="", force_until=None,
                                    force_origin=""), None
     if profile not in FORCES:
-        return state, Rejected(f"unknown heating profile {profile!r}")
+        return state, EventRejected(f"unknown heating profile {profile!r}")
     expiry = None
     if until not in (None, ""):
         try:
             expiry = until if isinstance(until, dt.datetime) else dt.datetime.fromisoformat(until)
         except (TypeError, ValueError):
-            return state, Rejected(f"profile expiry {until!r} is not an ISO datetime")
+            return state, EventRejected(f"profile expiry {until!r} is not an ISO datetime")
         if expiry.tzinfo is None or expiry <= now:
-            return state, Rejected(f"profile expiry {until!r} is naive or in the past")
+            return state, EventRejected(f"profile expiry {until!r} is naive or in the past")
     return evolve(state, force=profile, force_until=expiry,
                                force_origin=origin), None
 
@@ -258,7 +258,7 @@ def _on_muta(state: Heating, event: MutaUpdate, now: dt.datetime,
     if value is None or event.unit not in (rules.primary, rules.secondary):
         return None
     if not rules.valid[0] <= value <= rules.valid[1]:
-        out.append(Rejected(f"temperature {value} from {event.unit} out of range"))
+        out.append(EventRejected(f"temperature {value} from {event.unit} out of range"))
         return state
     if event.unit == rules.primary:
         return evolve(state, primary=value, primary_at=now)
@@ -305,15 +305,15 @@ def _set_temperature(state: Heating, event: Intent, now: dt.datetime,
     try:
         value = float(event.slots.get("temperature", ""))
     except (TypeError, ValueError):
-        out.append(Rejected(f"temperature {event.slots.get('temperature')!r} is not a number"))
+        out.append(EventRejected(f"temperature {event.slots.get('temperature')!r} is not a number"))
         return state
     low, high = state.rules.setpoints
     if room not in state.rules.rooms:
-        out.append(Rejected(f"no heating control in {room!r}", "no_heating_here",
+        out.append(EventRejected(f"no heating control in {room!r}", "no_heating_here",
                             {"area": room, "rooms": ", ".join(state.rules.rooms)}))
         return state
     if not low <= value <= high:
-        out.append(Rejected(f"setpoint {value} outside {low}-{high}", "temperature_range",
+        out.append(EventRejected(f"setpoint {value} outside {low}-{high}", "temperature_range",
                             {"temperature": value, "min": low, "max": high}))
         return state
     until = event.slots.get("until")
@@ -330,7 +330,7 @@ def outcome(state: Heating, event: Intent, effects: list[Any]) -> Outcome | None
     """What became of a command the heater carries out (None: not the heater's)."""
     if event.intent == "BasecampHeatingProfile" or event.intent == "HassClimateSetTemperature" \
             or (event.intent in ("HassTurnOn", "HassTurnOff") and _mine(state, event)):
-        refused = next((e for e in effects if isinstance(e, Rejected)), None)
+        refused = next((e for e in effects if isinstance(e, EventRejected)), None)
         if refused is not None:
             return Outcome(event.id, event.intent, False, refused.key or "refused",
                            refused.values or {"why": refused.reason})
@@ -369,7 +369,7 @@ def step(state: Heating, event: Any, now: dt.datetime) -> tuple[Heating, list[An
         state = decide(new, now, out)
     except Exception as err:  # never leave a relay on because of a bug
         _LOGGER.exception("heating step failed on %r", event)
-        out = [Rejected(f"heating failed on {type(event).__name__}: {err}")]
+        out = [EventRejected(f"heating failed on {type(event).__name__}: {err}")]
         if state.relay:
             out.append(RelayCommand(relay="heater", on=False))
         state = evolve(state, relay=False)

@@ -20,7 +20,7 @@ from core.messages.heating import HeatingState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
 from modes import heating, lightpack, nightlight, presence, scheduler
-from modes.effects import Rejected, Report, Tick
+from modes.effects import EventRejected, Report, Tick
 from modes.records import evolve
 from modes.settings import (
     DAYS,
@@ -109,7 +109,7 @@ def rules_from_config(config: Config) -> Rules:
 
 
 @dataclass(frozen=True)
-class House:
+class HouseState:
     """The five machines' states and the time of the last event."""
 
     presence: presence.Presence
@@ -121,9 +121,9 @@ class House:
 
 
 def initial(rules: Rules, mode: str = "cocoon", regime: str = "work_week",
-            night_mode: str = "auto") -> House:
+            night_mode: str = "auto") -> HouseState:
     """A house that has seen nothing yet."""
-    return House(
+    return HouseState(
         presence=presence.Presence(rules.presence, mode=presence.Mode(mode)),
         heating=heating.Heating(rules.heating, mode=mode, regime=regime),
         nightlight=nightlight.NightLight(rules.nightlight, mode=night_mode),
@@ -132,7 +132,7 @@ def initial(rules: Rules, mode: str = "cocoon", regime: str = "work_week",
 
 
 _Step = Callable[[Any, Any, dt.datetime], tuple[Any, list[Any]]]
-_MACHINES: tuple[tuple[frozenset[type], _Step], ...] = (  # in the order of House's fields
+_MACHINES: tuple[tuple[frozenset[type], _Step], ...] = (  # in the order of HouseState's fields
     (frozenset(presence.EVENTS), presence.step),
     (frozenset(heating.EVENTS), heating.step),
     (frozenset(nightlight.EVENTS), nightlight.step),
@@ -146,7 +146,7 @@ _PRESENCE = 0
 _new, _set = object.__new__, object.__setattr__
 
 
-def start(house: House, now: dt.datetime) -> tuple[House, list[Any]]:
+def start(house: HouseState, now: dt.datetime) -> tuple[HouseState, list[Any]]:
     """Announce the starting mode and let every machine decide once (a first tick)."""
     if house.presence.since is None:
         house = evolve(house, presence=evolve(house.presence, since=now))
@@ -156,10 +156,10 @@ def start(house: House, now: dt.datetime) -> tuple[House, list[Any]]:
     return house, [announced, *out, *more]
 
 
-def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
+def step(house: HouseState, event: Any, now: dt.datetime) -> tuple[HouseState, list[Any]]:
     """Apply one event at `now` to every machine that takes it; effects in order."""
     if house.last_at is not None and now < house.last_at:
-        return house, [Rejected(f"{type(event).__name__} at {now.isoformat()} is older than "
+        return house, [EventRejected(f"{type(event).__name__} at {now.isoformat()} is older than "
                                 f"the last event ({house.last_at.isoformat()})")]
     states: list[Any] = [house.presence, house.heating, house.nightlight, house.lightpack,
                          house.scheduler]
@@ -174,7 +174,7 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
                 states[index], out = machine(states[index], current, now)
             except Exception as err:
                 _LOGGER.exception("machine %d failed on %r", index, current)
-                out = [Rejected(f"{machine.__module__} failed on "
+                out = [EventRejected(f"{machine.__module__} failed on "
                                 f"{type(current).__name__}: {err}")]
             for effect in out:
                 if type(effect) is Report:
@@ -182,7 +182,7 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
                 elif isinstance(effect, _FEEDBACK):
                     pending.append(effect)
                 effects.append(effect)
-    new = _new(House)  # House(...) without __init__'s checks: this is the hot path
+    new = _new(HouseState)  # HouseState(...) without __init__'s checks: this is the hot path
     _set(new, "__dict__", {"presence": states[0], "heating": states[1], "nightlight": states[2],
                            "lightpack": states[3], "scheduler": states[4], "last_at": now})
     return new, effects

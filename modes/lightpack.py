@@ -19,7 +19,7 @@ from typing import Any
 from core.messages.heating import HeatingState, LightpackLock, LightpackState
 from core.messages.presence import ModeChanged
 from core.messages.watch import Alert
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 from modes.records import evolve
 
 
@@ -109,7 +109,7 @@ def _on_alert(state: Lightpack, event: Alert, now: dt.datetime, out: list[Any]) 
             return state
         return evolve(state, problems=others, cleared_at=now)
     if event.state not in ("problem", "reminder") or event.severity not in ("minor", "major"):
-        out.append(Rejected(f"alert {event.key}: state {event.state!r} / severity "
+        out.append(EventRejected(f"alert {event.key}: state {event.state!r} / severity "
                             f"{event.severity!r} not understood"))
         return state
     return evolve(state, problems=(*others, (event.key, event.severity)))
@@ -119,12 +119,12 @@ def _on_lock(state: Lightpack, event: LightpackLock, now: dt.datetime,
              out: list[Any]) -> Lightpack:
     held = state.lock_owner and state.lock_until is not None and now < state.lock_until
     if held and event.owner != state.lock_owner:
-        out.append(Rejected(f"lightpack locked by {state.lock_owner}, not {event.owner}"))
+        out.append(EventRejected(f"lightpack locked by {state.lock_owner}, not {event.owner}"))
         return state
     if event.seconds <= 0:
         return evolve(state, lock_owner="", lock_until=None, lock_colour="")
     if event.colour and event.colour not in state.rules.colours:
-        out.append(Rejected(f"unknown colour {event.colour!r}"))
+        out.append(EventRejected(f"unknown colour {event.colour!r}"))
         return state
     seconds = min(dt.timedelta(seconds=event.seconds), state.rules.max_lock)
     return evolve(state, lock_owner=event.owner, lock_until=now + seconds,

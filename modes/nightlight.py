@@ -19,7 +19,7 @@ from core.messages.heating import NightLightMode, NightLightState, RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import phrases
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 from modes.records import evolve
 from modes.sun import Place, is_daylight, sun_phase
 
@@ -119,7 +119,7 @@ def report(state: NightLight) -> NightLightState:
 
 def _set_mode(state: NightLight, mode: str, out: list[Any]) -> NightLight:
     if mode not in MODES:
-        out.append(Rejected(f"unknown night light mode {mode!r}"))
+        out.append(EventRejected(f"unknown night light mode {mode!r}"))
         return state
     if mode == state.mode:
         return state
@@ -144,7 +144,7 @@ def outcome(state: NightLight, event: Intent, effects: list[Any]) -> Outcome | N
     """What became of a switch command naming the night light (None: not one)."""
     if not _mine(state, event):
         return None
-    refused = next((e for e in effects if isinstance(e, Rejected)), None)
+    refused = next((e for e in effects if isinstance(e, EventRejected)), None)
     if refused is not None:
         return Outcome(event.id, event.intent, False, "refused", {"why": refused.reason})
     return Outcome(event.id, event.intent, True,
@@ -163,7 +163,7 @@ def _on_muta(state: NightLight, event: MutaUpdate, now: dt.datetime,
     if lux is None or event.unit != state.rules.outdoor_sensor:
         return None
     if not 0 <= lux <= state.rules.max_lux:
-        out.append(Rejected(f"outdoor light {lux} lx out of range"))
+        out.append(EventRejected(f"outdoor light {lux} lx out of range"))
         return state
     state = evolve(state, lux=lux, lux_at=now)
     return _check_sun(state, lux, now, out)

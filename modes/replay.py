@@ -21,7 +21,7 @@ from core.messages.sensors import MutaUpdate
 from core.messages.voice import Say
 from core.messages.watch import Alert
 from modes.effects import ForceMode, Tick
-from modes.house import House
+from modes.house import HouseState
 
 
 def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:
@@ -99,7 +99,7 @@ def parse_event(data: Any, outdoor: str = "exterieur") -> tuple[dt.datetime, Any
     return parse_time(data.get("at")), parser(data, outdoor)
 
 
-def snapshot(at: str, house: House, effects: list[Any]) -> dict[str, Any]:
+def snapshot(at: str, house: HouseState, effects: list[Any]) -> dict[str, Any]:
     """The output line after one event."""
     heat = house.heating
     return {

@@ -17,7 +17,7 @@ from core.bus import Envelope
 from core.messages import Message
 from core.messages.dialogs import Intent, Outcome
 from core.service import Runtime
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 
 _LOGGER = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -47,7 +47,7 @@ class Driven(Generic[S]):
             _LOGGER.exception("step failed on %r", event)
             return []
         for effect in effects:
-            if type(effect) is Rejected:
+            if type(effect) is EventRejected:
                 self.rt.counters["rejected"] += 1
                 _LOGGER.info("ignored: %s", effect.reason)
                 continue

@@ -10,7 +10,7 @@ from core.messages.sensors import PowerUpdate
 from core.metrics import Point
 from core.service import Runtime
 from sensors import tic
-from sensors.errors import Rejected
+from sensors.errors import InputRejected
 from sensors.plumbing import (
     Aggregates,
     Rejects,
@@ -55,9 +55,9 @@ async def serve(rt: Runtime) -> None:
     rt.status["meter"] = lambda: last
     written_at: list[float] = [float("-inf")]
 
-    def decode(raw: bytes) -> tic.PowerReading | Rejected:
+    def decode(raw: bytes) -> tic.PowerReading | InputRejected:
         frame = tic.parse_frame(raw, s.mode)
-        return frame if isinstance(frame, Rejected) else tic.to_reading(frame,
+        return frame if isinstance(frame, InputRejected) else tic.to_reading(frame,
                                                                          cfg.bounds.papp_va)
 
     def handle(reading: tic.PowerReading, now: dt.datetime) -> list[Point]:
