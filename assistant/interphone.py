@@ -35,13 +35,14 @@ from assistant.errors import AssistantError
 from assistant.settings import InterphoneSettings
 from assistant.tts import Renderer, play
 from core.bus import Envelope
+from core.config import Config
 from core.messages import MessageError
 from core.messages.dialogs import FamilyMessage, Intent, Outcome
 from core.messages.presence import Mode, ModeChanged, PirMotion, RoomLocation
 from core.messages.voice import Say, Speaking, Spoken
 
 
-def spoken_dir(config: Any, settings: InterphoneSettings, host: str) -> Path:
+def spoken_dir(config: Config, settings: InterphoneSettings, host: str) -> Path:
     """Where the interphone on `host` writes what it speaks (a folder per machine when
     interphones stand on several)."""
     out = config.path(settings.output_dir)

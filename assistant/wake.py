@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from assistant.audio import RATE, WIDTH
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
+from core.config import Config
 
 
 class WakeWordDetector(Protocol):
@@ -45,7 +46,7 @@ _FACTORIES: dict[str, str] = {
 ENGINES = tuple(_FACTORIES)
 
 
-def create(voice: VoiceSettings, config: Any, engine: str | None = None) -> WakeWordDetector:
+def create(voice: VoiceSettings, config: Config, engine: str | None = None) -> WakeWordDetector:
     """The configured (or named) wake word engine; raises EngineUnavailable clearly."""
     name = engine or voice.wake_engine
     if name not in _FACTORIES:

@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
+from core.config import Config
 
 
 def installed_version() -> str | None:
@@ -18,7 +19,7 @@ def installed_version() -> str | None:
         return None
 
 
-def create(voice: VoiceSettings, config: Any) -> PorcupineDetector:
+def create(voice: VoiceSettings, config: Config) -> PorcupineDetector:
     """A Porcupine detector for the configured keywords and release line."""
     settings = voice.porcupine
     version = installed_version()

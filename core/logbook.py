@@ -27,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+from core.config import Config
 from core.messages import Envelope, MessageError
 from core.messages.log import Level, LogEntry
 
@@ -264,7 +265,7 @@ def log_command(argv: list[str]) -> int:
     return asyncio.run(_log_retrying(config, args))
 
 
-async def _log_retrying(config: Any, args: argparse.Namespace) -> int:
+async def _log_retrying(config: Config, args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.retry
     while True:
         code = await _log(config, args, quiet=time.monotonic() < deadline)
@@ -277,7 +278,7 @@ UNREACHABLE = -1
 """What `_log` returns when the logbook could not be reached (the command then exits 1)."""
 
 
-async def _log(config: Any, args: argparse.Namespace, *, quiet: bool = False) -> int:
+async def _log(config: Config, args: argparse.Namespace, *, quiet: bool = False) -> int:
     import aiohttp
     url = config.service_url("logbook")
     timeout = aiohttp.ClientTimeout(total=config.http.timeout_s)

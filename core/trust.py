@@ -11,8 +11,7 @@ does not name (logs, alerts, probes, state requests) are open to every machine o
 
 from __future__ import annotations
 
-from typing import Any
-
+from core.config import Config
 from core.messages import Message
 from core.messages.alive import Heartbeat
 from core.messages.dialogs import (
@@ -94,7 +93,7 @@ ALIVE = Heartbeat.TOPIC + "."
 class Authorizer:
     """`authorizer(topic, machine)`: may `machine` publish on `topic`? (cached per topic)"""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Config) -> None:
         self.machines: dict[str, frozenset[str]] = {}
         for message, services in PUBLISHERS.items():
             self.machines[message.TOPIC] = frozenset(

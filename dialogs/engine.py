@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core import devices
+from core.config import Config
 from core.messages.dialogs import Intent, Outcome
 from dialogs import followup, partial, timers
 from dialogs.conversations import Conversations, Expect, Key, Pending
@@ -74,7 +75,7 @@ class DialogTurn:
 class DialogEngine:
     """Recognisers for the house's languages plus the open conversations."""
 
-    def __init__(self, config: Any, *, lang: str | None = None,
+    def __init__(self, config: Config, *, lang: str | None = None,
                  state: Callable[[], Snapshot] | None = None,
                  cache_dir: Path | None = None) -> None:
         self.config = config

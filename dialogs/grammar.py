@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from hassil import Intents, RangeSlotList, SlotList, TextSlotList, merge_dict
 
+from core.config import Config
 from dialogs import ha, when
 from dialogs.expand import Context, Expansion, Unexpandable, sentences
 from dialogs.settings import DialogSettings
@@ -141,7 +142,7 @@ def _values(pairs: list[tuple[str, str]], folded: bool) -> TextSlotList:
     return TextSlotList.from_tuples(list(seen.items()), allow_template=False)
 
 
-def slot_lists(config: Any, *, folded: bool = True) -> dict[str, SlotList]:
+def slot_lists(config: Config, *, folded: bool = True) -> dict[str, SlotList]:
     """The house's lists: `area` (rooms + aliases), `name` (switchable devices), `climate_name`."""
     extra = config.section("dialogs", DialogSettings).aliases
 
@@ -175,7 +176,7 @@ capped grammar (`expand_sentences(limit=)`) all of an intent's templates share o
 turn (else HA's timers would take 40 % of the speech grammar's 2 000 sentences)."""
 
 
-def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLATE,
+def template_sentences(config: Config, lang: str, *, per_template: int = PER_TEMPLATE,
                        words: bool = True) -> Iterator[tuple[str, list[Expansion]]]:
     """(intent name, expansions) per template, commands then answers; wildcards skipped."""
     lists: dict[str, SlotList] = dict(slot_lists(config, folded=False))
@@ -200,7 +201,7 @@ def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLA
                         continue
 
 
-def expand_sentences(config: Any, lang: str, *, limit: int | None = None) -> list[str]:
+def expand_sentences(config: Config, lang: str, *, limit: int | None = None) -> list[str]:
     """Every sentence the house understands in `lang`, lower case, numbers in words.
 
     Templates with more than `PER_TEMPLATE` variants contribute their plain forms (every

@@ -25,6 +25,7 @@ from typing import Any
 from hassil import SlotList, TextSlotList, recognize
 from hassil.sample import sample_expression
 
+from core.config import Config
 from dialogs import fuzzy, grammar, patterns, when
 from dialogs.cache import cached, default_folder, digest
 from dialogs.expand import NUMBER_TOKEN, NumberSlot, Slots, WildcardSlot
@@ -163,7 +164,7 @@ def compile_language(lang: str, lists: dict[str, SlotList], cap: int = TABLE_CAP
 class Recognizer:
     """The intents of one language for one house (its rooms and devices)."""
 
-    def __init__(self, config: Any, lang: str, *, cap: int = TABLE_CAP,
+    def __init__(self, config: Config, lang: str, *, cap: int = TABLE_CAP,
                  cache_dir: Path | None = None) -> None:
         self.lang = lang
         self.config = config

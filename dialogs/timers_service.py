@@ -18,6 +18,7 @@ from typing import Any
 
 from core import store
 from core.bus import Envelope
+from core.config import Config
 from core.messages.alive import StateRequest
 from core.messages.dialogs import Intent
 from core.messages.presence import ModeChanged
@@ -46,7 +47,7 @@ def load(path: Path) -> timers.Timers:
         return timers.Timers()
 
 
-def house_of(config: Any) -> timers.TimerHouse:
+def house_of(config: Config) -> timers.TimerHouse:
     """Where timers ring by default, whom reminders are texted to, in which language."""
     settings = config.section("dialogs", DialogSettings)
     return timers.TimerHouse(
