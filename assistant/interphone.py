@@ -37,7 +37,7 @@ from assistant.tts import Renderer, play
 from core.bus import Envelope
 from core.config import Config
 from core.messages import MessageError
-from core.messages.dialogs import FamilyMessage, Intent, Outcome
+from core.messages.dialogs import FamilyMessage, Intent, Outcome, intent_topic
 from core.messages.presence import Mode, ModeChanged, PirMotion, RoomLocation
 from core.messages.voice import Say, Speaking, Spoken
 
@@ -353,7 +353,7 @@ async def serve(rt: Any) -> None:
     phone = Interphone(rt, settings)
 
     rt.subscribe([Say.TOPIC], phone.on_say)
-    rt.subscribe([f"{Intent.TOPIC}.HassBroadcast"], phone.on_broadcast)
+    rt.subscribe([intent_topic("HassBroadcast")], phone.on_broadcast)
     rt.subscribe([ModeChanged.TOPIC], phone.on_mode)
     rt.subscribe([FamilyMessage.TOPIC], phone.on_family)
     rt.subscribe([RoomLocation.TOPIC], phone.on_location)

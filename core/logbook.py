@@ -29,7 +29,7 @@ from aiohttp import web
 
 from core.config import Config
 from core.messages import Envelope, MessageError
-from core.messages.log import Level, LogEntry
+from core.messages.log import LOG_PREFIX, Level, LogEntry
 
 _LOGGER = logging.getLogger(__name__)
 MAX_MESSAGE = 4000
@@ -236,7 +236,7 @@ async def serve(rt: Any) -> None:
     rt.app.router.add_get("/log", get)
     rt.app.router.add_get("/today", get)
     rt.app.router.add_get("/days", days)
-    rt.subscribe(["basecamp.log."], on_bus)
+    rt.subscribe([LOG_PREFIX], on_bus)
     rt.every(3600, lambda: book.rotate(rt.clock.now().date(), retention), name="rotate")
     rt.status["today"] = lambda: today["count"] if today["day"] == rt.clock.now().date() else 0
 

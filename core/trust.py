@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from core.config import Config
 from core.messages import Message
-from core.messages.alive import Heartbeat
+from core.messages.alive import ALIVE_PREFIX
 from core.messages.dialogs import (
     Command,
     FamilyMessage,
@@ -87,7 +87,6 @@ PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
     ChannelState: ("sms", "push"),
 }
 """Message -> the services that may publish it (its topic, and any topic it is a prefix of)."""
-ALIVE = Heartbeat.TOPIC + "."
 
 
 class Authorizer:
@@ -114,7 +113,7 @@ class Authorizer:
         return self._cache[topic]
 
     def __call__(self, topic: str, machine: str) -> bool:
-        if topic.startswith(ALIVE):
-            return topic[len(ALIVE):].partition(".")[0] == machine
+        if topic.startswith(ALIVE_PREFIX):
+            return topic[len(ALIVE_PREFIX):].partition(".")[0] == machine
         machines = self.allowed(topic)
         return machines is None or machine in machines

@@ -20,7 +20,7 @@ from core import store
 from core.bus import Envelope
 from core.config import Config
 from core.messages.alive import StateRequest
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, intent_topic
 from core.messages.presence import ModeChanged
 from core.messages.timers import TimersState
 from core.service import Runtime
@@ -120,7 +120,7 @@ class TimersService:
 async def serve(rt: Runtime) -> None:
     """Start the timers service."""
     service = TimersService(rt)
-    rt.subscribe([f"{Intent.TOPIC}.{name}" for name in sorted(timers.HANDLED)],
+    rt.subscribe([intent_topic(name) for name in sorted(timers.HANDLED)],
                  service.on_intent)
     rt.subscribe([ModeChanged.TOPIC], service.on_mode)
     rt.answer_state(service.report)

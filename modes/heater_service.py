@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, intent_topic
 from core.messages.heating import HeatingState, RelayCommand, SetProfile
 from core.messages.presence import ModeChanged
 from core.messages.sensors import MutaUpdate
@@ -64,9 +64,9 @@ async def serve(rt: Runtime) -> None:
     machine.changed.append(Persisted(path, heating.to_plain))
     machine.subscribe({ModeChanged.TOPIC: ModeChanged, MutaUpdate.TOPIC: MutaUpdate,
                        SetProfile.TOPIC: SetProfile,
-                       "basecamp.intent.BasecampHeatingProfile": Intent,
-                       "basecamp.intent.HassClimateSetTemperature": Intent,
-                       "basecamp.intent.HassTurnOn": Intent, "basecamp.intent.HassTurnOff": Intent})
+                       intent_topic("BasecampHeatingProfile"): Intent,
+                       intent_topic("HassClimateSetTemperature"): Intent,
+                       intent_topic("HassTurnOn"): Intent, intent_topic("HassTurnOff"): Intent})
 
     def current() -> HeatingState:
         temperature, _ = heating.reading(machine.state, machine.state.sensor, rt.clock.now())

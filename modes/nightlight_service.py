@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, intent_topic
 from core.messages.heating import NightLightMode, NightLightState, RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.metrics import Point
@@ -57,8 +57,8 @@ async def serve(rt: Runtime) -> None:
                                                     answers=nightlight.outcome)
     machine.changed.append(Persisted(path, nightlight.to_plain))
     machine.subscribe({MutaUpdate.TOPIC: MutaUpdate, NightLightMode.TOPIC: NightLightMode,
-                       "basecamp.intent.HassTurnOn": Intent,
-                       "basecamp.intent.HassTurnOff": Intent})
+                       intent_topic("HassTurnOn"): Intent,
+                       intent_topic("HassTurnOff"): Intent})
 
     def periodic() -> None:
         rt.publish(nightlight.report(machine.state))

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import INTENT_PREFIX, Intent
 from core.messages.presence import BluetoothPresence, ChangedBy, ModeChanged, PirMotion
 from core.metrics import Point, open_store
 from core.service import Runtime
@@ -62,7 +62,7 @@ async def serve(rt: Runtime) -> None:
     save = Persisted(path, presence.to_plain)
     machine.changed.append(save)
     save(state)
-    machine.subscribe({"basecamp.intent.": Intent, PirMotion.TOPIC: PirMotion,
+    machine.subscribe({INTENT_PREFIX: Intent, PirMotion.TOPIC: PirMotion,
                        BluetoothPresence.TOPIC: BluetoothPresence})
 
     announce = presence.announce(state)

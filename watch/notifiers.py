@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from core.config import Config
 from core.messages import Message
+from core.messages.alive import alive_topic
 from core.messages.dialogs import SmsSend
 from core.messages.log import Level
 from core.messages.voice import Say
@@ -94,7 +95,7 @@ def build_notifiers(config: Config, host: str, heartbeats: Mapping[str, float],
         service = ws.channel_services.get(channel, "")
         if not service or service not in config.services:
             return ""
-        return f"basecamp.alive.{config.hosts(service)[0]}.{service}"
+        return alive_topic(config.hosts(service)[0], service)
 
     def sms(p: dict[str, Any]) -> list[Message]:
         return [SmsSend(number, str(p["text"]), kind="alert") for number in numbers]

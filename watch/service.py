@@ -16,6 +16,7 @@ from aiohttp import web
 
 from core.bus import Envelope
 from core.clock import house_seconds
+from core.messages.alive import ALIVE_PREFIX
 from core.messages.watch import Alert, SentinelOk
 from core.metrics import Point, open_store
 from core.service import Runtime
@@ -46,7 +47,7 @@ def make_sentinel(rt: Runtime) -> Sentinel:
     def heard(envelope: Envelope) -> None:
         heartbeats[envelope.topic] = wall().timestamp()
 
-    sub = rt.subscribe(["basecamp.alive."], heard)
+    sub = rt.subscribe([ALIVE_PREFIX], heard)
 
     async def bus_probe() -> bool:
         return await sub.settle(rt.publisher, timeout=ws.timeout_s * 0.8)
