@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.messages.dialogs import Intent, Outcome, SmsSend
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.timers import TimersState
 from core.messages.voice import Say
 from dialogs.replies import render
@@ -318,7 +318,7 @@ def step(state: Timers, event: Any, now: dt.datetime,
     if isinstance(event, Intent) and event.intent in HANDLED:
         state = _on_intent(state, event, now, house, out)
     elif isinstance(event, ModeChanged):
-        state = dataclasses.replace(state, lockout=event.mode == "lockout")
+        state = dataclasses.replace(state, lockout=event.mode == Mode.LOCKOUT)
     state = _ring(state, now, house, out)
     return state, out
 

@@ -11,10 +11,10 @@ from typing import Any
 from core.messages import Message
 from core.messages.dialogs import Reply
 from core.messages.heating import HeatingState, LightpackState, NightLightState
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.voice import Transcript, Wake
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def demo_messages(now: dt.datetime) -> list[Message]:
     """What a calm afternoon in cocoon looks like on the bus."""
     morning = now.replace(hour=7, minute=42, second=0, microsecond=0)
     return [
-        ModeChanged("cocoon", morning.isoformat(), "voice", reason="je suis revenu"),
+        ModeChanged(Mode.COCOON, morning.isoformat(), "voice", reason="je suis revenu"),
         HeatingState("work_week", 20.5, True, "salon", 19.6),
         NightLightState("auto", False, True),
         LightpackState("warm_white", [255, 180, 100], overlay="orange"),
@@ -34,7 +34,8 @@ def demo_messages(now: dt.datetime) -> list[Message]:
         PowerUpdate(1750.0, 7.0, {"HCHC": 10_312_000, "HCHP": 20_006_420}, "HP.."),
         WaterUpdate(96.0, 3600, 512_000.0),
         WaterUpdate(38.5, 3600, 512_038.5),
-        Alert("battery:exterieur", "minor", "problem", "pile faible : exterieur (2,1 V)"),
+        Alert("battery:exterieur", Severity.MINOR, Notice.PROBLEM,
+              "pile faible : exterieur (2,1 V)"),
         Wake("ok maison"),
         Transcript("quelle est la température dehors"),
         Reply("Il fait 6 degrés dehors.", "voice"),

@@ -38,14 +38,14 @@ def replay_lines(config: Config, lines: Iterable[str], errors: list[str],
         try:
             data = orjson.loads(line)
             at, event = parse_event(data, outdoor)
-            first_mode = Mode(data.get("mode", "cocoon")) if house is None \
+            first_mode = Mode(data.get("mode", Mode.COCOON)) if house is None \
                 and data.get("type") != "mode" else Mode.COCOON
         except (orjson.JSONDecodeError, ValueError) as err:
             errors.append(f"{source}:{number}: {err}")
             continue
         before: list[Any] = []
         if house is None:
-            house, before = start(initial(rules, first_mode.value), at)
+            house, before = start(initial(rules, first_mode), at)
         house, effects = step(house, event, at)
         for effect in effects:
             if type(effect) is EventRejected:

@@ -21,9 +21,9 @@ from typing import Any
 
 from core.messages.dialogs import Intent, Outcome
 from core.messages.heating import HeatingState, RelayCommand, SetProfile
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.sensors import MutaUpdate
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 from modes import phrases
 from modes.effects import EventRejected, Tick
 from modes.records import evolve
@@ -72,7 +72,7 @@ class Heating:
     """The heating state: inputs seen so far and what was last decided."""
 
     rules: HeatingRules
-    mode: str = "cocoon"
+    mode: Mode = Mode.COCOON
     return_at: dt.datetime | None = None
     regime: str = "work_week"
     force: str = ""
@@ -122,9 +122,9 @@ def resolve(state: Heating, now: dt.datetime) -> tuple[str, float, str]:
     rules = state.rules
     if state.force and (state.force_until is None or now < state.force_until):
         profile = state.force
-    elif state.mode == "asleep":
+    elif state.mode == Mode.ASLEEP:
         return "night", rules.night, rules.secondary
-    elif state.mode == "lockout" and state.return_at is not None \
+    elif state.mode == Mode.LOCKOUT and state.return_at is not None \
             and state.return_at - rules.preheat <= now < state.return_at + rules.preheat:
         profile = "comfort"
     elif state.regime in rules.schedules:
@@ -145,7 +145,7 @@ def reading(state: Heating, sensor: str, now: dt.datetime) -> tuple[float | None
     return None, sensor
 
 
-def _alert(state: Heating, what: str, severity: str, status: str, phrase: str,
+def _alert(state: Heating, what: str, severity: Severity, status: Notice, phrase: str,
            **values: object) -> Alert:
     return Alert(key=f"heater:{what}", severity=severity, state=status,
                  message=phrases.text(phrase, state.rules.lang, **values), source="heater")
@@ -172,14 +172,14 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     if temperature is None:
         if relay:
             minutes = f"{rules.stale.total_seconds() / 60:g}"
-            out.append(_alert(state, "failsafe", "major", "problem", "failsafe",
+            out.append(_alert(state, "failsafe", Severity.MAJOR, Notice.PROBLEM, "failsafe",
                               sensor=sensor, minutes=minutes))
             failsafe = True
         relay = False
     else:
         if failsafe:
-            out.append(_alert(state, "failsafe", "major", "recovery", "failsafe_cleared",
-                              sensor=sensor))
+            out.append(_alert(state, "failsafe", Severity.MAJOR, Notice.RECOVERY,
+                              "failsafe_cleared", sensor=sensor))
             failsafe = False
         if temperature < setpoint - rules.hysteresis:
             relay = True
@@ -190,7 +190,8 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     at_night = profile in ("comfort", "force_comfort") \
         and rules.night_alert[0] <= minute < rules.night_alert[1]
     if at_night != state.night_alert:
-        out.append(_alert(state, "comfort_at_night", "minor", "problem" if at_night else "recovery",
+        out.append(_alert(state, "comfort_at_night", Severity.MINOR,
+                          Notice.PROBLEM if at_night else Notice.RECOVERY,
                           "comfort_at_night" if at_night else "comfort_at_night_cleared",
                           profile=phrases.profile_name(profile, rules.lang)))
     if relay != state.relay:
@@ -245,9 +246,9 @@ def _on_mode(state: Heating, event: ModeChanged, now: dt.datetime, out: list[Any
         return state  # republished, nothing new
     state = evolve(state, mode=event.mode, return_at=back)
     rules = state.rules
-    if event.mode == "lockout" and back is not None and back - now >= rules.min_absence:
+    if event.mode == Mode.LOCKOUT and back is not None and back - now >= rules.min_absence:
         state, _ = choose(state, "force_eco", back - rules.preheat, now, ABSENCE)
-    elif event.mode != "lockout" and state.force_origin == ABSENCE:
+    elif event.mode != Mode.LOCKOUT and state.force_origin == ABSENCE:
         state = evolve(state, force="", force_until=None, force_origin="")
     return state
 
@@ -397,7 +398,7 @@ def from_plain(rules: HeatingRules, data: dict[str, Any]) -> Heating:
         raise ValueError(f"unknown regime {regime!r}")
     return Heating(rules=rules, regime=regime, force=str(data.get("force", "")),
                    force_until=when("force_until"), force_origin=str(data.get("force_origin", "")),
-                   mode=str(data.get("mode", "cocoon")), return_at=when("return_at"),
+                   mode=Mode(data.get("mode", Mode.COCOON)), return_at=when("return_at"),
                    override=float(data["override"]) if data.get("override") is not None
                    else None, override_room=str(data.get("override_room", "")),
                    override_profile=str(data.get("override_profile", "")),

@@ -17,7 +17,7 @@ from typing import Any
 
 from core.config import Config
 from core.messages.heating import HeatingState
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.watch import Alert
 from modes import heating, lightpack, nightlight, presence, scheduler
 from modes.effects import EventRejected, Report, Tick
@@ -120,11 +120,11 @@ class HouseState:
     last_at: dt.datetime | None = None
 
 
-def initial(rules: Rules, mode: str = "cocoon", regime: str = "work_week",
+def initial(rules: Rules, mode: Mode = Mode.COCOON, regime: str = "work_week",
             night_mode: str = "auto") -> HouseState:
     """A house that has seen nothing yet."""
     return HouseState(
-        presence=presence.Presence(rules.presence, mode=presence.Mode(mode)),
+        presence=presence.Presence(rules.presence, mode=mode),
         heating=heating.Heating(rules.heating, mode=mode, regime=regime),
         nightlight=nightlight.NightLight(rules.nightlight, mode=night_mode),
         lightpack=lightpack.Lightpack(rules.lightpack, mode=mode),

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.messages.heating import HeatingState, LightpackLock, LightpackState
-from core.messages.presence import ModeChanged
-from core.messages.watch import Alert
+from core.messages.presence import Mode, ModeChanged
+from core.messages.watch import Alert, Notice, Severity
 from modes.effects import EventRejected, Tick
 from modes.records import evolve
 
@@ -43,7 +43,7 @@ class Lightpack:
     """The strip's state."""
 
     rules: LightpackRules
-    mode: str = "cocoon"
+    mode: Mode = Mode.COCOON
     eco: bool = False
     """The heating runs an eco profile (the hue at home says so)."""
     problems: tuple[tuple[str, str], ...] = ()
@@ -61,10 +61,10 @@ def looks(state: Lightpack, now: dt.datetime) -> tuple[str, str, str]:
     """(colour, overlay, locked_by) the strip should show now."""
     rules = state.rules
     locked = bool(state.lock_owner) and state.lock_until is not None and now < state.lock_until
-    mode_colour = rules.cocoon_eco if state.mode == "cocoon" and state.eco \
+    mode_colour = rules.cocoon_eco if state.mode == Mode.COCOON and state.eco \
         and rules.cocoon_eco in rules.colours else rules.modes.get(state.mode, "warm_white")
     colour = state.lock_colour if locked and state.lock_colour else mode_colour
-    if any(severity == "major" for _, severity in state.problems):
+    if any(severity == Severity.MAJOR for _, severity in state.problems):
         overlay = "red"
     elif state.problems or (state.cleared_at is not None
                             and now - state.cleared_at < rules.cleared_hint):
@@ -104,13 +104,14 @@ def breathe(rgb: tuple[int, ...], seconds: float, period_s: float,
 
 def _on_alert(state: Lightpack, event: Alert, now: dt.datetime, out: list[Any]) -> Lightpack:
     others = tuple(p for p in state.problems if p[0] != event.key)
-    if event.state == "recovery":
+    if event.state == Notice.RECOVERY:
         if len(others) == len(state.problems):
             return state
         return evolve(state, problems=others, cleared_at=now)
-    if event.state not in ("problem", "reminder") or event.severity not in ("minor", "major"):
+    if event.state not in (Notice.PROBLEM, Notice.REMINDER) \
+            or event.severity not in (Severity.MINOR, Severity.MAJOR):
         out.append(EventRejected(f"alert {event.key}: state {event.state!r} / severity "
-                            f"{event.severity!r} not understood"))
+                                 f"{event.severity!r} not understood"))
         return state
     return evolve(state, problems=(*others, (event.key, event.severity)))
 

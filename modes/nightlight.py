@@ -17,7 +17,7 @@ from typing import Any
 from core.messages.dialogs import Intent, Outcome
 from core.messages.heating import NightLightMode, NightLightState, RelayCommand
 from core.messages.sensors import MutaUpdate
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 from modes import phrases
 from modes.effects import EventRejected, Tick
 from modes.records import evolve
@@ -60,9 +60,9 @@ class NightLight:
     """Open sensor warning: "", dark_before_sunset or light_before_sunrise."""
 
 
-def _alert(state: NightLight, what: str, status: str, lux: float) -> Alert:
-    phrase = what if status == "problem" else "light_cleared"
-    return Alert(key=f"nightlight:{what}", severity="minor", state=status,
+def _alert(state: NightLight, what: str, status: Notice, lux: float) -> Alert:
+    phrase = what if status == Notice.PROBLEM else "light_cleared"
+    return Alert(key=f"nightlight:{what}", severity=Severity.MINOR, state=status,
                  message=phrases.text(phrase, state.rules.lang, lux=lux), source="nightlight")
 
 
@@ -78,9 +78,9 @@ def _check_sun(state: NightLight, lux: float, now: dt.datetime, out: list[Any]) 
     if warning == state.warning:
         return state
     if state.warning:
-        out.append(_alert(state, state.warning, "recovery", lux))
+        out.append(_alert(state, state.warning, Notice.RECOVERY, lux))
     if warning:
-        out.append(_alert(state, warning, "problem", lux))
+        out.append(_alert(state, warning, Notice.PROBLEM, lux))
     return evolve(state, warning=warning)
 
 

@@ -28,7 +28,7 @@ from core.messages.presence import (
     PirMotion,
 )
 from core.messages.voice import Say
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 from modes import phrases
 from modes.effects import EventRejected, ForceMode, Tick
 from modes.records import evolve
@@ -115,7 +115,7 @@ def changed_by(channel: str) -> str:
 def announce(state: Presence) -> ModeChanged:
     """The ModeChanged message describing `state`."""
     return ModeChanged(
-        mode=state.mode.value, since=state.since.isoformat() if state.since else "",
+        mode=state.mode, since=state.since.isoformat() if state.since else "",
         changed_by=state.changed_by, reason=state.reason, silence=state.silence,
         return_at=state.return_at.isoformat() if state.return_at else None)
 
@@ -155,7 +155,7 @@ def _exit_asleep(state: Presence, now: dt.datetime, out: list[Any]) -> Presence:
 
 def _exit_lockout(state: Presence, now: dt.datetime, out: list[Any]) -> Presence:
     if state.intrusion:
-        out.append(_alert(state, "intrusion", "major", "recovery", "intrusion_cleared"))
+        out.append(_alert(state, "intrusion", Severity.MAJOR, Notice.RECOVERY, "intrusion_cleared"))
     return evolve(state, return_at=None, scan_until=None, scan_sensor="",
                                intrusion=False)
 
@@ -165,7 +165,7 @@ _ON_ENTER: dict[Mode, Hook] = {COCOON: _enter_cocoon, ASLEEP: _enter_asleep}
 _ON_EXIT: dict[Mode, Hook] = {ASLEEP: _exit_asleep, LOCKOUT: _exit_lockout}
 
 
-def _alert(state: Presence, what: str, severity: str, status: str, phrase: str,
+def _alert(state: Presence, what: str, severity: Severity, status: Notice, phrase: str,
            **values: object) -> Alert:
     return Alert(key=f"modes:{what}", severity=severity, state=status,
                  message=phrases.text(phrase, state.rules.lang, **values), source="modes")
@@ -236,8 +236,9 @@ def _on_intent(state: Presence, event: Intent, now: dt.datetime) -> tuple[Presen
         device = str(event.slots.get("name", "")).lower()
         if (device in state.rules.lights or event.slots.get("domain") == "light") \
                 and not is_daylight(state.rules.place, now):
-            return state, [_alert(state, "light_at_night", "major", "problem", "light_at_night",
-                                  name=(device or "light").capitalize(), channel=by)]
+            return state, [_alert(state, "light_at_night", Severity.MAJOR, Notice.PROBLEM,
+                                  "light_at_night", name=(device or "light").capitalize(),
+                                  channel=by)]
     return state, []
 
 
@@ -292,7 +293,7 @@ def step(state: Presence, event: Any, now: dt.datetime) -> tuple[Presence, list[
     early: list[Any] = []
     if state.scan_until is not None and now > state.scan_until and state.mode == LOCKOUT \
             and not state.intrusion:
-        early.append(_alert(state, "intrusion", "major", "problem", "intrusion",
+        early.append(_alert(state, "intrusion", Severity.MAJOR, Notice.PROBLEM, "intrusion",
                             sensor=state.scan_sensor))
         state = evolve(state, scan_until=None, intrusion=True)
     handler = _HANDLERS.get(type(event))

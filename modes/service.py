@@ -57,7 +57,7 @@ async def serve(rt: Runtime) -> None:
     machine: Driven[presence.Presence] = Driven(rt, state, presence.step, apply,
                                                 answers=presence.outcome)
     sched: Driven[scheduler.Scheduler] = Driven(
-        rt, scheduler.Scheduler(rules.scheduler, mode=state.mode.value, silence=state.silence),
+        rt, scheduler.Scheduler(rules.scheduler, mode=state.mode, silence=state.silence),
         scheduler.step, apply)
     save = Persisted(path, presence.to_plain)
     machine.changed.append(save)

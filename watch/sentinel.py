@@ -137,7 +137,7 @@ class Sentinel:
                 continue  # the group's services have their own notes (the logbook's)
             if (n.subject, n.notice) not in seen:
                 seen.add((n.subject, n.notice))
-                self.publish(Alert(n.subject, n.severity.value, n.notice.value, n.text, "watch"))
+                self.publish(Alert(n.subject, n.severity, n.notice, n.text, "watch"))
 
     async def flush(self) -> dict[str, int]:
         """Send what waits in the outbox on every channel that is up, in order."""
