@@ -311,11 +311,11 @@ def _set_temperature(state: Heating, event: Intent, now: dt.datetime,
     low, high = state.rules.setpoints
     if room not in state.rules.rooms:
         out.append(EventRejected(f"no heating control in {room!r}", "no_heating_here",
-                            {"area": room, "rooms": ", ".join(state.rules.rooms)}))
+                                 {"area": room, "rooms": ", ".join(state.rules.rooms)}))
         return state
     if not low <= value <= high:
         out.append(EventRejected(f"setpoint {value} outside {low}-{high}", "temperature_range",
-                            {"temperature": value, "min": low, "max": high}))
+                                 {"temperature": value, "min": low, "max": high}))
         return state
     until = event.slots.get("until")
     try:

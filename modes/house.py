@@ -160,7 +160,7 @@ def step(house: HouseState, event: Any, now: dt.datetime) -> tuple[HouseState, l
     """Apply one event at `now` to every machine that takes it; effects in order."""
     if house.last_at is not None and now < house.last_at:
         return house, [EventRejected(f"{type(event).__name__} at {now.isoformat()} is older than "
-                                f"the last event ({house.last_at.isoformat()})")]
+                                     f"the last event ({house.last_at.isoformat()})")]
     states: list[Any] = [house.presence, house.heating, house.nightlight, house.lightpack,
                          house.scheduler]
     now = now.astimezone(zone(states[1].rules.timezone))  # the machines' own calls are no-ops
@@ -175,7 +175,7 @@ def step(house: HouseState, event: Any, now: dt.datetime) -> tuple[HouseState, l
             except Exception as err:
                 _LOGGER.exception("machine %d failed on %r", index, current)
                 out = [EventRejected(f"{machine.__module__} failed on "
-                                f"{type(current).__name__}: {err}")]
+                                     f"{type(current).__name__}: {err}")]
             for effect in out:
                 if type(effect) is Report:
                     effect = scheduler.due(effect)
