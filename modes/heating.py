@@ -34,6 +34,7 @@ REGIMES = ("work_week", "holiday_week", "comfort", "eco")
 FORCES = ("force_comfort", "force_eco")
 PROFILES = REGIMES + FORCES
 ABSENCE = "absence"
+LOCKOUT, ASLEEP = Mode.LOCKOUT, Mode.ASLEEP  # names: a member read off its enum is slower
 Week = tuple[tuple[tuple[int, int], ...], ...]
 
 
@@ -122,9 +123,9 @@ def resolve(state: Heating, now: dt.datetime) -> tuple[str, float, str]:
     rules = state.rules
     if state.force and (state.force_until is None or now < state.force_until):
         profile = state.force
-    elif state.mode == Mode.ASLEEP:
+    elif state.mode == ASLEEP:
         return "night", rules.night, rules.secondary
-    elif state.mode == Mode.LOCKOUT and state.return_at is not None \
+    elif state.mode == LOCKOUT and state.return_at is not None \
             and state.return_at - rules.preheat <= now < state.return_at + rules.preheat:
         profile = "comfort"
     elif state.regime in rules.schedules:
@@ -246,9 +247,9 @@ def _on_mode(state: Heating, event: ModeChanged, now: dt.datetime, out: list[Any
         return state  # republished, nothing new
     state = evolve(state, mode=event.mode, return_at=back)
     rules = state.rules
-    if event.mode == Mode.LOCKOUT and back is not None and back - now >= rules.min_absence:
+    if event.mode == LOCKOUT and back is not None and back - now >= rules.min_absence:
         state, _ = choose(state, "force_eco", back - rules.preheat, now, ABSENCE)
-    elif event.mode != Mode.LOCKOUT and state.force_origin == ABSENCE:
+    elif event.mode != LOCKOUT and state.force_origin == ABSENCE:
         state = evolve(state, force="", force_until=None, force_origin="")
     return state
 

@@ -22,6 +22,8 @@ from core.messages.watch import Alert, Notice, Severity
 from modes.effects import EventRejected, Tick
 from modes.records import evolve
 
+COCOON, MAJOR = Mode.COCOON, Severity.MAJOR  # names: a member read off its enum is slower
+
 
 @dataclass(frozen=True)
 class LightpackRules:
@@ -61,10 +63,10 @@ def looks(state: Lightpack, now: dt.datetime) -> tuple[str, str, str]:
     """(colour, overlay, locked_by) the strip should show now."""
     rules = state.rules
     locked = bool(state.lock_owner) and state.lock_until is not None and now < state.lock_until
-    mode_colour = rules.cocoon_eco if state.mode == Mode.COCOON and state.eco \
+    mode_colour = rules.cocoon_eco if state.mode == COCOON and state.eco \
         and rules.cocoon_eco in rules.colours else rules.modes.get(state.mode, "warm_white")
     colour = state.lock_colour if locked and state.lock_colour else mode_colour
-    if any(severity == Severity.MAJOR for _, severity in state.problems):
+    if any(severity == MAJOR for _, severity in state.problems):
         overlay = "red"
     elif state.problems or (state.cleared_at is not None
                             and now - state.cleared_at < rules.cleared_hint):
