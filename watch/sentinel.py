@@ -18,14 +18,14 @@ from core.clock import Clock
 from core.config import Config
 from core.messages import Message
 from core.messages.log import Level
-from core.messages.watch import Alert, PowerState, Severity
+from core.messages.watch import Alert, Notice, PowerState, Severity
 from watch import power, rules, state
 from watch.errors import SupervisorError
 from watch.notifiers import Notifier
 from watch.outbox import Outbox, drain
 from watch.policy import BUS, MAINS, Policy, build_policy
 from watch.probes import ProbeContext, run_checks
-from watch.rules import Finding, Notice, Notification, Observation
+from watch.rules import Finding, Notification, Observation
 from watch.settings import WatchSettings
 from watch.supervisor import StillStarting, restart
 
@@ -60,7 +60,7 @@ class Sentinel:
         async with self._lock:
             now = self.clock.now()
             mem = self.memory
-            problem = alert.state != Notice.RECOVERY.value
+            problem = alert.state != Notice.RECOVERY
             try:
                 severity = Severity(alert.severity)
             except ValueError:
