@@ -1,8 +1,14 @@
 """The JSON envelope every bus message travels in: {topic, v, ts, src: {host, service}, data}.
 
-Topics are `basecamp.<domain>.<event>[.<detail>]`. On the wire a message is one ZeroMQ frame:
-the topic, a space, then the JSON envelope, so subscriptions match topic prefixes and a message
-costs one send and one receive. Only `encode`/`decode` touch bytes.
+Topics are `basecamp.<domain>.<event>[.<detail>]`, spelled only in this package: each message
+class's `TOPIC`, and builders for topics with a detail and for prefix subscriptions beside their
+class (`alive_topic`/`ALIVE_PREFIX`, `intent_topic`/`INTENT_PREFIX`, `LOG_PREFIX`);
+`tests/core/test_topics.py` checks every subscription of the code against them. Fields holding a
+state (a mode, a severity, a notice) are typed with its StrEnum and arrive as it from `from_dict`.
+
+On the wire a message is one ZeroMQ frame: the topic, a space, then the JSON envelope, so
+subscriptions match topic prefixes and a message costs one send and one receive. Only
+`encode`/`decode` touch bytes.
 """
 
 from __future__ import annotations
