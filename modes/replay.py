@@ -19,7 +19,7 @@ from core.messages.heating import LightpackLock, NightLightMode, SetProfile
 from core.messages.presence import BluetoothPresence, PirMotion
 from core.messages.sensors import MutaUpdate
 from core.messages.voice import Say
-from core.messages.watch import Alert, Notice, Severity
+from core.messages.watch import Alert, Notice
 from modes.effects import ForceMode, Tick
 from modes.house import HouseState
 
@@ -66,9 +66,10 @@ _PARSERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "temperature": lambda d, o: MutaUpdate(_str(d, "sensor"), 0, temperature=_num(d, "value")),
     "outdoor_light": lambda d, o: MutaUpdate(_str(d, "sensor", o), 0, light=_num(d, "lux")),
     "tick": lambda d, o: Tick(),
-    "alert": lambda d, o: Alert(_str(d, "key"), Severity(_str(d, "severity")),
-                                Notice(_str(d, "state", Notice.PROBLEM)), str(d.get("message", "")),
-                                str(d.get("source", "watch"))),
+    "alert": lambda d, o: Alert.from_dict({  # states as their enums, unknown ones as text
+        "key": _str(d, "key"), "severity": _str(d, "severity"),
+        "state": _str(d, "state", Notice.PROBLEM), "message": str(d.get("message", "")),
+        "source": str(d.get("source", "watch"))}),
     "profile": lambda d, o: SetProfile(_str(d, "profile"), d.get("until"), "terminal"),
     "night_light": lambda d, o: NightLightMode(_str(d, "mode"), "terminal"),
     "lock": lambda d, o: LightpackLock(_str(d, "owner"), _num(d, "seconds"),

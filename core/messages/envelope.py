@@ -4,7 +4,9 @@ Topics are `basecamp.<domain>.<event>[.<detail>]`, spelled only in this package:
 class's `TOPIC`, and builders for topics with a detail and for prefix subscriptions beside their
 class (`alive_topic`/`ALIVE_PREFIX`, `intent_topic`/`INTENT_PREFIX`, `LOG_PREFIX`);
 `tests/core/test_topics.py` checks every subscription of the code against them. Fields holding a
-state (a mode, a severity, a notice) are typed with its StrEnum and arrive as it from `from_dict`.
+state (a mode, a severity, a notice) are typed with its StrEnum and arrive as its member from
+`from_dict`; a text that is no member stays text, for the receiver to judge as it always did (the
+sentinel takes an unknown severity for major).
 
 On the wire a message is one ZeroMQ frame: the topic, a space, then the JSON envelope, so
 subscriptions match topic prefixes and a message costs one send and one receive. Only
@@ -178,11 +180,8 @@ class Message:
             if expected is not None and (type(value) not in expected):
                 raise MessageError(f"{cls.__name__}.{name}: unexpected {type(value).__name__}")
         for name, kind in enums.items():
-            if name in values:
-                try:
-                    values[name] = kind(values[name])
-                except ValueError:
-                    raise MessageError(f"{cls.__name__}.{name}: unknown {values[name]!r}") from None
+            if name in values and values[name] in kind._value2member_map_:
+                values[name] = kind(values[name])  # else the text stays: receivers judge it
         try:
             return cls(**values)
         except (TypeError, ValueError) as err:
