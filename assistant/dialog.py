@@ -15,6 +15,7 @@ from typing import Any
 from assistant.grammar import normalise
 from assistant.pipeline import Answer, Handler
 from assistant.settings import VoiceSettings
+from core.config import Config
 from core.messages.dialogs import Intent
 
 _LOGGER = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ def commands(voice: VoiceSettings) -> dict[str, str]:
     return {normalise(phrase): intent for phrase, intent in voice.commands.items()}
 
 
-def sentences(config: Any, voice: VoiceSettings) -> list[str]:
+def sentences(config: Config, voice: VoiceSettings) -> list[str]:
     """Every sentence the recogniser should expect: the commands, then the dialogs' grammar."""
     found = list(commands(voice))
     try:
@@ -46,7 +47,7 @@ Carry = Callable[[Intent], tuple[Intent, Any]]
 """Publish a command and wait for its `Outcome` (blocking: the audio thread may wait)."""
 
 
-def in_room(config: Any, room: str) -> Any:
+def in_room(config: Config, room: str) -> Any:
     """The config as a satellite in `room` sees it: the dialogs' default room is its room, so
     "ici" and a command naming no room mean that room."""
     if not room:
@@ -59,7 +60,7 @@ def in_room(config: Any, room: str) -> Any:
     return dataclasses.replace(config, sections={**config.sections, "dialogs": settings})
 
 
-def handler(config: Any, voice: VoiceSettings, now: Callable[[], datetime],
+def handler(config: Config, voice: VoiceSettings, now: Callable[[], datetime],
             sender: str = "owner", carry: Carry | None = None, room: str = "") -> Handler:
     """Transcript -> Answer: `voice.commands` first, then the dialog engine.
 

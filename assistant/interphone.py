@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import logging
 import shutil
 import time
 import wave
@@ -36,15 +35,14 @@ from assistant.errors import AssistantError
 from assistant.settings import InterphoneSettings
 from assistant.tts import Renderer, play
 from core.bus import Envelope
+from core.config import Config
 from core.messages import MessageError
-from core.messages.dialogs import FamilyMessage, Intent, Outcome
+from core.messages.dialogs import FamilyMessage, Intent, Outcome, intent_topic
 from core.messages.presence import Mode, ModeChanged, PirMotion, RoomLocation
 from core.messages.voice import Say, Speaking, Spoken
 
-_LOGGER = logging.getLogger(__name__)
 
-
-def spoken_dir(config: Any, settings: InterphoneSettings, host: str) -> Path:
+def spoken_dir(config: Config, settings: InterphoneSettings, host: str) -> Path:
     """Where the interphone on `host` writes what it speaks (a folder per machine when
     interphones stand on several)."""
     out = config.path(settings.output_dir)
@@ -355,7 +353,7 @@ async def serve(rt: Any) -> None:
     phone = Interphone(rt, settings)
 
     rt.subscribe([Say.TOPIC], phone.on_say)
-    rt.subscribe([f"{Intent.TOPIC}.HassBroadcast"], phone.on_broadcast)
+    rt.subscribe([intent_topic("HassBroadcast")], phone.on_broadcast)
     rt.subscribe([ModeChanged.TOPIC], phone.on_mode)
     rt.subscribe([FamilyMessage.TOPIC], phone.on_family)
     rt.subscribe([RoomLocation.TOPIC], phone.on_location)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
 import urllib.error
 import urllib.parse
@@ -18,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError, ChecksumMismatch
-
-_LOGGER = logging.getLogger(__name__)
 
 MODEL_LIST = "https://alphacephei.com/vosk/models/model-list.json"
 HUGGING_FACE = "https://huggingface.co"

@@ -31,7 +31,7 @@ _LOGGER = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Answer:
-    """What the dialog made of a transcript (the dialogs' Turn has the same fields)."""
+    """What the dialog made of a transcript (the dialogs' DialogTurn has the same fields)."""
 
     reply: str = ""
     intent: Intent | None = None
@@ -79,7 +79,7 @@ class Phase(StrEnum):
 
 
 @dataclass
-class Turn:
+class VoiceTurn:
     """Timing of one command, in audio seconds and wall-clock (perf_counter) seconds."""
 
     started_s: float
@@ -130,7 +130,7 @@ class Pipeline:
         self.room = room
         """The room this microphone is in: set on intents, where replies are spoken."""
         self.arbitrate = arbitrate
-        self.turns: list[Turn] = []
+        self.turns: list[VoiceTurn] = []
         self.errors = 0
         self.yielded = 0
         """Commands left to a satellite that heard them better."""
@@ -255,7 +255,7 @@ class Pipeline:
         self._checked = False
         self._heard = False
         self._segment_s = self.position_s
-        self.turns.append(Turn(started_s=self.position_s))
+        self.turns.append(VoiceTurn(started_s=self.position_s))
         self.emit(Listening(True, follow_up=follow_up))
 
     def _endpointer_for(self, waiting: bool) -> Endpointer:
@@ -355,7 +355,7 @@ class Pipeline:
         talking in the room, not to the house."""
         return self._strict and transcription.mode is not Mode.GRAMMAR
 
-    def _answer(self, answer: Any, text: str, turn: Turn) -> None:
+    def _answer(self, answer: Any, text: str, turn: VoiceTurn) -> None:
         intent = getattr(answer, "intent", None)
         if intent is not None:
             intent = dataclasses.replace(intent, channel=intent.channel or "voice",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import os
 import time
 from pathlib import Path
@@ -22,10 +21,9 @@ from assistant.pipeline import Pipeline, Verdict
 from assistant.settings import VoiceSettings
 from assistant.wake import Detection
 from core.bus import Envelope
+from core.config import Config
 from core.messages import Message
 from core.messages.voice import Say, Speaking, Spoken, Transcript, WakeBid
-
-_LOGGER = logging.getLogger(__name__)
 
 RELOAD_CHECK_S = 30.0
 
@@ -259,7 +257,7 @@ class Assistant:
                 "sentences": len(grammar.sentences) if grammar else 0}
 
 
-def spool_dir(config: Any, voice: VoiceSettings, host: str) -> Path:
+def spool_dir(config: Config, voice: VoiceSettings, host: str) -> Path:
     """The spool folder (simulated microphone) of the assistant on `host`."""
     if voice.input_path:
         return config.path(voice.input_path.replace("{machine}", host))

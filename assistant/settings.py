@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
-from core.config import register_sections
+from core.config import Config, register_sections
 from core.schema import ConfigError, Secret, bounded
 
 WakeEngineName = Literal["porcupine", "microwakeword", "vosk", "personal", "combo"]
@@ -251,7 +251,7 @@ class VoiceSettings:
     playback's latency), the wake word and speech to text hear nothing: the house never
     wakes on its own voice."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """The input path is needed for file input; keywords must not be empty."""
         if self.input == "file" and not self.input_path:
             raise ConfigError(f"{path}.input_path", "a WAV file or folder for input = \"file\"")
@@ -271,7 +271,7 @@ class VoiceSettings:
         if window is not None and not 1 <= window <= 100:
             raise ConfigError(f"{path}.microwakeword.sliding_window", "1 to 100 probabilities")
 
-    def language(self, config: Any) -> str:
+    def language(self, config: Config) -> str:
         """The language the recogniser listens for."""
         return self.lang or str(config.house.lang)
 
@@ -319,7 +319,7 @@ class InterphoneSettings:
     kept_max: int = bounded(50, lo=1, hi=10_000)
     """Messages for the people at home kept while nobody listens (away, silence)."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """The radio band is two increasing frequencies."""
         band = self.radio_band_hz
         if len(band) != 2 or not 0 < band[0] < band[1]:
@@ -350,7 +350,7 @@ class WyomingSettings:
     max_text_chars: int = bounded(2000, lo=10, hi=100_000)
     """Longer texts to say, handle or recognise are refused."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Clients are addresses or networks; the Wyoming port must not be a port the same
         machine already uses."""
         for i, client in enumerate(self.clients):

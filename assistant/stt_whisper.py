@@ -35,6 +35,7 @@ from typing import Any
 from assistant.errors import EngineUnavailable
 from assistant.grammar import Grammar, compile_grammar, normalise
 from assistant.stt import Mode, Transcription
+from core.config import Config
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ SCORERS = ("ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio", "WRa
 HOUSE_WORDS = {"fr": "chauffage, température, degrés", "en": "heating, temperature, degrees"}
 
 
-def vocabulary_prompt(config: Any, lang: str) -> str:
+def vocabulary_prompt(config: Config, lang: str) -> str:
     """The house's words as an initial prompt: its rooms and devices by their own names (not
     their aliases, which may be of another language), and the heating's words."""
     rooms = ", ".join(r.name for r in getattr(config, "rooms", ()))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from assistant.audio import RATE, WIDTH
 from assistant.errors import EngineUnavailable
-
-_LOGGER = logging.getLogger(__name__)
 
 FRAME_MS = 30
 FRAME_BYTES = RATE * FRAME_MS // 1000 * WIDTH
@@ -115,7 +112,3 @@ class Endpointer:
             elif elapsed >= self.limits.max_command_s:
                 self.outcome = Outcome.TOO_LONG
         return self.outcome
-
-    def leftover(self) -> bytes:
-        """Audio received after the command ended (belongs to whatever comes next)."""
-        return self._pending

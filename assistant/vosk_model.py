@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from assistant.errors import EngineUnavailable, ModelMissing
+from core.config import Config
 
 _LOGGER = logging.getLogger(__name__)
 
 UNKNOWN_TOKENS = ("[unk]", "<UNK>", "<unk>")
 
 
-def model_path(setting: str, config: Any) -> Path:
+def model_path(setting: str, config: Config) -> Path:
     """The model folder named by `voice.model_dir` ("pypi:<package>" or a path)."""
     if setting.startswith("pypi:"):
         package = setting.removeprefix("pypi:")

@@ -7,7 +7,6 @@ in `_FACTORIES`, one config value, one WAV test skipped when the engine's packag
 from __future__ import annotations
 
 import importlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -15,8 +14,7 @@ from typing import Any, Protocol
 from assistant.audio import RATE, WIDTH
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
+from core.config import Config
 
 
 class WakeWordDetector(Protocol):
@@ -48,7 +46,7 @@ _FACTORIES: dict[str, str] = {
 ENGINES = tuple(_FACTORIES)
 
 
-def create(voice: VoiceSettings, config: Any, engine: str | None = None) -> WakeWordDetector:
+def create(voice: VoiceSettings, config: Config, engine: str | None = None) -> WakeWordDetector:
     """The configured (or named) wake word engine; raises EngineUnavailable clearly."""
     name = engine or voice.wake_engine
     if name not in _FACTORIES:

@@ -22,12 +22,13 @@ import numpy as np
 from assistant.audio import RATE, WIDTH
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
+from core.config import Config
 
 STEP = 160
 """Samples per `process` call of the combination (10 ms); each engine gets its own frames."""
 
 
-def create(voice: VoiceSettings, config: Any) -> ComboWakeDetector:
+def create(voice: VoiceSettings, config: Config) -> ComboWakeDetector:
     """The engines of `voice.combo`, each built from its own section; "<engine>+agc" puts the
     AGC front-end before that one (`voice.front_end` applies to single engines only)."""
     from assistant import wake

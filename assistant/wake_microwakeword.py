@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
+from core.config import Config
 
 FRAME = 160  # 10 ms, the feature step of the micro frontend
 
@@ -20,7 +18,7 @@ def cutoff(default: float, sensitivity: float) -> float:
     return min(0.99, max(0.05, default + (0.5 - sensitivity) * 0.3))
 
 
-def create(voice: VoiceSettings, config: Any) -> MicroWakeWordDetector:
+def create(voice: VoiceSettings, config: Config) -> MicroWakeWordDetector:
     """A detector running every configured model on the same features."""
     try:
         from pymicro_wakeword import MicroWakeWord, MicroWakeWordFeatures, Model

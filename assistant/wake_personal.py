@@ -15,20 +15,17 @@ room.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from assistant.audio import RATE, WIDTH, read_pcm
 from assistant.errors import EngineUnavailable
 from assistant.settings import PersonalWakeSettings, VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
+from core.config import Config
 
 FRAME = 1600
 """Samples per `process` call (100 ms): features and DTW are computed in blocks."""
@@ -136,7 +133,7 @@ def templates(recordings: list[bytes], augment: bool = True) -> list[np.ndarray]
     return out
 
 
-def folder(voice: VoiceSettings, config: Any) -> Path:
+def folder(voice: VoiceSettings, config: Config) -> Path:
     """Where the templates of the configured word are kept."""
     base = voice.personal.templates_dir
     root = config.path(base) if config is not None else Path(base)
@@ -148,7 +145,7 @@ def recordings(path: Path) -> list[Path]:
     return sorted(path.glob("*.wav")) if path.is_dir() else []
 
 
-def create(voice: VoiceSettings, config: Any) -> PersonalWakeDetector:
+def create(voice: VoiceSettings, config: Config) -> PersonalWakeDetector:
     """The detector for the configured word, from its enrolled recordings."""
     try:
         import webrtcvad  # noqa: F401  (the gate and the trimming need it)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import array
 import importlib.metadata
-import logging
 from typing import Any
 
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
+from core.config import Config
 
 
 def installed_version() -> str | None:
@@ -21,7 +19,7 @@ def installed_version() -> str | None:
         return None
 
 
-def create(voice: VoiceSettings, config: Any) -> PorcupineDetector:
+def create(voice: VoiceSettings, config: Config) -> PorcupineDetector:
     """A Porcupine detector for the configured keywords and release line."""
     settings = voice.porcupine
     version = installed_version()

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from assistant import vosk_model
 from assistant.audio import RATE
 from assistant.errors import EngineUnavailable
 from assistant.settings import VoiceSettings
-
-_LOGGER = logging.getLogger(__name__)
+from core.config import Config
 
 FRAME = 1600  # 100 ms: Kaldi decodes larger blocks far more cheaply
 
 
-def create(voice: VoiceSettings, config: Any) -> VoskWakeDetector:
+def create(voice: VoiceSettings, config: Config) -> VoskWakeDetector:
     """A keyword spotter on the configured Vosk model."""
     vosk = vosk_model.import_vosk()
     path = vosk_model.check_model(vosk_model.model_path(voice.model_dir, config))

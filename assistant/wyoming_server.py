@@ -31,6 +31,7 @@ from assistant.errors import AssistantError
 from assistant.settings import InterphoneSettings, VoiceSettings, WyomingSettings
 from assistant.wyoming_connection import BadInput, Connection
 from assistant.wyoming_info import Offer, describe
+from core.config import Config
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class Engines:
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def load(config: Any, voice: VoiceSettings, settings: WyomingSettings,
+def load(config: Config, voice: VoiceSettings, settings: WyomingSettings,
          cache_dir: Path) -> Engines:
     """Build every engine the config names (seconds: models); never raises for one missing."""
     engines = Engines()

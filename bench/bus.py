@@ -36,17 +36,19 @@ import zmq
 
 from core.messages import Message, Source
 
-TOPIC = "basecamp.bench.tick"
-
 
 @dataclass(frozen=True)
 class Tick(Message):
     """A small message like a sensor reading."""
 
-    TOPIC: ClassVar[str] = TOPIC
+    TOPIC: ClassVar[str] = "basecamp.bench.tick"
+    """The bench's own topic: no service of the house hears it."""
     seq: int
     unit: str = "salon"
     temperature: float = 19.5
+
+
+TOPIC = Tick.TOPIC
 
 
 def free_port() -> int:

@@ -23,7 +23,7 @@ from core.config import load
 from core.messages.dialogs import Intent
 from core.messages.presence import BluetoothPresence, PirMotion
 from core.messages.sensors import MutaUpdate
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 from modes import house, presence
 from modes.effects import Tick
 
@@ -64,8 +64,9 @@ def _day(rng: random.Random, day: dt.datetime) -> list[tuple[dt.datetime, Any]]:
              (21 * 60 + 30, Intent("BasecampSilence", {"state": "on"}, "voice")),
              (22 * 60 + 40, Intent("BasecampSleep", {}, "voice"))]
     if rng.random() < 0.1:
-        plan.append((rng.randrange(24 * 60), Alert("watch:disk", "minor", "problem", "disk")))
-        plan.append((23 * 60 + 50, Alert("watch:disk", "minor", "recovery", "disk ok")))
+        plan.append((rng.randrange(24 * 60),
+                     Alert("watch:disk", Severity.MINOR, Notice.PROBLEM, "disk")))
+        plan.append((23 * 60 + 50, Alert("watch:disk", Severity.MINOR, Notice.RECOVERY, "disk ok")))
     events += [(day + dt.timedelta(minutes=m, seconds=55), e) for m, e in plan]
     events.sort(key=lambda pair: pair[0])
     return events

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.bus import Forwarder, Subscriber
 from core.config import Config
+from core.messages.sensors import MutaUpdate, PowerUpdate
 from core.service import running
 from sensors import muta, teleinfo, tic
 from sensors.lines import LineSplitter
@@ -158,11 +159,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     real = {"tic_historique": real_fps(hist[0], 1200), "tic_standard": real_fps(std[0], 9600),
             "muta": 3 / 60}
     target = {k: round(100 * v, 2) for k, v in real.items()}
-    runs = {"tic_historique": ("power", teleinfo.serve, "basecamp.power.update",
+    runs = {"tic_historique": ("power", teleinfo.serve, PowerUpdate.TOPIC,
                                {"mode": "historique", "write_every_s": 0}, hist),
-            "tic_standard": ("power", teleinfo.serve, "basecamp.power.update",
+            "tic_standard": ("power", teleinfo.serve, PowerUpdate.TOPIC,
                              {"mode": "standard", "write_every_s": 0}, std),
-            "muta": ("muta", muta.serve, "basecamp.muta.update", {}, mframes)}
+            "muta": ("muta", muta.serve, MutaUpdate.TOPIC, {}, mframes)}
     e2e, paced = {}, {}
     with tempfile.TemporaryDirectory(prefix="bc-bench-sensors-") as tmp:
         for name, (service, serve, topic, over, frames) in runs.items():

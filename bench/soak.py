@@ -66,6 +66,8 @@ import psutil
 import tomli_w
 
 from core.config import Config, load
+from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
+from core.messages.watch import Alert
 from deploy.launcher import rpc
 from tests.helpers import InfluxServer, demo_data
 
@@ -76,7 +78,7 @@ DEFAULT_CLOCK = WEEK_S / 600
 WATCH_INTERVAL_S = 2.0
 """The sentinel's cycle in machine time: 34 house minutes at ×1008."""
 START = "2026-11-23T00:00:00+01:00"
-READINGS = ("basecamp.muta.update", "basecamp.power.update", "basecamp.water.update")
+READINGS = (MutaUpdate.TOPIC, PowerUpdate.TOPIC, WaterUpdate.TOPIC)
 
 
 def log(text: str) -> None:
@@ -145,7 +147,7 @@ class Tally:
         from core.bus import Subscriber
         keys = buskeys.load(buskeys.ensure(self.config), "bc-hq") \
             if self.config.bus.curve else None  # the house's keys (`basecamp up` uses them)
-        sub = Subscriber(self.endpoint, [*READINGS, "basecamp.watch.alert"], keys=keys)
+        sub = Subscriber(self.endpoint, [*READINGS, Alert.TOPIC], keys=keys)
         while not self._stop.is_set():
             try:
                 async with asyncio.timeout(0.5):
@@ -153,7 +155,7 @@ class Tally:
             except TimeoutError:
                 continue
             for env in batch:
-                if env.topic == "basecamp.watch.alert":
+                if env.topic == Alert.TOPIC:
                     self.alerts[str(env.data.get("state"))] += 1
                     continue
                 self.readings[reading_key(env.topic, env.data)] += 1

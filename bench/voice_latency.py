@@ -43,7 +43,7 @@ from assistant.tts import Renderer
 from assistant.vad import Limits, webrtc
 from core.bus import Forwarder, Publisher, Subscriber
 from core.messages import Message, Source
-from core.messages.dialogs import Intent
+from core.messages.dialogs import INTENT_PREFIX, Intent
 from core.messages.voice import Say, WakeBid
 from tests.helpers import free_port
 
@@ -95,7 +95,7 @@ async def main_async(runs: int, lang: str = "ko") -> dict[str, float]:
     pub_ep, sub_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     forwarder = Forwarder(pub_ep, sub_ep, grace_s=0.05).start()
     publisher = Publisher(pub_ep, Source("bench", "assistant"))
-    subscriber = Subscriber(sub_ep, ["basecamp.intent.", Say.TOPIC])
+    subscriber = Subscriber(sub_ep, [INTENT_PREFIX, Say.TOPIC])
     await subscriber.settle(publisher)
     loop = asyncio.get_running_loop()
     voice = VoiceSettings()
@@ -149,7 +149,7 @@ async def main_async(runs: int, lang: str = "ko") -> dict[str, float]:
                 continue
             for envelope in batch:
                 now = time.perf_counter()
-                if envelope.topic.startswith("basecamp.intent."):
+                if envelope.topic.startswith(INTENT_PREFIX):
                     got_intent = now
                 elif envelope.topic == Say.TOPIC:
                     reply = Say.from_envelope(envelope)

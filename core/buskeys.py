@@ -24,6 +24,8 @@ import zmq
 import zmq.auth
 from zmq.utils import z85
 
+from core.config import Config
+
 SERVER = "forwarder"
 """The key pair of the forwarder."""
 ENV = "BASECAMP_BUS_KEYS"
@@ -43,7 +45,7 @@ class BusKeys:
     """Raw (32-byte) public key -> machine name."""
 
 
-def folder(config: Any) -> Path:
+def folder(config: Config) -> Path:
     """Where the house's bus keys are."""
     return Path(os.environ.get(ENV) or config.path(config.bus.keys_dir))
 
@@ -75,7 +77,7 @@ def generate(where: Path, names: Iterable[str]) -> list[str]:
     return made
 
 
-def ensure(config: Any) -> Path:
+def ensure(config: Config) -> Path:
     """The keys folder; a house that has none yet (the demo's first start) gets a pair for
     the forwarder and every machine, and the folder holding the forwarder's own pair (the
     demo's) one for a machine added since. Keys placed by a deploy are never replaced."""

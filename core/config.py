@@ -68,7 +68,7 @@ def registered_sections() -> dict[str, type[Any]]:
 
 
 @dataclass(frozen=True)
-class House:
+class HouseSettings:
     """Who and where the house is."""
 
     name: str = "Basecamp"
@@ -242,7 +242,7 @@ class Contact:
 class Config:
     """The whole house, loaded from one TOML file."""
 
-    house: House = field(default_factory=House)
+    house: HouseSettings = field(default_factory=HouseSettings)
     bus: Bus = field(default_factory=Bus)
     metrics: Metrics = field(default_factory=Metrics)
     logbook: Logbook = field(default_factory=Logbook)

@@ -27,8 +27,9 @@ from typing import Any
 
 from aiohttp import web
 
+from core.config import Config
 from core.messages import Envelope, MessageError
-from core.messages.log import Level, LogEntry
+from core.messages.log import LOG_PREFIX, Level, LogEntry
 
 _LOGGER = logging.getLogger(__name__)
 MAX_MESSAGE = 4000
@@ -235,7 +236,7 @@ async def serve(rt: Any) -> None:
     rt.app.router.add_get("/log", get)
     rt.app.router.add_get("/today", get)
     rt.app.router.add_get("/days", days)
-    rt.subscribe(["basecamp.log."], on_bus)
+    rt.subscribe([LOG_PREFIX], on_bus)
     rt.every(3600, lambda: book.rotate(rt.clock.now().date(), retention), name="rotate")
     rt.status["today"] = lambda: today["count"] if today["day"] == rt.clock.now().date() else 0
 
@@ -264,7 +265,7 @@ def log_command(argv: list[str]) -> int:
     return asyncio.run(_log_retrying(config, args))
 
 
-async def _log_retrying(config: Any, args: argparse.Namespace) -> int:
+async def _log_retrying(config: Config, args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.retry
     while True:
         code = await _log(config, args, quiet=time.monotonic() < deadline)
@@ -277,7 +278,7 @@ UNREACHABLE = -1
 """What `_log` returns when the logbook could not be reached (the command then exits 1)."""
 
 
-async def _log(config: Any, args: argparse.Namespace, *, quiet: bool = False) -> int:
+async def _log(config: Config, args: argparse.Namespace, *, quiet: bool = False) -> int:
     import aiohttp
     url = config.service_url("logbook")
     timeout = aiohttp.ClientTimeout(total=config.http.timeout_s)

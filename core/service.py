@@ -199,15 +199,15 @@ class Runtime:
         if full == self._queue_told:
             return
         self._queue_told = full
-        from core.messages.watch import Alert
+        from core.messages.watch import Alert, Notice, Severity
         key = f"metrics:{self.host}/{self.name}"
         if full:
             self.counters["metrics_queue_full"] += 1
-            self.publish(Alert(key, "major", "problem",
+            self.publish(Alert(key, Severity.MAJOR, Notice.PROBLEM,
                                f"Disque plein sur {self.host} : les mesures de {self.name} "
                                f"attendent en mémoire", self.name))
         else:
-            self.publish(Alert(key, "major", "recovery",
+            self.publish(Alert(key, Severity.MAJOR, Notice.RECOVERY,
                                f"Disque de {self.host} de nouveau inscriptible : mesures de "
                                f"{self.name} en file", self.name))
 

@@ -11,10 +11,9 @@ does not name (logs, alerts, probes, state requests) are open to every machine o
 
 from __future__ import annotations
 
-from typing import Any
-
+from core.config import Config
 from core.messages import Message
-from core.messages.alive import Heartbeat
+from core.messages.alive import ALIVE_PREFIX
 from core.messages.dialogs import (
     Command,
     FamilyMessage,
@@ -82,13 +81,12 @@ PUBLISHERS: dict[type[Message], tuple[str, ...]] = {
     ChannelState: ("sms", "push"),
 }
 """Message -> the services that may publish it (its topic, and any topic it is a prefix of)."""
-ALIVE = Heartbeat.TOPIC + "."
 
 
 class Authorizer:
     """`authorizer(topic, machine)`: may `machine` publish on `topic`? (cached per topic)"""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Config) -> None:
         self.machines: dict[str, frozenset[str]] = {}
         for message, services in PUBLISHERS.items():
             self.machines[message.TOPIC] = frozenset(
@@ -109,7 +107,7 @@ class Authorizer:
         return self._cache[topic]
 
     def __call__(self, topic: str, machine: str) -> bool:
-        if topic.startswith(ALIVE):
-            return topic[len(ALIVE):].partition(".")[0] == machine
+        if topic.startswith(ALIVE_PREFIX):
+            return topic[len(ALIVE_PREFIX):].partition(".")[0] == machine
         machines = self.allowed(topic)
         return machines is None or machine in machines

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.config import Config
+
 WRITTEN = ("sms", "push")
 """Channels whose senders are phone numbers or push users that must be whitelisted."""
 CHANNELS = ("sms", "push", "voice", "kiosk", "terminal", "mqtt", "wyoming")
@@ -24,7 +26,7 @@ def same_number(a: str, b: str) -> bool:
     return bool(a) and bool(b) and norm(a) == norm(b)
 
 
-def contact_for(config: Any, number: str) -> Any | None:
+def contact_for(config: Config, number: str) -> Any | None:
     """The config contact with this phone number, if any."""
     for contact in config.contacts:
         if same_number(contact.phone, number):
@@ -38,7 +40,7 @@ def channel_of(name: str) -> str | None:
     return channel if channel in CHANNELS else None
 
 
-def may_command(config: Any, channel: str, sender: str) -> bool:
+def may_command(config: Config, channel: str, sender: str) -> bool:
     """True if this sender may command the house on this channel (SMS/push: whitelist;
     a channel the house does not have: never)."""
     known = channel_of(channel)

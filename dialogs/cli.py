@@ -11,7 +11,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import logging
 import sys
 import time
 import urllib.request
@@ -20,11 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.cli import add_config_argument, load_config_or_exit
+from core.config import Config
 
-_LOGGER = logging.getLogger(__name__)
 
-
-def _now(value: str | None, config: Any) -> dt.datetime:
+def _now(value: str | None, config: Config) -> dt.datetime:
     """--now as an aware datetime (the house's time zone if none given)."""
     tz = ZoneInfo(config.house.timezone)
     if not value:
@@ -104,7 +102,7 @@ def intent_command(argv: list[str]) -> int:
 class HouseLink:
     """The running house's dialogs service, over HTTP with the house's token."""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Config) -> None:
         self.url = config.service_url("dialogs")
         self.token = config.reveal(config.http.token) or ""
         self.timeout_s = float(config.http.timeout_s) + 10.0  # a command waits for its outcome
@@ -175,7 +173,7 @@ STATELESS = frozenset({"HassGetCurrentTime", "HassGetCurrentDate", "BasecampHelp
 """What a terminal answers itself when the house is offline."""
 
 
-def _converse(engine: Any, args: argparse.Namespace, sender: str, config: Any,
+def _converse(engine: Any, args: argparse.Namespace, sender: str, config: Config,
               house: HouseLink | None, offline: bool) -> int:
     """The chat loop: read a line, have it answered, print the reply."""
     start, t0 = _now(args.now, config), time.monotonic()

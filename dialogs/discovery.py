@@ -40,9 +40,9 @@ from core.messages.heating import HeatingState
 from core.messages.lightpack import LightpackState
 from core.messages.lights import LightsState
 from core.messages.nightlight import NightLightState
-from core.messages.presence import ModeChanged, PirMotion
+from core.messages.presence import Mode, ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate, implausible
-from core.messages.watch import Alert, PowerState
+from core.messages.watch import Alert, Notice, PowerState
 
 MANUFACTURER = "Basecamp"
 CHANNEL = "mqtt"
@@ -357,7 +357,7 @@ class Bridge:
         self._binary("mains", self.names["mains"], host, "power", msg.state == "POWER_OK", out)
 
     def _alert(self, msg: Alert, host: str, out: list[Publication]) -> None:
-        problem = msg.state != "recovery"
+        problem = msg.state != Notice.RECOVERY
         if msg.key == LEAK_KEY:
             self._binary("leak", self.names["leak"], self.leak_host, "moisture", problem, out)
         elif msg.key.startswith(SERVICE_KEY):
@@ -427,7 +427,7 @@ class Bridge:
         if mode == self.mode:
             return Refusal(f"already {mode}")
         name = {"lockout": "BasecampLeave", "asleep": "BasecampSleep",
-                "cocoon": "BasecampReturn" if self.mode == "lockout" else "BasecampWake"}[mode]
+                "cocoon": "BasecampReturn" if self.mode == Mode.LOCKOUT else "BasecampWake"}[mode]
         return self._intent(name, {}, f"mode {label}")
 
     def _light_command(self, oid: str, text: str) -> Intent | Refusal:

@@ -1,7 +1,7 @@
 """The dialog engine: one command language for voice, SMS, push, kiosk and terminal.
 
 `DialogEngine.handle(text, channel=, sender=, now=)` recognises the utterance (French first,
-then English), follows the speaker's open conversation, and returns a `Turn`: the reply
+then English), follows the speaker's open conversation, and returns a `DialogTurn`: the reply
 (rendered for speech or SMS) and, when a command is complete, the `Intent` to publish.
 No I/O: the state of the house comes from an injected `state()` snapshot provider.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core import devices
+from core.config import Config
 from core.messages.dialogs import Intent, Outcome
 from dialogs import followup, partial, timers
 from dialogs.conversations import Conversations, Expect, Key, Pending
@@ -52,7 +53,7 @@ def consequential(intent: str, slots: dict[str, Any]) -> bool:
 
 
 @dataclass(frozen=True)
-class Turn:
+class DialogTurn:
     """The house's answer to one utterance."""
 
     reply: str
@@ -74,7 +75,7 @@ class Turn:
 class DialogEngine:
     """Recognisers for the house's languages plus the open conversations."""
 
-    def __init__(self, config: Any, *, lang: str | None = None,
+    def __init__(self, config: Config, *, lang: str | None = None,
                  state: Callable[[], Snapshot] | None = None,
                  cache_dir: Path | None = None) -> None:
         self.config = config
@@ -163,7 +164,7 @@ class DialogEngine:
 
     # ---- turns ---------------------------------------------------------------------------
     def handle(self, text: str, *, channel: str, sender: str, now: dt.datetime,
-               room: str = "") -> Turn:
+               room: str = "") -> DialogTurn:
         """Answer one utterance from a speaker on a channel (and, by voice, in a room).
 
         A follow-up ("et dans la chambre ?", "plus chaud") refers to the last command of the
@@ -179,7 +180,7 @@ class DialogEngine:
         return turn
 
     def _handle(self, text: str, *, channel: str, sender: str, now: dt.datetime,
-                room: str) -> Turn:
+                room: str) -> DialogTurn:
         key: Key = (channel, sender)
         style = TEXT_STYLES.get(channel, Style.SPEECH)
         pending = self.conversations.current(key, now)
@@ -193,13 +194,13 @@ class DialogEngine:
         self.conversations.pending.pop(key, None)
         return self._command(key, text, style, channel, sender, now, room)
 
-    def expire(self, now: dt.datetime) -> list[tuple[str, str, Turn]]:
+    def expire(self, now: dt.datetime) -> list[tuple[str, str, DialogTurn]]:
         """Close unanswered conversations: (channel, sender, turn) for each.
 
         Someone who said "je pars" and never answered has still left: the house goes
         away with an unknown return.
         """
-        out: list[tuple[str, str, Turn]] = []
+        out: list[tuple[str, str, DialogTurn]] = []
         for (channel, sender), pending in self.conversations.expired(now):
             style = TEXT_STYLES.get(channel, Style.SPEECH)
             if pending.expect == Expect.RETURN:
@@ -212,7 +213,7 @@ class DialogEngine:
         return out
 
     def _command(self, key: Key, text: str, style: Style, channel: str, sender: str,
-                 now: dt.datetime, room: str = "") -> Turn:
+                 now: dt.datetime, room: str = "") -> DialogTurn:
         conversation = self.conversations.new_id(key)
         if text.strip() == "?":  # the shortest SMS asking for help
             text = "help" if self.lang == "en" else "aide"
@@ -268,7 +269,7 @@ class DialogEngine:
                               conversation)
 
     def _answer(self, key: Key, pending: Pending, text: str, style: Style, channel: str,
-                sender: str, now: dt.datetime, room: str = "") -> Turn:
+                sender: str, now: dt.datetime, room: str = "") -> DialogTurn:
         found = self.recognize(text, answers=True, langs=(pending.lang,)) if text else None
         if found is not None and pending.accepts(found[0].intent):
             return self._answered(key, pending, found[0], style, channel, sender, now)
@@ -287,7 +288,7 @@ class DialogEngine:
             return self._say("cancelled", pending.lang, style, pending.conversation)
         return self._ask(key, pending.retried(), style, again=True)
 
-    def _refuse(self, refusal: Refusal, lang: str, style: Style, conversation: str) -> Turn:
+    def _refuse(self, refusal: Refusal, lang: str, style: Style, conversation: str) -> DialogTurn:
         key = unsupported_reply(refusal.values.get("what", "")) \
             if refusal.reason == "unsupported" else refusal.reason
         return self._say(key, lang, style, conversation, **refusal.values)
@@ -297,7 +298,7 @@ class DialogEngine:
         return match.score < self.settings.sure_score or consequential(match.intent, slots)
 
     def _answered(self, key: Key, pending: Pending, match: Match, style: Style, channel: str,
-                  sender: str, now: dt.datetime) -> Turn:
+                  sender: str, now: dt.datetime) -> DialogTurn:
         del self.conversations.pending[key]
         if match.intent == "AnswerNo":
             return self._say("cancelled", pending.lang, style, pending.conversation)
@@ -322,7 +323,7 @@ class DialogEngine:
         return now + dt.timedelta(seconds=self.settings.timeouts.for_channel(channel))
 
     def _ask(self, key: Key, pending: Pending, style: Style, *, again: bool = False,
-             now: dt.datetime | None = None) -> Turn:
+             now: dt.datetime | None = None) -> DialogTurn:
         self.conversations.pending[key] = pending
         prefix = "ask_again_" if again else "ask_"
         values: dict[str, Any] = {}
@@ -340,18 +341,18 @@ class DialogEngine:
                          pending.conversation, expects=True, **values)
 
     def _say(self, key: str, lang: str, style: Style, conversation: str, *,
-             expects: bool = False, **values: Any) -> Turn:
-        return Turn(render(key, lang, style, **values), None, expects, conversation, lang)
+             expects: bool = False, **values: Any) -> DialogTurn:
+        return DialogTurn(render(key, lang, style, **values), None, expects, conversation, lang)
 
     def _complete(self, intent: str, slots: dict[str, Any], text: str, lang: str, style: Style,
-                  channel: str, sender: str, now: dt.datetime, conversation: str) -> Turn:
+                  channel: str, sender: str, now: dt.datetime, conversation: str) -> DialogTurn:
         reply = respond(intent, slots, lang=lang, style=style, now=now, state=self.state(),
                         settings=self.settings)
         message = Intent(intent=intent, slots=slots, channel=channel, sender=sender, text=text)
         _LOGGER.info("%s from %s:%s -> %s %s", text[:80], channel, sender, intent, slots)
-        return Turn(reply, message, False, conversation, lang, style, now)
+        return DialogTurn(reply, message, False, conversation, lang, style, now)
 
-    def conclude(self, turn: Turn, outcome: Outcome | None) -> Turn:
+    def conclude(self, turn: DialogTurn, outcome: Outcome | None) -> DialogTurn:
         """The reply to a carried-out command, from what its service says was done (pure)."""
         if not turn.acts or turn.intent is None:
             return turn

@@ -16,7 +16,6 @@ per-word log-probability mapped so that 1 would be a sentence of the grammar its
 from __future__ import annotations
 
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,8 +28,6 @@ from rapidfuzz import fuzz, process
 
 from dialogs.expand import Context, Unexpandable, sentences
 from dialogs.ngram import NgramModel, train
-
-_LOGGER = logging.getLogger(__name__)
 
 VERSION = 1
 """Bump when training changes, so cached models are rebuilt."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
-import logging
 import re
 from collections.abc import Iterator
 from enum import StrEnum
@@ -20,12 +19,11 @@ from typing import Any
 import yaml
 from hassil import Intents, RangeSlotList, SlotList, TextSlotList, merge_dict
 
+from core.config import Config
 from dialogs import ha, when
 from dialogs.expand import Context, Expansion, Unexpandable, sentences
 from dialogs.settings import DialogSettings
 from dialogs.text import fold_template
-
-_LOGGER = logging.getLogger(__name__)
 
 LANGS = ("fr", "en")
 DECLINE_PREFIX = "Decline"
@@ -144,7 +142,7 @@ def _values(pairs: list[tuple[str, str]], folded: bool) -> TextSlotList:
     return TextSlotList.from_tuples(list(seen.items()), allow_template=False)
 
 
-def slot_lists(config: Any, *, folded: bool = True) -> dict[str, SlotList]:
+def slot_lists(config: Config, *, folded: bool = True) -> dict[str, SlotList]:
     """The house's lists: `area` (rooms + aliases), `name` (switchable devices), `climate_name`."""
     extra = config.section("dialogs", DialogSettings).aliases
 
@@ -178,7 +176,7 @@ capped grammar (`expand_sentences(limit=)`) all of an intent's templates share o
 turn (else HA's timers would take 40 % of the speech grammar's 2 000 sentences)."""
 
 
-def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLATE,
+def template_sentences(config: Config, lang: str, *, per_template: int = PER_TEMPLATE,
                        words: bool = True) -> Iterator[tuple[str, list[Expansion]]]:
     """(intent name, expansions) per template, commands then answers; wildcards skipped."""
     lists: dict[str, SlotList] = dict(slot_lists(config, folded=False))
@@ -203,7 +201,7 @@ def template_sentences(config: Any, lang: str, *, per_template: int = PER_TEMPLA
                         continue
 
 
-def expand_sentences(config: Any, lang: str, *, limit: int | None = None) -> list[str]:
+def expand_sentences(config: Config, lang: str, *, limit: int | None = None) -> list[str]:
     """Every sentence the house understands in `lang`, lower case, numbers in words.
 
     Templates with more than `PER_TEMPLATE` variants contribute their plain forms (every

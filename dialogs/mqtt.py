@@ -25,7 +25,7 @@ from typing import Any
 
 from core.bus import parse
 from core.messages import Envelope, Message
-from core.messages.alive import Heartbeat, StateRequest
+from core.messages.alive import ALIVE_PREFIX, Heartbeat, StateRequest
 from core.messages.dialogs import Outcome
 from core.service import Runtime, ServiceError
 from dialogs.discovery import MESSAGES, Bridge, Publication, Refusal, topics_of
@@ -196,7 +196,7 @@ async def serve(rt: Runtime) -> None:
 
     late_s = rt.config.bus.heartbeat_s * settings.missed_heartbeats
     rt.subscribe(topics_of(MESSAGES), on_bus)
-    rt.subscribe([Heartbeat.TOPIC + "."], on_heartbeat)
+    rt.subscribe([ALIVE_PREFIX], on_heartbeat)
     rt.subscribe([Outcome.TOPIC], on_outcome)
     rt.every(rt.config.bus.heartbeat_s,
              lambda: link.publish(bridge.silent(time.monotonic(), late_s)),

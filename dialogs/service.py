@@ -38,7 +38,7 @@ from core.messages.watch import Alert, PushSend
 from core.service import Runtime
 from dialogs import state as snapshot
 from dialogs.channels import channel_of, may_command
-from dialogs.engine import DialogEngine, Turn
+from dialogs.engine import DialogEngine, DialogTurn
 from dialogs.keeper import Keeper
 from dialogs.replies import Style
 from dialogs.report import Snapshot, render_report
@@ -151,13 +151,13 @@ class DialogService:
                       name="answer")
 
     # ---- outputs ---------------------------------------------------------------------
-    async def answer(self, text: str, channel: str, sender: str) -> Turn:
+    async def answer(self, text: str, channel: str, sender: str) -> DialogTurn:
         """Run one turn: carry its command out, then say what was done."""
         self.rt.counters[f"{channel}_in"] += 1
         turn = self.engine.handle(text, channel=channel, sender=sender, now=self.rt.clock.now())
         return await self.deliver(turn, channel, sender)
 
-    async def deliver(self, turn: Turn, channel: str, sender: str) -> Turn:
+    async def deliver(self, turn: DialogTurn, channel: str, sender: str) -> DialogTurn:
         """Publish the turn's command, wait for its outcome, then publish the reply."""
         if turn.intent is not None:
             self.rt.counters["intents"] += 1
@@ -173,7 +173,7 @@ class DialogService:
         self.publish(turn, channel, sender)
         return turn
 
-    def publish(self, turn: Turn, channel: str, sender: str) -> None:
+    def publish(self, turn: DialogTurn, channel: str, sender: str) -> None:
         """The reply, and the channel's own answer (SMS, speech)."""
         self.rt.publish(Reply(turn.reply, channel, sender, turn.expects_answer,
                               turn.conversation))

@@ -7,9 +7,9 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from core.config import register_sections
+from core.config import Config, register_sections
 from core.schema import ConfigError, Secret, bounded
 
 
@@ -119,7 +119,7 @@ class DialogSettings:
         "salon": "salon", "chambre": "chambre", "exterieur": "exterieur"})
     """Room (or "exterieur") -> MUTA sensor unit read for "quelle température"."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """The default room must be a room of the house; bounds must be ordered."""
         rooms = {room.name for room in config.rooms}
         if rooms and self.default_room not in rooms:
@@ -128,7 +128,7 @@ class DialogSettings:
         if self.min_temperature >= self.max_temperature:
             raise ConfigError(f"{path}.min_temperature", "lower than max_temperature")
 
-    def language(self, config: Any) -> str:
+    def language(self, config: Config) -> str:
         """The effective dialog language."""
         return self.lang or str(config.house.lang)
 
@@ -166,7 +166,7 @@ class MqttSettings:
     missed_heartbeats: int = bounded(3, lo=1, hi=100)
     """A service whose heartbeat is this many periods (`bus.heartbeat_s`) late is shown down."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Topic prefixes must be usable as MQTT topic levels (no wildcards)."""
         for key in ("discovery_prefix", "base_topic"):
             if not _TOPIC_LEVEL.match(getattr(self, key)):

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.config import Config
 from dialogs import timers, when
 from dialogs.grammar import SWITCHABLE
 from dialogs.settings import DialogSettings
@@ -70,7 +71,8 @@ def vague_return(slots: dict[str, Any]) -> bool:
     return slots.get("return") == "unknown" or (expr is not None and expr.vague)
 
 
-def _device_slots(slots: dict[str, Any], config: Any, settings: DialogSettings) -> dict[str, Any]:
+def _device_slots(slots: dict[str, Any], config: Config,
+                  settings: DialogSettings) -> dict[str, Any]:
     """name / area / domain of a switch or climate command; no room means the default room."""
     out: dict[str, Any] = {}
     devices = {dev.name: dev for dev in config.devices}
@@ -86,7 +88,7 @@ def _device_slots(slots: dict[str, Any], config: Any, settings: DialogSettings) 
     return out
 
 
-def canonical(intent: str, slots: dict[str, Any], *, config: Any, settings: DialogSettings,
+def canonical(intent: str, slots: dict[str, Any], *, config: Config, settings: DialogSettings,
               now: dt.datetime) -> dict[str, Any] | Refusal:
     """The canonical slots of a recognised intent, or why it is refused."""
     if intent in ("HassTurnOn", "HassTurnOff"):
@@ -173,7 +175,7 @@ _ROOM_LEAD = re.compile(r"^(?:dans|au|aux|à|a|en|in|to)\s+(?:(?:la|le|les|the)\
                         r"(?P<room>.+?)\s+(?:que|qu'|that)\s*(?P<rest>.+)$", re.IGNORECASE)
 
 
-def broadcast_room(message: str, config: Any) -> tuple[str, str]:
+def broadcast_room(message: str, config: Config) -> tuple[str, str]:
     """"dans la chambre que le dîner est prêt" -> ("chambre", "le dîner est prêt") when the
     words before "que" name a room of the house (or an alias); else ("", message)."""
     found = _ROOM_LEAD.match(message.strip())

@@ -10,7 +10,7 @@ from core.messages.dialogs import FamilyMessage
 from core.messages.heating import HeatingState
 from core.messages.presence import Mode, ModeChanged
 from core.messages.sensors import MutaUpdate
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice
 from dialogs.report import Note, Problem, Reading, Snapshot
 
 MAX_PROBLEMS = 20
@@ -48,7 +48,7 @@ def fold(snap: Snapshot, message: Any, now: dt.datetime) -> Snapshot:
     if isinstance(message, MutaUpdate) and message.temperature is not None:
         temps = {**snap.temperatures, message.unit: Reading(message.temperature, now)}
         return dataclasses.replace(snap, temperatures=temps)
-    if isinstance(message, Alert) and message.state == "problem":
+    if isinstance(message, Alert) and message.state == Notice.PROBLEM:
         problems = (*snap.problems, Problem(message.message, message.severity, message.state,
                                             now))[-MAX_PROBLEMS:]
         return dataclasses.replace(snap, problems=problems)

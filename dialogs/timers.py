@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.messages.dialogs import Intent, Outcome, SmsSend
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.timers import TimersState
 from core.messages.voice import Say
 from dialogs.replies import render
@@ -44,7 +44,7 @@ class Tick:
 
 
 @dataclass(frozen=True)
-class House:
+class TimerHouse:
     """What the machine needs of the house: where to ring and whom to text."""
 
     default_room: str
@@ -213,7 +213,7 @@ def _new_id(state: Timers, event: Intent) -> str:
     return hashlib.sha1(seed.encode()).hexdigest()[:10]
 
 
-def _on_intent(state: Timers, event: Intent, now: dt.datetime, house: House,
+def _on_intent(state: Timers, event: Intent, now: dt.datetime, house: TimerHouse,
                out: list[Any]) -> Timers:
     slots, lang = event.slots, house.lang
     if event.intent == "HassStartTimer" or event.intent == REMINDER:
@@ -294,7 +294,7 @@ def _add(out: list[Any], outcome: Outcome | None) -> None:
         out.append(outcome)
 
 
-def _ring(state: Timers, now: dt.datetime, house: House, out: list[Any]) -> Timers:
+def _ring(state: Timers, now: dt.datetime, house: TimerHouse, out: list[Any]) -> Timers:
     due = [t for t in state.items if t.paused_left is None and t.due <= now]
     if not due:
         return state
@@ -312,13 +312,13 @@ def _ring(state: Timers, now: dt.datetime, house: House, out: list[Any]) -> Time
 
 
 def step(state: Timers, event: Any, now: dt.datetime,
-         house: House) -> tuple[Timers, list[Any]]:
+         house: TimerHouse) -> tuple[Timers, list[Any]]:
     """Apply one event: the new state and the effects."""
     out: list[Any] = []
     if isinstance(event, Intent) and event.intent in HANDLED:
         state = _on_intent(state, event, now, house, out)
     elif isinstance(event, ModeChanged):
-        state = dataclasses.replace(state, lockout=event.mode == "lockout")
+        state = dataclasses.replace(state, lockout=event.mode == Mode.LOCKOUT)
     state = _ring(state, now, house, out)
     return state, out
 

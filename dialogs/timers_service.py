@@ -18,8 +18,9 @@ from typing import Any
 
 from core import store
 from core.bus import Envelope
+from core.config import Config
 from core.messages.alive import StateRequest
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, intent_topic
 from core.messages.presence import ModeChanged
 from core.messages.timers import TimersState
 from core.service import Runtime
@@ -46,10 +47,10 @@ def load(path: Path) -> timers.Timers:
         return timers.Timers()
 
 
-def house_of(config: Any) -> timers.House:
+def house_of(config: Config) -> timers.TimerHouse:
     """Where timers ring by default, whom reminders are texted to, in which language."""
     settings = config.section("dialogs", DialogSettings)
-    return timers.House(
+    return timers.TimerHouse(
         default_room=str(settings.default_room),
         owner_phones=tuple(c.phone for c in config.contacts if c.role == "owner" and c.phone),
         lang=settings.language(config))
@@ -119,7 +120,7 @@ class TimersService:
 async def serve(rt: Runtime) -> None:
     """Start the timers service."""
     service = TimersService(rt)
-    rt.subscribe([f"{Intent.TOPIC}.{name}" for name in sorted(timers.HANDLED)],
+    rt.subscribe([intent_topic(name) for name in sorted(timers.HANDLED)],
                  service.on_intent)
     rt.subscribe([ModeChanged.TOPIC], service.on_mode)
     rt.answer_state(service.report)

@@ -15,7 +15,7 @@ from core.messages.nightlight import NightLightState
 from core.messages.presence import Mode, ModeChanged
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate
 from core.messages.voice import Transcript, Wake
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 
 
 def demo_messages(now: dt.datetime) -> list[Message]:
@@ -33,7 +33,8 @@ def demo_messages(now: dt.datetime) -> list[Message]:
         PowerUpdate(1750.0, 7.0, {"HCHC": 10_312_000, "HCHP": 20_006_420}, "HP.."),
         WaterUpdate(96.0, 3600, 512_000.0),
         WaterUpdate(38.5, 3600, 512_038.5),
-        Alert("battery:exterieur", "minor", "problem", "pile faible : exterieur (2,1 V)"),
+        Alert("battery:exterieur", Severity.MINOR, Notice.PROBLEM,
+              "pile faible : exterieur (2,1 V)"),
         Wake("ok maison"),
         Transcript("quelle est la température dehors"),
         Reply("Il fait 6 degrés dehors.", "voice"),

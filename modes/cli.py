@@ -18,8 +18,8 @@ import orjson
 from core.cli import add_config_argument, load_config_or_exit
 from core.config import Config
 from core.messages.presence import Mode
-from modes.effects import Rejected
-from modes.house import House, initial, rules_from_config, start, step
+from modes.effects import EventRejected
+from modes.house import HouseState, initial, rules_from_config, start, step
 from modes.replay import parse_event, snapshot
 from modes.settings import NightLightSettings
 
@@ -31,24 +31,24 @@ def replay_lines(config: Config, lines: Iterable[str], errors: list[str],
     """Snapshots of the house after each event; bad lines are described in `errors`."""
     rules = rules_from_config(config)
     outdoor = config.section("nightlight", NightLightSettings).outdoor_sensor
-    house: House | None = None
+    house: HouseState | None = None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             data = orjson.loads(line)
             at, event = parse_event(data, outdoor)
-            first_mode = Mode(data.get("mode", "cocoon")) if house is None \
+            first_mode = Mode(data.get("mode", Mode.COCOON)) if house is None \
                 and data.get("type") != "mode" else Mode.COCOON
         except (orjson.JSONDecodeError, ValueError) as err:
             errors.append(f"{source}:{number}: {err}")
             continue
         before: list[Any] = []
         if house is None:
-            house, before = start(initial(rules, first_mode.value), at)
+            house, before = start(initial(rules, first_mode), at)
         house, effects = step(house, event, at)
         for effect in effects:
-            if type(effect) is Rejected:
+            if type(effect) is EventRejected:
                 _LOGGER.info("%s:%d: ignored: %s", source, number, effect.reason)
         yield snapshot(data["at"], house, before + effects)
 

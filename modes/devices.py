@@ -10,15 +10,12 @@ serial port (pyserial).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from core import store
 from core.messages.relays import RelayCommand
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class Relay(Protocol):

@@ -42,7 +42,7 @@ class Prune:
 
 
 @dataclass(frozen=True, slots=True)
-class Rejected:
+class EventRejected:
     """Effect: an event was ignored by rule (bad value, impossible transition); logged, counted."""
 
     reason: str

@@ -12,12 +12,11 @@ switched OFF when the service stops. HTTP: `/status`, `POST /set_profile?profile
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, intent_topic
 from core.messages.heating import HeatingState, SetProfile
 from core.messages.presence import ModeChanged
 from core.messages.relays import RelayCommand
@@ -26,11 +25,10 @@ from core.metrics import Point
 from core.service import Runtime
 from modes import heating
 from modes.devices import open_relay
+from modes.effects import EventRejected
 from modes.house import rules_from_config
 from modes.running import Driven, Persisted, restore
 from modes.settings import HeatingSettings, PresenceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def _point(rt: Runtime, state: heating.Heating) -> Point:
@@ -67,9 +65,9 @@ async def serve(rt: Runtime) -> None:
     machine.changed.append(Persisted(path, heating.to_plain))
     machine.subscribe({ModeChanged.TOPIC: ModeChanged, MutaUpdate.TOPIC: MutaUpdate,
                        SetProfile.TOPIC: SetProfile,
-                       "basecamp.intent.BasecampHeatingProfile": Intent,
-                       "basecamp.intent.HassClimateSetTemperature": Intent,
-                       "basecamp.intent.HassTurnOn": Intent, "basecamp.intent.HassTurnOff": Intent})
+                       intent_topic("BasecampHeatingProfile"): Intent,
+                       intent_topic("HassClimateSetTemperature"): Intent,
+                       intent_topic("HassTurnOn"): Intent, intent_topic("HassTurnOff"): Intent})
 
     def current() -> HeatingState:
         temperature, _ = heating.reading(machine.state, machine.state.sensor, rt.clock.now())
@@ -94,7 +92,7 @@ async def serve(rt: Runtime) -> None:
         profile = request.query.get("profile", "")
         until = request.query.get("until") or None
         effects = machine.feed(SetProfile(profile, until, request.query.get("by", "terminal")))
-        refused = [e.reason for e in effects if type(e).__name__ == "Rejected"]
+        refused = [e.reason for e in effects if isinstance(e, EventRejected)]
         if refused:
             raise web.HTTPBadRequest(text="; ".join(refused))
         return web.json_response({"profile": machine.state.profile,

@@ -3,7 +3,7 @@
 `step(state, event, now) -> (state, effects)` over `ModeChanged`, `MutaUpdate` (temperatures),
 `SetProfile`, `Intent` (BasecampHeatingProfile) and `Tick`. Effects: `RelayCommand` when the
 relay must move, `HeatingState` when profile/setpoint/relay change, `Alert` (failsafe, comfort
-in the middle of the night) and `Rejected`.
+in the middle of the night) and `EventRejected`.
 
 Which profile runs (`resolve`), first match wins: a forced profile not yet expired; asleep ->
 night on the bedroom sensor; lockout with a known return -> comfort from return − preheat; the
@@ -21,12 +21,12 @@ from typing import Any
 
 from core.messages.dialogs import Intent, Outcome
 from core.messages.heating import HeatingState, SetProfile
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 from modes import phrases
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 from modes.records import evolve
 from modes.sun import zone
 
@@ -35,6 +35,7 @@ REGIMES = ("work_week", "holiday_week", "comfort", "eco")
 FORCES = ("force_comfort", "force_eco")
 PROFILES = REGIMES + FORCES
 ABSENCE = "absence"
+LOCKOUT, ASLEEP = Mode.LOCKOUT, Mode.ASLEEP  # names: a member read off its enum is slower
 Week = tuple[tuple[tuple[int, int], ...], ...]
 
 
@@ -73,7 +74,7 @@ class Heating:
     """The heating state: inputs seen so far and what was last decided."""
 
     rules: HeatingRules
-    mode: str = "cocoon"
+    mode: Mode = Mode.COCOON
     return_at: dt.datetime | None = None
     regime: str = "work_week"
     force: str = ""
@@ -123,9 +124,9 @@ def resolve(state: Heating, now: dt.datetime) -> tuple[str, float, str]:
     rules = state.rules
     if state.force and (state.force_until is None or now < state.force_until):
         profile = state.force
-    elif state.mode == "asleep":
+    elif state.mode == ASLEEP:
         return "night", rules.night, rules.secondary
-    elif state.mode == "lockout" and state.return_at is not None \
+    elif state.mode == LOCKOUT and state.return_at is not None \
             and state.return_at - rules.preheat <= now < state.return_at + rules.preheat:
         profile = "comfort"
     elif state.regime in rules.schedules:
@@ -146,7 +147,7 @@ def reading(state: Heating, sensor: str, now: dt.datetime) -> tuple[float | None
     return None, sensor
 
 
-def _alert(state: Heating, what: str, severity: str, status: str, phrase: str,
+def _alert(state: Heating, what: str, severity: Severity, status: Notice, phrase: str,
            **values: object) -> Alert:
     return Alert(key=f"heater:{what}", severity=severity, state=status,
                  message=phrases.text(phrase, state.rules.lang, **values), source="heater")
@@ -173,14 +174,14 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     if temperature is None:
         if relay:
             minutes = f"{rules.stale.total_seconds() / 60:g}"
-            out.append(_alert(state, "failsafe", "major", "problem", "failsafe",
+            out.append(_alert(state, "failsafe", Severity.MAJOR, Notice.PROBLEM, "failsafe",
                               sensor=sensor, minutes=minutes))
             failsafe = True
         relay = False
     else:
         if failsafe:
-            out.append(_alert(state, "failsafe", "major", "recovery", "failsafe_cleared",
-                              sensor=sensor))
+            out.append(_alert(state, "failsafe", Severity.MAJOR, Notice.RECOVERY,
+                              "failsafe_cleared", sensor=sensor))
             failsafe = False
         if temperature < setpoint - rules.hysteresis:
             relay = True
@@ -191,7 +192,8 @@ def decide(state: Heating, now: dt.datetime, out: list[Any]) -> Heating:
     at_night = profile in ("comfort", "force_comfort") \
         and rules.night_alert[0] <= minute < rules.night_alert[1]
     if at_night != state.night_alert:
-        out.append(_alert(state, "comfort_at_night", "minor", "problem" if at_night else "recovery",
+        out.append(_alert(state, "comfort_at_night", Severity.MINOR,
+                          Notice.PROBLEM if at_night else Notice.RECOVERY,
                           "comfort_at_night" if at_night else "comfort_at_night_cleared",
                           profile=phrases.profile_name(profile, rules.lang)))
     if relay != state.relay:
@@ -218,21 +220,21 @@ def report(state: Heating, temperature: float | None = None) -> HeatingState:
 
 # ---- inputs ---------------------------------------------------------------------------------
 def choose(state: Heating, profile: str, until: Any, now: dt.datetime,
-           origin: str = "") -> tuple[Heating, Rejected | None]:
+           origin: str = "") -> tuple[Heating, EventRejected | None]:
     """Apply a profile request (regime, or force with optional ISO expiry)."""
     if profile in REGIMES:
         return evolve(state, regime=profile, force="", force_until=None,
                                    force_origin=""), None
     if profile not in FORCES:
-        return state, Rejected(f"unknown heating profile {profile!r}")
+        return state, EventRejected(f"unknown heating profile {profile!r}")
     expiry = None
     if until not in (None, ""):
         try:
             expiry = until if isinstance(until, dt.datetime) else dt.datetime.fromisoformat(until)
         except (TypeError, ValueError):
-            return state, Rejected(f"profile expiry {until!r} is not an ISO datetime")
+            return state, EventRejected(f"profile expiry {until!r} is not an ISO datetime")
         if expiry.tzinfo is None or expiry <= now:
-            return state, Rejected(f"profile expiry {until!r} is naive or in the past")
+            return state, EventRejected(f"profile expiry {until!r} is naive or in the past")
     return evolve(state, force=profile, force_until=expiry,
                                force_origin=origin), None
 
@@ -246,9 +248,9 @@ def _on_mode(state: Heating, event: ModeChanged, now: dt.datetime, out: list[Any
         return state  # republished, nothing new
     state = evolve(state, mode=event.mode, return_at=back)
     rules = state.rules
-    if event.mode == "lockout" and back is not None and back - now >= rules.min_absence:
+    if event.mode == LOCKOUT and back is not None and back - now >= rules.min_absence:
         state, _ = choose(state, "force_eco", back - rules.preheat, now, ABSENCE)
-    elif event.mode != "lockout" and state.force_origin == ABSENCE:
+    elif event.mode != LOCKOUT and state.force_origin == ABSENCE:
         state = evolve(state, force="", force_until=None, force_origin="")
     return state
 
@@ -259,7 +261,7 @@ def _on_muta(state: Heating, event: MutaUpdate, now: dt.datetime,
     if value is None or event.unit not in (rules.primary, rules.secondary):
         return None
     if not rules.valid[0] <= value <= rules.valid[1]:
-        out.append(Rejected(f"temperature {value} from {event.unit} out of range"))
+        out.append(EventRejected(f"temperature {value} from {event.unit} out of range"))
         return state
     if event.unit == rules.primary:
         return evolve(state, primary=value, primary_at=now)
@@ -306,16 +308,16 @@ def _set_temperature(state: Heating, event: Intent, now: dt.datetime,
     try:
         value = float(event.slots.get("temperature", ""))
     except (TypeError, ValueError):
-        out.append(Rejected(f"temperature {event.slots.get('temperature')!r} is not a number"))
+        out.append(EventRejected(f"temperature {event.slots.get('temperature')!r} is not a number"))
         return state
     low, high = state.rules.setpoints
     if room not in state.rules.rooms:
-        out.append(Rejected(f"no heating control in {room!r}", "no_heating_here",
-                            {"area": room, "rooms": ", ".join(state.rules.rooms)}))
+        out.append(EventRejected(f"no heating control in {room!r}", "no_heating_here",
+                                 {"area": room, "rooms": ", ".join(state.rules.rooms)}))
         return state
     if not low <= value <= high:
-        out.append(Rejected(f"setpoint {value} outside {low}-{high}", "temperature_range",
-                            {"temperature": value, "min": low, "max": high}))
+        out.append(EventRejected(f"setpoint {value} outside {low}-{high}", "temperature_range",
+                                 {"temperature": value, "min": low, "max": high}))
         return state
     until = event.slots.get("until")
     try:
@@ -331,7 +333,7 @@ def outcome(state: Heating, event: Intent, effects: list[Any]) -> Outcome | None
     """What became of a command the heater carries out (None: not the heater's)."""
     if event.intent == "BasecampHeatingProfile" or event.intent == "HassClimateSetTemperature" \
             or (event.intent in ("HassTurnOn", "HassTurnOff") and _mine(state, event)):
-        refused = next((e for e in effects if isinstance(e, Rejected)), None)
+        refused = next((e for e in effects if isinstance(e, EventRejected)), None)
         if refused is not None:
             return Outcome(event.id, event.intent, False, refused.key or "refused",
                            refused.values or {"why": refused.reason})
@@ -370,7 +372,7 @@ def step(state: Heating, event: Any, now: dt.datetime) -> tuple[Heating, list[An
         state = decide(new, now, out)
     except Exception as err:  # never leave a relay on because of a bug
         _LOGGER.exception("heating step failed on %r", event)
-        out = [Rejected(f"heating failed on {type(event).__name__}: {err}")]
+        out = [EventRejected(f"heating failed on {type(event).__name__}: {err}")]
         if state.relay:
             out.append(RelayCommand(relay="heater", on=False))
         state = evolve(state, relay=False)
@@ -398,7 +400,7 @@ def from_plain(rules: HeatingRules, data: dict[str, Any]) -> Heating:
         raise ValueError(f"unknown regime {regime!r}")
     return Heating(rules=rules, regime=regime, force=str(data.get("force", "")),
                    force_until=when("force_until"), force_origin=str(data.get("force_origin", "")),
-                   mode=str(data.get("mode", "cocoon")), return_at=when("return_at"),
+                   mode=Mode(data.get("mode", Mode.COCOON)), return_at=when("return_at"),
                    override=float(data["override"]) if data.get("override") is not None
                    else None, override_room=str(data.get("override_room", "")),
                    override_profile=str(data.get("override_profile", "")),

@@ -17,10 +17,10 @@ from typing import Any
 
 from core.config import Config
 from core.messages.heating import HeatingState
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.watch import Alert
 from modes import heating, lightpack, nightlight, presence, scheduler
-from modes.effects import Rejected, Report, Tick
+from modes.effects import EventRejected, Report, Tick
 from modes.records import builder, evolve
 from modes.settings import (
     DAYS,
@@ -109,7 +109,7 @@ def rules_from_config(config: Config) -> Rules:
 
 
 @dataclass(frozen=True)
-class House:
+class HouseState:
     """The five machines' states and the time of the last event."""
 
     presence: presence.Presence
@@ -120,15 +120,16 @@ class House:
     last_at: dt.datetime | None = None
 
 
-_house = builder(House)
-"""House(...) without __init__'s checks (the hot path of `step`), field names still checked."""
+_house = builder(HouseState)
+"""HouseState(...) without __init__'s checks (the hot path of `step`), field names still
+checked."""
 
 
-def initial(rules: Rules, mode: str = "cocoon", regime: str = "work_week",
-            night_mode: str = "auto") -> House:
+def initial(rules: Rules, mode: Mode = Mode.COCOON, regime: str = "work_week",
+            night_mode: str = "auto") -> HouseState:
     """A house that has seen nothing yet."""
-    return House(
-        presence=presence.Presence(rules.presence, mode=presence.Mode(mode)),
+    return HouseState(
+        presence=presence.Presence(rules.presence, mode=mode),
         heating=heating.Heating(rules.heating, mode=mode, regime=regime),
         nightlight=nightlight.NightLight(rules.nightlight, mode=night_mode),
         lightpack=lightpack.Lightpack(rules.lightpack, mode=mode),
@@ -136,7 +137,7 @@ def initial(rules: Rules, mode: str = "cocoon", regime: str = "work_week",
 
 
 _Step = Callable[[Any, Any, dt.datetime], tuple[Any, list[Any]]]
-_MACHINES: tuple[tuple[frozenset[type], _Step], ...] = (  # in the order of House's fields
+_MACHINES: tuple[tuple[frozenset[type], _Step], ...] = (  # in the order of HouseState's fields
     (frozenset(presence.EVENTS), presence.step),
     (frozenset(heating.EVENTS), heating.step),
     (frozenset(nightlight.EVENTS), nightlight.step),
@@ -149,7 +150,7 @@ _ROUTES: dict[type, tuple[tuple[int, _Step], ...]] = {
 _PRESENCE = 0
 
 
-def start(house: House, now: dt.datetime) -> tuple[House, list[Any]]:
+def start(house: HouseState, now: dt.datetime) -> tuple[HouseState, list[Any]]:
     """Announce the starting mode and let every machine decide once (a first tick)."""
     if house.presence.since is None:
         house = evolve(house, presence=evolve(house.presence, since=now))
@@ -159,11 +160,11 @@ def start(house: House, now: dt.datetime) -> tuple[House, list[Any]]:
     return house, [announced, *out, *more]
 
 
-def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
+def step(house: HouseState, event: Any, now: dt.datetime) -> tuple[HouseState, list[Any]]:
     """Apply one event at `now` to every machine that takes it; effects in order."""
     if house.last_at is not None and now < house.last_at:
-        return house, [Rejected(f"{type(event).__name__} at {now.isoformat()} is older than "
-                                f"the last event ({house.last_at.isoformat()})")]
+        return house, [EventRejected(f"{type(event).__name__} at {now.isoformat()} is older than "
+                                     f"the last event ({house.last_at.isoformat()})")]
     states: list[Any] = [house.presence, house.heating, house.nightlight, house.lightpack,
                          house.scheduler]
     now = now.astimezone(zone(states[1].rules.timezone))  # the machines' own calls are no-ops
@@ -177,8 +178,8 @@ def step(house: House, event: Any, now: dt.datetime) -> tuple[House, list[Any]]:
                 states[index], out = machine(states[index], current, now)
             except Exception as err:
                 _LOGGER.exception("machine %d failed on %r", index, current)
-                out = [Rejected(f"{machine.__module__} failed on "
-                                f"{type(current).__name__}: {err}")]
+                out = [EventRejected(f"{machine.__module__} failed on "
+                                     f"{type(current).__name__}: {err}")]
             for effect in out:
                 if type(effect) is Report:
                     effect = scheduler.due(effect)

@@ -11,7 +11,6 @@ shows its owner's colour until it expires or is released. Effect: `LightpackStat
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,12 +18,12 @@ from typing import Any
 
 from core.messages.heating import HeatingState
 from core.messages.lightpack import LightpackLock, LightpackState
-from core.messages.presence import ModeChanged
-from core.messages.watch import Alert
-from modes.effects import Rejected, Tick
+from core.messages.presence import Mode, ModeChanged
+from core.messages.watch import Alert, Notice, Severity
+from modes.effects import EventRejected, Tick
 from modes.records import evolve
 
-_LOGGER = logging.getLogger(__name__)
+COCOON, MAJOR = Mode.COCOON, Severity.MAJOR  # names: a member read off its enum is slower
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class Lightpack:
     """The strip's state."""
 
     rules: LightpackRules
-    mode: str = "cocoon"
+    mode: Mode = Mode.COCOON
     eco: bool = False
     """The heating runs an eco profile (the hue at home says so)."""
     problems: tuple[tuple[str, str], ...] = ()
@@ -65,10 +64,10 @@ def looks(state: Lightpack, now: dt.datetime) -> tuple[str, str, str]:
     """(colour, overlay, locked_by) the strip should show now."""
     rules = state.rules
     locked = bool(state.lock_owner) and state.lock_until is not None and now < state.lock_until
-    mode_colour = rules.cocoon_eco if state.mode == "cocoon" and state.eco \
+    mode_colour = rules.cocoon_eco if state.mode == COCOON and state.eco \
         and rules.cocoon_eco in rules.colours else rules.modes.get(state.mode, "warm_white")
     colour = state.lock_colour if locked and state.lock_colour else mode_colour
-    if any(severity == "major" for _, severity in state.problems):
+    if any(severity == MAJOR for _, severity in state.problems):
         overlay = "red"
     elif state.problems or (state.cleared_at is not None
                             and now - state.cleared_at < rules.cleared_hint):
@@ -108,13 +107,14 @@ def breathe(rgb: tuple[int, ...], seconds: float, period_s: float,
 
 def _on_alert(state: Lightpack, event: Alert, now: dt.datetime, out: list[Any]) -> Lightpack:
     others = tuple(p for p in state.problems if p[0] != event.key)
-    if event.state == "recovery":
+    if event.state == Notice.RECOVERY:
         if len(others) == len(state.problems):
             return state
         return evolve(state, problems=others, cleared_at=now)
-    if event.state not in ("problem", "reminder") or event.severity not in ("minor", "major"):
-        out.append(Rejected(f"alert {event.key}: state {event.state!r} / severity "
-                            f"{event.severity!r} not understood"))
+    if event.state not in (Notice.PROBLEM, Notice.REMINDER) \
+            or event.severity not in (Severity.MINOR, Severity.MAJOR):
+        out.append(EventRejected(f"alert {event.key}: state {event.state!r} / severity "
+                                 f"{event.severity!r} not understood"))
         return state
     return evolve(state, problems=(*others, (event.key, event.severity)))
 
@@ -123,12 +123,12 @@ def _on_lock(state: Lightpack, event: LightpackLock, now: dt.datetime,
              out: list[Any]) -> Lightpack:
     held = state.lock_owner and state.lock_until is not None and now < state.lock_until
     if held and event.owner != state.lock_owner:
-        out.append(Rejected(f"lightpack locked by {state.lock_owner}, not {event.owner}"))
+        out.append(EventRejected(f"lightpack locked by {state.lock_owner}, not {event.owner}"))
         return state
     if event.seconds <= 0:
         return evolve(state, lock_owner="", lock_until=None, lock_colour="")
     if event.colour and event.colour not in state.rules.colours:
-        out.append(Rejected(f"unknown colour {event.colour!r}"))
+        out.append(EventRejected(f"unknown colour {event.colour!r}"))
         return state
     seconds = min(dt.timedelta(seconds=event.seconds), state.rules.max_lock)
     return evolve(state, lock_owner=event.owner, lock_until=now + seconds,

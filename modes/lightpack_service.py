@@ -23,7 +23,7 @@ from core.metrics import Point
 from core.service import Runtime, query_number
 from modes import lightpack
 from modes.devices import FileStrip, SerialStrip, Strip
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 from modes.house import rules_from_config
 from modes.running import Driven
 from modes.settings import LightpackSettings, PresenceSettings
@@ -89,7 +89,7 @@ async def serve(rt: Runtime) -> None:
         seconds = query_number(request, "seconds", 0.0, lo=0, hi=86400) or 0.0
         effects = machine.feed(LightpackLock(request.query.get("owner", "http"), seconds,
                                              request.query.get("colour", "")))
-        refused = [e.reason for e in effects if type(e) is Rejected]
+        refused = [e.reason for e in effects if type(e) is EventRejected]
         if refused:
             raise web.HTTPConflict(text="; ".join(refused))
         return web.json_response({"colour": machine.state.colour,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, intent_topic
 from core.messages.lights import LightsState
 from core.messages.relays import RelayCommand
 from core.service import Runtime
@@ -48,8 +48,8 @@ async def serve(rt: Runtime) -> None:
     machine: Driven[lights.Lights] = Driven(rt, state, lights.step, apply,
                                             answers=lights.outcome)
     machine.changed.append(Persisted(path, lights.to_plain))
-    machine.subscribe({"basecamp.intent.HassTurnOn": Intent,
-                       "basecamp.intent.HassTurnOff": Intent})
+    machine.subscribe({intent_topic("HassTurnOn"): Intent,
+                       intent_topic("HassTurnOff"): Intent})
     rt.every(presence.republish_s, lambda: rt.publish(lights.report(machine.state)),
              name="republish")
     rt.answer_state(lambda: lights.report(machine.state))

@@ -10,7 +10,6 @@ warning: "dark before sunset" or "light before sunrise" (the sensor is suspect).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,13 +18,12 @@ from core.messages.dialogs import Intent, Outcome
 from core.messages.nightlight import NightLightMode, NightLightState
 from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 from modes import phrases
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 from modes.records import evolve
 from modes.sun import Place, is_daylight, sun_phase
 
-_LOGGER = logging.getLogger(__name__)
 MODES = ("on", "off", "auto")
 
 
@@ -63,9 +61,9 @@ class NightLight:
     """Open sensor warning: "", dark_before_sunset or light_before_sunrise."""
 
 
-def _alert(state: NightLight, what: str, status: str, lux: float) -> Alert:
-    phrase = what if status == "problem" else "light_cleared"
-    return Alert(key=f"nightlight:{what}", severity="minor", state=status,
+def _alert(state: NightLight, what: str, status: Notice, lux: float) -> Alert:
+    phrase = what if status == Notice.PROBLEM else "light_cleared"
+    return Alert(key=f"nightlight:{what}", severity=Severity.MINOR, state=status,
                  message=phrases.text(phrase, state.rules.lang, lux=lux), source="nightlight")
 
 
@@ -81,9 +79,9 @@ def _check_sun(state: NightLight, lux: float, now: dt.datetime, out: list[Any]) 
     if warning == state.warning:
         return state
     if state.warning:
-        out.append(_alert(state, state.warning, "recovery", lux))
+        out.append(_alert(state, state.warning, Notice.RECOVERY, lux))
     if warning:
-        out.append(_alert(state, warning, "problem", lux))
+        out.append(_alert(state, warning, Notice.PROBLEM, lux))
     return evolve(state, warning=warning)
 
 
@@ -122,7 +120,7 @@ def report(state: NightLight) -> NightLightState:
 
 def _set_mode(state: NightLight, mode: str, out: list[Any]) -> NightLight:
     if mode not in MODES:
-        out.append(Rejected(f"unknown night light mode {mode!r}"))
+        out.append(EventRejected(f"unknown night light mode {mode!r}"))
         return state
     if mode == state.mode:
         return state
@@ -147,7 +145,7 @@ def outcome(state: NightLight, event: Intent, effects: list[Any]) -> Outcome | N
     """What became of a switch command naming the night light (None: not one)."""
     if not _mine(state, event):
         return None
-    refused = next((e for e in effects if isinstance(e, Rejected)), None)
+    refused = next((e for e in effects if isinstance(e, EventRejected)), None)
     if refused is not None:
         return Outcome(event.id, event.intent, False, "refused", {"why": refused.reason})
     return Outcome(event.id, event.intent, True,
@@ -166,7 +164,7 @@ def _on_muta(state: NightLight, event: MutaUpdate, now: dt.datetime,
     if lux is None or event.unit != state.rules.outdoor_sensor:
         return None
     if not 0 <= lux <= state.rules.max_lux:
-        out.append(Rejected(f"outdoor light {lux} lx out of range"))
+        out.append(EventRejected(f"outdoor light {lux} lx out of range"))
         return state
     state = evolve(state, lux=lux, lux_at=now)
     return _check_sun(state, lux, now, out)

@@ -9,12 +9,11 @@ warnings as `Alert`. The chosen mode survives a restart. HTTP: `/status`,
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import Intent, intent_topic
 from core.messages.nightlight import NightLightMode, NightLightState
 from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
@@ -25,8 +24,6 @@ from modes.devices import open_relay
 from modes.house import rules_from_config
 from modes.running import Driven, Persisted, restore
 from modes.settings import NightLightSettings, PresenceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 async def serve(rt: Runtime) -> None:
@@ -61,8 +58,8 @@ async def serve(rt: Runtime) -> None:
                                                     answers=nightlight.outcome)
     machine.changed.append(Persisted(path, nightlight.to_plain))
     machine.subscribe({MutaUpdate.TOPIC: MutaUpdate, NightLightMode.TOPIC: NightLightMode,
-                       "basecamp.intent.HassTurnOn": Intent,
-                       "basecamp.intent.HassTurnOff": Intent})
+                       intent_topic("HassTurnOn"): Intent,
+                       intent_topic("HassTurnOff"): Intent})
 
     def periodic() -> None:
         rt.publish(nightlight.report(machine.state))

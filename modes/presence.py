@@ -2,7 +2,7 @@
 
 `step(state, event, now) -> (state, effects)`. Events are bus messages (`Intent`, `PirMotion`,
 `BluetoothPresence`) or `Tick`/`ForceMode`; effects are messages to publish (`ModeChanged`,
-`Say`, `Alert`, `BluetoothScanRequest`) or `Rejected`. Entering and leaving a mode has effects
+`Say`, `Alert`, `BluetoothScanRequest`) or `EventRejected`. Entering and leaving a mode has effects
 (`_ON_ENTER`, `_ON_EXIT`); every change keeps who made it ("changed by").
 
 Owner's rules: motion in lockout (after the exit delay) asks for a Bluetooth scan; a known phone
@@ -14,7 +14,6 @@ in lockout raises an alert.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,13 +28,12 @@ from core.messages.presence import (
     PirMotion,
 )
 from core.messages.voice import Say
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice, Severity
 from modes import phrases
-from modes.effects import ForceMode, Rejected, Tick
+from modes.effects import EventRejected, ForceMode, Tick
 from modes.records import evolve
 from modes.sun import Place, is_daylight
 
-_LOGGER = logging.getLogger(__name__)
 COCOON, LOCKOUT, ASLEEP = Mode.COCOON, Mode.LOCKOUT, Mode.ASLEEP
 KNOWN_PHONE = "known_phone"
 _CHANNELS = {c.value for c in ChangedBy}
@@ -117,7 +115,7 @@ def changed_by(channel: str) -> str:
 def announce(state: Presence) -> ModeChanged:
     """The ModeChanged message describing `state`."""
     return ModeChanged(
-        mode=state.mode.value, since=state.since.isoformat() if state.since else "",
+        mode=state.mode, since=state.since.isoformat() if state.since else "",
         changed_by=state.changed_by, reason=state.reason, silence=state.silence,
         return_at=state.return_at.isoformat() if state.return_at else None)
 
@@ -126,7 +124,7 @@ def outcome(state: Presence, event: Intent, effects: list[Any]) -> Outcome | Non
     """What became of a presence command (None: not one): the mode it left the house in."""
     if event.intent not in TRIGGERS and event.intent != "BasecampSilence":
         return None
-    refused = next((e for e in effects if isinstance(e, Rejected)), None)
+    refused = next((e for e in effects if isinstance(e, EventRejected)), None)
     if refused is not None:
         return Outcome(event.id, event.intent, False, refused.key or "refused",
                        refused.values or {"why": refused.reason})
@@ -157,7 +155,7 @@ def _exit_asleep(state: Presence, now: dt.datetime, out: list[Any]) -> Presence:
 
 def _exit_lockout(state: Presence, now: dt.datetime, out: list[Any]) -> Presence:
     if state.intrusion:
-        out.append(_alert(state, "intrusion", "major", "recovery", "intrusion_cleared"))
+        out.append(_alert(state, "intrusion", Severity.MAJOR, Notice.RECOVERY, "intrusion_cleared"))
     return evolve(state, return_at=None, scan_until=None, scan_sensor="",
                                intrusion=False)
 
@@ -167,7 +165,7 @@ _ON_ENTER: dict[Mode, Hook] = {COCOON: _enter_cocoon, ASLEEP: _enter_asleep}
 _ON_EXIT: dict[Mode, Hook] = {ASLEEP: _exit_asleep, LOCKOUT: _exit_lockout}
 
 
-def _alert(state: Presence, what: str, severity: str, status: str, phrase: str,
+def _alert(state: Presence, what: str, severity: Severity, status: Notice, phrase: str,
            **values: object) -> Alert:
     return Alert(key=f"modes:{what}", severity=severity, state=status,
                  message=phrases.text(phrase, state.rules.lang, **values), source="modes")
@@ -197,7 +195,7 @@ def fire(state: Presence, trigger: str, now: dt.datetime, by: str, reason: str,
     """Apply a trigger through the table; refused ("can't X when in Y") when it does not fit."""
     row = _TABLE.get((trigger, state.mode))
     if row is None or not row[1](state, now):
-        return state, [Rejected(f"can't {trigger} when in {state.mode}")]
+        return state, [EventRejected(f"can't {trigger} when in {state.mode}")]
     return transition(state, row[0], now, by, reason, return_at)
 
 
@@ -208,10 +206,10 @@ def _return_at(value: Any, now: dt.datetime, out: list[Any]) -> dt.datetime | No
     try:
         when = dt.datetime.fromisoformat(str(value))
     except ValueError:
-        out.append(Rejected(f"return_at {value!r} is not an ISO datetime"))
+        out.append(EventRejected(f"return_at {value!r} is not an ISO datetime"))
         return None
     if when.tzinfo is None or when <= now:
-        out.append(Rejected(f"return_at {value!r} is naive or in the past"))
+        out.append(EventRejected(f"return_at {value!r} is naive or in the past"))
         return None
     return when
 
@@ -230,7 +228,7 @@ def _on_intent(state: Presence, event: Intent, now: dt.datetime) -> tuple[Presen
     if name == "BasecampSilence":
         wanted = event.slots.get("state")
         if wanted not in ("on", "off"):
-            return state, [Rejected(f"silence state {wanted!r} is not on/off")]
+            return state, [EventRejected(f"silence state {wanted!r} is not on/off")]
         state = evolve(state, silence=wanted == "on", changed_by=by,
                                     reason=f"silence {wanted}")
         return state, [announce(state)]
@@ -238,14 +236,15 @@ def _on_intent(state: Presence, event: Intent, now: dt.datetime) -> tuple[Presen
         device = str(event.slots.get("name", "")).lower()
         if (device in state.rules.lights or event.slots.get("domain") == "light") \
                 and not is_daylight(state.rules.place, now):
-            return state, [_alert(state, "light_at_night", "major", "problem", "light_at_night",
-                                  name=(device or "light").capitalize(), channel=by)]
+            return state, [_alert(state, "light_at_night", Severity.MAJOR, Notice.PROBLEM,
+                                  "light_at_night", name=(device or "light").capitalize(),
+                                  channel=by)]
     return state, []
 
 
 def _on_pir(state: Presence, event: PirMotion, now: dt.datetime) -> tuple[Presence, list[Any]]:
     if event.sensor not in state.rules.pir_sensors:
-        return state, [Rejected(f"unknown PIR sensor {event.sensor!r}")]
+        return state, [EventRejected(f"unknown PIR sensor {event.sensor!r}")]
     if event.state != 1 or state.mode != LOCKOUT or not exit_delay_over(state, now):
         return state, []
     seen = state.phone_seen_at
@@ -262,7 +261,7 @@ def _on_pir(state: Presence, event: PirMotion, now: dt.datetime) -> tuple[Presen
 def _on_bluetooth(state: Presence, event: BluetoothPresence,
                   now: dt.datetime) -> tuple[Presence, list[Any]]:
     if event.device not in state.rules.known_devices:
-        return state, [Rejected(f"unknown Bluetooth device {event.device!r}")]
+        return state, [EventRejected(f"unknown Bluetooth device {event.device!r}")]
     if not event.seen:
         return state, []
     state = evolve(state, phone_seen_at=now)
@@ -275,7 +274,7 @@ def _on_force(state: Presence, event: ForceMode, now: dt.datetime) -> tuple[Pres
     try:
         target = Mode(event.mode)
     except ValueError:
-        return state, [Rejected(f"unknown mode {event.mode!r}")]
+        return state, [EventRejected(f"unknown mode {event.mode!r}")]
     return transition(state, target, now, changed_by(event.changed_by), "forced")
 
 
@@ -294,7 +293,7 @@ def step(state: Presence, event: Any, now: dt.datetime) -> tuple[Presence, list[
     early: list[Any] = []
     if state.scan_until is not None and now > state.scan_until and state.mode == LOCKOUT \
             and not state.intrusion:
-        early.append(_alert(state, "intrusion", "major", "problem", "intrusion",
+        early.append(_alert(state, "intrusion", Severity.MAJOR, Notice.PROBLEM, "intrusion",
                             sensor=state.scan_sensor))
         state = evolve(state, scan_until=None, intrusion=True)
     handler = _HANDLERS.get(type(event))

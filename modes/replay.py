@@ -21,9 +21,9 @@ from core.messages.nightlight import NightLightMode
 from core.messages.presence import BluetoothPresence, PirMotion
 from core.messages.sensors import MutaUpdate
 from core.messages.voice import Say
-from core.messages.watch import Alert
+from core.messages.watch import Alert, Notice
 from modes.effects import ForceMode, Tick
-from modes.house import House
+from modes.house import HouseState
 
 
 def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:
@@ -68,9 +68,10 @@ _PARSERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "temperature": lambda d, o: MutaUpdate(_str(d, "sensor"), 0, temperature=_num(d, "value")),
     "outdoor_light": lambda d, o: MutaUpdate(_str(d, "sensor", o), 0, light=_num(d, "lux")),
     "tick": lambda d, o: Tick(),
-    "alert": lambda d, o: Alert(_str(d, "key"), _str(d, "severity"),
-                                _str(d, "state", "problem"), str(d.get("message", "")),
-                                str(d.get("source", "watch"))),
+    "alert": lambda d, o: Alert.from_dict({  # states as their enums, unknown ones as text
+        "key": _str(d, "key"), "severity": _str(d, "severity"),
+        "state": _str(d, "state", Notice.PROBLEM), "message": str(d.get("message", "")),
+        "source": str(d.get("source", "watch"))}),
     "profile": lambda d, o: SetProfile(_str(d, "profile"), d.get("until"), "terminal"),
     "night_light": lambda d, o: NightLightMode(_str(d, "mode"), "terminal"),
     "lock": lambda d, o: LightpackLock(_str(d, "owner"), _num(d, "seconds"),
@@ -101,7 +102,7 @@ def parse_event(data: Any, outdoor: str = "exterieur") -> tuple[dt.datetime, Any
     return parse_time(data.get("at")), parser(data, outdoor)
 
 
-def snapshot(at: str, house: House, effects: list[Any]) -> dict[str, Any]:
+def snapshot(at: str, house: HouseState, effects: list[Any]) -> dict[str, Any]:
     """The output line after one event."""
     heat = house.heating
     return {

@@ -8,7 +8,7 @@ counted, never fatal.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -17,7 +17,7 @@ from core.bus import Envelope
 from core.messages import Message
 from core.messages.dialogs import Intent, Outcome
 from core.service import Runtime
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 
 _LOGGER = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -47,7 +47,7 @@ class Driven(Generic[S]):
             _LOGGER.exception("step failed on %r", event)
             return []
         for effect in effects:
-            if type(effect) is Rejected:
+            if type(effect) is EventRejected:
                 self.rt.counters["rejected"] += 1
                 _LOGGER.info("ignored: %s", effect.reason)
                 continue
@@ -115,8 +115,3 @@ def restore(path: Path, build: Callable[[dict[str, Any]], S], default: S) -> tup
         _LOGGER.warning("ignoring state file %s: %s", path, err)
         return default, False
 
-
-def publish_all(rt: Runtime, messages: Iterable[Message]) -> None:
-    """Publish several messages."""
-    for message in messages:
-        rt.publish(message)

@@ -9,19 +9,18 @@ than `late` (a restart, a long tick) is skipped rather than spoken late. Effects
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from core.messages.dialogs import ReportDue
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.voice import Say
 from modes import phrases
 from modes.effects import Prune, Report, Tick
 from modes.records import evolve
 from modes.sun import zone
 
-_LOGGER = logging.getLogger(__name__)
+COCOON = Mode.COCOON  # a name: a member read off its enum is slower
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class Scheduler:
     """What the scheduler remembers: the mode and the last slots handled."""
 
     rules: SchedulerRules
-    mode: str = "cocoon"
+    mode: Mode = Mode.COCOON
     silence: bool = False
     last_slot: int = -1
     """Last half-hour slot handled, as local day ordinal * 1440 + minute."""
@@ -75,7 +74,7 @@ def step(state: Scheduler, event: Any, now: dt.datetime) -> tuple[Scheduler, lis
     local = now.astimezone(zone(rules.timezone))
     minute = local.hour * 60 + local.minute
     day = local.toordinal()
-    awake = state.mode == "cocoon" and not state.silence
+    awake = state.mode == COCOON and not state.silence
     late = rules.late.total_seconds()
     start = minute // rules.every * rules.every
     slot = day * 1440 + start

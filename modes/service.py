@@ -10,12 +10,11 @@ presence; `POST /set_mode?mode=...` (token) forces a mode, e.g. from a maintenan
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from aiohttp import web
 
-from core.messages.dialogs import Intent
+from core.messages.dialogs import INTENT_PREFIX, Intent
 from core.messages.presence import BluetoothPresence, ChangedBy, ModeChanged, PirMotion
 from core.metrics import Point, open_store
 from core.service import Runtime
@@ -25,8 +24,6 @@ from modes.house import rules_from_config
 from modes.records import evolve
 from modes.running import Driven, Persisted, restore
 from modes.settings import PresenceSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 async def serve(rt: Runtime) -> None:
@@ -60,12 +57,12 @@ async def serve(rt: Runtime) -> None:
     machine: Driven[presence.Presence] = Driven(rt, state, presence.step, apply,
                                                 answers=presence.outcome)
     sched: Driven[scheduler.Scheduler] = Driven(
-        rt, scheduler.Scheduler(rules.scheduler, mode=state.mode.value, silence=state.silence),
+        rt, scheduler.Scheduler(rules.scheduler, mode=state.mode, silence=state.silence),
         scheduler.step, apply)
     save = Persisted(path, presence.to_plain)
     machine.changed.append(save)
     save(state)
-    machine.subscribe({"basecamp.intent.": Intent, PirMotion.TOPIC: PirMotion,
+    machine.subscribe({INTENT_PREFIX: Intent, PirMotion.TOPIC: PirMotion,
                        BluetoothPresence.TOPIC: BluetoothPresence})
 
     announce = presence.announce(state)

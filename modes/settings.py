@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from core.config import ConfigError, bounded, register_sections
+from core.config import Config, ConfigError, bounded, register_sections
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -57,7 +57,7 @@ class PresenceSettings:
     tick_s: float = bounded(15.0, lo=0.1, hi=600)
     """Clock tick of the modes, heater, night light and lightpack services."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """The entry sensor must be one of the PIR sensors."""
         if self.entry_sensor not in self.pir_sensors:
             raise ConfigError(f"{path}.entry_sensor", f"one of pir_sensors "
@@ -100,7 +100,7 @@ class HeatingSettings:
     """Relay driver: a simulated latching relay in a file, or RelayCommand on the bus."""
     state_file: str = "heater.json"
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Schedules are well formed; the sensors differ; the range makes sense."""
         for name, week in self.schedules.items():
             for day, spans in week.items():
@@ -147,7 +147,7 @@ class NightLightSettings:
     relay: Literal["file", "bus"] = "file"
     state_file: str = "nightlight.json"
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Hysteresis needs on_lux < off_lux."""
         if self.on_lux >= self.off_lux:
             raise ConfigError(f"{path}.off_lux", "a value above on_lux (hysteresis)")
@@ -186,7 +186,7 @@ class LightpackSettings:
     frame_s: float = bounded(0.2, lo=0.02, hi=10)
     """How often the strip is redrawn while breathing."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Mode colours exist; colours are RGB triples."""
         for name, rgb in self.colours.items():
             if len(rgb) != 3 or any(not 0 <= c <= 255 for c in rgb):
@@ -256,7 +256,7 @@ class RelaysSettings:
     state_file: str = "relays.json"
     """Last position asked of each relay, re-applied after a restart."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Machines exist; each wiring has its pins; no pin is used twice on a machine."""
         used: dict[tuple[str, int], str] = {}
         names: set[str] = set()

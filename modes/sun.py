@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from astral import Observer
 from astral.sun import elevation, sun
-
-_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +41,6 @@ def sun_times(place: Place, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
         if elevation(observer, noon) > 0:
             return start, start + dt.timedelta(days=1)
         return noon, noon
-
-
-def local_day(place: Place, now: dt.datetime) -> dt.date:
-    """The house's calendar day at `now`."""
-    return now.astimezone(zone(place.timezone)).date()
 
 
 _memo: list[Any] = [None, None, None]  # place, day, (sunrise, sunset): the hot path's answer

@@ -14,12 +14,12 @@ from typing import Any
 
 from core.cli import add_config_argument, load_config_or_exit
 from core.clock import FastClock
+from core.config import Config
 
-_LOGGER = logging.getLogger(__name__)
 SERIAL_SIMULATORS = ("muta", "pir", "power", "water")
 
 
-def _simulator(name: str, config: Any, args: argparse.Namespace) -> Any:
+def _simulator(name: str, config: Config, args: argparse.Namespace) -> Any:
     from sensors.settings import SensorSettings
     from sensors.simulate import MutaSimulator, PirSimulator, TeleinfoSimulator, WaterSimulator
     s = config.section("sensors", SensorSettings)
@@ -34,7 +34,7 @@ def _simulator(name: str, config: Any, args: argparse.Namespace) -> Any:
     return WaterSimulator(period_s=args.period or 10.0, leak=args.leak or s.water.sim_leak)
 
 
-async def _serial(name: str, config: Any, args: argparse.Namespace, clock: FastClock) -> int:
+async def _serial(name: str, config: Config, args: argparse.Namespace, clock: FastClock) -> int:
     from sensors.simulate import feed
     from sensors.vport import VirtualPort
     sim = _simulator(name, config, args)
@@ -49,7 +49,7 @@ async def _serial(name: str, config: Any, args: argparse.Namespace, clock: FastC
     return 0
 
 
-async def _rssi(config: Any, args: argparse.Namespace, clock: FastClock) -> int:
+async def _rssi(config: Config, args: argparse.Namespace, clock: FastClock) -> int:
     import aiohttp
 
     from sensors.rooms_model import RssiSimulator

@@ -25,7 +25,7 @@ class Reason(StrEnum):
 
 
 @dataclass(frozen=True)
-class Rejected:
+class InputRejected:
     """A parser's verdict on bad input (returned, never raised)."""
 
     reason: Reason

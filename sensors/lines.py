@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 
 
 class LineSplitter:
@@ -13,10 +13,10 @@ class LineSplitter:
         self._buf = bytearray()
         self._skipping = False
 
-    def feed(self, chunk: bytes) -> list[bytes | Rejected]:
+    def feed(self, chunk: bytes) -> list[bytes | InputRejected]:
         """Complete lines in this chunk (in order); partial input waits for the next chunk."""
         self._buf += chunk
-        out: list[bytes | Rejected] = []
+        out: list[bytes | InputRejected] = []
         while True:
             end = self._buf.find(b"\n")
             if end < 0:
@@ -27,19 +27,19 @@ class LineSplitter:
                 self._skipping = False
                 continue
             if len(line) > self.max_line:
-                out.append(Rejected(Reason.TOO_LONG, f"{len(line)} bytes"))
+                out.append(InputRejected(Reason.TOO_LONG, f"{len(line)} bytes"))
             elif line.strip():
                 out.append(line)
         if len(self._buf) > self.max_line:
             # no newline in sight: drop what we have, and the rest of that line when it ends
-            out.append(Rejected(Reason.TOO_LONG, f"{len(self._buf)} bytes without newline"))
+            out.append(InputRejected(Reason.TOO_LONG, f"{len(self._buf)} bytes without newline"))
             self._buf.clear()
             self._skipping = True
         return out
 
-    def reset(self) -> list[Rejected]:
+    def reset(self) -> list[InputRejected]:
         """Forget a partial line (device unplugged mid-line): reported as truncated."""
-        lost = [Rejected(Reason.TRUNCATED, f"{len(self._buf)} bytes")] if self._buf else []
+        lost = [InputRejected(Reason.TRUNCATED, f"{len(self._buf)} bytes")] if self._buf else []
         self._buf.clear()
         self._skipping = False
         return lost

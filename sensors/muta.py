@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from core.messages.sensors import MutaUpdate
 from core.metrics import Point, from_ns
 from core.service import Runtime
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 from sensors.lines import LineSplitter
 from sensors.muta_protocol import Deduplicator, MutaReading, parse_frame, to_reading
 from sensors.plumbing import (
@@ -25,8 +24,6 @@ from sensors.plumbing import (
 from sensors.settings import SIM, Bounds, MutaUnit
 from sensors.simulate import MutaSimulator
 
-_LOGGER = logging.getLogger(__name__)
-
 
 class MutaDecoder:
     """Lines to plausible, de-duplicated readings."""
@@ -35,14 +32,14 @@ class MutaDecoder:
         self.units, self.bounds = units, bounds
         self.dedup = Deduplicator()
 
-    def decode(self, line: bytes) -> MutaReading | Rejected:
+    def decode(self, line: bytes) -> MutaReading | InputRejected:
         """One line's reading, or why it is refused."""
         frame = parse_frame(line)
-        if isinstance(frame, Rejected):
+        if isinstance(frame, InputRejected):
             return frame
         reading = to_reading(frame, self.units, self.bounds)
         if isinstance(reading, MutaReading) and self.dedup.seen(frame.unit_id, frame.seq):
-            return Rejected(Reason.DUPLICATE, f"{reading.unit} #{frame.seq}")
+            return InputRejected(Reason.DUPLICATE, f"{reading.unit} #{frame.seq}")
         return reading
 
 

@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 from sensors.settings import Bounds, MutaUnit
 
 PREFIX = b"$MUTA,"
@@ -64,48 +64,48 @@ def format_frame(unit_id: int, seq: int, values: Mapping[str, float]) -> bytes:
     return b"$" + body + b"*" + checksum(body).encode() + b"\r\n"
 
 
-def parse_frame(line: bytes) -> MutaFrame | Rejected:
+def parse_frame(line: bytes) -> MutaFrame | InputRejected:
     """Check and decode one line (without or with its CR LF)."""
     line = line.strip(b"\r\n \t")
     if not line:
-        return Rejected(Reason.EMPTY)
+        return InputRejected(Reason.EMPTY)
     if any(b < 0x20 or b > 0x7E for b in line):
-        return Rejected(Reason.BINARY, f"{line[:40]!r}")
+        return InputRejected(Reason.BINARY, f"{line[:40]!r}")
     if not line.startswith(PREFIX):
-        return Rejected(Reason.MALFORMED, f"no $MUTA prefix: {line[:40]!r}")
+        return InputRejected(Reason.MALFORMED, f"no $MUTA prefix: {line[:40]!r}")
     body, star, crc = line[1:].rpartition(b"*")
     if not star:
-        return Rejected(Reason.TRUNCATED, "no checksum")
+        return InputRejected(Reason.TRUNCATED, "no checksum")
     if len(crc) != 4:
-        return Rejected(Reason.MALFORMED, f"checksum {crc[:8]!r} is not 4 hex digits")
+        return InputRejected(Reason.MALFORMED, f"checksum {crc[:8]!r} is not 4 hex digits")
     if crc.upper().decode() != checksum(body):
-        return Rejected(Reason.CHECKSUM, f"got {crc.decode()} expected {checksum(body)}")
+        return InputRejected(Reason.CHECKSUM, f"got {crc.decode()} expected {checksum(body)}")
     fields = body.decode().split(",")
     if len(fields) < 4:
-        return Rejected(Reason.MALFORMED, "no measurement")
+        return InputRejected(Reason.MALFORMED, "no measurement")
     try:
         unit_id, seq = int(fields[1], 16), int(fields[2])
     except ValueError:
-        return Rejected(Reason.MALFORMED, f"bad unit or sequence {fields[1:3]}")
+        return InputRejected(Reason.MALFORMED, f"bad unit or sequence {fields[1:3]}")
     if not 1 <= len(fields[1]) <= 4 or not 0 <= seq < SEQ_MODULO:
-        return Rejected(Reason.MALFORMED, f"unit or sequence out of range {fields[1:3]}")
+        return InputRejected(Reason.MALFORMED, f"unit or sequence out of range {fields[1:3]}")
     values: dict[str, float] = {}
     for item in fields[3:]:
         key, eq, text = item.partition("=")
         if not eq or key not in KEYS or KEYS[key] in values:
-            return Rejected(Reason.MALFORMED, f"bad field {item!r}")
+            return InputRejected(Reason.MALFORMED, f"bad field {item!r}")
         try:
             value = float(text)
         except ValueError:
-            return Rejected(Reason.MALFORMED, f"bad number {item!r}")
+            return InputRejected(Reason.MALFORMED, f"bad number {item!r}")
         if not math.isfinite(value):
-            return Rejected(Reason.MALFORMED, f"not a finite number {item!r}")
+            return InputRejected(Reason.MALFORMED, f"not a finite number {item!r}")
         values[KEYS[key]] = value
     return MutaFrame(unit_id, seq, values)
 
 
 def check_values(values: Mapping[str, float], bounds: Bounds, *,
-                 outdoor: bool) -> Rejected | None:
+                 outdoor: bool) -> InputRejected | None:
     """Reject absurd values (battery 12 V, -80 °C indoors); None when plausible."""
     limits = {"temperature": bounds.outdoor_c if outdoor else bounds.indoor_c,
               "humidity": bounds.humidity, "light": bounds.light_lux,
@@ -113,18 +113,18 @@ def check_values(values: Mapping[str, float], bounds: Bounds, *,
     for name, value in values.items():
         lo, hi = limits[name]
         if not lo <= value <= hi:
-            return Rejected(Reason.ABSURD, f"{name} {value} outside [{lo}, {hi}]")
+            return InputRejected(Reason.ABSURD, f"{name} {value} outside [{lo}, {hi}]")
     return None
 
 
 def to_reading(frame: MutaFrame, units: Mapping[str, MutaUnit],
-               bounds: Bounds) -> MutaReading | Rejected:
+               bounds: Bounds) -> MutaReading | InputRejected:
     """Name the unit and check its values."""
     for name, unit in units.items():
         if int(unit.id, 16) == frame.unit_id:
             bad = check_values(frame.values, bounds, outdoor=unit.outdoor)
             return bad or MutaReading(name, frame.seq, frame.values)
-    return Rejected(Reason.UNKNOWN_UNIT, f"unit {frame.unit_id:02X}")
+    return InputRejected(Reason.UNKNOWN_UNIT, f"unit {frame.unit_id:02X}")
 
 
 class Deduplicator:

@@ -4,7 +4,6 @@ metrics (`pir`, tag `sensor`, field `state`), board temperature to `pir_board`."
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from core.messages.presence import Mode, ModeChanged, PirMotion
@@ -15,8 +14,6 @@ from sensors.pir_protocol import BoardTemperature, parse_line
 from sensors.plumbing import Rejects, Stamper, pump, serial_link, settings
 from sensors.settings import SIM
 from sensors.simulate import PirSimulator
-
-_LOGGER = logging.getLogger(__name__)
 
 
 async def serve(rt: Runtime) -> None:

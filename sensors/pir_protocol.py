@@ -13,7 +13,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 
 
 @dataclass(frozen=True)
@@ -43,26 +43,26 @@ def format_temperature(celsius: float) -> bytes:
 
 def parse_line(line: bytes, sensors: Collection[str],
                board_c: tuple[float, float] = (-20.0, 90.0)
-               ) -> PirEdge | BoardTemperature | Rejected:
+               ) -> PirEdge | BoardTemperature | InputRejected:
     """Decode one line from the board."""
     line = line.strip(b"\r\n \t")
     if not line:
-        return Rejected(Reason.EMPTY)
+        return InputRejected(Reason.EMPTY)
     if any(b < 0x20 or b > 0x7E for b in line):
-        return Rejected(Reason.BINARY, f"{line[:40]!r}")
+        return InputRejected(Reason.BINARY, f"{line[:40]!r}")
     words = line.decode().split()
     if words[0] == "PIR":
         if len(words) != 3 or words[2] not in ("0", "1"):
-            return Rejected(Reason.MALFORMED, f"{line[:60]!r}")
+            return InputRejected(Reason.MALFORMED, f"{line[:60]!r}")
         if words[1] not in sensors:
-            return Rejected(Reason.UNKNOWN_SENSOR, words[1][:40])
+            return InputRejected(Reason.UNKNOWN_SENSOR, words[1][:40])
         return PirEdge(words[1], int(words[2]))
     if words[0] == "TEMP" and len(words) == 2:
         try:
             celsius = float(words[1])
         except ValueError:
-            return Rejected(Reason.MALFORMED, f"{line[:60]!r}")
+            return InputRejected(Reason.MALFORMED, f"{line[:60]!r}")
         if not math.isfinite(celsius) or not board_c[0] <= celsius <= board_c[1]:
-            return Rejected(Reason.ABSURD, f"board temperature {words[1][:20]}")
+            return InputRejected(Reason.ABSURD, f"board temperature {words[1][:20]}")
         return BoardTemperature(celsius)
-    return Rejected(Reason.MALFORMED, f"{line[:60]!r}")
+    return InputRejected(Reason.MALFORMED, f"{line[:60]!r}")

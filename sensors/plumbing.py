@@ -15,7 +15,7 @@ from core.messages.sensors import SensorError
 from core.metrics import Point, to_ns
 from core.service import Runtime
 from sensors.aggregate import Aggregator, Window
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 from sensors.serial_link import SerialLink
 from sensors.settings import SIM, SensorSettings
 from sensors.simulate import Simulator, feed
@@ -38,7 +38,7 @@ class Rejects:
         self._pending: collections.Counter[str] = collections.Counter()
         rt.status["rejected"] = lambda: dict(self.total)
 
-    def __call__(self, rejected: Rejected) -> None:
+    def __call__(self, rejected: InputRejected) -> None:
         """Count one reject (never raises)."""
         reason = str(rejected.reason)
         self.total[reason] += 1
@@ -126,9 +126,9 @@ def serial_link(rt: Runtime, sensor: str, device: str, baudrate: int,
     return link
 
 
-def lost_device(rejects: Rejects, leftovers: Iterable[Rejected]) -> None:
+def lost_device(rejects: Rejects, leftovers: Iterable[InputRejected]) -> None:
     """The device went away: count it and any partial frame it left."""
-    rejects(Rejected(Reason.UNPLUGGED))
+    rejects(InputRejected(Reason.UNPLUGGED))
     for item in leftovers:
         rejects(item)
 
@@ -136,7 +136,7 @@ def lost_device(rejects: Rejects, leftovers: Iterable[Rejected]) -> None:
 async def pump(rt: Runtime, link: SerialLink, splitter: Any, rejects: Rejects,
                decode: Callable[[Any], Any], handle: Callable[[Any, dt.datetime], list[Point]]
                ) -> None:
-    """Read a device forever: split its bytes, decode each frame (a `Rejected` is counted),
+    """Read a device forever: split its bytes, decode each frame (a `InputRejected` is counted),
     hand each reading to `handle`, and write the points of one chunk in one batch."""
     async for chunk in link.chunks():
         if chunk is None:
@@ -145,8 +145,8 @@ async def pump(rt: Runtime, link: SerialLink, splitter: Any, rejects: Rejects,
         now = rt.clock.now()
         points: list[Point] = []
         for item in splitter.feed(chunk):
-            reading = item if isinstance(item, Rejected) else decode(item)
-            if isinstance(reading, Rejected):
+            reading = item if isinstance(item, InputRejected) else decode(item)
+            if isinstance(reading, InputRejected):
                 rejects(reading)
             else:
                 points.extend(handle(reading, now))

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sensors.aggregate import window_start
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 
 WRAP = 2 ** 32
 
@@ -31,16 +31,16 @@ def format_total(total: int) -> bytes:
     return f"W {total % WRAP}\r\n".encode()
 
 
-def parse_total(line: bytes) -> int | Rejected:
+def parse_total(line: bytes) -> int | InputRejected:
     """The running total in a `W <pulses>` line."""
     line = line.strip(b"\r\n \t")
     if not line:
-        return Rejected(Reason.EMPTY)
+        return InputRejected(Reason.EMPTY)
     if any(b < 0x20 or b > 0x7E for b in line):
-        return Rejected(Reason.BINARY, f"{line[:40]!r}")
+        return InputRejected(Reason.BINARY, f"{line[:40]!r}")
     head, _, number = line.partition(b" ")
     if head != b"W" or not number.isdigit() or len(number) > 10 or int(number) >= WRAP:
-        return Rejected(Reason.MALFORMED, f"{line[:40]!r}")
+        return InputRejected(Reason.MALFORMED, f"{line[:40]!r}")
     return int(number)
 
 

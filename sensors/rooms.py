@@ -23,7 +23,7 @@ from core.config import Config
 from core.messages.presence import RoomLocation
 from core.metrics import Point
 from core.service import Runtime
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 from sensors.plumbing import Rejects, Stamper, settings
 from sensors.rooms_model import (
     RoomModel,
@@ -38,21 +38,21 @@ _LOGGER = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
 
 
-def load_labelled(path: Path) -> tuple[list[RssiReading], list[Rejected]]:
+def load_labelled(path: Path) -> tuple[list[RssiReading], list[InputRejected]]:
     """Labelled readings from a JSON-lines file, and the lines refused."""
     good: list[RssiReading] = []
-    bad: list[Rejected] = []
+    bad: list[InputRejected] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         try:
             reading = parse_reading(json.loads(line))
         except json.JSONDecodeError as err:
-            bad.append(Rejected(Reason.MALFORMED, str(err)))
+            bad.append(InputRejected(Reason.MALFORMED, str(err)))
             continue
-        if isinstance(reading, Rejected) or not reading.room:
-            bad.append(reading if isinstance(reading, Rejected) else
-                       Rejected(Reason.MALFORMED, "reading without a room label"))
+        if isinstance(reading, InputRejected) or not reading.room:
+            bad.append(reading if isinstance(reading, InputRejected) else
+                       InputRejected(Reason.MALFORMED, "reading without a room label"))
         else:
             good.append(reading)
     return good, bad
@@ -109,7 +109,7 @@ async def serve(rt: Runtime) -> None:
         points: list[Point] = []
         for item in items[:1000]:
             reading = parse_reading(item)
-            if isinstance(reading, Rejected):
+            if isinstance(reading, InputRejected):
                 rejects(reading)
                 answers.append({"error": str(reading)})
                 continue

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 
 RSSI_RANGE = (-127.0, 20.0)
 
@@ -37,25 +37,25 @@ def _name(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
 
 
-def parse_reading(data: Any) -> RssiReading | Rejected:
+def parse_reading(data: Any) -> RssiReading | InputRejected:
     """Validate a posted reading."""
     if not isinstance(data, Mapping):
-        return Rejected(Reason.MALFORMED, "expected a JSON object")
+        return InputRejected(Reason.MALFORMED, "expected a JSON object")
     badge, scanner, beacons = data.get("badge_id"), data.get("scanner_id"), data.get("beacons")
     if not _name(badge) or not _name(scanner):
-        return Rejected(Reason.MALFORMED, "badge_id and scanner_id must be short strings")
+        return InputRejected(Reason.MALFORMED, "badge_id and scanner_id must be short strings")
     if not isinstance(beacons, Mapping) or not 0 < len(beacons) <= 256:
-        return Rejected(Reason.MALFORMED, "beacons must be an object of 1-256 RSSI values")
+        return InputRejected(Reason.MALFORMED, "beacons must be an object of 1-256 RSSI values")
     values: dict[str, float] = {}
     for beacon, rssi in beacons.items():
         if not _name(beacon) or isinstance(rssi, bool) or not isinstance(rssi, (int, float)):
-            return Rejected(Reason.MALFORMED, f"bad beacon entry {str(beacon)[:40]!r}")
+            return InputRejected(Reason.MALFORMED, f"bad beacon entry {str(beacon)[:40]!r}")
         if not math.isfinite(rssi) or not RSSI_RANGE[0] <= rssi <= RSSI_RANGE[1]:
-            return Rejected(Reason.ABSURD, f"rssi {rssi} for {beacon}")
+            return InputRejected(Reason.ABSURD, f"rssi {rssi} for {beacon}")
         values[beacon] = float(rssi)
     room = data.get("room", "")
     if room and not _name(room):
-        return Rejected(Reason.MALFORMED, "room must be a short string")
+        return InputRejected(Reason.MALFORMED, "room must be a short string")
     return RssiReading(badge, scanner, values, room or "")  # type: ignore[arg-type]
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from core.config import register_sections
+from core.config import Config, register_sections
 from core.schema import ConfigError, bounded
 
 SIM = "sim"
@@ -43,7 +43,7 @@ class Bounds:
     battery_v: tuple[float, ...] = (0.5, 4.5)
     papp_va: tuple[float, ...] = (0.0, 36_000.0)
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Every bound is a (low, high) pair."""
         for name in ("indoor_c", "outdoor_c", "humidity", "light_lux", "battery_v", "papp_va"):
             pair = getattr(self, name)
@@ -183,7 +183,7 @@ class SensorSettings:
     reconnect_s: tuple[float, ...] = (0.5, 30.0)
     """Serial reconnect backoff: first wait, longest wait."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Unit ids unique and hex; devices named once; backoff sane."""
         self.bounds.check(config, f"{path}.bounds")
         seen: dict[str, str] = {}

@@ -4,14 +4,13 @@ frames to metrics `power`, hourly mean/min/max/diff to `power_agg`."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from core.messages.sensors import PowerUpdate
 from core.metrics import Point
 from core.service import Runtime
 from sensors import tic
-from sensors.errors import Rejected
+from sensors.errors import InputRejected
 from sensors.plumbing import (
     Aggregates,
     Rejects,
@@ -23,8 +22,6 @@ from sensors.plumbing import (
 )
 from sensors.settings import SIM
 from sensors.simulate import TeleinfoSimulator
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def fields(reading: tic.PowerReading) -> dict[str, float | int | str]:
@@ -58,9 +55,9 @@ async def serve(rt: Runtime) -> None:
     rt.status["meter"] = lambda: last
     written_at: list[float] = [float("-inf")]
 
-    def decode(raw: bytes) -> tic.PowerReading | Rejected:
+    def decode(raw: bytes) -> tic.PowerReading | InputRejected:
         frame = tic.parse_frame(raw, s.mode)
-        return frame if isinstance(frame, Rejected) else tic.to_reading(frame,
+        return frame if isinstance(frame, InputRejected) else tic.to_reading(frame,
                                                                          cfg.bounds.papp_va)
 
     def handle(reading: tic.PowerReading, now: dt.datetime) -> list[Point]:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 
 Mode = Literal["historique", "standard"]
 STX, ETX, EOT, LF, CR = 0x02, 0x03, 0x04, 0x0A, 0x0D
@@ -72,84 +72,84 @@ def format_frame(groups: Sequence[tuple[str, str] | tuple[str, str, str]], mode:
     return bytes([STX]) + body + bytes([ETX])
 
 
-def parse_group(group: bytes, mode: Mode) -> tuple[str, str, str] | Rejected:
+def parse_group(group: bytes, mode: Mode) -> tuple[str, str, str] | InputRejected:
     """(label, value, horodate) of one group without its LF and CR."""
     if len(group) < 4:
-        return Rejected(Reason.TRUNCATED, f"group {group!r}")
+        return InputRejected(Reason.TRUNCATED, f"group {group!r}")
     sep = 0x20 if mode == "historique" else 0x09
     cs, before = group[-1], group[-2]
     if before != sep:
-        return Rejected(Reason.MALFORMED, f"group {group[:40]!r}")
+        return InputRejected(Reason.MALFORMED, f"group {group[:40]!r}")
     summed = group[:-2] if mode == "historique" else group[:-1]
     if checksum(summed) != cs:
-        return Rejected(Reason.CHECKSUM, f"group {group[:40]!r}")
+        return InputRejected(Reason.CHECKSUM, f"group {group[:40]!r}")
     if any((b < 0x20 and b != 0x09) or b > 0x7E for b in summed):
-        return Rejected(Reason.BINARY, f"group {group[:40]!r}")
+        return InputRejected(Reason.BINARY, f"group {group[:40]!r}")
     fields = group[:-2].decode("ascii").split(chr(sep))
     if mode == "historique" and len(fields) == 2:
         return fields[0], fields[1], ""
     if mode == "standard" and len(fields) in (2, 3):
         return (fields[0], fields[-1], fields[1] if len(fields) == 3 else "")
-    return Rejected(Reason.MALFORMED, f"group {group[:40]!r}")
+    return InputRejected(Reason.MALFORMED, f"group {group[:40]!r}")
 
 
-def parse_frame(frame: bytes, mode: Mode) -> TicFrame | Rejected:
+def parse_frame(frame: bytes, mode: Mode) -> TicFrame | InputRejected:
     """Check and decode the bytes between STX and ETX (either may be included)."""
     frame = frame.strip(bytes([STX, ETX]))
     if not frame:
-        return Rejected(Reason.EMPTY)
+        return InputRejected(Reason.EMPTY)
     if frame[0] != LF or frame[-1] != CR:
-        return Rejected(Reason.TRUNCATED, "frame does not start with LF and end with CR")
+        return InputRejected(Reason.TRUNCATED, "frame does not start with LF and end with CR")
     values: dict[str, str] = {}
     dates: dict[str, str] = {}
     for raw in frame[1:-1].split(b"\r\n"):
         group = parse_group(raw, mode)
-        if isinstance(group, Rejected):
+        if isinstance(group, InputRejected):
             return group
         label, value, date = group
         if not label:
-            return Rejected(Reason.MALFORMED, "empty label")
+            return InputRejected(Reason.MALFORMED, "empty label")
         values[label] = value
         if date:
             dates[label] = date
     return TicFrame(mode, values, dates)
 
 
-def _number(values: Mapping[str, str], label: str) -> int | Rejected | None:
+def _number(values: Mapping[str, str], label: str) -> int | InputRejected | None:
     text = values.get(label)
     if text is None:
         return None
     text = text.strip()
     if not text.isdigit() or not text.isascii():
-        return Rejected(Reason.MALFORMED, f"{label}={text[:20]!r} is not a number")
+        return InputRejected(Reason.MALFORMED, f"{label}={text[:20]!r} is not a number")
     return int(text)
 
 
 def to_reading(frame: TicFrame, papp_bounds: Sequence[float] = (0, 36_000)
-               ) -> PowerReading | Rejected:
+               ) -> PowerReading | InputRejected:
     """Power, current, counters and tariff from a frame; absurd power is rejected."""
     historique = frame.mode == "historique"
     power_label = "PAPP" if historique else "SINSTS"
     papp = _number(frame.values, power_label)
     if papp is None:
-        return Rejected(Reason.MALFORMED, f"no {power_label}")
+        return InputRejected(Reason.MALFORMED, f"no {power_label}")
     current_labels = ("IINST", "IINST1", "IINST2", "IINST3") if historique else \
         ("IRMS1", "IRMS2", "IRMS3")
     currents = [_number(frame.values, label) for label in current_labels]
     index: dict[str, int] = {}
     for label in HISTORIQUE_INDEXES if historique else STANDARD_INDEXES:
         value = _number(frame.values, label)
-        if isinstance(value, Rejected):
+        if isinstance(value, InputRejected):
             return value
         if value is not None:
             index[label] = value
-    if isinstance(papp, Rejected):
+    if isinstance(papp, InputRejected):
         return papp
     for value in currents:
-        if isinstance(value, Rejected):
+        if isinstance(value, InputRejected):
             return value
     if not papp_bounds[0] <= papp <= papp_bounds[1]:
-        return Rejected(Reason.ABSURD, f"{power_label} {papp} VA")
+        return InputRejected(Reason.ABSURD, f"{power_label} {papp} VA")
     present = [c for c in currents if isinstance(c, int)]
     tariff = frame.values.get("PTEC" if historique else "LTARF", "").strip(" .")
     return PowerReading(papp, max(present) if present else None, index, tariff,
@@ -164,9 +164,9 @@ class FrameSplitter:
         self._buf = bytearray()
         self._inside = False
 
-    def feed(self, chunk: bytes) -> list[bytes | Rejected]:
+    def feed(self, chunk: bytes) -> list[bytes | InputRejected]:
         """Complete frames in this chunk; 7E1 parity bits are masked off."""
-        out: list[bytes | Rejected] = []
+        out: list[bytes | InputRejected] = []
         data = chunk.translate(_MASK7)
         start = 0
         while start < len(data):
@@ -187,21 +187,21 @@ class FrameSplitter:
                 out.append(bytes(self._buf))
                 self._inside = False
             elif kind == EOT:
-                out.append(Rejected(Reason.TRUNCATED, "frame interrupted by EOT"))
+                out.append(InputRejected(Reason.TRUNCATED, "frame interrupted by EOT"))
                 self._inside = False
             else:  # STX inside a frame: the previous frame lost its end
-                out.append(Rejected(Reason.TRUNCATED, "frame without ETX"))
+                out.append(InputRejected(Reason.TRUNCATED, "frame without ETX"))
                 self._buf.clear()
             start = stop + 1
         if self._inside and len(self._buf) > self.max_frame:
-            out.append(Rejected(Reason.TOO_LONG, f"{len(self._buf)} bytes without ETX"))
+            out.append(InputRejected(Reason.TOO_LONG, f"{len(self._buf)} bytes without ETX"))
             self._buf.clear()
             self._inside = False
         return out
 
-    def reset(self) -> list[Rejected]:
+    def reset(self) -> list[InputRejected]:
         """Forget a partial frame (device unplugged)."""
-        lost = [Rejected(Reason.TRUNCATED, "device closed mid-frame")] if self._inside else []
+        lost = [InputRejected(Reason.TRUNCATED, "device closed mid-frame")] if self._inside else []
         self._buf.clear()
         self._inside = False
         return lost

@@ -9,7 +9,6 @@ callback (debounced, counted there, collected every `poll_s`).
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -19,14 +18,13 @@ from core.messages.sensors import WaterUpdate
 from core.metrics import Point
 from core.service import Runtime
 from sensors import pulses
-from sensors.errors import Rejected
+from sensors.errors import InputRejected
 from sensors.lines import LineSplitter
 from sensors.plumbing import Rejects, lost_device, serial_link, settings
 from sensors.serial_link import SerialLink
 from sensors.settings import SIM
 from sensors.simulate import WaterSimulator
 
-_LOGGER = logging.getLogger(__name__)
 MINUTE, HOUR = 60.0, 3600.0
 
 
@@ -55,8 +53,8 @@ class SerialCounter:
                 continue
             count, fresh = 0, previous is None
             for line in splitter.feed(chunk):
-                total = line if isinstance(line, Rejected) else pulses.parse_total(line)
-                if isinstance(total, Rejected):
+                total = line if isinstance(line, InputRejected) else pulses.parse_total(line)
+                if isinstance(total, InputRejected):
                     self.rejects(total)
                     continue
                 count += pulses.pulse_delta(previous, total)

@@ -11,6 +11,7 @@ import urllib.request
 from typing import Any
 
 from core.cli import add_config_argument, load_config_or_exit
+from core.config import Config
 
 
 def main(argv: list[str]) -> int:
@@ -28,7 +29,7 @@ def main(argv: list[str]) -> int:
     return 1 if any(line["state"] != "ok" for line in lines) else 0
 
 
-async def _once(config: Any, host: str) -> list[dict[str, Any]]:
+async def _once(config: Config, host: str) -> list[dict[str, Any]]:
     import aiohttp
 
     from core.clock import SystemClock

@@ -15,10 +15,11 @@ from typing import Any, Protocol
 
 from core.config import Config
 from core.messages import Message
+from core.messages.alive import alive_topic
 from core.messages.dialogs import SmsSend
 from core.messages.log import Level
 from core.messages.voice import Say
-from core.messages.watch import PushSend
+from core.messages.watch import Notice, PushSend, Severity
 from watch.errors import ChannelDown
 from watch.settings import PushSettings, WatchSettings
 
@@ -77,8 +78,8 @@ class LogNotifier:
 
     async def send(self, payload: dict[str, Any]) -> None:
         """Log at a level matching the notice."""
-        level = Level.INFO if payload.get("notice") == "recovery" else (
-            Level.ERROR if payload.get("severity") == "major" else Level.WARNING)
+        level = Level.INFO if payload.get("notice") == Notice.RECOVERY else (
+            Level.ERROR if payload.get("severity") == Severity.MAJOR else Level.WARNING)
         self.log(level, str(payload["text"]))
 
 
@@ -94,17 +95,18 @@ def build_notifiers(config: Config, host: str, heartbeats: Mapping[str, float],
         service = ws.channel_services.get(channel, "")
         if not service or service not in config.services:
             return ""
-        return f"basecamp.alive.{config.hosts(service)[0]}.{service}"
+        return alive_topic(config.hosts(service)[0], service)
 
     def sms(p: dict[str, Any]) -> list[Message]:
         return [SmsSend(number, str(p["text"]), kind="alert") for number in numbers]
 
     def push(p: dict[str, Any]) -> list[Message]:
-        priority = 1 if p.get("severity") == "major" and p.get("notice") != "recovery" else 0
+        priority = 1 if p.get("severity") == Severity.MAJOR and p.get("notice") != Notice.RECOVERY \
+            else 0
         return [PushSend(title, str(p["text"]), priority)]
 
     def voice(p: dict[str, Any]) -> list[Message]:
-        return [Say(str(p["text"]), priority=10 if p.get("severity") == "major" else 5,
+        return [Say(str(p["text"]), priority=10 if p.get("severity") == Severity.MAJOR else 5,
                     when_home=True)]
 
     age = ws.heartbeat_max_age_s

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from core.config import Config
+from core.messages.alive import alive_topic
 from core.messages.watch import Severity
 from watch.settings import WatchSettings
 
@@ -165,7 +166,7 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
             if "heartbeat" in ws.service_checks:
                 _add(checks, labels, sev, Check(f"{subject}#heartbeat", subject, Kind.HEARTBEAT,
                                                 host_name, service,
-                                                f"basecamp.alive.{host_name}.{service}",
+                                                alive_topic(host_name, service),
                                                 high=ws.heartbeat_max_age_s), label)
     if ws.bus_check:
         depends[BUS] = machine_subject(config.bus.machine)

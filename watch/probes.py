@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -29,7 +28,6 @@ from watch.rules import Observation
 from watch.settings import METERS, WatchSettings
 from watch.supervisor import process_table
 
-_LOGGER = logging.getLogger(__name__)
 Result = tuple[bool, str]
 
 

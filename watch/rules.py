@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from core.messages.watch import Severity
+from core.messages.watch import Notice, Severity
 from watch import phrases
 from watch.policy import BUS, MAINS, Policy
 
@@ -32,14 +32,6 @@ class State(StrEnum):
 
     OK = "ok"
     PROBLEM = "problem"
-
-
-class Notice(StrEnum):
-    """What a notification says about an incident."""
-
-    PROBLEM = "problem"
-    REMINDER = "reminder"
-    RECOVERY = "recovery"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import logging
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -19,18 +18,16 @@ from core.clock import Clock
 from core.config import Config
 from core.messages import Message
 from core.messages.log import Level
-from core.messages.watch import Alert, PowerState, Severity
+from core.messages.watch import Alert, Notice, PowerState, Severity
 from watch import power, rules, state
 from watch.errors import SupervisorError
 from watch.notifiers import Notifier
 from watch.outbox import Outbox, drain
 from watch.policy import BUS, MAINS, Policy, build_policy
 from watch.probes import ProbeContext, run_checks
-from watch.rules import Finding, Notice, Notification, Observation
+from watch.rules import Finding, Notification, Observation
 from watch.settings import WatchSettings
 from watch.supervisor import StillStarting, restart
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class Sentinel:
@@ -63,7 +60,7 @@ class Sentinel:
         async with self._lock:
             now = self.clock.now()
             mem = self.memory
-            problem = alert.state != Notice.RECOVERY.value
+            problem = alert.state != Notice.RECOVERY
             try:
                 severity = Severity(alert.severity)
             except ValueError:
@@ -142,7 +139,7 @@ class Sentinel:
                 continue  # the group's services have their own notes (the logbook's)
             if (n.subject, n.notice) not in seen:
                 seen.add((n.subject, n.notice))
-                self.publish(Alert(n.subject, n.severity.value, n.notice.value, n.text, "watch"))
+                self.publish(Alert(n.subject, n.severity, n.notice, n.text, "watch"))
 
     async def flush(self) -> dict[str, int]:
         """Send what waits in the outbox on every channel that is up, in order."""

@@ -8,7 +8,6 @@ nothing for `watch.sentry.silence_s` runs the configured reboot command once (a 
 from __future__ import annotations
 
 import asyncio
-import logging
 import subprocess
 from typing import Any
 
@@ -17,8 +16,6 @@ from core.messages.log import Level
 from core.messages.watch import SentinelOk
 from core.service import Runtime
 from watch.settings import WatchSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def should_reboot(last_ok: float, rebooted: bool, now: float, silence_s: float) -> bool:

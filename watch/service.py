@@ -10,13 +10,13 @@ checks find (readings, the night, the mains) is dated in house time (see core.cl
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
 
 from core.bus import Envelope
 from core.clock import house_seconds
+from core.messages.alive import ALIVE_PREFIX
 from core.messages.watch import Alert, SentinelOk
 from core.metrics import Point, open_store
 from core.service import Runtime
@@ -27,7 +27,6 @@ from watch.rules import State
 from watch.sentinel import Sentinel
 from watch.settings import WatchSettings
 
-_LOGGER = logging.getLogger(__name__)
 SENTINEL = web.AppKey("sentinel", Sentinel)
 """The running sentinel, on `rt.app` (for tests and the kiosk's in-process use)."""
 
@@ -48,7 +47,7 @@ def make_sentinel(rt: Runtime) -> Sentinel:
     def heard(envelope: Envelope) -> None:
         heartbeats[envelope.topic] = wall().timestamp()
 
-    sub = rt.subscribe(["basecamp.alive."], heard)
+    sub = rt.subscribe([ALIVE_PREFIX], heard)
 
     async def bus_probe() -> bool:
         return await sub.settle(rt.publisher, timeout=ws.timeout_s * 0.8)

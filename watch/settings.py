@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from core.config import register_sections
+from core.config import Config, register_sections
 from core.schema import ConfigError, Secret, bounded
 
 Channel = Literal["sms", "push", "log", "voice"]
@@ -158,7 +158,7 @@ class WatchSettings:
         "sms": "sms", "push": "push", "voice": "interphone"})
     """Channel -> service whose heartbeat says the channel is up (else messages are queued)."""
 
-    def check(self, config: Any, path: str) -> None:
+    def check(self, config: Config, path: str) -> None:
         """Cross checks: fail_n <= fail_m, known machines and contacts."""
         if self.fail_n > self.fail_m:
             raise ConfigError(f"{path}.fail_n", f"expected <= fail_m ({self.fail_m})")

@@ -19,7 +19,16 @@ class Heartbeat(Message):
     uptime_s: float
 
     def topic(self) -> str:
-        return f"{self.TOPIC}.{self.host}.{self.service}"
+        return alive_topic(self.host, self.service)
+
+
+ALIVE_PREFIX = Heartbeat.TOPIC + "."
+"""Subscribe to this to hear every service's heartbeat."""
+
+
+def alive_topic(host: str, service: str) -> str:
+    """The topic of `service`'s heartbeats from machine `host`."""
+    return f"{ALIVE_PREFIX}{host}.{service}"
 
 
 @dataclass(frozen=True)

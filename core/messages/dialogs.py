@@ -26,7 +26,16 @@ class Intent(Message):
     SMS, push, terminal). "ici" and a command naming no room mean this room."""
 
     def topic(self) -> str:
-        return f"{self.TOPIC}.{self.intent}"
+        return intent_topic(self.intent)
+
+
+INTENT_PREFIX = Intent.TOPIC + "."
+"""Subscribe to this to hear every intent."""
+
+
+def intent_topic(intent: str) -> str:
+    """The topic of the intent named `intent` (HassTurnOn...)."""
+    return INTENT_PREFIX + intent
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,22 @@
 """The JSON envelope every bus message travels in: {topic, v, ts, src: {host, service}, data}.
 
-Topics are `basecamp.<domain>.<event>[.<detail>]`. On the wire a message is one ZeroMQ frame:
-the topic, a space, then the JSON envelope, so subscriptions match topic prefixes and a message
-costs one send and one receive. Only `encode`/`decode` touch bytes.
+Topics are `basecamp.<domain>.<event>[.<detail>]`, spelled only in this package: each message
+class's `TOPIC`, and builders for topics with a detail and for prefix subscriptions beside their
+class (`alive_topic`/`ALIVE_PREFIX`, `intent_topic`/`INTENT_PREFIX`, `LOG_PREFIX`);
+`tests/core/test_topics.py` checks every subscription of the code against them. Fields holding a
+state (a mode, a severity, a notice) are typed with its StrEnum and arrive as its member from
+`from_dict`; a text that is no member stays text, for the receiver to judge as it always did (the
+sentinel takes an unknown severity for major).
+
+On the wire a message is one ZeroMQ frame: the topic, a space, then the JSON envelope, so
+subscriptions match topic prefixes and a message costs one send and one receive. Only
+`encode`/`decode` touch bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import types
 import typing
@@ -109,16 +118,22 @@ def source_host(frame: bytes) -> bytes | None:
 
 
 @functools.cache
-def _schema(cls: type) -> tuple[frozenset[str], tuple[str, ...], dict[str, frozenset[type]]]:
-    """Field names, required names, and exact accepted types of plain JSON fields."""
+def _schema(cls: type) -> tuple[frozenset[str], tuple[str, ...], dict[str, frozenset[type]],
+                                dict[str, type[enum.StrEnum]]]:
+    """Field names, required names, exact accepted types of plain JSON fields, and the StrEnum
+    of each field that holds one (a mode, a severity...)."""
     plain: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float),
                                           bool: (bool,), dict: (dict,), list: (list,)}
     fields = dataclasses.fields(cls)
     required = tuple(f.name for f in fields if f.default is dataclasses.MISSING
                      and f.default_factory is dataclasses.MISSING)
     simple: dict[str, frozenset[type]] = {}
+    enums: dict[str, type[enum.StrEnum]] = {}
     for name, hint in typing.get_type_hints(cls).items():
         if name not in {f.name for f in fields}:
+            continue
+        if isinstance(hint, type) and issubclass(hint, enum.StrEnum):
+            simple[name], enums[name] = frozenset((str, hint)), hint
             continue
         union = typing.get_origin(hint) in (typing.Union, types.UnionType)
         accepted: tuple[type, ...] = ()
@@ -132,7 +147,7 @@ def _schema(cls: type) -> tuple[frozenset[str], tuple[str, ...], dict[str, froze
                 break
         else:
             simple[name] = frozenset(accepted)
-    return frozenset(f.name for f in fields), required, simple
+    return frozenset(f.name for f in fields), required, simple, enums
 
 
 class Message:
@@ -155,7 +170,7 @@ class Message:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Build the message from an envelope's `data`; raises MessageError."""
-        names, required, simple = _schema(cls)  # type: ignore[arg-type]
+        names, required, simple, enums = _schema(cls)  # type: ignore[arg-type]
         for name in required:
             if name not in data:
                 raise MessageError(f"{cls.__name__} lacks {name}")
@@ -164,6 +179,9 @@ class Message:
             expected = simple.get(name)
             if expected is not None and (type(value) not in expected):
                 raise MessageError(f"{cls.__name__}.{name}: unexpected {type(value).__name__}")
+        for name, kind in enums.items():
+            if name in values and values[name] in kind._value2member_map_:
+                values[name] = kind(values[name])  # else the text stays: receivers judge it
         try:
             return cls(**values)
         except (TypeError, ValueError) as err:

@@ -33,4 +33,8 @@ class LogEntry(Message):
         Level(self.level)  # raises ValueError on an unknown level
 
     def topic(self) -> str:
-        return f"{self.TOPIC}.{self.level}"
+        return f"{LOG_PREFIX}{self.level}"
+
+
+LOG_PREFIX = LogEntry.TOPIC + "."
+"""Subscribe to this to hear logbook entries of every level."""

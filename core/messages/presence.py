@@ -40,7 +40,7 @@ class ModeChanged(Message):
     """The presence machine entered a mode (published at every change and on start)."""
 
     TOPIC: ClassVar[str] = "basecamp.presence.mode"
-    mode: str
+    mode: Mode
     since: str
     """ISO datetime with offset."""
     changed_by: str

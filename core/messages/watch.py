@@ -16,6 +16,14 @@ class Severity(StrEnum):
     MAJOR = "major"
 
 
+class Notice(StrEnum):
+    """What an alert says about an incident."""
+
+    PROBLEM = "problem"
+    REMINDER = "reminder"
+    RECOVERY = "recovery"
+
+
 @dataclass(frozen=True)
 class Alert(Message):
     """An incident opened, reminded or closed."""
@@ -23,9 +31,8 @@ class Alert(Message):
     TOPIC: ClassVar[str] = "basecamp.watch.alert"
     key: str
     """Incident identity, e.g. service:bc-hq/logbook or power:mains."""
-    severity: str
-    state: str
-    """problem, reminder or recovery."""
+    severity: Severity
+    state: Notice
     message: str
     source: str = ""
     """Who raised it (watch, heater, modes...)."""

@@ -31,7 +31,7 @@ def voice_of(config: Config, **changes: object) -> VoiceSettings:
 def test_french_commands_go_through_the_dialog_engine(house: Config) -> None:
     handle = dialog.handler(house, voice_of(house), lambda: NOW)
     turn = handle("allume la lumière du salon")
-    assert type(turn).__module__ == "dialogs.engine"  # the dialogs' Turn, not a local Answer
+    assert type(turn).__module__ == "dialogs.engine"  # the dialogs' DialogTurn, not a local Answer
     assert turn.intent.intent == "HassTurnOn"
     assert turn.intent.slots["area"] == "salon" and turn.intent.channel == "voice"
     assert turn.reply and not turn.expects_answer

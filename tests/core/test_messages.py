@@ -8,8 +8,9 @@ from core.messages import Envelope, MessageError, Source, decode, encode_message
 from core.messages.alive import Heartbeat
 from core.messages.dialogs import Intent
 from core.messages.log import LogEntry
-from core.messages.presence import ModeChanged
+from core.messages.presence import Mode, ModeChanged
 from core.messages.sensors import MutaUpdate
+from core.messages.watch import Alert, Notice, Severity
 
 SRC = Source("bc-hq", "muta")
 
@@ -80,3 +81,16 @@ def test_int_accepted_where_float_expected_and_log_level_checked() -> None:
     with pytest.raises(MessageError):
         LogEntry.from_dict({"machine": "m", "service": "s", "level": "loud", "message": "x"})
     assert Envelope("t", {}, SRC, 0.0).to_dict()["src"] == {"host": "bc-hq", "service": "muta"}
+
+
+def test_states_arrive_as_their_enums_and_unknown_ones_as_text() -> None:
+    mode = ModeChanged.from_dict({"mode": "lockout", "since": "", "changed_by": "voice"})
+    assert mode.mode is Mode.LOCKOUT
+    alert = Alert.from_dict({"key": "k", "severity": "major", "state": "recovery", "message": ""})
+    assert (alert.severity, alert.state) == (Severity.MAJOR, Notice.RECOVERY)
+    assert type(alert.severity) is Severity and type(alert.state) is Notice
+    assert Alert.from_envelope(decode(encode_message(alert, SRC, 0.0))) == alert
+    party = ModeChanged.from_dict({"mode": "party", "since": "", "changed_by": "voice"}).mode
+    assert party == "party" and type(party) is str  # the receivers judge it, as before
+    with pytest.raises(MessageError, match="severity: unexpected int"):
+        Alert.from_dict({"key": "k", "severity": 2, "state": "problem", "message": ""})

@@ -10,7 +10,7 @@ import pytest
 
 from core.config import Config
 from core.messages.dialogs import Intent
-from dialogs.engine import DialogEngine, Turn
+from dialogs.engine import DialogEngine, DialogTurn
 from dialogs.report import Reading, Snapshot
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -20,7 +20,7 @@ EVENING = dt.datetime(2024, 3, 5, 20, 0, tzinfo=PARIS)
 
 
 def say(engine: DialogEngine, text: str, now: dt.datetime = MORNING, channel: str = "voice",
-        sender: str = "kiosk") -> Turn:
+        sender: str = "kiosk") -> DialogTurn:
     return engine.handle(text, channel=channel, sender=sender, now=now)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from core.config import Config
 from core.messages.dialogs import Outcome
-from dialogs.engine import DialogEngine, Turn
+from dialogs.engine import DialogEngine, DialogTurn
 from dialogs.grammar import expand_sentences
 from dialogs.replies import render
 from dialogs.report import Snapshot
@@ -21,12 +21,12 @@ NOW = dt.datetime(2024, 3, 5, 9, 0, tzinfo=PARIS)
 
 
 def say(engine: DialogEngine, text: str, seconds: float = 0, *, channel: str = "voice",
-        sender: str = "kiosk", room: str = "") -> Turn:
+        sender: str = "kiosk", room: str = "") -> DialogTurn:
     return engine.handle(text, channel=channel, sender=sender,
                          now=NOW + dt.timedelta(seconds=seconds), room=room)
 
 
-def acted(turn: Turn) -> tuple[str, dict[str, object]] | None:
+def acted(turn: DialogTurn) -> tuple[str, dict[str, object]] | None:
     return (turn.intent.intent, turn.intent.slots) if turn.intent is not None else None
 
 

@@ -19,11 +19,11 @@ from core.messages.timers import TIMER_FIELDS, TimersState
 from core.messages.voice import Say
 from dialogs import timers
 from dialogs.cli import recognize_line
-from dialogs.engine import DialogEngine, Turn
+from dialogs.engine import DialogEngine, DialogTurn
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 3, 10, 8, 30, tzinfo=PARIS)
-HOUSE = timers.House("salon", ("+33600000001",), "fr")
+HOUSE = timers.TimerHouse("salon", ("+33600000001",), "fr")
 
 
 @pytest.fixture(scope="module")
@@ -193,4 +193,4 @@ def test_durations_said(seconds: int, lang: str, said: str) -> None:
 
 
 def test_turn_acts_type() -> None:
-    assert Turn("", Intent("HassTimerStatus"), False, "").acts
+    assert DialogTurn("", Intent("HassTimerStatus"), False, "").acts

@@ -18,7 +18,7 @@ from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import house
 from modes.devices import BusRelay, FileRelay, SerialStrip, adalight_frame, open_relay
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 from tests.helpers import demo_config
 
 
@@ -110,7 +110,7 @@ def test_random_input_never_raises_nor_heats_blind(config: Config) -> None:
         now += dt.timedelta(seconds=rng.choice([-60, 5, 60, 900, 2400]))
         event = rng.choice(makers)()
         state, effects = house.step(state, event, now)
-        rejected += sum(isinstance(e, Rejected) for e in effects)
+        rejected += sum(isinstance(e, EventRejected) for e in effects)
         heat = state.heating
         if heat.relay and type(event) is Tick and state.last_at == now:  # ticked: not stale
             last = max(t for t in (heat.primary_at, heat.secondary_at) if t is not None)

@@ -14,7 +14,7 @@ from core.messages.relays import RelayCommand
 from core.messages.sensors import MutaUpdate
 from core.messages.watch import Alert
 from modes import heating
-from modes.effects import Rejected, Tick
+from modes.effects import EventRejected, Tick
 from modes.heating import Heating
 from modes.house import rules_from_config
 from modes.records import evolve
@@ -136,7 +136,7 @@ def test_bad_profile_requests_are_rejected(rules: heating.HeatingRules, profile:
                                            until: str | None) -> None:
     before = Heating(rules, regime="work_week")
     state, effects = heating.step(before, SetProfile(profile, until), at(12))
-    assert any(isinstance(e, Rejected) for e in effects)
+    assert any(isinstance(e, EventRejected) for e in effects)
     assert state.force == "" and state.regime == "work_week"
 
 
@@ -144,7 +144,7 @@ def test_bad_profile_requests_are_rejected(rules: heating.HeatingRules, profile:
 def test_impossible_temperatures_are_ignored(rules: heating.HeatingRules, value: float) -> None:
     state, _ = heating.step(Heating(rules), temp(19.0), at(18))
     new, effects = heating.step(state, temp(value), at(18.1))
-    assert new.primary == 19.0 and [type(e) for e in effects] == [Rejected]
+    assert new.primary == 19.0 and [type(e) for e in effects] == [EventRejected]
 
 
 def test_an_exception_leaves_the_relay_off(rules: heating.HeatingRules) -> None:

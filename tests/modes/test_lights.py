@@ -15,7 +15,7 @@ from core.messages.sensors import MutaUpdate
 from core.messages.voice import Say
 from core.messages.watch import Alert
 from modes import lightpack, nightlight, scheduler
-from modes.effects import Prune, Rejected, Report, Tick
+from modes.effects import EventRejected, Prune, Report, Tick
 from modes.lightpack import Lightpack, LightpackRules
 from modes.nightlight import NightLight, NightLightRules
 from modes.scheduler import Scheduler, SchedulerRules
@@ -86,7 +86,7 @@ def test_other_devices_and_bad_values_are_ignored() -> None:
     assert state is base and effects == []
     for event in (lux(-3.0), lux(1e9), NightLightMode("disco")):
         state, effects = nightlight.step(base, event, at(12))
-        assert [type(e) for e in effects] == [Rejected] and state.lit == base.lit
+        assert [type(e) for e in effects] == [EventRejected] and state.lit == base.lit
 
 
 @pytest.mark.parametrize(("hour", "value", "warning"), [
@@ -126,7 +126,7 @@ def test_lock_shows_its_colour_until_expiry_and_refuses_others() -> None:
                               at(12))
     assert (state.colour, state.locked_by) == ("orange", "dialog")
     same, effects = lightpack.step(state, LightpackLock("kiosk", 60, "blue"), at(12))
-    assert same.locked_by == "dialog" and [type(e) for e in effects] == [Rejected]
+    assert same.locked_by == "dialog" and [type(e) for e in effects] == [EventRejected]
     state, _ = lightpack.step(state, Tick(), at(12) + dt.timedelta(seconds=61))
     assert (state.colour, state.locked_by) == ("warm_white", "")
     state, _ = lightpack.step(state, LightpackLock("kiosk", 99999, "blue"), at(13))
@@ -136,7 +136,7 @@ def test_lock_shows_its_colour_until_expiry_and_refuses_others() -> None:
 def test_unknown_alert_state_is_rejected() -> None:
     state, effects = lightpack.step(Lightpack(LightpackRules()), _alert("x", "huge", "problem"),
                                     at(12))
-    assert state.problems == () and Rejected in [type(e) for e in effects]
+    assert state.problems == () and EventRejected in [type(e) for e in effects]
 
 
 # ---- scheduler ------------------------------------------------------------------------------

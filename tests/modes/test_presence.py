@@ -17,7 +17,7 @@ from core.messages.presence import (
 from core.messages.voice import Say
 from core.messages.watch import Alert
 from modes import presence
-from modes.effects import ForceMode, Rejected, Tick
+from modes.effects import EventRejected, ForceMode, Tick
 from modes.presence import Presence, PresenceRules
 
 CET = dt.timezone(dt.timedelta(hours=1))
@@ -61,7 +61,7 @@ def test_impossible_transitions_are_refused_by_name(mode: Mode, intent: str) -> 
     old = state(mode)
     new, effects = presence.step(old, Intent(intent, {}, "voice"), at(1))
     assert new is old
-    assert len(effects) == 1 and isinstance(effects[0], Rejected)
+    assert len(effects) == 1 and isinstance(effects[0], EventRejected)
     assert effects[0].reason == f"can't {intent} when in {mode}"
 
 
@@ -73,10 +73,10 @@ def test_leave_keeps_a_future_return_and_rejects_a_past_one() -> None:
     new, effects = presence.step(state(), Intent("BasecampLeave",
                                                  {"return_at": at(-5).isoformat()}, "voice"), at(1))
     assert new.mode == Mode.LOCKOUT and new.return_at is None
-    assert "Rejected" in kinds(effects)
+    assert "EventRejected" in kinds(effects)
     new, effects = presence.step(state(), Intent("BasecampLeave", {"return_at": "tonight"}, "sms"),
                                  at(1))
-    assert new.return_at is None and new.changed_by == "sms" and "Rejected" in kinds(effects)
+    assert new.return_at is None and new.changed_by == "sms" and "EventRejected" in kinds(effects)
 
 
 def test_asleep_silences_and_waking_restores_the_previous_silence() -> None:
@@ -94,7 +94,7 @@ def test_silence_intent() -> None:
     s, effects = presence.step(state(), Intent("BasecampSilence", {"state": "on"}, "push"), at(1))
     assert s.silence and s.mode == Mode.COCOON and effects[0].silence  # type: ignore[union-attr]
     s2, effects = presence.step(s, Intent("BasecampSilence", {"state": "loud"}, "push"), at(2))
-    assert s2 is s and kinds(effects) == ["Rejected"]
+    assert s2 is s and kinds(effects) == ["EventRejected"]
 
 
 def test_entry_motion_scan_then_known_phone_greets() -> None:
@@ -143,7 +143,7 @@ def test_phone_seen_just_before_the_motion_counts() -> None:
 def test_bad_input_is_rejected_not_raised(event: object, reason: str) -> None:
     old = state(Mode.LOCKOUT)
     new, effects = presence.step(old, event, at(60))
-    assert new.mode == Mode.LOCKOUT and kinds(effects) == ["Rejected"]
+    assert new.mode == Mode.LOCKOUT and kinds(effects) == ["EventRejected"]
     assert reason in effects[0].reason  # type: ignore[attr-defined]
 
 

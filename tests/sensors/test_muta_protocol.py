@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 from sensors.muta_protocol import (
     Deduplicator,
     MutaFrame,
@@ -42,7 +42,7 @@ def test_round_trip() -> None:
 ])
 def test_rejects(line: bytes, reason: Reason) -> None:
     result = parse_frame(line)
-    assert isinstance(result, Rejected) and result.reason == reason
+    assert isinstance(result, InputRejected) and result.reason == reason
 
 
 def _signed(body: str) -> bytes:
@@ -54,14 +54,14 @@ def _signed(body: str) -> bytes:
                                   "MUTA,01,1,T=nan", "MUTA,01,1,T=abc", "MUTA,12345,1,T=1"])
 def test_signed_but_malformed(body: str) -> None:
     result = parse_frame(_signed(body))
-    assert isinstance(result, Rejected) and result.reason == Reason.MALFORMED
+    assert isinstance(result, InputRejected) and result.reason == Reason.MALFORMED
 
 
 def test_one_flipped_byte_fails_the_checksum() -> None:
     line = bytearray(format_frame(2, 7, {"temperature": 19.25}))
     line[line.index(b"19")] = ord("2")
     result = parse_frame(bytes(line))
-    assert isinstance(result, Rejected) and result.reason == Reason.CHECKSUM
+    assert isinstance(result, InputRejected) and result.reason == Reason.CHECKSUM
 
 
 @pytest.mark.parametrize(("unit_id", "values", "expected"), [
@@ -78,7 +78,7 @@ def test_one_flipped_byte_fails_the_checksum() -> None:
 def test_readings(unit_id: int, values: dict[str, float], expected: object) -> None:
     result = to_reading(MutaFrame(unit_id, 1, values), UNITS, Bounds())
     if isinstance(expected, Reason):
-        assert isinstance(result, Rejected) and result.reason == expected
+        assert isinstance(result, InputRejected) and result.reason == expected
     else:
         assert result == expected
 
@@ -95,7 +95,7 @@ def test_duplicates_dropped_per_unit() -> None:
 @given(st.binary(max_size=300))
 def test_random_bytes_never_crash(data: bytes) -> None:
     result = parse_frame(data)
-    assert isinstance(result, (MutaFrame, Rejected))
+    assert isinstance(result, (MutaFrame, InputRejected))
 
 
 @given(st.integers(0, 0xFFFF), st.integers(0, 65535),

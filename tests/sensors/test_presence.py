@@ -17,7 +17,7 @@ from core.metrics import SQLiteStore
 from core.service import running
 from sensors import bluetooth, rooms, system
 from sensors.bluetooth import SimulatedRadio, Tracker
-from sensors.errors import Rejected
+from sensors.errors import InputRejected
 from sensors.rooms_model import RoomModel, RssiSimulator, Smoother, cross_validate, parse_reading
 from tests.sensors.helpers import collect, house, wait_for
 
@@ -73,7 +73,7 @@ async def test_bluetooth_daemon_scans_on_request(tmp_path: Path, config: Config,
                                   "scanner_id": "s", "beacons": {"x": -300}},
                                   {"badge_id": "b" * 100, "scanner_id": "s", "beacons": {"x": 1}}])
 def test_bad_readings(body: object) -> None:
-    assert isinstance(parse_reading(body), Rejected)
+    assert isinstance(parse_reading(body), InputRejected)
 
 
 def test_classifier_cross_validated_on_simulated_set() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sensors.aggregate import Aggregator
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 from sensors.lines import LineSplitter
 from sensors.pir_protocol import BoardTemperature, PirEdge, parse_line
 from sensors.pulses import Slot, SlotMeter, parse_total, pulse_delta
@@ -35,7 +35,7 @@ SENSORS = ("entry", "kiosk", "indoor")
 def test_pir_lines(line: bytes, expected: object) -> None:
     result = parse_line(line, SENSORS)
     if isinstance(expected, Reason):
-        assert isinstance(result, Rejected) and result.reason == expected
+        assert isinstance(result, InputRejected) and result.reason == expected
     else:
         assert result == expected
 
@@ -45,7 +45,7 @@ def test_pir_lines(line: bytes, expected: object) -> None:
     (b"W -1", Reason.MALFORMED), (b"X 1", Reason.MALFORMED), (b"W", Reason.MALFORMED)])
 def test_water_totals(line: bytes, expected: object) -> None:
     result = parse_total(line)
-    assert (result.reason if isinstance(result, Rejected) else result) == expected
+    assert (result.reason if isinstance(result, InputRejected) else result) == expected
 
 
 @pytest.mark.parametrize(("previous", "total", "delta"), [
@@ -73,7 +73,7 @@ def test_line_splitter_bounds_and_truncation() -> None:
     splitter = LineSplitter(max_line=10)
     out = splitter.feed(b"abc\r\nde") + splitter.feed(b"f\n" + b"x" * 30) + \
         splitter.feed(b"yy\nok\n")
-    assert [o.reason if isinstance(o, Rejected) else o for o in out] == \
+    assert [o.reason if isinstance(o, InputRejected) else o for o in out] == \
         [b"abc", b"def", Reason.TOO_LONG, b"ok"]
     splitter.feed(b"partial")
     assert [r.reason for r in splitter.reset()] == [Reason.TRUNCATED]
@@ -97,11 +97,11 @@ def test_aggregator_windows() -> None:
 
 @given(st.binary(max_size=200))
 def test_random_bytes_pir_water_lines(data: bytes) -> None:
-    assert isinstance(parse_line(data, SENSORS), (PirEdge, BoardTemperature, Rejected))
+    assert isinstance(parse_line(data, SENSORS), (PirEdge, BoardTemperature, InputRejected))
     result = parse_total(data)
-    assert isinstance(result, (int, Rejected))
+    assert isinstance(result, (int, InputRejected))
     for line in LineSplitter(max_line=50).feed(data):
-        assert isinstance(line, (bytes, Rejected))
+        assert isinstance(line, (bytes, InputRejected))
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(),
@@ -110,7 +110,7 @@ json_values = st.recursive(st.none() | st.booleans() | st.floats() | st.integers
 
 @given(json_values)
 def test_random_json_readings(data: object) -> None:
-    assert isinstance(parse_reading(data), (RssiReading, Rejected))
+    assert isinstance(parse_reading(data), (RssiReading, InputRejected))
 
 
 @pytest.mark.parametrize("seed", [1, 4, 7])

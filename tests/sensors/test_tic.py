@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sensors.errors import Reason, Rejected
+from sensors.errors import InputRejected, Reason
 from sensors.tic import (
     FrameSplitter,
     PowerReading,
@@ -51,7 +51,7 @@ def test_standard_group_with_horodate() -> None:
 def test_checksum_may_be_a_space() -> None:
     assert checksum(b"PTEC HP..") == 0x20
     assert parse_group(b"PTEC HP..  ", "historique") == ("PTEC", "HP..", "")
-    assert isinstance(parse_group(b"PTEC HP.. !", "historique"), Rejected)
+    assert isinstance(parse_group(b"PTEC HP.. !", "historique"), InputRejected)
 
 
 def test_historique_frame_to_reading() -> None:
@@ -83,7 +83,7 @@ def test_standard_frame_to_reading() -> None:
 ])
 def test_frame_rejects(raw: bytes, reason: Reason) -> None:
     result = parse_frame(raw, "historique")
-    assert isinstance(result, Rejected) and result.reason == reason
+    assert isinstance(result, InputRejected) and result.reason == reason
 
 
 @pytest.mark.parametrize(("groups", "reason"), [
@@ -96,7 +96,7 @@ def test_reading_rejects(groups: list[tuple[str, str]], reason: Reason) -> None:
     frame = parse_frame(format_frame(groups, "historique"), "historique")
     assert isinstance(frame, TicFrame)
     result = to_reading(frame)
-    assert isinstance(result, Rejected) and result.reason == reason
+    assert isinstance(result, InputRejected) and result.reason == reason
 
 
 def test_splitter_across_chunks_with_parity_and_garbage() -> None:
@@ -104,7 +104,7 @@ def test_splitter_across_chunks_with_parity_and_garbage() -> None:
     two = format_frame([("PAPP", "00200")], "historique")
     stream = b"noise\nPAPP 0" + one + b"\x80\x81" + bytes(b | 0x80 for b in two)
     splitter = FrameSplitter()
-    frames: list[bytes | Rejected] = []
+    frames: list[bytes | InputRejected] = []
     for i in range(0, len(stream), 7):
         frames += splitter.feed(stream[i:i + 7])
     papps = [to_reading(parse_frame(f, "historique")).papp_va  # type: ignore[union-attr,arg-type]
@@ -115,14 +115,14 @@ def test_splitter_across_chunks_with_parity_and_garbage() -> None:
 def test_splitter_eot_and_missing_etx() -> None:
     splitter = FrameSplitter()
     out = splitter.feed(b"\x02\nPAPP 00100 .\r\x04\x02\nPA\x02\nPAPP 00200 /\r\x03")
-    assert [o.reason if isinstance(o, Rejected) else o for o in out] == \
+    assert [o.reason if isinstance(o, InputRejected) else o for o in out] == \
         [Reason.TRUNCATED, Reason.TRUNCATED, b"\nPAPP 00200 /\r"]
 
 
 def test_splitter_bounds_memory() -> None:
     splitter = FrameSplitter(max_frame=100)
     out = splitter.feed(b"\x02" + b"A" * 500)
-    assert [o.reason for o in out if isinstance(o, Rejected)] == [Reason.TOO_LONG]
+    assert [o.reason for o in out if isinstance(o, InputRejected)] == [Reason.TOO_LONG]
 
 
 @given(st.binary(max_size=400), st.sampled_from(["historique", "standard"]))
@@ -131,4 +131,4 @@ def test_random_bytes_never_crash(data: bytes, mode: str) -> None:
         if isinstance(item, bytes):
             frame = parse_frame(item, mode)  # type: ignore[arg-type]
             if isinstance(frame, TicFrame):
-                assert isinstance(to_reading(frame), (PowerReading, Rejected))
+                assert isinstance(to_reading(frame), (PowerReading, InputRejected))

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from core.messages.watch import Severity
+from core.messages.watch import Notice, Severity
 from watch.policy import MAINS, Check, Kind, Policy
-from watch.rules import AlertBook, History, Notice, Observation, State, decide, evaluate
+from watch.rules import AlertBook, History, Observation, State, decide, evaluate
 
 T0 = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
 SVC, MACHINE = "service:bc-hq/logbook", "machine:bc-hq"
