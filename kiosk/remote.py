@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from core.messages.dialogs import Intent, Outcome
+from core.messages.dialogs import Intent, Outcome, intent_topic
 from core.messages.log import Level
 
 
@@ -254,4 +254,4 @@ def answer_intents(rt: Any, access: RemoteAccess, *, base_url: str, default_s: f
             return
         answer(intent, True, state="on", minutes=round(seconds / 60))  # never the key
 
-    rt.subscribe([f"{Intent.TOPIC}.BasecampRemoteAccess"], heard)
+    rt.subscribe([intent_topic("BasecampRemoteAccess")], heard)

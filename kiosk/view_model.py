@@ -25,7 +25,7 @@ from core.messages.presence import Mode, ModeChanged, PirMotion
 from core.messages.sensors import MutaUpdate, PowerUpdate, WaterUpdate, implausible
 from core.messages.timers import TimersState
 from core.messages.voice import Spoken, Transcript, Wake
-from core.messages.watch import Alert, PowerState
+from core.messages.watch import Alert, Notice, PowerState
 from kiosk.health import Health, LogLine
 
 _LOGGER = logging.getLogger(__name__)
@@ -212,9 +212,9 @@ def _spoken(s: Screen, m: Spoken, now: dt.datetime) -> Screen:
 
 def _alert(s: Screen, m: Alert, now: dt.datetime) -> Screen:
     incidents = dict(s.incidents)
-    if m.state == "recovery":
+    if m.state == Notice.RECOVERY:
         incidents.pop(m.key, None)
-    elif m.state in ("problem", "reminder"):
+    elif m.state in (Notice.PROBLEM, Notice.REMINDER):
         old = incidents.get(m.key)
         incidents[m.key] = Incident(m.key, m.severity, m.message, old.since if old else now,
                                     old.reminders + 1 if old else 0)
