@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.messages.presence import Mode
-from core.messages.watch import Severity
+from core.messages.watch import Power, Severity
 from kiosk.health import is_silent
 from kiosk.settings import KioskSettings
 from kiosk.texts import Texts
@@ -225,7 +225,7 @@ def banner(s: Screen, c: Context) -> TileView | None:
     """Open incidents, a blackout, or a silent bus (None when all is well)."""
     lines, state = [], "warn"
     mains = s.mains.message if s.mains else None
-    if mains is not None and mains.state == "BLACKOUT":
+    if mains is not None and mains.state == Power.BLACKOUT:
         since = parse_time(mains.since)
         lines.append(c.t("mains.blackout", time=c.t.moment(since, c.now) if since else ""))
         state = "bad"

@@ -11,12 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Power(StrEnum):
-    """Mains power as the sentinel sees it."""
-
-    POWER_OK = "POWER_OK"
-    BLACKOUT = "BLACKOUT"
+from core.messages.watch import Power
 
 
 class PowerEvent(StrEnum):

@@ -38,13 +38,20 @@ class Alert(Message):
     """Who raised it (watch, heater, modes...)."""
 
 
+class Power(StrEnum):
+    """Mains power as the sentinel sees it."""
+
+    POWER_OK = "POWER_OK"
+    BLACKOUT = "BLACKOUT"
+
+
 @dataclass(frozen=True)
 class PowerState(Message):
     """Mains power as the sentinel sees it."""
 
     TOPIC: ClassVar[str] = "basecamp.watch.power"
     state: str
-    """POWER_OK or BLACKOUT."""
+    """A `Power`: POWER_OK or BLACKOUT."""
     since: str
 
 
