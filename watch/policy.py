@@ -5,7 +5,7 @@ a sensor unit, a meter, the bus, mains power...); several checks may feed one su
 service has its HTTP `/alive`, its supervisord state and its bus heartbeat) so that one failure
 yields one incident. Dependencies: a service depends on its machine; what is read in the
 metrics store (sensor units, meters, leaks...) depends on the store; everything depends on
-mains power.
+mains power. The subjects' labels are in the house's language (`watch.phrases`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from enum import StrEnum
 from core.config import Config
 from core.messages.alive import alive_topic
 from core.messages.watch import Severity
+from watch import phrases
 from watch.settings import WatchSettings
 
 MAINS = "power:mains"
@@ -134,26 +135,29 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
     labels: dict[str, str] = {}
     sev: dict[str, Severity] = {}
     depends: dict[str, str] = {}
+    lang = config.house.lang
     if ws.power.probe != "none":
         _add(checks, labels, sev, Check(f"{MAINS}#mains", MAINS, Kind.MAINS, host,
                                         target=ws.power.path, args=ws.power.command),
-             "secteur")
+             phrases.text("label.mains", lang))
     for name, machine in config.machines.items():
         subject = machine_subject(name)
         if ws.machine_check == "icmp":
             _add(checks, labels, sev, Check(f"{subject}#icmp", subject, Kind.ICMP, name,
-                                            target=machine.address), f"machine {name}")
+                                            target=machine.address),
+                 phrases.text("label.machine", lang, name=name))
         elif ws.machine_check == "tcp":
             _add(checks, labels, sev, Check(
                 f"{subject}#tcp", subject, Kind.TCP, name,
-                target=f"{machine.address}:{machine.supervisor_port}"), f"machine {name}")
+                target=f"{machine.address}:{machine.supervisor_port}"),
+                 phrases.text("label.machine", lang, name=name))
     for service, svc in config.services.items():
         if not svc.enabled or service in ws.ignore_services:
             continue
         for host_name in config.hosts(service):
             subject = service_subject(host_name, service)
             depends[subject] = machine_subject(host_name)
-            label = f"{service} sur {host_name}"
+            label = phrases.text("label.service", lang, service=service, host=host_name)
             port = config.service_port(service, host_name)
             if "http" in ws.service_checks and port:
                 url = f"{config.service_url(service, host_name)}/alive"
@@ -171,24 +175,25 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
     if ws.bus_check:
         depends[BUS] = machine_subject(config.bus.machine)
         _add(checks, labels, sev, Check(f"{BUS}#probe", BUS, Kind.BUS, config.bus.machine),
-             "bus")
-    _metric_checks(ws, host, checks, labels, sev)
-    _machine_disks(config, ws, host, checks, labels, sev, depends)
+             phrases.text("label.bus", lang))
+    _metric_checks(ws, host, checks, labels, sev, lang)
+    _machine_disks(config, ws, host, checks, labels, sev, depends, lang)
     if "sms" in config.services:
         from watch.settings import SmsSettings
         every = config.section("sms", SmsSettings).signal_every_s
         _add(checks, labels, sev, Check("gsm:signal#quality", "gsm:signal", Kind.GSM_SIGNAL,
                                         config.hosts("sms")[0], low=ws.gsm_min_signal_pct,
                                         high=max(3 * every, 300.0), severity=Severity.MINOR),
-             "signal GSM")
+             phrases.text("label.gsm_signal", lang))
         depends["gsm:signal"] = STORE
     for meter, silence in ws.sensors.meters.items():
         if meter in config.services:
             _add(checks, labels, sev, Check(f"meter:{meter}#fresh", f"meter:{meter}", Kind.METER,
                                             host, target=meter, high=silence,
-                                            severity=Severity.MINOR), f"compteur {meter}")
+                                            severity=Severity.MINOR),
+                 phrases.text("label.meter", lang, meter=meter))
     _add(checks, labels, sev, Check(f"{STORE}#query", STORE, Kind.STORE, host,
-                                    severity=Severity.MINOR), "base de métriques")
+                                    severity=Severity.MINOR), phrases.text("label.store", lang))
     depends.update({c.subject: STORE for c in checks if c.kind in (
         Kind.FRESHNESS, Kind.METER, Kind.BATTERY, Kind.TEMPERATURE, Kind.LEAK,
         Kind.WATER_HOURLY, Kind.POWER_HOURLY)})
@@ -205,7 +210,7 @@ def build_policy(config: Config, *, host: str = "bc-watch") -> Policy:
 
 def _machine_disks(config: Config, ws: WatchSettings, host: str, checks: list[Check],
                    labels: dict[str, str], sev: dict[str, Severity],
-                   depends: dict[str, str]) -> None:
+                   depends: dict[str, str], lang: str) -> None:
     """Every other machine's disks, from what its sysmetrics daemon writes (the sentinel
     checks its own disks directly: `disk_paths`)."""
     if "sysmetrics" not in config.services:
@@ -223,41 +228,42 @@ def _machine_disks(config: Config, ws: WatchSettings, host: str, checks: list[Ch
             _add(checks, labels, sev, Check(f"{subject}#reported", subject, Kind.MACHINE_DISK,
                                             machine, target=path, low=ws.disk_min_free_pct,
                                             high=stale_s, severity=Severity.MINOR),
-                 f"disque {path} de {machine}")
+                 phrases.text("label.disk", lang, path=path, machine=machine))
 
 
 def _metric_checks(ws: WatchSettings, host: str, checks: list[Check], labels: dict[str, str],
-                   sev: dict[str, Severity]) -> None:
+                   sev: dict[str, Severity], lang: str) -> None:
     minor = Severity.MINOR
     for unit in ws.sensors.units:
         subject = f"sensor:{unit}"
         _add(checks, labels, sev, Check(f"{subject}#fresh", subject, Kind.FRESHNESS, host,
                                         target=unit, high=ws.sensors.max_silence_s,
-                                        severity=minor), f"capteur {unit}")
+                                        severity=minor),
+             phrases.text("label.sensor", lang, unit=unit))
         _add(checks, labels, sev, Check(f"battery:{unit}#battery", f"battery:{unit}",
                                         Kind.BATTERY, host, target=unit,
                                         low=ws.sensors.battery_min_v, severity=minor),
-             f"pile du capteur {unit}")
+             phrases.text("label.battery", lang, unit=unit))
     for bound in ws.temperatures:
         subject = f"temperature:{bound.unit}"
         _add(checks, labels, sev, Check(f"{subject}#bounds", subject, Kind.TEMPERATURE, host,
                                         target=bound.unit, low=bound.min_c, high=bound.max_c,
                                         severity=Severity(bound.severity)),
-             f"température {bound.label or bound.unit}")
+             phrases.text("label.temperature", lang, name=bound.label or bound.unit))
     for path in ws.disk_paths:
         subject = f"disk:{host}{path}"
         _add(checks, labels, sev, Check(f"{subject}#disk", subject, Kind.DISK, host, target=path,
                                         low=ws.disk_min_free_pct, severity=minor),
-             f"disque {path} de {host}")
+             phrases.text("label.disk", lang, path=path, machine=host))
     if ws.internet_targets:
         _add(checks, labels, sev, Check("internet:access#tcp", "internet:access", Kind.INTERNET,
                                         host, args=ws.internet_targets, severity=minor),
-             "accès Internet")
+             phrases.text("label.internet", lang))
     _add(checks, labels, sev, Check("water:leak#night", "water:leak", Kind.LEAK, host),
-         "fuite d'eau")
+         phrases.text("label.leak", lang))
     _add(checks, labels, sev, Check("water:hourly#max", "water:hourly", Kind.WATER_HOURLY, host,
                                     high=ws.water.max_litres_per_hour, severity=minor),
-         "consommation d'eau")
+         phrases.text("label.water_hourly", lang))
     _add(checks, labels, sev, Check("power:hourly#max", "power:hourly", Kind.POWER_HOURLY, host,
                                     high=ws.water.max_power_va, severity=minor),
-         "consommation électrique")
+         phrases.text("label.power_hourly", lang))

@@ -19,7 +19,7 @@ from core.config import Config
 from core.messages import Message
 from core.messages.log import Level
 from core.messages.watch import Alert, Notice, PowerState, Severity
-from watch import power, rules, state
+from watch import phrases, power, rules, state
 from watch.errors import SupervisorError
 from watch.notifiers import Notifier
 from watch.outbox import Outbox, drain
@@ -49,6 +49,8 @@ class Sentinel:
         self.wake: Callable[[str], None] = self._wake_on_lan
         """Sends a Wake-on-LAN packet to a MAC address."""
         self.save_failures = 0
+        self.lang = config.house.lang
+        """The house's language: the alerts', remedies' and log lines' words."""
         self._lock = asyncio.Lock()
         """One cycle or one alert from elsewhere at a time: each reads and writes the memory."""
 
@@ -71,7 +73,7 @@ class Sentinel:
                 return []  # a recovery of nothing told
             notes, book = rules.decide([finding], mem.book, now, self.policy,
                                        blackout=mem.mains.state is power.Power.BLACKOUT,
-                                       lang=self.config.house.lang)
+                                       lang=self.lang)
             self.memory = dataclasses.replace(mem, book=book)
             for note in notes:
                 self.outbox.put(note.channel, {"subject": note.subject,
@@ -103,10 +105,10 @@ class Sentinel:
                 for event in events:
                     self.publish(PowerState(mains.state.value, mains.since))
                     self.log(Level.CRITICAL if event is power.PowerEvent.LOST else Level.INFO,
-                             f"secteur: {event.value}")
+                             phrases.text("log.mains", self.lang, event=event.value))
         notes, book = rules.decide(findings, mem.book, now, self.policy,
                                    blackout=mains.state is power.Power.BLACKOUT,
-                                   lang=self.config.house.lang)
+                                   lang=self.lang)
         self.memory = dataclasses.replace(mem, history=history, book=book, mains=mains)
         self.findings.update({f.subject: f for f in findings})
         self._alerts(notes)
@@ -128,7 +130,7 @@ class Sentinel:
         except OSError as err:  # a full disk must not stop the cycle: the memory lives on
             self.save_failures += 1
             if self.save_failures == 1:
-                self.log(Level.ERROR, f"mémoire du veilleur non enregistrée : {err}")
+                self.log(Level.ERROR, phrases.text("log.unsaved", self.lang, err=err))
             return
         self.save_failures = 0
 
@@ -169,16 +171,16 @@ class Sentinel:
                 continue
             machine, program = target
             if target in restarted:  # three silent sensors, one operator: restarted once
-                remedied[f.subject] = f"{program} déjà redémarré"
+                remedied[f.subject] = phrases.text("remedy.already", self.lang, program=program)
                 continue
             restarted.add(target)
             try:
                 done = await asyncio.to_thread(self.remedy, machine, program)
-                self.log(Level.WARNING, f"remède: {done}; j'attends un humain si ça recommence")
+                self.log(Level.WARNING, phrases.text("log.remedy_watch", self.lang, done=done))
             except StillStarting:
                 continue  # look again next cycle
             except (SupervisorError, OSError) as err:
-                done = f"échec du redémarrage de {program}: {err}"
+                done = phrases.text("remedy.failed", self.lang, program=program, err=err)
                 self.log(Level.ERROR, done)
             remedied[f.subject] = done
         self.memory = dataclasses.replace(self.memory, remedied=remedied)
@@ -201,11 +203,11 @@ class Sentinel:
         try:
             self.wake(mac)
         except OSError as err:
-            done = f"échec du réveil réseau de {machine}: {err}"
+            done = phrases.text("remedy.wake_failed", self.lang, machine=machine, err=err)
             self.log(Level.ERROR, done)
             return done
-        done = f"réveil réseau (Wake-on-LAN) envoyé à {machine} ({mac})"
-        self.log(Level.WARNING, f"remède: {done}")
+        done = phrases.text("remedy.woken", self.lang, machine=machine, mac=mac)
+        self.log(Level.WARNING, phrases.text("log.remedy", self.lang, done=done))
         return done
 
     def _wake_on_lan(self, mac: str) -> None:
@@ -244,10 +246,11 @@ class Sentinel:
             import subprocess
             proc = subprocess.run(list(command), capture_output=True, timeout=120, check=False)
             if proc.returncode:
-                raise OSError(f"{command[0]} a échoué (code {proc.returncode})")
-            return f"{program} recréé par {command[0]}"
+                raise OSError(phrases.text("remedy.command_failed", self.lang, command=command[0],
+                                           code=proc.returncode))
+            return phrases.text("remedy.recreated", self.lang, program=program, command=command[0])
         return restart(self.config, machine, program, self.settings.timeout_s,
-                       self.settings.start_grace_s)
+                       self.settings.start_grace_s, lang=self.lang)
 
     # ---- status ------------------------------------------------------------------------
     def report(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.config import Config
 from core.redact import redact
+from watch import phrases
 from watch.errors import SupervisorError
 
 _LOGGER = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ class StillStarting(SupervisorError):
 
 
 def restart(config: Config, machine: str, program: str, timeout: float,
-            grace_s: float = 0.0) -> str:
-    """Stop (if running) and start a program; returns what was done.
+            grace_s: float = 0.0, *, lang: str = "fr") -> str:
+    """Stop (if running) and start a program; returns what was done (in `lang`).
 
     Raises `StillStarting` while supervisord is bringing the program back by itself: inside
     its start delay, started less than `grace_s` ago (supervisord's own autorestart after a
@@ -99,4 +100,4 @@ def restart(config: Config, machine: str, program: str, timeout: float,
     except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
         raise SupervisorError(redact(f"supervisord injoignable: {err}")) from None
     _LOGGER.info("restarted %s on %s through supervisord", program, machine)
-    return f"{program} redémarré par supervisord sur {machine}"
+    return phrases.text("remedy.restarted", lang, program=program, machine=machine)

@@ -10,8 +10,9 @@ import aiohttp
 import pytest
 
 from core.clock import SystemClock
+from core.config import Config
 from core.messages.watch import Alert
-from tests.helpers import demo_data
+from tests.helpers import demo_data, free_port
 from tests.watch.conftest import small_house
 from watch.outbox import Outbox
 from watch.policy import Check, Kind, Policy
@@ -70,3 +71,130 @@ async def test_an_alert_of_the_house_is_told_in_its_language(tmp_path: Path, lan
     problem, _, recovery, _, _ = WORDS[lang]
     assert told and {n.text for n in told} == {f"{problem}: chauffage"}
     assert cleared and {n.text for n in cleared} == {f"{recovery}: ok"}
+
+
+LABELS = {
+    "power:mains": ("secteur", "mains power"),
+    "machine:bc-ui": ("machine bc-ui", "machine bc-ui"),
+    "service:bc-hq/bus": ("bus sur bc-hq", "bus on bc-hq"),
+    "bus:forwarder": ("bus", "bus"),
+    "sensor:salon": ("capteur salon", "sensor salon"),
+    "battery:salon": ("pile du capteur salon", "battery of sensor salon"),
+    "temperature:salon": ("température maison", "temperature maison"),
+    "disk:bc-watch/": ("disque / de bc-watch", "disk / of bc-watch"),
+    "internet:access": ("accès Internet", "Internet access"),
+    "water:leak": ("fuite d'eau", "water leak"),
+    "water:hourly": ("consommation d'eau", "water consumption"),
+    "power:hourly": ("consommation électrique", "power consumption"),
+    "gsm:signal": ("signal GSM", "GSM signal"),
+    "meter:power": ("compteur power", "meter power"),
+    "metrics:store": ("base de métriques", "metrics store"),
+}
+"""Some subjects of the demo house and their labels, in French and in English
+(`temperature:salon` is labelled "maison" by the house itself: words not translated)."""
+
+
+ON = {"fr": "sur", "en": "on"}
+
+
+def _label(subject: str, lang: str) -> str:
+    """A subject's label in `lang`, from `LABELS`."""
+    return LABELS[subject][("fr", "en").index(lang)]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_policy_names_its_subjects_in_the_house_language(tmp_path: Path, lang: str) -> None:
+    from watch.policy import build_policy
+    data = demo_data(tmp_path)
+    data["house"]["lang"] = lang
+    data["watch"] = {"internet_targets": ["127.0.0.1:9"]}
+    cfg = Config.from_dict(data, base_dir=str(tmp_path), source="<demo house>")
+    labels = build_policy(cfg).labels
+    assert {s: labels.get(s) for s in LABELS} == {s: _label(s, lang) for s in LABELS}
+    other = {"sur", "capteur", "disque", "compteur", "secteur"} if lang == "en" \
+        else {"on", "sensor", "disk", "meter", "mains"}
+    assert not {w for label in labels.values() for w in label.split() if w in other}
+
+
+def _sentinel(cfg: Config, tmp_path: Path, http: aiohttp.ClientSession, outbox: Outbox,
+              alerts: list[Alert], logged: list[str]) -> Sentinel:
+    clock = SystemClock("UTC")
+    return Sentinel(cfg, ProbeContext(cfg, clock.now, http), clock, host="bc-watch",
+                    notifiers={}, outbox=outbox, state_path=tmp_path / "state.json",
+                    publish=lambda m: alerts.append(m) if isinstance(m, Alert) else None,
+                    log=lambda _lv, line: logged.append(line))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+async def test_a_dead_service_and_the_mains_are_told_in_the_house_language(
+        tmp_path: Path, lang: str) -> None:
+    """The logbook refuses connections (and no metrics store answers), then the mains probe
+    says there is no power: the alerts name their subjects in the house's words, and so does
+    the log (the probes' details are not translated)."""
+    house = {**demo_data(tmp_path)["house"], "lang": lang}
+    cfg = small_house(tmp_path, services={"logbook": {"machine": "bc-hq", "port": free_port()}},
+                      watch={"service_checks": ["http"], "machine_check": "none",
+                             "fail_n": 1, "fail_m": 1,
+                             "power": {"probe": "file", "path": str(tmp_path / "mains")},
+                             "channels": {"major": ["sms"]}},
+                      house=house)
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    alerts: list[Alert] = []
+    logged: list[str] = []
+    async with aiohttp.ClientSession() as http:
+        sentinel = _sentinel(cfg, tmp_path, http, outbox, alerts, logged)
+        await sentinel.cycle()  # no probe file: mains present
+        (tmp_path / "mains").write_text("0\n")
+        await sentinel.cycle()
+    outbox.close()
+    problem = WORDS[lang][0]
+    told = {a.key: a.message.partition(" — ")[0] for a in alerts}
+    assert told == {"service:bc-hq/logbook": f"{problem}: logbook {ON[lang]} bc-hq",
+                    "power:mains": f"{problem}: {_label('power:mains', lang)}",
+                    "metrics:store": f"{problem}: {_label('metrics:store', lang)}"}
+    assert f"{_label('power:mains', lang)}: lost" in logged
+
+
+REMEDIES = {
+    "fr": {"failed": "false a échoué (code 1)",
+           "recreated": "logbook recréé par true", "already": "muta déjà redémarré",
+           "restart": "échec du redémarrage de {program}: {err}"},
+    "en": {"failed": "false failed (code 1)", "recreated": "logbook recreated by true",
+           "already": "muta already restarted",
+           "restart": "restart of {program} failed: {err}"},
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+async def test_the_remedies_are_told_in_the_house_language(tmp_path: Path, lang: str) -> None:
+    """Three silent sensor units share one operator (restarted once, the others say it was
+    already done) whose recreating command fails; the logbook's command succeeds."""
+    from core.metrics import SQLiteStore
+    house = {**demo_data(tmp_path)["house"], "lang": lang}
+    cfg = small_house(tmp_path, services={"muta": {"machine": "bc-hq", "port": free_port()},
+                                          "logbook": {"machine": "bc-hq", "port": free_port()}},
+                      watch={"service_checks": ["http"], "machine_check": "none",
+                             "restart": True, "fail_n": 1, "fail_m": 1,
+                             "ignore_services": ["muta"],
+                             "sensors": {"units": ["salon", "chambre"]},
+                             "docker": {"muta": ["false"], "logbook": ["true"]}},
+                      house=house)
+    store = SQLiteStore(tmp_path / "metrics.sqlite")  # no reading: every unit silent
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    logged: list[str] = []
+    clock = SystemClock("UTC")
+    async with aiohttp.ClientSession() as http:
+        sentinel = Sentinel(cfg, ProbeContext(cfg, clock.now, http, store=store), clock,
+                            host="bc-watch", notifiers={}, outbox=outbox,
+                            state_path=tmp_path / "state.json", publish=lambda _: None,
+                            log=lambda _lv, line: logged.append(line))
+        await sentinel.cycle()
+        report = sentinel.report()
+    outbox.close()
+    store.close()
+    words = REMEDIES[lang]
+    failed = words["restart"].format(program="muta", err=words["failed"])
+    remedies = {s: report["checks"][f"sensor:{s}"]["remedy"] for s in ("salon", "chambre")}
+    assert sorted(remedies.values()) == sorted([failed, words["already"]])
+    assert report["machines"]["bc-hq"]["services"]["logbook"]["remedy"] == words["recreated"]
+    assert failed in logged
