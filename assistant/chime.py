@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -26,25 +27,30 @@ KEEP = 20
 
 
 def render(path: Path) -> Path:
-    """Make the chime WAV (16 kHz mono, about 0.25 s, faded, at -12 dBFS) unless it exists."""
+    """Make the chime WAV (16 kHz mono, about 0.25 s, faded, at -12 dBFS) unless it exists.
+    The satellites of one machine share the cache: each renders in a folder of its own and
+    renames the result into place atomically, so two rendering at once both get a whole file."""
     if path.exists() and path.stat().st_size > 44:
         return path
     if not shutil.which("sox"):
         raise EngineUnavailable("sox is not installed (apt-get install sox): no chime")
     path.parent.mkdir(parents=True, exist_ok=True)
-    parts: list[str] = []
-    for i, (seconds, hz) in enumerate(TONES):
-        part = str(path.with_suffix(f".{i}.wav"))
-        subprocess.run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", part,
-                        "synth", f"{seconds}", "sine", str(hz), "fade", "h", "0.005",
-                        f"{seconds}", "0.04"], check=True, capture_output=True)
-        parts.append(part)
-    tmp = path.with_suffix(".tmp.wav")
-    subprocess.run(["sox", *parts, str(tmp), "gain", "-n", "-12", "pad", "0", "0.02"],
-                   check=True, capture_output=True)
-    for part in parts:
-        Path(part).unlink(missing_ok=True)
-    tmp.replace(path)
+    with tempfile.TemporaryDirectory(prefix=".chime-", dir=path.parent) as own:
+        parts: list[str] = []
+        try:
+            for i, (seconds, hz) in enumerate(TONES):
+                part = str(Path(own) / f"{i}.wav")
+                subprocess.run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", part,
+                                "synth", f"{seconds}", "sine", str(hz), "fade", "h", "0.005",
+                                f"{seconds}", "0.04"], check=True, capture_output=True)
+                parts.append(part)
+            tmp = Path(own) / NAME
+            subprocess.run(["sox", *parts, str(tmp), "gain", "-n", "-12", "pad", "0", "0.02"],
+                           check=True, capture_output=True)
+        except subprocess.CalledProcessError as err:
+            raise AssistantError(f"sox could not make the chime: "
+                                 f"{err.stderr.decode(errors='replace').strip()}") from err
+        tmp.replace(path)
     return path
 
 

@@ -144,3 +144,25 @@ def test_follow_up_hears_the_answer_not_the_house_asking(
                                                               voice="ko", speed=150)))
     p.flush()
     assert [e.text for e in events if isinstance(e, Transcript)] == ["음악 틀어 줘", "지금 몇 시"]
+
+
+def test_satellites_sharing_a_cache_render_the_chime_at_once(tmp_path: Path) -> None:
+    """Two assistants of one machine (salon and chambre) start together on an empty cache:
+    each gets a whole chime, neither crashes (one used to lose its sox parts to the other)."""
+    import subprocess
+    import sys
+    import time
+    script = ("import sys, time; from pathlib import Path; from assistant.chime import render; "
+              "time.sleep(max(0.0, float(sys.argv[2]) - time.time())); "  # all at one moment
+              "print(render(Path(sys.argv[1])).stat().st_size)")
+    for round_ in range(4):
+        path = tmp_path / f"cache{round_}" / "chime.wav"
+        at = str(time.time() + 1.5)
+        procs = [subprocess.Popen([sys.executable, "-c", script, str(path), at],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(4)]
+        results = [p.communicate(timeout=60) for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, [err.decode()[-300:]
+                                                          for _, err in results]
+        assert {int(out) for out, _ in results} == {path.stat().st_size}
+        assert [p.name for p in path.parent.iterdir()] == ["chime.wav"]  # nothing left over

@@ -170,7 +170,7 @@ def test_leaving_by_sms_answers_by_sms(house: House) -> None:
     house.receive_sms(OWNER, "je suis revenu")
     assert_home(house)
     replies = wait_for(lambda: house.sms_sent()[sent + 2:], 30, "the SMS reply to the return")
-    assert [r["number"] for r in replies] == [OWNER]
+    assert [r["number"] for r in replies] == [OWNER], replies
     wait_for(lambda: [e for e in house.logbook() if e["service"] == "sms"
                       and STRANGER in e["message"]], 20, "the refused SMS in the logbook")
     wait_for(lambda: [e for e in house.logbook() if e["service"] == "sms"
