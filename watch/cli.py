@@ -43,7 +43,7 @@ async def _once(config: Config, host: str) -> list[dict[str, Any]]:
     timeout = aiohttp.ClientTimeout(total=config.http.timeout_s)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         store = open_store(config)
-        ctx = ProbeContext(config, clock.now, http, store=store)
+        ctx = ProbeContext(config, clock.now, http, store=store, lang=config.house.lang)
         # a single cycle decides nothing: every check counts once, no debounce, no alert
         outbox = Outbox(":memory:", clock)
         sentinel = Sentinel(config, ctx, clock, host=host, notifiers={}, outbox=outbox,

@@ -22,7 +22,7 @@ import psutil
 from core.config import Config
 from core.metrics import MetricsStore
 from core.redact import redact
-from watch import power, water
+from watch import phrases, power, water
 from watch.policy import Check, Kind
 from watch.rules import Observation
 from watch.settings import METERS, WatchSettings
@@ -52,8 +52,17 @@ class ProbeContext:
     bus_probe: Callable[[], Awaitable[bool]] | None = None
     starts: dict[str, int] = field(default_factory=dict)
     """machine/program -> the start time first seen (-1 once it restarted)."""
+    lang: str = ""
+    """The language of the probes' details ("" = the house's: `config.house.lang`)."""
     _supervisors: dict[str, asyncio.Task[dict[str, dict[str, Any]]]] = field(
         default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.lang = self.lang or self.config.house.lang
+
+    def say(self, key: str, **values: object) -> str:
+        """The phrase `key` in this context's language (`watch.phrases`)."""
+        return phrases.text(key, self.lang, **values)
 
     @property
     def settings(self) -> WatchSettings:
@@ -68,14 +77,14 @@ class ProbeContext:
         """This cycle's process table of a machine (asked once, shared by its services)."""
         if machine not in self._supervisors:
             self._supervisors[machine] = asyncio.ensure_future(asyncio.to_thread(
-                process_table, self.config, machine, self.settings.timeout_s))
+                process_table, self.config, machine, self.settings.timeout_s, self.lang))
         return self._supervisors[machine]
 
 
-async def _tcp(host: str, port: int) -> Result:
+async def _tcp(host: str, port: int, lang: str = "fr") -> Result:
     _, writer = await asyncio.open_connection(host, port)
     writer.close()
-    return True, f"{host}:{port} ouvert"
+    return True, phrases.text("detail.open", lang, host=host, port=port)
 
 
 def _split_target(target: str) -> tuple[str, int]:
@@ -85,7 +94,7 @@ def _split_target(target: str) -> tuple[str, int]:
 
 async def probe_tcp(check: Check, ctx: ProbeContext) -> Result:
     """A TCP connect succeeds."""
-    return await _tcp(*_split_target(check.target))
+    return await _tcp(*_split_target(check.target), ctx.lang)
 
 
 async def probe_icmp(check: Check, ctx: ProbeContext) -> Result:
@@ -99,7 +108,7 @@ async def probe_icmp(check: Check, ctx: ProbeContext) -> Result:
     finally:
         if proc.returncode is None:
             proc.kill()
-    return code == 0, "répond au ping" if code == 0 else "ne répond pas au ping"
+    return code == 0, ctx.say("detail.ping_ok" if code == 0 else "detail.ping_no")
 
 
 async def probe_http(check: Check, ctx: ProbeContext) -> Result:
@@ -110,9 +119,9 @@ async def probe_http(check: Check, ctx: ProbeContext) -> Result:
         try:
             body = await resp.json(content_type=None)
         except ValueError:
-            return False, "/alive: réponse mal formée (pas du JSON)"
+            return False, ctx.say("detail.not_json")
     if not isinstance(body, dict) or body.get("service", check.service) != check.service:
-        return False, f"/alive: réponse mal formée {str(body)[:80]!r}"
+        return False, ctx.say("detail.malformed_alive", body=repr(str(body)[:80]))
     return True, f"up {body.get('uptime_s', '?')} s"
 
 
@@ -121,12 +130,12 @@ async def probe_supervisor(check: Check, ctx: ProbeContext) -> Result:
     table = await asyncio.shield(ctx.supervisor(check.machine))
     info = table.get(check.target)
     if info is None:
-        return False, f"supervisord: programme {check.target} inconnu"
+        return False, ctx.say("detail.unknown_program", program=check.target)
     state = str(info.get("statename", "?"))
     if state != "RUNNING":
         return False, f"supervisord: {state}"
     uptime = max(0, int(info.get("now", 0)) - int(info.get("start", 0)))
-    return True, f"RUNNING depuis {uptime} s"
+    return True, ctx.say("detail.running", uptime=uptime)
 
 
 async def probe_heartbeat(check: Check, ctx: ProbeContext) -> Result:
@@ -136,22 +145,21 @@ async def probe_heartbeat(check: Check, ctx: ProbeContext) -> Result:
     age = now - (seen if seen is not None else ctx.started)
     limit = check.high or 35.0
     if age > limit:
-        what = f"dernier battement il y a {age:.0f} s" if seen else "aucun battement reçu"
-        return False, f"bus: {what}"
-    return True, f"battement il y a {age:.0f} s" if seen else "en attente du premier battement"
+        return False, ctx.say("detail.last_beat", age=age) if seen else ctx.say("detail.no_beat")
+    return True, ctx.say("detail.beat", age=age) if seen else ctx.say("detail.first_beat")
 
 
 async def probe_bus(check: Check, ctx: ProbeContext) -> Result:
     """A probe published through the forwarder comes back."""
     if ctx.bus_probe is None:
-        return True, "pas de sonde de bus"
+        return True, ctx.say("detail.no_bus_probe")
     ok = await ctx.bus_probe()
-    return ok, "le bus transporte les messages" if ok else "la sonde n'est pas revenue par le bus"
+    return ok, ctx.say("detail.bus_ok" if ok else "detail.bus_lost")
 
 
 def _store(ctx: ProbeContext) -> MetricsStore:
     if ctx.store is None:
-        raise RuntimeError("pas de base de métriques")
+        raise RuntimeError(ctx.say("detail.no_store"))
     return ctx.store
 
 
@@ -162,14 +170,15 @@ async def _last(ctx: ProbeContext, measurement: str, fld: str, unit: str) -> Any
 async def probe_store(check: Check, ctx: ProbeContext) -> Result:
     """The metrics store answers a query (the metric checks depend on it)."""
     await asyncio.to_thread(_store(ctx).last, "muta", "battery")
-    return True, "la base de métriques répond"
+    return True, ctx.say("detail.store_ok")
 
 
 async def probe_freshness(check: Check, ctx: ProbeContext) -> Result:
     """The sensor unit reported within `high` seconds."""
     times = [r[1] for f in ("temperature", "battery", "light")
              if (r := await _last(ctx, "muta", f, check.target)) is not None]
-    return _silence(f"capteur {check.target}", max(times, default=None), check.high or 900, ctx)
+    return _silence(ctx.say("detail.sensor", unit=check.target), max(times, default=None),
+                    check.high or 900, ctx)
 
 
 async def probe_meter(check: Check, ctx: ProbeContext) -> Result:
@@ -177,42 +186,42 @@ async def probe_meter(check: Check, ctx: ProbeContext) -> Result:
     measurement, fld = METERS[check.target]
     tags = dict(ctx.settings.water.meter_tags) if measurement == "water" else {}
     last = await asyncio.to_thread(_store(ctx).last, measurement, fld, tags or None)
-    return _silence(f"compteur {check.target}", last[1] if last else None, check.high or 300,
-                    ctx)
+    return _silence(ctx.say("detail.meter", meter=check.target), last[1] if last else None,
+                    check.high or 300, ctx)
 
 
 def _silence(what: str, latest: dt.datetime | None, limit_s: float,
              ctx: ProbeContext) -> Result:
     """A reading no older than `limit_s` of house time, allowing for the machinery's latency."""
     if latest is None:
-        return False, f"{what}: aucune mesure"
+        return False, ctx.say("detail.no_reading", what=what)
     age = (ctx.now() - latest).total_seconds()
     if age > limit_s + ctx.machine_slack_s:
-        return False, f"{what} muet depuis {age / 60:.0f} min"
-    return True, f"dernière mesure il y a {age:.0f} s"
+        return False, ctx.say("detail.silent", what=what, minutes=age / 60)
+    return True, ctx.say("detail.last_reading", age=age)
 
 
 async def probe_battery(check: Check, ctx: ProbeContext) -> Result:
     """The unit's battery is above `low` volts."""
     last = await _last(ctx, "muta", "battery", check.target)
     if last is None:
-        return True, "pas de mesure de pile"
+        return True, ctx.say("detail.no_battery")
     volts = float(last[0])
     ok = volts >= (check.low or 0)
-    return ok, f"pile {volts:.2f} V" + ("" if ok else f" (< {check.low:.1f} V)")
+    return ok, ctx.say("detail.battery", volts=volts) + ("" if ok else f" (< {check.low:.1f} V)")
 
 
 async def probe_temperature(check: Check, ctx: ProbeContext) -> Result:
     """The unit's temperature is within [low, high]."""
     last = await _last(ctx, "muta", "temperature", check.target)
     if last is None:
-        return True, "pas de mesure"
+        return True, ctx.say("detail.no_measure")
     temp = float(last[0])
     low, high = check.low if check.low is not None else -math.inf, check.high or math.inf
     if temp < low:
-        return False, f"{temp:.1f} °C, trop froid (min {low:.0f} °C)"
+        return False, ctx.say("detail.too_cold", temp=temp, low=low)
     if temp > high:
-        return False, f"{temp:.1f} °C, trop chaud (max {high:.0f} °C)"
+        return False, ctx.say("detail.too_hot", temp=temp, high=high)
     return True, f"{temp:.1f} °C"
 
 
@@ -220,7 +229,7 @@ async def probe_disk(check: Check, ctx: ProbeContext) -> Result:
     """Free space on a local path is above `low` percent."""
     usage = await asyncio.to_thread(psutil.disk_usage, check.target)
     free = 100.0 - usage.percent
-    return free >= (check.low or 0), f"{free:.0f} % libre sur {check.target}"
+    return free >= (check.low or 0), ctx.say("detail.free", free=free, what=check.target)
 
 
 async def probe_machine_disk(check: Check, ctx: ProbeContext) -> Result:
@@ -228,14 +237,14 @@ async def probe_machine_disk(check: Check, ctx: ProbeContext) -> Result:
     report no older than `high` seconds)."""
     last = await asyncio.to_thread(_store(ctx).last, "system", "disk_percent",
                                    {"host": check.machine, "path": check.target})
-    what = f"disque {check.target} de {check.machine}"
+    what = ctx.say("detail.disk", path=check.target, machine=check.machine)
     if last is None:  # its daemon not started yet, or not there: its own checks say so
-        return True, f"{what} : pas encore de mesure"
+        return True, ctx.say("detail.not_yet", what=what)
     ok, detail = _silence(what, last[1], check.high or 300, ctx)
     if not ok:
         return ok, detail
     free = 100.0 - float(last[0])
-    return free >= (check.low or 0), f"{free:.0f} % libre sur {what}"
+    return free >= (check.low or 0), ctx.say("detail.free", free=free, what=what)
 
 
 async def probe_gsm_signal(check: Check, ctx: ProbeContext) -> Result:
@@ -243,25 +252,25 @@ async def probe_gsm_signal(check: Check, ctx: ProbeContext) -> Result:
     last = await asyncio.to_thread(_store(ctx).last, "gsm", "signal_percent",
                                    {"host": check.machine})
     if last is None:  # the gateway measures every few minutes; its own checks say if it is down
-        return True, "signal GSM : pas encore de mesure"
-    ok, detail = _silence("signal GSM", last[1], check.high or 900, ctx)
+        return True, ctx.say("detail.not_yet", what=ctx.say("detail.gsm"))
+    ok, detail = _silence(ctx.say("detail.gsm"), last[1], check.high or 900, ctx)
     if not ok:
         return ok, detail
     percent = float(last[0])
     if percent < (check.low or 0):
-        return False, f"signal GSM faible : {percent:.0f} % (< {check.low:g} %)"
-    return True, f"signal GSM {percent:.0f} %"
+        return False, ctx.say("detail.gsm_weak", percent=percent, low=check.low)
+    return True, ctx.say("detail.gsm_ok", percent=percent)
 
 
 async def probe_internet(check: Check, ctx: ProbeContext) -> Result:
     """At least one of the targets answers a TCP connect."""
     async def attempt(target: str) -> Result:
         async with asyncio.timeout(ctx.settings.timeout_s * 0.8):  # one dead target is not all
-            return await _tcp(*_split_target(target))
+            return await _tcp(*_split_target(target), ctx.lang)
 
     results = await asyncio.gather(*(attempt(t) for t in check.args), return_exceptions=True)
     up = [t for t, r in zip(check.args, results, strict=True) if not isinstance(r, BaseException)]
-    return bool(up), f"{len(up)}/{len(check.args)} cibles joignables"
+    return bool(up), ctx.say("detail.reachable", up=len(up), total=len(check.args))
 
 
 async def _run(args: Iterable[str]) -> int:
@@ -277,7 +286,7 @@ async def _run(args: Iterable[str]) -> int:
 async def probe_command(check: Check, ctx: ProbeContext) -> Result:
     """A custom command exits with 0."""
     code = await _run(check.args)
-    return code == 0, f"code de sortie {code}"
+    return code == 0, ctx.say("detail.exit_code", code=code)
 
 
 async def probe_mains(check: Check, ctx: ProbeContext) -> Result:
@@ -288,7 +297,7 @@ async def probe_mains(check: Check, ctx: ProbeContext) -> Result:
         path = ctx.config.path(check.target)
         text = await asyncio.to_thread(lambda: path.read_text() if path.exists() else "1")
         on = power.parse_reading(text)
-    return on, "secteur présent" if on else "coupure de courant"
+    return on, ctx.say("detail.mains_on" if on else "detail.blackout")
 
 
 async def probe_leak(check: Check, ctx: ProbeContext) -> Result:
@@ -299,7 +308,7 @@ async def probe_leak(check: Check, ctx: ProbeContext) -> Result:
     series = await asyncio.to_thread(_store(ctx).series, "water", "litres", start, end,
                                      ws.meter_tags or None)
     values = [(when, float(v)) for when, v in series]
-    leak, detail = water.leaking(values, start, end, ws.slot_s)
+    leak, detail = water.leaking(values, start, end, ws.slot_s, ctx.lang)
     return not leak, detail
 
 
@@ -309,7 +318,8 @@ async def probe_water_hourly(check: Check, ctx: ProbeContext) -> Result:
     series = await asyncio.to_thread(_store(ctx).series, "water", "litres",
                                      now - dt.timedelta(hours=1), now,
                                      ctx.settings.water.meter_tags or None)
-    over, detail = water.over_maximum(sum(float(v) for _, v in series), check.high or 0, "L")
+    over, detail = water.over_maximum(sum(float(v) for _, v in series), check.high or 0, "L",
+                                      ctx.lang)
     return not over, detail
 
 
@@ -318,7 +328,8 @@ async def probe_power_hourly(check: Check, ctx: ProbeContext) -> Result:
     now = ctx.now()
     stats = await asyncio.to_thread(_store(ctx).stats, "power", "papp_va",
                                     now - dt.timedelta(hours=1), now)
-    over, detail = water.over_maximum(stats.mean if stats else 0.0, check.high or 0, "VA")
+    over, detail = water.over_maximum(stats.mean if stats else 0.0, check.high or 0, "VA",
+                                      ctx.lang)
     return not over, detail
 
 
@@ -341,17 +352,15 @@ async def run_check(check: Check, ctx: ProbeContext) -> Observation:
         async with asyncio.timeout(timeout):  # unlike 3.11's wait_for, never eats a cancel
             ok, detail = await PROBES[check.kind](check, ctx)
     except TimeoutError:
-        ok, detail = False, f"pas de réponse en {timeout:g} s"
+        ok, detail = False, ctx.say("detail.timeout", timeout=timeout)
     except Exception as err:  # any failure of the checked thing is a finding
-        ok, detail = False, _describe(err)
+        ok, detail = False, _describe(err, ctx.lang)
     return Observation(check.id, check.subject, ok, detail)
 
 
-def _describe(err: BaseException) -> str:
-    if isinstance(err, aiohttp.ClientConnectorError):
-        return "connexion refusée"
-    if isinstance(err, ConnectionRefusedError):
-        return "connexion refusée"
+def _describe(err: BaseException, lang: str = "fr") -> str:
+    if isinstance(err, aiohttp.ClientConnectorError | ConnectionRefusedError):
+        return phrases.text("detail.refused", lang)
     text = redact(str(err)) or type(err).__name__  # a URL in an error may hold a password
     return f"{type(err).__name__}: {text}"[:200]
 

@@ -41,7 +41,8 @@ def make_sentinel(rt: Runtime) -> Sentinel:
                        heartbeats=heartbeats, started=wall().timestamp(),
                        wall=lambda: wall().timestamp(),
                        machine_slack_s=house_seconds(
-                           rt.clock, config.metrics.flush_interval_s + ws.interval_s))
+                           rt.clock, config.metrics.flush_interval_s + ws.interval_s),
+                       lang=config.house.lang)
     rt.on_stop(lambda: ctx.store.close() if ctx.store else None)
 
     def heard(envelope: Envelope) -> None:

@@ -45,20 +45,25 @@ def proxy(config: Config, machine: str, timeout: float) -> xmlrpc.client.ServerP
     return xmlrpc.client.ServerProxy(url, transport=_Transport(timeout))
 
 
-def process_table(config: Config, machine: str, timeout: float) -> dict[str, dict[str, Any]]:
-    """program name -> process info (statename, start, now, pid...) from supervisord."""
+def process_table(config: Config, machine: str, timeout: float,
+                  lang: str = "fr") -> dict[str, dict[str, Any]]:
+    """program name -> process info (statename, start, now, pid...) from supervisord (its
+    errors told in `lang`)."""
     try:
         infos = proxy(config, machine, timeout).supervisor.getAllProcessInfo()
     except xmlrpc.client.Fault as err:
-        raise SupervisorError(redact(f"supervisord: {err.faultString}")) from None
+        raise SupervisorError(redact(phrases.text("supervisor.fault", lang,
+                                                  fault=err.faultString))) from None
     except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
         # ProtocolError carries the URL, credentials included: never in a message
-        raise SupervisorError(redact(f"supervisord injoignable: {err}")) from None
+        raise SupervisorError(redact(phrases.text("supervisor.unreachable", lang,
+                                                  err=err))) from None
     except Exception as err:  # expat errors on a malformed answer
-        raise SupervisorError(redact(f"supervisord: réponse mal formée ({err})")) from None
+        raise SupervisorError(redact(phrases.text("supervisor.malformed_err", lang,
+                                                  err=err))) from None
     if not isinstance(infos, list) or not all(isinstance(i, dict) and "name" in i
                                               for i in infos):
-        raise SupervisorError("supervisord: réponse mal formée")
+        raise SupervisorError(phrases.text("supervisor.malformed", lang))
     return {str(i["name"]): i for i in infos}
 
 
@@ -95,9 +100,10 @@ def restart(config: Config, machine: str, program: str, timeout: float,
             server.supervisor.stopProcess(name, True)
         server.supervisor.startProcess(name, False)  # its own start delay may be long
     except xmlrpc.client.Fault as err:
-        raise SupervisorError(redact(f"redémarrage de {program} refusé: {err.faultString}")) \
-            from None
+        raise SupervisorError(redact(phrases.text("supervisor.refused", lang, program=program,
+                                                  fault=err.faultString))) from None
     except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
-        raise SupervisorError(redact(f"supervisord injoignable: {err}")) from None
+        raise SupervisorError(redact(phrases.text("supervisor.unreachable", lang,
+                                                  err=err))) from None
     _LOGGER.info("restarted %s on %s through supervisord", program, machine)
     return phrases.text("remedy.restarted", lang, program=program, machine=machine)

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from watch import phrases
+
 
 def last_night(now: dt.datetime, start: dt.time, end: dt.time,
                tz: str = "UTC") -> tuple[dt.datetime, dt.datetime]:
@@ -39,18 +41,20 @@ def slot_totals(series: Sequence[tuple[dt.datetime, float]], start: dt.datetime,
 
 
 def leaking(series: Sequence[tuple[dt.datetime, float]], start: dt.datetime,
-            end: dt.datetime, slot_s: int) -> tuple[bool, str]:
-    """(leak?, detail): True when no slot of the night had zero consumption."""
+            end: dt.datetime, slot_s: int, lang: str = "fr") -> tuple[bool, str]:
+    """(leak?, detail in `lang`): True when no slot of the night had zero consumption."""
     totals = slot_totals(series, start, end, slot_s)
     quiet = sum(1 for t in totals if t <= 0.0)
     if quiet:
-        return False, f"{quiet} créneau(x) sans consommation cette nuit"
-    return True, (f"aucun créneau de {slot_s // 60} min sans consommation entre "
-                  f"{start:%H:%M} et {end:%H:%M} (min {min(totals):.1f} L)")
+        return False, phrases.text("detail.quiet_slots", lang, quiet=quiet)
+    return True, phrases.text("detail.leak", lang, minutes=slot_s // 60, start=start, end=end,
+                              least=min(totals))
 
 
-def over_maximum(total: float, maximum: float, unit: str) -> tuple[bool, str]:
-    """(over?, detail) for an hourly total against its safety maximum."""
+def over_maximum(total: float, maximum: float, unit: str,
+                 lang: str = "fr") -> tuple[bool, str]:
+    """(over?, detail in `lang`) for an hourly total against its safety maximum."""
     if total > maximum:
-        return True, f"{total:.0f} {unit} sur la dernière heure (max {maximum:.0f} {unit})"
-    return False, f"{total:.0f} {unit} sur la dernière heure"
+        return True, phrases.text("detail.hourly_over", lang, total=total, maximum=maximum,
+                                  unit=unit)
+    return False, phrases.text("detail.hourly", lang, total=total, unit=unit)

@@ -130,7 +130,7 @@ async def test_a_dead_service_and_the_mains_are_told_in_the_house_language(
         tmp_path: Path, lang: str) -> None:
     """The logbook refuses connections (and no metrics store answers), then the mains probe
     says there is no power: the alerts name their subjects in the house's words, and so does
-    the log (the probes' details are not translated)."""
+    the log."""
     house = {**demo_data(tmp_path)["house"], "lang": lang}
     cfg = small_house(tmp_path, services={"logbook": {"machine": "bc-hq", "port": free_port()}},
                       watch={"service_checks": ["http"], "machine_check": "none",
@@ -198,3 +198,67 @@ async def test_the_remedies_are_told_in_the_house_language(tmp_path: Path, lang:
     assert sorted(remedies.values()) == sorted([failed, words["already"]])
     assert report["machines"]["bc-hq"]["services"]["logbook"]["remedy"] == words["recreated"]
     assert failed in logged
+
+
+DETAILS = {
+    "fr": {"refused": "connexion refusée", "timeout": "pas de réponse en 1 s",
+           "blackout": "coupure de courant", "mains": "secteur présent",
+           "leak": "aucun créneau de 15 min sans consommation entre 01:00 et 05:00 (min 0.4 L)",
+           "quiet": "1 créneau(x) sans consommation cette nuit",
+           "hourly": "350 L sur la dernière heure (max 300 L)",
+           "supervisord": "supervisord injoignable: "},
+    "en": {"refused": "connection refused", "timeout": "no answer within 1 s",
+           "blackout": "power cut", "mains": "mains power present",
+           "leak": "no 15 min slot without consumption between 01:00 and 05:00 (min 0.4 L)",
+           "quiet": "1 slot(s) without consumption last night",
+           "hourly": "350 L over the last hour (max 300 L)",
+           "supervisord": "supervisord unreachable: "},
+}
+"""The probes' details (after " — " in an alert) in French and in English."""
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+async def test_the_probes_details_are_in_the_house_language(tmp_path: Path, lang: str) -> None:
+    """A refused connection, a probe that hangs, a blackout and mains present: the context
+    takes the house's language from the config."""
+    from watch.probes import run_check
+    house = {**demo_data(tmp_path)["house"], "lang": lang}
+    cfg = small_house(tmp_path, watch={"service_checks": [], "machine_check": "none"},
+                      house=house)
+    (tmp_path / "mains").write_text("0\n")
+    (tmp_path / "on").write_text("1\n")
+    checks = [Check("tcp", "s", Kind.TCP, "bc-hq", target=f"127.0.0.1:{free_port()}"),
+              Check("hang", "s", Kind.COMMAND, "bc-hq", args=("sleep", "5")),
+              Check("off", "power:mains", Kind.MAINS, "bc-watch", target=str(tmp_path / "mains")),
+              Check("on", "power:mains", Kind.MAINS, "bc-watch", target=str(tmp_path / "on"))]
+    clock = SystemClock("UTC")
+    async with aiohttp.ClientSession() as http:
+        ctx = ProbeContext(cfg, clock.now, http)
+        details = [(await run_check(c, ctx)).detail for c in checks]
+    words = DETAILS[lang]
+    assert details == [words["refused"], words["timeout"], words["blackout"], words["mains"]]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_water_details_are_in_the_house_language(lang: str) -> None:
+    from watch.water import leaking, over_maximum
+    start = dt.datetime(2024, 3, 1, 1, 0, tzinfo=dt.UTC)
+    end = start + dt.timedelta(hours=4)
+    night = [(start + dt.timedelta(minutes=15 * i, seconds=30), 0.4) for i in range(16)]
+    words = DETAILS[lang]
+    assert leaking(night, start, end, 900, lang) == (True, words["leak"])
+    assert leaking(night[:15], start, end, 900, lang) == (False, words["quiet"])
+    assert over_maximum(350, 300, "L", lang) == (True, words["hourly"])
+    if lang == "fr":  # the default is today's French
+        assert leaking(night, start, end, 900)[1] == words["leak"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_supervisord_errors_are_in_the_house_language(tmp_path: Path, lang: str) -> None:
+    """An unreachable supervisord: the reason a probe (or a failed restart) tells."""
+    from watch.errors import SupervisorError
+    from watch.supervisor import process_table
+    cfg = small_house(tmp_path, supervisor_ports={"bc-hq": free_port()})
+    with pytest.raises(SupervisorError) as err:
+        process_table(cfg, "bc-hq", 1.0, lang)
+    assert str(err.value).startswith(DETAILS[lang]["supervisord"])
