@@ -6,9 +6,10 @@ object stored under `name-key.pickle`, or builds, stores (atomically) and return
 versions of `name` older than a day are removed. The key is a digest of everything the build
 reads, so a changed config or template is rebuilt, never served stale. A folder that cannot
 be written only costs the build time (logged); a corrupt file is rebuilt. What a process has
-loaded or built it keeps in memory (`forget()` drops it): the compiled language is read-only,
-and every dialog engine of the process (one per conversation test, one per CLI call) shares
-it instead of unpickling a second copy, which takes a second or two.
+loaded or built lately it keeps in memory (the last `MEMO_ENTRIES`; `forget()` drops them):
+the compiled language is read-only, and every dialog engine of the process (one per
+conversation test, one per CLI call) shares it instead of unpickling a second copy, which
+takes a second or two; a service whose config changes does not keep every old one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import os
 import pickle
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -26,8 +28,10 @@ _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 KEEP_OTHERS_S = 86400.0
 """Other versions younger than this are kept (two houses on one machine do not thrash)."""
-_MEMO: dict[tuple[str, str], object] = {}
-"""What this process loaded or built, by (name, key)."""
+MEMO_ENTRIES = 8
+"""Objects a process keeps in memory (a few languages for a few houses)."""
+_MEMO: OrderedDict[tuple[str, str], object] = OrderedDict()
+"""What this process loaded or built lately, by (name, key), the latest used last."""
 
 
 def default_folder() -> Path:
@@ -56,9 +60,12 @@ def cached(folder: Path | None, name: str, key: str, build: Callable[[], T]) -> 
     """The object `build()` makes: from this process's memory, else from
     `folder/name-key.pickle` when it is there, else built (and stored)."""
     if (name, key) in _MEMO:
+        _MEMO.move_to_end((name, key))
         return _MEMO[name, key]  # type: ignore[return-value]
     value = _load_or_build(folder, name, key, build)
     _MEMO[name, key] = value
+    while len(_MEMO) > MEMO_ENTRIES:
+        _MEMO.popitem(last=False)
     return value
 
 

@@ -31,6 +31,22 @@ def test_built_once_then_read_then_shared(tmp_path: Path) -> None:
     assert builds == [1, 1], "another key is another build"
 
 
+def test_memory_keeps_the_latest_only(tmp_path: Path) -> None:
+    cache.forget()
+    builds, build = _counting()
+    first = cache.cached(tmp_path, "language-fr", "k0", build)
+    second = cache.cached(tmp_path, "language-fr", "k1", build)
+    for i in range(2, cache.MEMO_ENTRIES):
+        cache.cached(tmp_path, "language-fr", f"k{i}", build)
+    assert cache.cached(tmp_path, "language-fr", "k0", build) is first  # used: kept
+    cache.cached(tmp_path, "language-fr", "one more", build)
+    assert cache.cached(tmp_path, "language-fr", "k0", build) is first
+    oldest = cache.cached(tmp_path, "language-fr", "k1", build)  # dropped, read from its file
+    assert oldest == second and oldest is not second
+    assert len(builds) == cache.MEMO_ENTRIES + 1
+    cache.forget()
+
+
 def test_a_corrupt_file_is_rebuilt(tmp_path: Path) -> None:
     cache.forget()
     builds, build = _counting()
