@@ -53,14 +53,17 @@ def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
 
 
 def test_only_the_louder_room_answers(house: House) -> None:
-    before = {h: spoken(house, h) for h in (SALON, CHAMBRE)}
-    t0 = time.time()
-    feed_together(house, {CHAMBRE: command(TIME, NEAR), SALON: command(TIME, FAR)})
-
     def replies() -> list[Say]:
         return [Say.from_envelope(e) for e in house.bus.since(t0, Say.TOPIC)
                 if e.src.service == "assistant"]
-    wait_for(replies, 60, "the assistant's reply")
+    for _ in range(3):  # porcupine misses this synthetic wake word now and then here (its
+        t0 = time.time()  # figures are bench/wake.py's business): said again, to both rooms
+        before = {h: spoken(house, h) for h in (SALON, CHAMBRE)}
+        feed_together(house, {CHAMBRE: command(TIME, NEAR), SALON: command(TIME, FAR)})
+        wait_for(replies, 60, "the assistant's reply")
+        if any(e.src.host == CHAMBRE for e in house.bus.since(t0, WakeBid.TOPIC)):
+            break
+        time.sleep(2.0)  # the salon's answer ends before the command is said again
     wait_for(lambda: spoken(house, CHAMBRE) - before[CHAMBRE], 60, "the chambre's reply WAV")
     time.sleep(2.0)  # time for a wrong second answer to show up
     says = replies()
@@ -70,7 +73,8 @@ def test_only_the_louder_room_answers(house: House) -> None:
     assert len(says) == 1, voice  # one answer, whatever happens
     announced = [(round(t - t0, 2), e.src.host, e.src.service, e.data.get("text"))
                  for t, e in house.bus.messages if e.topic in (Say.TOPIC, Speaking.TOPIC)]
-    assert says[0].rooms == ["chambre"], (announced, house.get("assistant", host=CHAMBRE), voice)
+    assert says[0].rooms == ["chambre"], (bids, announced, house.get("assistant", host=CHAMBRE),
+                                          voice)
     assert set(bids) == {SALON, CHAMBRE}, "both rooms heard the wake word"
     assert bids[CHAMBRE].energy_db > bids[SALON].energy_db + 10
     yielded = [e.src.host for e in house.bus.since(t0, Listening.TOPIC)
