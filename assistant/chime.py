@@ -40,12 +40,12 @@ def render(path: Path) -> Path:
         try:
             for i, (seconds, hz) in enumerate(TONES):
                 part = str(Path(own) / f"{i}.wav")
-                subprocess.run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", part,
+                subprocess.run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", part,
                                 "synth", f"{seconds}", "sine", str(hz), "fade", "h", "0.005",
                                 f"{seconds}", "0.04"], check=True, capture_output=True)
                 parts.append(part)
             tmp = Path(own) / NAME
-            subprocess.run(["sox", *parts, str(tmp), "gain", "-n", "-12", "pad", "0", "0.02"],
+            subprocess.run(["sox", "-R", *parts, str(tmp), "gain", "-n", "-12", "pad", "0", "0.02"],
                            check=True, capture_output=True)
         except subprocess.CalledProcessError as err:
             raise AssistantError(f"sox could not make the chime: "

@@ -22,7 +22,7 @@ def speak(text: str, voice: str = "en-us", *, speed: int = 160, pitch: int = 50)
         raise EngineUnavailable("espeak-ng and sox are needed (apt-get install espeak-ng sox)")
     wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
                           "--stdout", "--", text], capture_output=True, check=True).stdout
-    return subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", str(RATE), "-c", "1",
+    return subprocess.run(["sox", "-R", "-t", "wav", "-", "-t", "raw", "-r", str(RATE), "-c", "1",
                            "-b", "16", "-e", "signed-integer", "-"], input=wav,
                           capture_output=True, check=True).stdout
 

@@ -112,7 +112,7 @@ def augmented(pcm: bytes) -> list[bytes]:
     out = []
     if shutil.which("sox"):
         fmt = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
-        out.append(subprocess.run(["sox", *fmt, "-", *fmt, "-", "reverb", "40", "40", "60",
+        out.append(subprocess.run(["sox", "-R", *fmt, "-", *fmt, "-", "reverb", "40", "40", "60",
                                    "vol", "0.5"], input=pcm, capture_output=True,
                                   check=True).stdout)
     samples = _pcm(pcm)

@@ -182,7 +182,7 @@ def vol(pcm: bytes, factor: float) -> bytes:
     """`pcm` through sox `vol`."""
     import subprocess
     raw = ["-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer"]
-    return subprocess.run(["sox", *raw, "-", *raw, "-", "vol", str(factor)], input=pcm,
+    return subprocess.run(["sox", "-R", *raw, "-", *raw, "-", "vol", str(factor)], input=pcm,
                           capture_output=True, check=True).stdout
 
 

@@ -96,7 +96,7 @@ def test_both_satellites_reach_the_same_decision() -> None:
 def gain(pcm: bytes, factor: float) -> bytes:
     """`pcm` through sox `vol` (the same command heard farther away)."""
     raw = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
-    return subprocess.run(["sox", *raw, "-", *raw, "-", "vol", str(factor)], input=pcm,
+    return subprocess.run(["sox", "-R", *raw, "-", *raw, "-", "vol", str(factor)], input=pcm,
                           capture_output=True, check=True).stdout
 
 

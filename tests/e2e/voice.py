@@ -79,7 +79,7 @@ def command(text: str, volume: float = 1.0) -> bytes:
     """Wake word and a Korean command, heard at `volume` (sox `vol`)."""
     pcm = wake_pcm() + samples.utterance(text, 1.0, voice="ko", speed=150)
     raw = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
-    return subprocess.run(["sox", *raw, "-", *raw, "-", "vol", str(volume)], input=pcm,
+    return subprocess.run(["sox", "-R", *raw, "-", *raw, "-", "vol", str(volume)], input=pcm,
                           capture_output=True, check=True).stdout
 
 

@@ -136,7 +136,7 @@ def source(cache: Path) -> tuple[Path, Path]:
 def _convert(src: Path, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.wav")
-    _run(["sox", str(src), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
+    _run(["sox", "-R", str(src), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
           str(tmp)], f"converting {src.name}")
     tmp.replace(out)
 

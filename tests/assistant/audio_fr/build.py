@@ -124,7 +124,7 @@ def synthesise(text: str, voice: str, speed: int, snr: float, reverb: int, out: 
         raw, wet, room = Path(tmp, "raw.wav"), Path(tmp, "wet.wav"), Path(tmp, "room.wav")
         _run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), "--", text],
              f"espeak-ng {voice}")
-        _run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(wet),
+        _run(["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(wet),
               "pad", "0.3", "0.5", "reverb", str(reverb), "norm", "-3"], "sox reverb")
         seconds = float(subprocess.run(["soxi", "-D", str(wet)], capture_output=True,
                                        text=True, check=True).stdout)
