@@ -36,8 +36,8 @@ pytestmark = MARKS
 TIME, LIGHTS_OFF = "지금 몇 시", "불 꺼"
 NEAR, FAR = 1.0, 0.2
 """sox `vol` of the command in the room it is said in and in the other room (14 dB less).
-Porcupine hears this espeak-ng "computer" at these levels whatever the 512-sample frame phase
-the spool starts it at; at 0.6-0.9 it misses it at one phase in sixteen."""
+Porcupine hears the tests' espeak-ng "computer" (`wake_pcm`) at these levels whatever the
+512-sample frame phase the spool starts it at; at 0.7 it misses it at one phase in sixteen."""
 OVERRIDES: dict[str, Any] = {"voice": voice_overrides(
     {TIME: "quelle heure est-il", LIGHTS_OFF: "éteins la lumière ici"})}
 
@@ -56,11 +56,20 @@ def test_only_the_louder_room_answers(house: House) -> None:
     def replies() -> list[Say]:
         return [Say.from_envelope(e) for e in house.bus.since(t0, Say.TOPIC)
                 if e.src.service == "assistant"]
-    for _ in range(3):  # porcupine misses this synthetic wake word now and then here (its
-        t0 = time.time()  # figures are bench/wake.py's business): said again, to both rooms
+    def voice() -> list[tuple[float, str, str, dict[str, Any]]]:
+        return [(round(t - t0, 2), e.src.host, e.topic, e.data) for t, e in house.bus.messages
+                if t >= t0 and e.topic.startswith(("basecamp.voice", "basecamp.interphone"))]
+    for attempt in range(3):  # should porcupine miss the synthetic wake word in a room (its
+        t0 = time.time()  # figures are bench/wake.py's business), it is said again to both
         before = {h: spoken(house, h) for h in (SALON, CHAMBRE)}
         feed_together(house, {CHAMBRE: command(TIME, NEAR), SALON: command(TIME, FAR)})
-        wait_for(replies, 60, "the assistant's reply")
+        try:
+            wait_for(replies, 30 if attempt < 2 else 60,
+                     lambda: f"the assistant's reply; the voice since: {voice()}")
+        except AssertionError:
+            if attempt == 2:
+                raise
+            continue  # no room heard it
         if any(e.src.host == CHAMBRE for e in house.bus.since(t0, WakeBid.TOPIC)):
             break
         time.sleep(2.0)  # the salon's answer ends before the command is said again
@@ -68,13 +77,11 @@ def test_only_the_louder_room_answers(house: House) -> None:
     time.sleep(2.0)  # time for a wrong second answer to show up
     says = replies()
     bids = {e.src.host: WakeBid.from_envelope(e) for e in house.bus.since(t0, WakeBid.TOPIC)}
-    voice = [(round(t - t0, 2), e.src.host, e.topic, e.data) for t, e in house.bus.messages
-             if t >= t0 and e.topic.startswith(("basecamp.voice", "basecamp.interphone"))]
-    assert len(says) == 1, voice  # one answer, whatever happens
+    assert len(says) == 1, voice()  # one answer, whatever happens
     announced = [(round(t - t0, 2), e.src.host, e.src.service, e.data.get("text"))
                  for t, e in house.bus.messages if e.topic in (Say.TOPIC, Speaking.TOPIC)]
     assert says[0].rooms == ["chambre"], (bids, announced, house.get("assistant", host=CHAMBRE),
-                                          voice)
+                                          voice())
     assert set(bids) == {SALON, CHAMBRE}, "both rooms heard the wake word"
     assert bids[CHAMBRE].energy_db > bids[SALON].energy_db + 10
     yielded = [e.src.host for e in house.bus.since(t0, Listening.TOPIC)
