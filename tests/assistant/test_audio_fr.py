@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.audio import read_pcm
-from tests.assistant.audio_fr import asterisk, build
+from tests.assistant.audio_fr import asterisk, build, mbrola
 
 from .conftest import needs_espeak
 
@@ -39,6 +39,7 @@ def test_quick_set(audio_fr: Path) -> None:
         assert 0.4 < seconds < 30, (clip.file, seconds)
     house = [c for c in clips if c.kind == "house"]
     assert all(c.intent for c in house)
+    assert {c.voice for c in house} <= set(mbrola.VOICES)  # MBROLA spoke them, not espeak-ng
     tune = [c for c in house if c.split == "tune"]
     held = [c for c in house if c.split == "held_out"]
     assert tune and held
@@ -76,3 +77,25 @@ def test_house_noise_is_at_its_stated_level(audio_fr: Path) -> None:
         speech = float(np.sqrt(np.mean(voiced ** 2)))
         snr = 20 * np.log10(speech / noise)
         assert abs(snr - levels[clip.noise]) < 4, (clip.file, clip.noise, round(snr, 1))
+
+
+def test_the_mirror_is_the_systems_own(tmp_path: Path) -> None:
+    """MBROLA's packages come from the Debian mirror the machine already uses (its security
+    and snapshot sources are not mirrors of the release), in either sources format."""
+    codename = mbrola.mirror()[1]
+    (tmp_path / "debian.sources").write_text(
+        "Types: deb\n# http://snapshot.debian.org/archive/debian/20250520T000000Z\n"
+        "URIs: http://mirror.example/debian-security\nSuites: x\n\n"
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: x\n")
+    assert mbrola.mirror([tmp_path]) == ("http://mirror.example/debian", codename)
+    one_line = tmp_path / "sources.list"
+    one_line.write_text(f"deb [signed-by=/k.gpg] http://other.example/debian/ {codename} main\n")
+    assert mbrola.mirror([one_line]) == ("http://other.example/debian", codename)
+    assert mbrola.mirror([tmp_path / "none"]) == (mbrola.MIRROR, codename)
+
+
+def test_only_french_mbrola_voices_are_asked_for(tmp_path: Path) -> None:
+    with pytest.raises(asterisk.AudioSetError, match="not French MBROLA voices"):
+        mbrola.environment(tmp_path, ["mb-de1"])
+    with pytest.raises(asterisk.AudioSetError, match="unknown voice set"):
+        build.build(tmp_path, voices="festival")

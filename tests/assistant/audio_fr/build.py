@@ -17,14 +17,16 @@ Writes `DIR/manifest.jsonl`, one JSON object per clip:
   its held-out part (`fr.heldout.jsonl`, whose sentences are never printed), keeping the spoken
   commands (no SMS, no time to resolve, no message to announce, 2 to 9 words) that the house's
   recogniser reads as their expected intent; `intent` and `slots` are what the recogniser makes
-  of the written text. Spoken by espeak-ng French voices at several speeds, given reverb by sox,
-  then brown room noise (sox) mixed in at a set signal-to-noise ratio (`ROOMS`: 20, 15 and
-  10 dB, speech RMS over noise RMS, a living room at one to three metres). Tuning and held-out
+  of the written text. Spoken at several speeds by MBROLA's French voices through espeak-ng
+  (`mbrola.py`: recorded diphones; `--voices espeak` for espeak-ng's own formant voices, which
+  Whisper base hardly hears), given reverb by sox, then brown room noise (sox) mixed in at a
+  set signal-to-noise ratio (`ROOMS`: 20, 15 and 10 dB, speech RMS over noise RMS, a living
+  room at one to three metres). Tuning and held-out
   clips also use *disjoint* voices and speeds: what is chosen on tune is measured on sentences,
   voices and speeds it never heard.
 
-Everything is made from installed packages (espeak-ng, sox, apt for the asterisk packages) and
-cached in DIR: a second run only adds what is missing. No audio is committed.
+Everything is made from installed packages (espeak-ng, sox, apt for the asterisk and MBROLA
+packages) and cached in DIR: a second run only adds what is missing. No audio is committed.
 """
 
 from __future__ import annotations
@@ -45,12 +47,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.assistant.audio_fr import asterisk
+from tests.assistant.audio_fr import asterisk, mbrola
 from tests.assistant.audio_fr.asterisk import AudioSetError
 
 RATE = 16000
-TUNE_VOICES = ("fr-fr", "fr-be+f3", "fr-fr+m3")
-HELD_OUT_VOICES = ("fr-ch", "fr-fr+f2", "fr-be+m7")
+VOICE_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "mbrola": (("mb-fr1", "mb-fr4", "mb-fr6"), ("mb-fr2", "mb-fr3", "mb-fr5", "mb-fr7")),
+    "espeak": (("fr-fr", "fr-be+f3", "fr-fr+m3"), ("fr-ch", "fr-fr+f2", "fr-be+m7")),
+}
+"""(tuning voices, held-out voices) of the house commands, by voice set. MBROLA: two men and a
+woman from France to tune on; a woman, a man and two Belgian men held out."""
 TUNE_SPEEDS = (150, 180)
 HELD_OUT_SPEEDS = (135, 165)
 ROOMS = (("snr20+reverb30", 20.0, 30), ("snr15+reverb50", 15.0, 50),
@@ -101,9 +107,9 @@ def human_split(name: str) -> str:
     return "tune" if _hash(name) % 3 == 0 else "held_out"
 
 
-def _run(cmd: list[str], what: str) -> None:
+def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
     try:
-        subprocess.run(cmd, check=True, capture_output=True)
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
     except FileNotFoundError as exc:
         raise AudioSetError(f"{what}: {cmd[0]} is not installed (apt-get install "
                             "espeak-ng sox)") from exc
@@ -113,9 +119,11 @@ def _run(cmd: list[str], what: str) -> None:
                             f"{err}") from exc
 
 
-def synthesise(text: str, voice: str, speed: int, snr: float, reverb: int, out: Path) -> None:
-    """`text` by espeak-ng, in a room: reverb, then brown noise mixed in `snr` dB under the
-    speech (RMS of the speech, padding excluded), 16 kHz mono 16 bit."""
+def synthesise(text: str, voice: str, speed: int, snr: float, reverb: int, out: Path,
+               env: dict[str, str] | None = None) -> None:
+    """`text` by espeak-ng (under `env`: MBROLA's voices), in a room: reverb, then brown noise
+    mixed in `snr` dB under the speech (RMS of the speech, padding excluded), 16 kHz mono
+    16 bit."""
     import numpy as np
 
     from assistant.audio import read_pcm
@@ -123,7 +131,7 @@ def synthesise(text: str, voice: str, speed: int, snr: float, reverb: int, out: 
     with tempfile.TemporaryDirectory(prefix="audio-fr-") as tmp:
         raw, wet, room = Path(tmp, "raw.wav"), Path(tmp, "wet.wav"), Path(tmp, "room.wav")
         _run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), "--", text],
-             f"espeak-ng {voice}")
+             f"espeak-ng {voice}", env)
         _run(["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(wet),
               "pad", "0.3", "0.5", "reverb", str(reverb), "norm", "-3"], "sox reverb")
         seconds = float(subprocess.run(["soxi", "-D", str(wet)], capture_output=True,
@@ -184,8 +192,11 @@ def house_sentences(count: int, progress: Progress, *, held_out: bool) -> list[
 
 
 def build(out: Path, *, quick: bool = False, house_clips: int | None = None,
-          progress: Progress = print) -> list[Clip]:
-    """Make (or complete) the set in `out`; returns the manifest's clips."""
+          voices: str = "mbrola", progress: Progress = print) -> list[Clip]:
+    """Make (or complete) the set in `out`, the house commands spoken by the `voices` set
+    (`VOICE_SETS`); returns the manifest's clips."""
+    if voices not in VOICE_SETS:
+        raise AudioSetError(f"unknown voice set {voices!r} (known: {sorted(VOICE_SETS)})")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -211,16 +222,21 @@ def build(out: Path, *, quick: bool = False, house_clips: int | None = None,
     chosen = [(text, intent, slots, held)
               for held, part in ((False, count // 3), (True, count - count // 3))
               for text, intent, slots in house_sentences(part, progress, held_out=held)]
+    tune_voices, held_voices = VOICE_SETS[voices]
+    env = None
+    if voices == "mbrola":
+        progress("house: MBROLA's French voices (from the system, else fetched from Debian)")
+        env = mbrola.environment(out / "mbrola", tune_voices + held_voices)
     for i, (text, intent, slots, held) in enumerate(chosen):
-        voices = HELD_OUT_VOICES if held else TUNE_VOICES
+        speakers = held_voices if held else tune_voices
         speeds = HELD_OUT_SPEEDS if held else TUNE_SPEEDS
         rng = random.Random(_hash(text))
-        voice, speed = rng.choice(voices), rng.choice(speeds)
+        voice, speed = rng.choice(speakers), rng.choice(speeds)
         label, snr, reverb = rng.choice(ROOMS)
         key = hashlib.sha1(repr((text, voice, speed, label)).encode()).hexdigest()[:12]
         wav = out / "house" / f"{key}.wav"
         if not wav.exists():
-            synthesise(text, voice, speed, snr, reverb, wav)
+            synthesise(text, voice, speed, snr, reverb, wav, env)
         clips.append(Clip(str(wav.relative_to(out)), text, "held_out" if held else "tune",
                           "house", voice, speed, label, intent, slots))
         if (i + 1) % 20 == 0 or i + 1 == len(chosen):
@@ -252,9 +268,13 @@ def main(argv: list[str] | None = None) -> int:
                         "seconds) for tests")
     parser.add_argument("--clips", type=int, default=HOUSE_CLIPS,
                         help="house commands in the full set (default: %(default)s)")
+    parser.add_argument("--voices", choices=sorted(VOICE_SETS), default="mbrola",
+                        help="who speaks the house commands: MBROLA's recorded French diphones "
+                        "(fetched from Debian's non-free section when not installed) or "
+                        "espeak-ng's formant voices (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
-        build(args.out, quick=args.quick, house_clips=args.clips,
+        build(args.out, quick=args.quick, house_clips=args.clips, voices=args.voices,
               progress=lambda line: print(line, file=sys.stderr, flush=True))
     except AudioSetError as exc:
         print(f"audio_fr: {exc}", file=sys.stderr)
