@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from assistant.audio import RATE, read_pcm, silence, write_wav
@@ -16,12 +17,15 @@ def available() -> bool:
     return bool(shutil.which("espeak-ng") and shutil.which("sox"))
 
 
-def speak(text: str, voice: str = "en-us", *, speed: int = 160, pitch: int = 50) -> bytes:
-    """`text` spoken by espeak-ng, as 16 kHz mono 16-bit PCM."""
+def speak(text: str, voice: str = "en-us", *, speed: int = 160, pitch: int = 50,
+          env: Mapping[str, str] | None = None) -> bytes:
+    """`text` spoken by espeak-ng (run under `env` when given: e.g. where it finds MBROLA's
+    voices), as 16 kHz mono 16-bit PCM."""
     if not available():
         raise EngineUnavailable("espeak-ng and sox are needed (apt-get install espeak-ng sox)")
     wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
-                          "--stdout", "--", text], capture_output=True, check=True).stdout
+                          "--stdout", "--", text], capture_output=True, check=True,
+                         env=env).stdout
     return subprocess.run(["sox", "-R", "-t", "wav", "-", "-t", "raw", "-r", str(RATE), "-c", "1",
                            "-b", "16", "-e", "signed-integer", "-"], input=wav,
                           capture_output=True, check=True).stdout

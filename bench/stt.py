@@ -268,7 +268,11 @@ def french(args: argparse.Namespace) -> dict[str, object]:
                                       if clip.split == "held_out"]
     report["engine"] = (f"whisper-base (faster-whisper, int8, beam {beam}, "
                         f"{'no VAD' if args.no_vad else 'silero VAD'}, prompt {prompt})")
+    by_voice = {voice: house_scores(tr, [g for g in got if g[0].voice == voice], "held_out",
+                                    threshold, first)["intent_accuracy"]
+                for voice in sorted({c.voice for c in house if c.split == "held_out"})}
     report["house"] = {**house_scores(tr, got, "held_out", threshold, first),
+                       "held_out_by_voice": by_voice,
                        "min_score": threshold, "scorer": scorer, "free_first": first,
                        "beam": beam, "prompt": prompt, "voices": {
                            split: sorted({c.voice for c in house if c.split == split})

@@ -7,8 +7,9 @@ ZeroMQ forwarder; a subscriber stamps the intent's arrival and renders the spoke
 sox, cache off) as the interphone does. The end of speech is the last loud sample of the
 command in the WAV. Prints one JSON object on its last line: the Korean run with Vosk (the
 keys at the top level), under "fr" the same run with Whisper base (faster-whisper, CPU int8,
-reassembled from PyPI by `assistant.whisper_model`) on French commands spoken by espeak-ng,
-and the two-satellite figures.
+reassembled from PyPI by `assistant.whisper_model`) on French commands spoken by MBROLA's
+`mb-fr1` through espeak-ng (`tests/assistant/audio_fr/mbrola.py`), and the two-satellite
+figures.
 
 Two satellites (`arbitration_*`): two pipelines hear the same wake word and command at the
 same time, one at sox `vol` 1.0 and one at 0.2; their bids cross a real forwarder; the delay
@@ -53,8 +54,10 @@ FR_COMMANDS = {"quelle heure est-il": "HassGetCurrentTime",
                "quel temps fait-il": "HassGetWeather",
                "passe en mode absent": "BasecampLeave", "ne plus rien dire": "BasecampSilence"}
 CHUNK_S = 0.03
-LANGS = {"ko": (COMMANDS, "ko", "네, 알겠습니다"), "fr": (FR_COMMANDS, "fr-fr", "D'accord")}
+LANGS = {"ko": (COMMANDS, "ko", "네, 알겠습니다"), "fr": (FR_COMMANDS, "mb-fr1", "D'accord")}
 """lang -> (spoken command -> intent, espeak-ng voice, the reply spoken)."""
+MBROLA_CACHE = Path(__file__).resolve().parent.parent / "var" / "audio_fr" / "mbrola"
+"""Where MBROLA's French voice is fetched to when not installed (shared with bench/stt.py)."""
 
 
 def make_transcriber(lang: str) -> Any:
@@ -92,6 +95,10 @@ def percentile(values: list[float], q: float) -> float:
 async def main_async(runs: int, lang: str = "ko") -> dict[str, float]:
     """Run the pipeline `runs` times and collect the two latencies in ms."""
     commands, speaker, answer = LANGS[lang]
+    env = None
+    if speaker.startswith("mb-"):
+        from tests.assistant.audio_fr import mbrola
+        env = mbrola.environment(MBROLA_CACHE, [speaker])
     pub_ep, sub_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     forwarder = Forwarder(pub_ep, sub_ep, grace_s=0.05).start()
     publisher = Publisher(pub_ep, Source("bench", "assistant"))
@@ -123,7 +130,7 @@ async def main_async(runs: int, lang: str = "ko") -> dict[str, float]:
     for run in range(runs):
         text = texts[run % len(texts)]
         wake_pcm = silence(0.4) + samples.speak(keyword, "en-us") + silence(0.3)
-        command = samples.speak(text, speaker, speed=150)
+        command = samples.speak(text, speaker, speed=150, env=env)
         pcm = wake_pcm + command + silence(1.2)
         end_at: list[float] = []
 
