@@ -113,7 +113,7 @@ class WhisperSettings:
     benchmarks reassemble from PyPI."""
     beam_size: int = bounded(5, lo=1, hi=10)
     """Beam search width (1 = greedy, the fastest). `bench/stt.py` chose 5 on the tuning house
-    commands: 0.40 of them right against 0.325 with 1 (same prompt and mapping)."""
+    commands (MBROLA voices): 0.825 of them right against 0.70 with 1 (same prompt)."""
     compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
     """CTranslate2 weights precision on the CPU."""
     threads: int = bounded(2, lo=1, hi=64)
@@ -121,14 +121,14 @@ class WhisperSettings:
     min_score: float = bounded(80.0, lo=0.0, hi=100.0)
     """Character similarity (0-100) between the transcript and the closest house sentence above
     which that sentence is taken (grammar mode); below it, the transcript goes to the dialogs'
-    fuzzy stage as heard. `bench/stt.py` picks 50 on the tuning part of the French audio set
+    fuzzy stage as heard. `bench/stt.py` picks 60 on the tuning part of the French audio set
     (commands only: the lower, the more commands found); 80 is kept as the default because
     speech that is no command was not measured, and a low threshold maps it to one."""
     prompt: Literal["vocabulary", "sentences", "none"] = "vocabulary"
     """Whisper's initial prompt, so it expects the house's words: "vocabulary" = the rooms and
     devices by their own names and the heating's words; "sentences" = the head of the grammar
     (`prompt_words` words); "none". `bench/stt.py` chose "vocabulary" on the tuning house
-    commands (0.40 right, "sentences" 0.325). Whisper says the prompt's words when unsure
+    commands (0.825 right, "sentences" 0.70). Whisper says the prompt's words when unsure
     ("ne plus rien dire" -> "Lumière de la cuisine."): a small grammar whose sentences all fit
     in the prompt does better with "sentences" (`bench/voice_latency.py`)."""
     prompt_words: int = bounded(120, lo=0, hi=200)
@@ -147,8 +147,8 @@ class WhisperSettings:
     free_first: bool = True
     """Give the transcript to the language stage (the dialogs' recogniser, fuzzy and partial
     stages included) first, and map it to the closest sentence only when that finds nothing.
-    `bench/stt.py` chose it on the tuning house commands (0.40 right, against 0.35 mapping
-    every transcript first)."""
+    `bench/stt.py` chose it on the tuning house commands (MBROLA voices: 0.825 right; on
+    espeak-ng's voices 0.40, against 0.35 mapping every transcript first)."""
 
 
 @dataclass(frozen=True)
