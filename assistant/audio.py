@@ -43,8 +43,9 @@ def read_pcm(path: str | Path) -> bytes:
             return wav.readframes(wav.getnframes())
     if not shutil.which("sox"):
         raise AudioUnavailable(f"{path} is not 16 kHz mono 16-bit and sox is not installed")
-    return subprocess.run(["sox", "-R", str(path), "-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16",
-                           "-e", "signed-integer", "-"], capture_output=True, check=True).stdout
+    return subprocess.run(["sox", "-R", str(path), "-t", "raw", "-r", str(RATE), "-c", "1",
+                           "-b", "16", "-e", "signed-integer", "-"],
+                          capture_output=True, check=True).stdout
 
 
 def write_wav(path: str | Path, pcm: bytes, rate: int = RATE) -> Path:

@@ -45,6 +45,11 @@ FOLLOWED = frozenset({"HassTurnOn", "HassTurnOff", "HassClimateSetTemperature"})
 """Commands people often follow with another ("et dans la chambre ?", "plus chaud")."""
 MAX_RESUMES = 2
 """Pauses mid-sentence waited through per command."""
+WAKE_LAG_MS = 400
+"""In a follow-up window the wake word is listened for too, and a command there ends at a
+pause no shorter than this: the wake word engine tells the word about 0.3 s after it ended
+(porcupine behind its AGC: 0.28 s on the tests' "computer"), and the follow-up must not take
+the wake word itself for a short command first."""
 
 
 def invites_follow_up(answer: Any) -> bool:
@@ -194,19 +199,33 @@ class Pipeline:
                 return
             self._remember(chunk)
             for detection in self.spotter.feed(chunk):
-                woke_at = time.perf_counter()
-                self.emit(Wake(detection.keyword, detection.engine))
-                if self.on_wake is not None:
-                    self.on_wake()
-                if self.arbitrate is not None:
-                    self._verdict = self.arbitrate(detection, energy_db(b"".join(self._recent)))
-                self._recent.clear()
-                self._recent_bytes = 0
-                self._open(follow_up=False)
-                self.turns[-1].woke_at = woke_at
+                self._wake(detection)
                 return  # the rest of this chunk is at most one frame of the command
             return
+        if self._follow and self.spotter is not None and self._verdict is None:
+            # the wake word said while a follow-up window is open is a new command like any
+            # other: this room bids for it, so the other rooms that heard it stand down
+            self._remember(chunk)
+            for detection in self.spotter.feed(chunk):
+                self._endpointer = self._session = None
+                self.turns.pop()
+                self.emit(Listening(False, follow_up=True, outcome="woken"))
+                self._wake(detection)
+                return
         self._listen(chunk)
+
+    def _wake(self, detection: Detection) -> None:
+        """The wake word: bid (with several rooms), chime, listen for the command."""
+        woke_at = time.perf_counter()
+        self.emit(Wake(detection.keyword, detection.engine))
+        if self.on_wake is not None:
+            self.on_wake()
+        if self.arbitrate is not None:
+            self._verdict = self.arbitrate(detection, energy_db(b"".join(self._recent)))
+        self._recent.clear()
+        self._recent_bytes = 0
+        self._open(follow_up=False)
+        self.turns[-1].woke_at = woke_at
 
     def _remember(self, chunk: bytes) -> None:
         """Keep the last WAKE_WINDOW_S of audio (the wake word, when it is detected)."""
@@ -299,7 +318,10 @@ class Pipeline:
         """At the first short pause after speech, end at once if a whole sentence was said."""
         assert self._endpointer is not None and self._session is not None
         silent = self._endpointer.silent_ms
-        if silent < self.limits.quick_end_ms:
+        needed = self.limits.quick_end_ms
+        if self._follow and self.spotter is not None:
+            needed = max(needed, WAKE_LAG_MS)
+        if silent < needed:
             self._checked = False  # speech again: check the next pause too
             return Outcome.LISTENING
         if self._checked:

@@ -103,7 +103,8 @@ def apply_effects(source: Path, out: Path, chain: list[str], noise: float = 0.0)
         raise EngineUnavailable("sox is not installed (apt-get install sox)")
     out.parent.mkdir(parents=True, exist_ok=True)
     if noise <= 0:
-        subprocess.run(["sox", "-R", str(source), str(out), *chain], check=True, capture_output=True)
+        subprocess.run(["sox", "-R", str(source), str(out), *chain], check=True,
+                       capture_output=True)
         return out
     shaped = out.with_suffix(".fx.wav")
     hiss = out.with_suffix(".noise.wav")
@@ -112,8 +113,8 @@ def apply_effects(source: Path, out: Path, chain: list[str], noise: float = 0.0)
                             text=True).stdout.strip()
     rate = subprocess.run(["soxi", "-r", str(shaped)], check=True, capture_output=True,
                           text=True).stdout.strip()
-    subprocess.run(["sox", "-R", "-n", "-r", rate, "-c", "1", "-b", "16", str(hiss), "synth", length,
-                    "whitenoise", "vol", f"{noise:g}"], check=True, capture_output=True)
+    subprocess.run(["sox", "-R", "-n", "-r", rate, "-c", "1", "-b", "16", str(hiss), "synth",
+                    length, "whitenoise", "vol", f"{noise:g}"], check=True, capture_output=True)
     subprocess.run(["sox", "-R", "-m", str(shaped), str(hiss), str(out)], check=True,
                    capture_output=True)
     shaped.unlink(missing_ok=True)

@@ -257,6 +257,7 @@ async def arbitration_async(runs: int, window_s: float = 0.4) -> dict[str, float
         for t in threads:
             t.start()
         answered: list[str] = []
+        bids: list[str] = []
         deadline = start + len(pcm) / 32000 + 3.0
         while time.perf_counter() < deadline:
             try:
@@ -266,6 +267,8 @@ async def arbitration_async(runs: int, window_s: float = 0.4) -> dict[str, float
             for envelope in batch:
                 if envelope.topic == WakeBid.TOPIC:
                     bid = WakeBid.from_envelope(envelope)
+                    woke = bid.at - time.time() + time.perf_counter() - start
+                    bids.append(f"{bid.machine} woke at {woke:.2f} s, {bid.energy_db:.1f} dB")
                     for arbiter in arbiters.values():
                         arbiter.heard(bid)
                 else:
@@ -273,7 +276,8 @@ async def arbitration_async(runs: int, window_s: float = 0.4) -> dict[str, float
         for t in threads:
             t.join()
         right += answered == ["bc-chambre"]
-        print(f"arbitration run {run}: {text} answered by {answered}", file=sys.stderr)
+        print(f"arbitration run {run}: {text} answered by {answered}; bids: {bids}",
+              file=sys.stderr)
     subscriber.close()
     for publisher in publishers.values():
         publisher.close()

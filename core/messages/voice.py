@@ -80,7 +80,8 @@ class Listening(Message):
     """Re-opened without a wake word: the house asked a question, or carried out a command
     people often follow ("et dans la chambre ?")."""
     outcome: str = ""
-    """When closing: ended, no_speech or too_long."""
+    """When closing: ended, no_speech or too_long; yielded (another room answers the command);
+    woken (the wake word said in a follow-up window: a new command, which this room bids for)."""
 
 
 @dataclass(frozen=True)

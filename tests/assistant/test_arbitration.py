@@ -7,6 +7,7 @@ import importlib.util
 import itertools
 import subprocess
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -100,19 +101,23 @@ def gain(pcm: bytes, factor: float) -> bytes:
                           capture_output=True, check=True).stdout
 
 
-@needs_espeak
-@needs_ko_model
-@pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
-                    reason="pvporcupine is not installed")
-def test_two_satellites_one_answer_from_the_louder_room(ko_transcriber: VoskTranscriber,
-                                                        wav_dir: Path) -> None:
-    command = wake_pcm() + samples.load(
-        samples.cached_wav(wav_dir, "지금 몇 시", 1.0, voice="ko", speed=150))
-    clock = [1000.0]
-    heard: dict[str, list[Message]] = {"bc-ui": [], "bc-chambre": []}
-    arbiters = {m: Arbiter(m, 0.4, W, clock=lambda: clock[0]) for m in heard}
+class Rooms:
+    """Two real pipelines (bc-ui in the salon, bc-chambre in the chambre) whose bids cross
+    like the bus carries them, on one audio clock; the speaker is in the chambre."""
 
-    def satellite(machine: str, room: str) -> Pipeline:
+    INTENTS: ClassVar[dict[str, str]] = {"지금 몇 시": "HassGetCurrentTime", "불 꺼": "HassTurnOff"}
+    """What each Korean command stands for (turning off invites a follow-up)."""
+
+    def __init__(self, transcriber: VoskTranscriber) -> None:
+        self.clock = [1000.0]
+        self.heard: dict[str, list[Message]] = {"bc-ui": [], "bc-chambre": []}
+        self.arbiters = {m: Arbiter(m, 0.4, W, clock=lambda: self.clock[0]) for m in self.heard}
+        self.ui = self.satellite("bc-ui", "salon", transcriber)
+        self.bedroom = self.satellite("bc-chambre", "chambre", transcriber)
+
+    def satellite(self, machine: str, room: str, transcriber: VoskTranscriber) -> Pipeline:
+        clock, arbiters = self.clock, self.arbiters
+
         def arbitrate(detection: wake.Detection, level: float) -> Verdict:
             own = WakeBid(machine, room, 1.0, level, clock[0])
             for other in arbiters.values():  # what the bus does
@@ -127,24 +132,69 @@ def test_two_satellites_one_answer_from_the_louder_room(ko_transcriber: VoskTran
 
         voice = VoiceSettings(porcupine=PorcupineSettings(keywords=("computer",)))
         return Pipeline(spotter=wake.Spotter(wake.create(voice, None, "porcupine"), 2.0),
-                        transcriber=ko_transcriber, emit=heard[machine].append,
+                        transcriber=transcriber, emit=self.heard[machine].append,
                         handler=lambda text: Answer(reply=f"ok {text}",
-                                                    intent=Intent("HassGetCurrentTime")),
+                                                    intent=Intent(self.INTENTS[text])),
                         is_speech=webrtc(2), limits=Limits(600, 3.0, 8.0, 90), lang="ko",
                         room=room, arbitrate=arbitrate)
 
-    ui, bedroom = satellite("bc-ui", "salon"), satellite("bc-chambre", "chambre")
-    near, far = gain(command, 0.9), gain(command, 0.25)  # the speaker is in the bedroom
-    for i in range(0, len(near), 960):  # both rooms hear it at once, 30 ms at a time
-        bedroom.feed(near[i:i + 960])
-        ui.feed(far[i:i + 960])
-        clock[0] += 0.03
-    bedroom.flush()
-    ui.flush()
-    said = {m: [e for e in events if isinstance(e, (Intent, Say))] for m, events in heard.items()}
-    assert said["bc-ui"] == [] and ui.yielded == 1
-    assert Listening(False, follow_up=False, outcome="yielded") in heard["bc-ui"]
-    intent, say = said["bc-chambre"]
+    def say(self, pcm: bytes) -> None:
+        """Both rooms hear `pcm` at once, 30 ms at a time: near in the chambre, far in the
+        salon."""
+        near, far = gain(pcm, 0.9), gain(pcm, 0.25)
+        for i in range(0, len(near), 960):
+            self.bedroom.feed(near[i:i + 960])
+            self.ui.feed(far[i:i + 960])
+            self.clock[0] += 0.03
+
+    def said(self, machine: str) -> list[Message]:
+        """The intents and replies of one room."""
+        return [e for e in self.heard[machine] if isinstance(e, (Intent, Say))]
+
+
+@needs_espeak
+@needs_ko_model
+@pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
+                    reason="pvporcupine is not installed")
+def test_two_satellites_one_answer_from_the_louder_room(ko_transcriber: VoskTranscriber,
+                                                        wav_dir: Path) -> None:
+    rooms = Rooms(ko_transcriber)
+    rooms.say(wake_pcm() + samples.load(
+        samples.cached_wav(wav_dir, "지금 몇 시", 1.0, voice="ko", speed=150)))
+    rooms.bedroom.flush()
+    rooms.ui.flush()
+    assert rooms.said("bc-ui") == [] and rooms.ui.yielded == 1
+    assert Listening(False, follow_up=False, outcome="yielded") in rooms.heard["bc-ui"]
+    intent, say = rooms.said("bc-chambre")
     assert isinstance(intent, Intent) and intent.room == "chambre"
     assert say == Say("ok 지금 몇 시", lang="ko", rooms=["chambre"])
-    assert bedroom.yielded == 0 and (bedroom.turns[0].arbitration_ms or 0) > 0
+    assert rooms.bedroom.yielded == 0 and (rooms.bedroom.turns[0].arbitration_ms or 0) > 0
+
+
+@needs_espeak
+@needs_ko_model
+@pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
+                    reason="pvporcupine is not installed")
+def test_the_wake_word_in_a_follow_up_window_is_bid_for(ko_transcriber: VoskTranscriber,
+                                                        wav_dir: Path) -> None:
+    """The chambre turned the light off and keeps its microphone open for a follow-up; the
+    wake word and another command said then, heard by both rooms, get one answer, from the
+    chambre: it bids again, the salon stands down (both answered before: the chambre took the
+    command as its follow-up without bidding, the salon found no rival bid)."""
+    rooms = Rooms(ko_transcriber)
+
+    def command(text: str) -> bytes:
+        return wake_pcm() + samples.load(samples.cached_wav(wav_dir, text, 1.0, voice="ko",
+                                                            speed=150))
+    rooms.say(command("불 꺼"))
+    assert [type(e) for e in rooms.said("bc-chambre")] == [Intent, Say]
+    assert rooms.bedroom.phase == "listening", "the follow-up window is open"
+    rooms.say(command("지금 몇 시"))
+    rooms.bedroom.flush()
+    rooms.ui.flush()
+    assert rooms.said("bc-ui") == [] and rooms.ui.yielded == 2
+    assert Listening(False, follow_up=True, outcome="woken") in rooms.heard["bc-chambre"]
+    intents = [e for e in rooms.said("bc-chambre") if isinstance(e, Intent)]
+    assert [i.intent for i in intents] == ["HassTurnOff", "HassGetCurrentTime"], \
+        rooms.heard["bc-chambre"]
+    assert all(i.room == "chambre" for i in intents)

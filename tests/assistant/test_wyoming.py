@@ -135,7 +135,8 @@ async def test_audio_in_gives_the_house_sentence(server: Runtime, wav_dir: Path)
     by the server), then silence: each transcript is what was said, nothing for silence."""
     weather, time_now = korean(wav_dir, KO_SENTENCES[0]), korean(wav_dir, KO_SENTENCES[1])
     stereo_48k = subprocess.run(
-        ["sox", "-R", "-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer", "-",
+        ["sox", "-R", "-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
+         "-",
          "-t", "raw", "-r", "48000", "-c", "2", "-b", "16", "-e", "signed-integer", "-"],
         input=time_now, capture_output=True, check=True).stdout
     async with client(server) as c:
