@@ -101,6 +101,10 @@ def gain(pcm: bytes, factor: float) -> bytes:
                           capture_output=True, check=True).stdout
 
 
+needs_porcupine = pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
+                                     reason="pvporcupine is not installed")
+
+
 class Rooms:
     """Two real pipelines (bc-ui in the salon, bc-chambre in the chambre) whose bids cross
     like the bus carries them, on one audio clock; the speaker is in the chambre."""
@@ -138,6 +142,12 @@ class Rooms:
                         is_speech=webrtc(2), limits=Limits(600, 3.0, 8.0, 90), lang="ko",
                         room=room, arbitrate=arbitrate)
 
+    @staticmethod
+    def command(wav_dir: Path, text: str) -> bytes:
+        """The tests' wake word, then `text` in Korean."""
+        return wake_pcm() + samples.load(samples.cached_wav(wav_dir, text, 1.0, voice="ko",
+                                                            speed=150))
+
     def say(self, pcm: bytes) -> None:
         """Both rooms hear `pcm` at once, 30 ms at a time: near in the chambre, far in the
         salon."""
@@ -154,13 +164,11 @@ class Rooms:
 
 @needs_espeak
 @needs_ko_model
-@pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
-                    reason="pvporcupine is not installed")
+@needs_porcupine
 def test_two_satellites_one_answer_from_the_louder_room(ko_transcriber: VoskTranscriber,
                                                         wav_dir: Path) -> None:
     rooms = Rooms(ko_transcriber)
-    rooms.say(wake_pcm() + samples.load(
-        samples.cached_wav(wav_dir, "지금 몇 시", 1.0, voice="ko", speed=150)))
+    rooms.say(rooms.command(wav_dir, "지금 몇 시"))
     rooms.bedroom.flush()
     rooms.ui.flush()
     assert rooms.said("bc-ui") == [] and rooms.ui.yielded == 1
@@ -173,8 +181,7 @@ def test_two_satellites_one_answer_from_the_louder_room(ko_transcriber: VoskTran
 
 @needs_espeak
 @needs_ko_model
-@pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
-                    reason="pvporcupine is not installed")
+@needs_porcupine
 def test_the_wake_word_in_a_follow_up_window_is_bid_for(ko_transcriber: VoskTranscriber,
                                                         wav_dir: Path) -> None:
     """The chambre turned the light off and keeps its microphone open for a follow-up; the
@@ -182,14 +189,10 @@ def test_the_wake_word_in_a_follow_up_window_is_bid_for(ko_transcriber: VoskTran
     chambre: it bids again, the salon stands down (both answered before: the chambre took the
     command as its follow-up without bidding, the salon found no rival bid)."""
     rooms = Rooms(ko_transcriber)
-
-    def command(text: str) -> bytes:
-        return wake_pcm() + samples.load(samples.cached_wav(wav_dir, text, 1.0, voice="ko",
-                                                            speed=150))
-    rooms.say(command("불 꺼"))
+    rooms.say(rooms.command(wav_dir, "불 꺼"))
     assert [type(e) for e in rooms.said("bc-chambre")] == [Intent, Say]
     assert rooms.bedroom.phase == "listening", "the follow-up window is open"
-    rooms.say(command("지금 몇 시"))
+    rooms.say(rooms.command(wav_dir, "지금 몇 시"))
     rooms.bedroom.flush()
     rooms.ui.flush()
     assert rooms.said("bc-ui") == [] and rooms.ui.yielded == 2

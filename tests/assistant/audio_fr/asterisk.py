@@ -89,6 +89,17 @@ def _sounds_dir(root: Path) -> Path | None:
     return None
 
 
+def unpack(debs: Path, root: Path) -> None:
+    """Unpack every package in `debs` into `root` (`dpkg-deb -x`, nothing installed), whole or
+    not at all: into a staging folder renamed into place."""
+    staging = root.with_name(root.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    for deb in sorted(debs.glob("*.deb")):
+        _run(["dpkg-deb", "-x", str(deb), str(staging)], f"unpacking {deb.name}")
+    shutil.rmtree(root, ignore_errors=True)
+    staging.rename(root)
+
+
 def _download(cache: Path) -> Path:
     """Fetch and unpack the packages into `cache/root` (once); return that root."""
     root = cache / "root"
@@ -110,12 +121,7 @@ def _download(cache: Path) -> Path:
     else:
         assert last is not None
         raise last
-    staging = cache / "root.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    for deb in sorted(debs.glob("*.deb")):
-        _run(["dpkg-deb", "-x", str(deb), str(staging)], f"unpacking {deb.name}")
-    shutil.rmtree(root, ignore_errors=True)
-    staging.rename(root)
+    unpack(debs, root)
     if not (root / TRANSCRIPT).is_file() or _sounds_dir(root) is None:
         raise AudioSetError(f"the unpacked packages in {debs} hold no transcript or sounds")
     return root

@@ -25,7 +25,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.assistant.audio_fr.asterisk import AudioSetError
+from tests.assistant.audio_fr.asterisk import AudioSetError, unpack
 
 VOICES = tuple(f"mb-fr{n}" for n in range(1, 8))
 """espeak-ng's names of the French MBROLA voices (fr5 and fr7 are Belgian)."""
@@ -118,12 +118,7 @@ def _fetch(cache: Path, voices: Sequence[str]) -> Path:
     packages = ["mbrola", *(f"mbrola-{_database(v)}" for v in voices)]
     _run(["apt-get", *options, "download", *packages], "apt-get download " + " ".join(packages),
          cwd=debs)
-    staging = cache / "root.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    for deb in sorted(debs.glob("*.deb")):
-        _run(["dpkg-deb", "-x", str(deb), str(staging)], f"unpacking {deb.name}")
-    shutil.rmtree(root, ignore_errors=True)
-    staging.rename(root)
+    unpack(debs, root)
     return root
 
 
