@@ -42,6 +42,11 @@ SPAN = 8.0
 """FLOOR + SPAN maps to 1: a sentence of the grammar with its intent's keywords scores ~1."""
 MIN_KNOWN = 0.5
 """Share of an utterance's words the house's sentences use, below which no guess is made."""
+MAX_WORDS = 24
+"""Longer text is no command to guess (the corpus's longest is 16 words). hassil's n-gram
+matcher's time grows steeply with length: on house words 0.19 s at 30 words, 1.2 s at 35,
+5.6 s at 40; a 65-word recorded prompt took 85 s, and a 1 300-character Whisper transcript
+went past 22 GB before the kernel killed it."""
 NO_NUMBER_WORDS = "zxx"
 """ISO 639 "no linguistic content": the matcher's trie gets digits only."""
 STOP_WORDS = {
@@ -168,6 +173,8 @@ class FuzzyStage:
     def match(self, text: str, context_area: str | None) -> Guess | None:
         """The closest intent variant and its slots, or None if nothing is close."""
         words = self.mend(text.split())
+        if len(words) > MAX_WORDS:
+            return None  # a story, a pasted text, a run-on transcript: not a command
         known = [w for w in words if w in self.vocabulary or w.isdigit()]
         if not words or len(known) / len(words) < MIN_KNOWN or not any(
                 len(w) >= 3 and w not in self.stop_words for w in known):

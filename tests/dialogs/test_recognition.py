@@ -169,6 +169,21 @@ def test_accents_case_spaces_punctuation(engine: DialogEngine, text: str) -> Non
     assert recognize_line(engine, text, NOW)["intent"] == "BasecampLeave"
 
 
+def test_a_long_text_of_house_words_is_no_guess(engine: DialogEngine) -> None:
+    """The fuzzy stage guesses commands, not texts: 40 words of house commands in a row (5.6 s
+    and a guess before, and 22 GB for a 1 300-character transcript) are no command; the same
+    words cut to a command are still guessed."""
+    from dialogs import fuzzy
+    said = ("allume la lumière du salon et éteins la lumière de la cuisine puis mets le "
+            "chauffage à vingt degrés dans la chambre et ferme les volets du bureau")
+    words = said.split(" ")
+    language = engine.recognizer("fr")
+    stage = language.fuzzy
+    assert stage.match(" ".join((words * 2)[:40]), None) is None
+    assert stage.match(" ".join(words[:fuzzy.MAX_WORDS]), None) is not None
+    assert recognition.recognize(" ".join(words * 30), language) is None
+
+
 def test_french_first_then_english() -> None:
     engine = DialogEngine(load())
     assert engine.recognize("je suis revenu")[1] == "fr"  # type: ignore[index]
