@@ -202,9 +202,10 @@ class Pipeline:
                 self._wake(detection)
                 return  # the rest of this chunk is at most one frame of the command
             return
-        if self._follow and self.spotter is not None and self._verdict is None:
+        if self._wakes_in_follow_up:
             # the wake word said while a follow-up window is open is a new command like any
             # other: this room bids for it, so the other rooms that heard it stand down
+            assert self.spotter is not None
             self._remember(chunk)
             for detection in self.spotter.feed(chunk):
                 self._endpointer = self._session = None
@@ -213,6 +214,12 @@ class Pipeline:
                 self._wake(detection)
                 return
         self._listen(chunk)
+
+    @property
+    def _wakes_in_follow_up(self) -> bool:
+        """Whether the wake word is listened for as well: in a follow-up window (no wake, so no
+        arbitration pending), with a wake word engine."""
+        return self._follow and self.spotter is not None
 
     def _wake(self, detection: Detection) -> None:
         """The wake word: bid (with several rooms), chime, listen for the command."""
@@ -319,7 +326,7 @@ class Pipeline:
         assert self._endpointer is not None and self._session is not None
         silent = self._endpointer.silent_ms
         needed = self.limits.quick_end_ms
-        if self._follow and self.spotter is not None:
+        if self._wakes_in_follow_up:
             needed = max(needed, WAKE_LAG_MS)
         if silent < needed:
             self._checked = False  # speech again: check the next pause too

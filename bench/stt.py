@@ -55,6 +55,7 @@ from assistant.settings import VoiceSettings
 from assistant.stt import VoskTranscriber
 from core.config import load as load_config
 from dialogs.grammar import expand_sentences
+from tests.assistant.audio_fr.build import VOICE_SETS
 
 SPOKEN = ["오늘 날씨 어때", "지금 몇 시", "음악 틀어 줘", "불 꺼", "거실 조명 꺼", "난방 꺼",
           "보고서 읽어 줘", "음악 꺼", "오늘 일정 알려 줘", "안녕"]
@@ -352,7 +353,7 @@ def main() -> int:
                         help="BEAM:PROMPT decodings tried on the tuning house clips (prompt: "
                         "vocabulary, sentences or none; default: 5:vocabulary 5:sentences "
                         "1:vocabulary)")
-    parser.add_argument("--voices", choices=("mbrola", "espeak"), default="mbrola",
+    parser.add_argument("--voices", choices=sorted(VOICE_SETS), default="mbrola",
                         help="who speaks the house commands (default: %(default)s; see "
                         "tests/assistant/audio_fr/build.py)")
     parser.add_argument("--no-vad", action="store_true", help="decode without silero VAD")
