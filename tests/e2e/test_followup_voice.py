@@ -8,7 +8,6 @@ phrases it hears to the French house sentences, which go to the dialogs as if he
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ from core.messages.dialogs import Intent
 from core.messages.voice import Listening, Wake
 from tests.assistant.conftest import wake_pcm
 from tests.e2e.house import House, running_house, wait_for
-from tests.e2e.voice import MARKS, SALON, START, say, voice_overrides, wait_listening
+from tests.e2e.voice import MARKS, SALON, START, say_until_woken, voice_overrides, wait_listening
 
 pytestmark = MARKS
 
@@ -49,12 +48,7 @@ def test_et_dans_la_chambre_without_the_wake_word(house: House) -> None:
                and d.room == "chambre"}
     assert not any(lights_on(house).get(name) for name in {*chambre, "lumière du salon"})
     said = wake_pcm() + samples.utterance(FIRST, 1.5, THEN, 1.0, voice="ko", speed=150)
-    t0 = time.time()
-    for _ in range(3):  # porcupine misses this synthetic wake word now and then here
-        say(house, SALON, said)  # (its figures are bench/wake.py's business)
-        time.sleep(len(said) / 32000 + 2)
-        if house.bus.since(t0, Wake.TOPIC):
-            break
+    t0 = say_until_woken(house, SALON, said)
     wait_for(lambda: all(lights_on(house).get(name) for name in {*chambre,
                                                                  "lumière du salon"}),
              60, lambda: f"the salon's and the chambre's lights on: {lights_on(house)}")

@@ -25,7 +25,7 @@ from tests.e2e.voice import (
     START,
     command,
     feed_together,
-    say,
+    say_until_woken,
     spoken,
     voice_overrides,
     wait_listening,
@@ -111,7 +111,7 @@ def test_ici_in_the_chambre_acts_on_the_chambre(house: House) -> None:
     wait_for(lambda: all(on()[n] for n in chambre) and on()["lumière du salon"], 30,
              "the salon's and the chambre's lights on")
     t0 = time.time()
-    say(house, CHAMBRE, command(LIGHTS_OFF, NEAR))
+    say_until_woken(house, CHAMBRE, command(LIGHTS_OFF, NEAR))
     wait_for(lambda: not any(on()[n] for n in chambre), 60, "the chambre's lights off")
     assert on()["lumière du salon"], "the salon's light stays on"
     intents = [Intent.from_envelope(e) for e in house.bus.since(t0, "basecamp.intent.")]

@@ -34,7 +34,7 @@ from tests.e2e.voice import (
     SALON,
     START,
     command,
-    say,
+    say_until_woken,
     spoken,
     voice_overrides,
     wait_listening,
@@ -86,8 +86,7 @@ def timers_now(house: House) -> list[dict[str, Any]]:
 
 def test_a_timer_set_by_voice_survives_a_kill_and_rings_in_its_room(house: House) -> None:
     before = {h: spoken(house, h) for h in (SALON, CHAMBRE)}
-    since = time.time()
-    say(house, CHAMBRE, command(TIMER, 0.9))
+    since = say_until_woken(house, CHAMBRE, command(TIMER, 0.9))
     pasta = wait_for(lambda: [t for t in timers_now(house) if t["name"] == "pâtes"], 120,
                      lambda: "the timer set by voice in TimersState; heard: "
                      + trace(house, since))[0]
