@@ -137,6 +137,22 @@ class Guess:
     """The mended folded text that was scored."""
 
 
+class _FixedOrderMatcher(FuzzyNgramMatcher):
+    """hassil's matcher, trying the intents of a slot combination in a fixed order.
+
+    It keeps them in sets, and its tie rules depend on the order it scores them in (of two
+    equal scores the first wins, a close second makes the guess uncertain): with string hashes
+    seeded per process, one process guessed "Chauffage, te s'il plait." as silence and another
+    made no guess. Here they are tried in the order of the house's templates."""
+
+    def __init__(self, order: dict[str, int], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        ordered: dict[tuple[str, ...], Any] = {  # lists where hassil's type says sets
+            combo: sorted(names, key=lambda name: (order.get(name, len(order)), name))
+            for combo, names in self._slot_combo_intents.items()}
+        self._slot_combo_intents = defaultdict(set, ordered)
+
+
 class FuzzyStage:
     """The matcher for one language, over trained models and the house's lists."""
 
@@ -148,10 +164,14 @@ class FuzzyStage:
         # words: a language unicode-rbnf does not know skips formatting 2000 of them.
         intents = Intents(language=NO_NUMBER_WORDS, intents={}, slot_lists=known_lists,
                           skip_words=skip_words)
-        self.matcher = FuzzyNgramMatcher(
-            intents=intents, intent_models=trained.models,  # type: ignore[arg-type]
-            intent_slot_list_names=trained.list_slots, slot_combinations=trained.combos,
-            domain_keywords={}, stop_words=STOP_WORDS.get(lang, ()), slot_lists=known_lists)
+        # the slots a list fills in a fixed order too: the trie gives a span every one of them
+        self.matcher = _FixedOrderMatcher(
+            {variant: i for i, variant in enumerate(trained.variants)},
+            intents=intents, intent_models=trained.models,
+            intent_slot_list_names={name: sorted(slots)
+                                    for name, slots in trained.list_slots.items()},
+            slot_combinations=trained.combos, domain_keywords={},
+            stop_words=STOP_WORDS.get(lang, ()), slot_lists=known_lists)
         self.vocabulary = set(trained.vocabulary) | {
             word for name in known_lists for word in _list_words(known_lists[name])}
         self._choices = sorted(w for w in self.vocabulary if len(w) >= 4)
