@@ -24,6 +24,8 @@ RATE = 16000
 WIDTH = 2
 CHUNK = 480  # samples per chunk: 30 ms, one VAD frame
 BYTES_PER_S = RATE * WIDTH
+RAW = ("-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer")
+"""sox's words for our PCM (16 kHz mono 16-bit) on a pipe."""
 
 
 class AudioSource(Protocol):
@@ -36,6 +38,25 @@ class AudioSource(Protocol):
     def close(self) -> None: ...
 
 
+def sox(*args: str, pcm: bytes | None = None) -> bytes:
+    """sox run repeatably on `args` (`pcm` on its standard input), its standard output.
+
+    `-R`: sox dithers whatever it changes the level or rate of, with a new random seed each
+    run unless told, so one announcement rendered to different bytes each time (porcupine woke
+    on some renders of the house's own voice and not on others; the TTS cache kept whichever
+    came first). Raises AudioUnavailable without sox, CalledProcessError (with sox's message
+    in `stderr`) when it fails."""
+    if not shutil.which("sox"):
+        raise AudioUnavailable("sox is not installed (apt-get install sox)")
+    return subprocess.run(["sox", "-R", *args], input=pcm, capture_output=True,
+                          check=True).stdout
+
+
+def scaled(pcm: bytes, factor: float) -> bytes:
+    """16 kHz mono PCM with its amplitude times `factor` (sox `vol`: clipped, not wrapped)."""
+    return sox(*RAW, "-", *RAW, "-", "vol", f"{factor:g}", pcm=pcm)
+
+
 def read_pcm(path: str | Path) -> bytes:
     """The samples of a WAV file as 16 kHz mono 16-bit PCM (converted with sox if needed)."""
     with wave.open(str(path), "rb") as wav:
@@ -43,9 +64,7 @@ def read_pcm(path: str | Path) -> bytes:
             return wav.readframes(wav.getnframes())
     if not shutil.which("sox"):
         raise AudioUnavailable(f"{path} is not 16 kHz mono 16-bit and sox is not installed")
-    return subprocess.run(["sox", "-R", str(path), "-t", "raw", "-r", str(RATE), "-c", "1",
-                           "-b", "16", "-e", "signed-integer", "-"],
-                          capture_output=True, check=True).stdout
+    return sox(str(path), *RAW, "-")
 
 
 def write_wav(path: str | Path, pcm: bytes, rate: int = RATE) -> Path:

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from assistant.audio import RATE, sox
 from assistant.errors import AssistantError, EngineUnavailable
 from assistant.tts import play
 
 _LOGGER = logging.getLogger(__name__)
 
-RATE = 16000
 TONES = ((0.09, 880), (0.14, 1320))
 """(seconds, Hz): A5 then E6, a rising fifth."""
 NAME = "chime.wav"
@@ -40,13 +40,11 @@ def render(path: Path) -> Path:
         try:
             for i, (seconds, hz) in enumerate(TONES):
                 part = str(Path(own) / f"{i}.wav")
-                subprocess.run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", part,
-                                "synth", f"{seconds}", "sine", str(hz), "fade", "h", "0.005",
-                                f"{seconds}", "0.04"], check=True, capture_output=True)
+                sox("-n", "-r", str(RATE), "-c", "1", "-b", "16", part, "synth", f"{seconds}",
+                    "sine", str(hz), "fade", "h", "0.005", f"{seconds}", "0.04")
                 parts.append(part)
             tmp = Path(own) / NAME
-            subprocess.run(["sox", "-R", *parts, str(tmp), "gain", "-n", "-12", "pad", "0", "0.02"],
-                           check=True, capture_output=True)
+            sox(*parts, str(tmp), "gain", "-n", "-12", "pad", "0", "0.02")
         except subprocess.CalledProcessError as err:
             raise AssistantError(f"sox could not make the chime: "
                                  f"{err.stderr.decode(errors='replace').strip()}") from err

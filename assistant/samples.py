@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from assistant.audio import RATE, read_pcm, silence, write_wav
+from assistant.audio import RAW, read_pcm, silence, sox, write_wav
 from assistant.errors import EngineUnavailable
 
 
@@ -26,9 +26,7 @@ def speak(text: str, voice: str = "en-us", *, speed: int = 160, pitch: int = 50,
     wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
                           "--stdout", "--", text], capture_output=True, check=True,
                          env=env).stdout
-    return subprocess.run(["sox", "-R", "-t", "wav", "-", "-t", "raw", "-r", str(RATE), "-c", "1",
-                           "-b", "16", "-e", "signed-integer", "-"], input=wav,
-                          capture_output=True, check=True).stdout
+    return sox("-t", "wav", "-", *RAW, "-", pcm=wav)
 
 
 def utterance(*parts: str | float, voice: str = "en-us", speed: int = 160,

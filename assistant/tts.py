@@ -14,6 +14,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.audio import sox
 from assistant.errors import AudioUnavailable, EngineUnavailable
 from assistant.settings import InterphoneSettings
 
@@ -103,20 +104,18 @@ def apply_effects(source: Path, out: Path, chain: list[str], noise: float = 0.0)
         raise EngineUnavailable("sox is not installed (apt-get install sox)")
     out.parent.mkdir(parents=True, exist_ok=True)
     if noise <= 0:
-        subprocess.run(["sox", "-R", str(source), str(out), *chain], check=True,
-                       capture_output=True)
+        sox(str(source), str(out), *chain)
         return out
     shaped = out.with_suffix(".fx.wav")
     hiss = out.with_suffix(".noise.wav")
-    subprocess.run(["sox", "-R", str(source), str(shaped), *chain], check=True, capture_output=True)
+    sox(str(source), str(shaped), *chain)
     length = subprocess.run(["soxi", "-D", str(shaped)], check=True, capture_output=True,
                             text=True).stdout.strip()
     rate = subprocess.run(["soxi", "-r", str(shaped)], check=True, capture_output=True,
                           text=True).stdout.strip()
-    subprocess.run(["sox", "-R", "-n", "-r", rate, "-c", "1", "-b", "16", str(hiss), "synth",
-                    length, "whitenoise", "vol", f"{noise:g}"], check=True, capture_output=True)
-    subprocess.run(["sox", "-R", "-m", str(shaped), str(hiss), str(out)], check=True,
-                   capture_output=True)
+    sox("-n", "-r", rate, "-c", "1", "-b", "16", str(hiss), "synth", length, "whitenoise",
+        "vol", f"{noise:g}")
+    sox("-m", str(shaped), str(hiss), str(out))
     shaped.unlink(missing_ok=True)
     hiss.unlink(missing_ok=True)
     return out

@@ -16,13 +16,12 @@ room.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from assistant.audio import RATE, WIDTH, read_pcm
+from assistant.audio import RATE, RAW, WIDTH, read_pcm, sox
 from assistant.errors import EngineUnavailable
 from assistant.settings import PersonalWakeSettings, VoiceSettings
 from core.config import Config
@@ -111,10 +110,8 @@ def augmented(pcm: bytes) -> list[bytes]:
     (reverb 60 50 80 at -14 dB, pink noise at 10 dB)."""
     out = []
     if shutil.which("sox"):
-        fmt = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
-        out.append(subprocess.run(["sox", "-R", *fmt, "-", *fmt, "-", "reverb", "40", "40", "60",
-                                   "vol", "0.5"], input=pcm, capture_output=True,
-                                  check=True).stdout)
+        out.append(sox(*RAW, "-", *RAW, "-", "reverb", "40", "40", "60", "vol", "0.5",
+                       pcm=pcm))
     samples = _pcm(pcm)
     speech = samples[np.abs(samples) > 0.02 * max(np.abs(samples).max(), 1.0)]
     rms = float(np.sqrt(np.mean(speech ** 2))) if speech.size else 0.0

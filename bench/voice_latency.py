@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant import samples, vosk_model, wake
 from assistant.arbitration import Arbiter
-from assistant.audio import silence
+from assistant.audio import scaled, silence
 from assistant.pipeline import Answer, Pipeline, Verdict
 from assistant.settings import InterphoneSettings, VoiceSettings, WhisperSettings
 from assistant.stt import VoskTranscriber
@@ -185,14 +185,6 @@ async def main_async(runs: int, lang: str = "ko") -> dict[str, float]:
             "speech_p95_ms": round(percentile(speech_ms, 0.95)), "runs": runs, "missed": missed}
 
 
-def vol(pcm: bytes, factor: float) -> bytes:
-    """`pcm` through sox `vol`."""
-    import subprocess
-    raw = ["-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer"]
-    return subprocess.run(["sox", "-R", *raw, "-", *raw, "-", "vol", str(factor)], input=pcm,
-                          capture_output=True, check=True).stdout
-
-
 async def arbitration_async(runs: int, window_s: float = 0.4) -> dict[str, float | None]:
     """Two satellites hear each command, the bedroom louder: wake -> decision delays."""
     pub_ep, sub_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
@@ -242,7 +234,7 @@ async def arbitration_async(runs: int, window_s: float = 0.4) -> dict[str, float
         text = texts[run % len(texts)]
         pcm = silence(0.4) + samples.speak(voice.porcupine.keywords[0], "en-us") + \
             silence(0.3) + samples.speak(text, "ko", speed=150) + silence(1.2)
-        heard = {m: vol(pcm, factor) for m, factor in machines.items()}
+        heard = {m: scaled(pcm, factor) for m, factor in machines.items()}
 
         def pump(machine: str, pcm: bytes, start: float) -> None:
             size = int(CHUNK_S * 16000) * 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-import subprocess
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,7 +12,7 @@ import pytest
 
 from assistant import samples, wake
 from assistant.arbitration import SILENCE_DB, Arbiter, energy_db, verdict, winner
-from assistant.audio import RATE, silence
+from assistant.audio import RATE, scaled, silence
 from assistant.pipeline import Answer, Pipeline, Verdict
 from assistant.settings import PorcupineSettings, VoiceSettings
 from assistant.stt import VoskTranscriber
@@ -94,13 +93,6 @@ def test_both_satellites_reach_the_same_decision() -> None:
 
 # ---- two real pipelines, one command heard at two levels ---------------------------------
 
-def gain(pcm: bytes, factor: float) -> bytes:
-    """`pcm` through sox `vol` (the same command heard farther away)."""
-    raw = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
-    return subprocess.run(["sox", "-R", *raw, "-", *raw, "-", "vol", str(factor)], input=pcm,
-                          capture_output=True, check=True).stdout
-
-
 needs_porcupine = pytest.mark.skipif(importlib.util.find_spec("pvporcupine") is None,
                                      reason="pvporcupine is not installed")
 
@@ -151,7 +143,7 @@ class Rooms:
     def say(self, pcm: bytes) -> None:
         """Both rooms hear `pcm` at once, 30 ms at a time: near in the chambre, far in the
         salon."""
-        near, far = gain(pcm, 0.9), gain(pcm, 0.25)
+        near, far = scaled(pcm, 0.9), scaled(pcm, 0.25)  # far: farther away
         for i in range(0, len(near), 960):
             self.bedroom.feed(near[i:i + 960])
             self.ui.feed(far[i:i + 960])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
-import subprocess
 import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -29,7 +28,7 @@ from wyoming.tts import Synthesize, SynthesizeVoice
 from wyoming.wake import Detect, Detection, NotDetected
 
 from assistant import samples, wyoming_server
-from assistant.audio import RATE, silence
+from assistant.audio import RATE, RAW, silence, sox
 from assistant.settings import WyomingSettings
 from core.bus import Forwarder
 from core.config import Config
@@ -134,11 +133,8 @@ async def test_audio_in_gives_the_house_sentence(server: Runtime, wav_dir: Path)
     """Two different commands on one connection, the second sent at 48 kHz stereo (converted
     by the server), then silence: each transcript is what was said, nothing for silence."""
     weather, time_now = korean(wav_dir, KO_SENTENCES[0]), korean(wav_dir, KO_SENTENCES[1])
-    stereo_48k = subprocess.run(
-        ["sox", "-R", "-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
-         "-",
-         "-t", "raw", "-r", "48000", "-c", "2", "-b", "16", "-e", "signed-integer", "-"],
-        input=time_now, capture_output=True, check=True).stdout
+    stereo_48k = sox(*RAW, "-", "-t", "raw", "-r", "48000", "-c", "2", "-b", "16", "-e",
+                     "signed-integer", "-", pcm=time_now)
     async with client(server) as c:
         first = await ask(c, [Transcribe(language="ko"), *audio(weather)], ("transcript",))
         second = await ask(c, [Transcribe(), *audio(stereo_48k, 48000, 2, 2)], ("transcript",))

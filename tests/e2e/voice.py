@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib.util
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant import samples
-from assistant.audio import RATE, feed_wav
+from assistant.audio import RATE, feed_wav, scaled
 from assistant.interphone import spoken_dir
 from assistant.service import spool_dir
 from assistant.settings import InterphoneSettings, VoiceSettings
@@ -100,10 +99,7 @@ def say_until_woken(house: House, host: str, pcm: bytes, tries: int = 3) -> floa
 
 def command(text: str, volume: float = 1.0) -> bytes:
     """Wake word and a Korean command, heard at `volume` (sox `vol`)."""
-    pcm = wake_pcm() + samples.utterance(text, 1.0, voice="ko", speed=150)
-    raw = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
-    return subprocess.run(["sox", "-R", *raw, "-", *raw, "-", "vol", str(volume)], input=pcm,
-                          capture_output=True, check=True).stdout
+    return scaled(wake_pcm() + samples.utterance(text, 1.0, voice="ko", speed=150), volume)
 
 
 def spool(house: House, host: str) -> Path:
