@@ -55,7 +55,7 @@ from assistant.settings import VoiceSettings
 from assistant.stt import VoskTranscriber
 from core.config import load as load_config
 from dialogs.grammar import expand_sentences
-from tests.assistant.audio_fr.build import VOICE_SETS
+from tests.assistant.audio_fr.build import BENCH_FOLDER, VOICE_SETS
 
 SPOKEN = ["오늘 날씨 어때", "지금 몇 시", "음악 틀어 줘", "불 꺼", "거실 조명 꺼", "난방 꺼",
           "보고서 읽어 줘", "음악 꺼", "오늘 일정 알려 줘", "안녕"]
@@ -339,8 +339,7 @@ def main() -> int:
                         help="Vosk model folder or pypi:<package> (default: %(default)s)")
     parser.add_argument("--no-growth", action="store_true",
                         help="skip the Korean growing-grammar part (about a minute)")
-    parser.add_argument("--fr-set", default=str(Path(__file__).resolve().parent.parent / "var"
-                                                / "audio_fr"),
+    parser.add_argument("--fr-set", default=str(BENCH_FOLDER),
                         help="folder of the French audio set (built there when missing; "
                         "default: %(default)s)")
     parser.add_argument("--human", type=int, default=150,

@@ -56,7 +56,6 @@ FR_COMMANDS = {"quelle heure est-il": "HassGetCurrentTime",
 CHUNK_S = 0.03
 LANGS = {"ko": (COMMANDS, "ko", "네, 알겠습니다"), "fr": (FR_COMMANDS, "mb-fr1", "D'accord")}
 """lang -> (spoken command -> intent, espeak-ng voice, the reply spoken)."""
-MBROLA_CACHE = Path(__file__).resolve().parent.parent / "var" / "audio_fr" / "mbrola"
 """Where MBROLA's French voice is fetched to when not installed (shared with bench/stt.py)."""
 
 
@@ -97,8 +96,8 @@ async def main_async(runs: int, lang: str = "ko") -> dict[str, float]:
     commands, speaker, answer = LANGS[lang]
     env = None
     if speaker.startswith("mb-"):
-        from tests.assistant.audio_fr import mbrola
-        env = mbrola.environment(MBROLA_CACHE, [speaker])
+        from tests.assistant.audio_fr import build, mbrola
+        env = mbrola.environment(build.BENCH_FOLDER / "mbrola", [speaker])
     pub_ep, sub_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     forwarder = Forwarder(pub_ep, sub_ep, grace_s=0.05).start()
     publisher = Publisher(pub_ep, Source("bench", "assistant"))

@@ -51,6 +51,8 @@ from tests.assistant.audio_fr import asterisk, mbrola
 from tests.assistant.audio_fr.asterisk import AudioSetError
 
 RATE = 16000
+BENCH_FOLDER = Path(__file__).resolve().parents[3] / "var" / "audio_fr"
+"""Where the benches keep the full set (and the MBROLA voices, under `mbrola/`)."""
 VOICE_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mbrola": (("mb-fr1", "mb-fr4", "mb-fr6"), ("mb-fr2", "mb-fr3", "mb-fr5", "mb-fr7")),
     "espeak": (("fr-fr", "fr-be+f3", "fr-fr+m3"), ("fr-ch", "fr-fr+f2", "fr-be+m7")),
