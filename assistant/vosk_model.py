@@ -63,10 +63,10 @@ def _libc() -> Any:
 def repeatable() -> None:
     """Make the next decoding repeatable: Kaldi dithers the waveform before its features with
     libc's `rand()`, one generator for the whole process, so the same audio was heard
-    differently depending on how many decodings came before it (a Korean "음악 틀어 줘" became
-    "음악 부엌" on the fifth of six fresh recognisers; a Wyoming client's words depended on the
-    clients served before it). Seeding it before each utterance gives every utterance the same
-    dither, as a single decoding would get."""
+    differently depending on how many decodings came before it (six fresh recognisers heard one
+    Korean "음악 틀어 줘" right once, the fifth, and as "음악 부엌" the other times; a Wyoming
+    client's words depended on the clients served before it). Seeding it before each
+    utterance gives every utterance the same dither, as a single decoding would get."""
     _libc().srand(DITHER_SEED)
 
 

@@ -39,8 +39,8 @@ def test_the_same_audio_is_heard_the_same_whatever_came_before(ko_model: Path,
                                                               wav_dir: Path) -> None:
     """A command decoded again after others, and by another transcriber of the same model,
     gives the same words and alternatives: before, Kaldi's dither (libc's rand(), one per
-    process) and the recogniser's carried-over adaptation made "음악 틀어 줘" come back as
-    "음악 부엌" on the fifth of six decodings."""
+    process) and the recogniser's carried-over adaptation made one "음악 틀어 줘" come back
+    three different ways here."""
     pcm = {s: samples.load(samples.cached_wav(wav_dir, 0.3, s, 0.5, voice="ko", speed=150))
            for s in KO_SENTENCES}
     sentences = [*KO_SENTENCES, "음악 꺼", "음악 부엌", "부엌 불 꺼", "거실 음악 틀어 줘"]
