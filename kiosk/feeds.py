@@ -10,6 +10,7 @@ as Qt signals (queued across threads). Every request has a timeout; a failure be
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -61,6 +62,8 @@ class Feeds(QObject):
         self._stop: asyncio.Event | None = None
         self._wake_charts: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._main, name="kiosk-io", daemon=True)
+        self._stopping = threading.Event()
+        """Set by `stop`: seen by a loop that had not started yet when it was called."""
         self._last_health = Health()
         self._store: Any = None
         # one thread owns the store: a query still running when the kiosk stops must finish
@@ -72,10 +75,14 @@ class Feeds(QObject):
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the loop and wait for the thread."""
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout)
+        """Stop the loop and wait for the thread (also when the loop has not started yet)."""
+        self._stopping.set()
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already ended
+                loop.call_soon_threadsafe(stop.set)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def want_charts(self, range_s: float) -> None:
         """Query the charts now for this range (thread-safe)."""
@@ -106,6 +113,8 @@ class Feeds(QObject):
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         self._wake_charts = asyncio.Event()
+        if self._stopping.is_set():  # stopped before the loop ran: end at once
+            self._stop.set()
         timeout = aiohttp.ClientTimeout(total=self.settings.request_timeout_s)
         async with aiohttp.ClientSession(timeout=timeout) as http:
             tasks = [asyncio.create_task(self._every(self.settings.status_refresh_s,

@@ -227,3 +227,13 @@ def test_a_starting_kiosk_asks_for_the_state(qtbot, config, forwarder) -> None:
     finally:
         k.close()
         reader.close()
+
+
+def test_a_kiosk_closed_at_once_stops_its_io_thread(qtbot, config) -> None:
+    """Closed before its I/O thread had started its loop, the kiosk still stops it (the stop
+    used to be lost, and the thread read the house until the process exited)."""
+    for _ in range(5):
+        k = Kiosk(config, "bc-ui", run_service=False)
+        qtbot.addWidget(k.window)
+        k.close()
+        assert not k.feeds._thread.is_alive()
