@@ -116,20 +116,20 @@ class VoskTranscriber:
 
     def recogniser(self) -> Any:
         """A recogniser for one utterance, in its first state: the grammar's, made now, or
-        the free one, reset."""
-        vosk_model.repeatable()
+        the free one."""
         if self.grammar is None:
-            free = self.free_recogniser()
-            free.Reset()
-            return free
+            return self.free_recogniser()
+        vosk_model.repeatable()
         rec = self._vosk.KaldiRecognizer(self.model, RATE, self._grammar_json)
         rec.SetMaxAlternatives(ALTERNATIVES)
         return rec
 
     def free_recogniser(self) -> Any:
-        """The unrestricted recogniser (created on first use)."""
+        """The unrestricted recogniser (created on first use), reset for a new utterance."""
         if self._free is None:
             self._free = self._vosk.KaldiRecognizer(self.model, RATE)
+        self._free.Reset()
+        vosk_model.repeatable()
         return self._free
 
     def start(self) -> VoskSession:
@@ -229,8 +229,6 @@ class VoskSession:
             return Transcription(match.sentence, Mode.GRAMMAR, texts[0], match.distance)
         if self.owner.free_fallback:
             free = self.owner.free_recogniser()
-            free.Reset()
-            vosk_model.repeatable()
             free.AcceptWaveform(bytes(self.audio))
             text = _texts(free.FinalResult())[0]
             return Transcription(text, Mode.FREE if text else Mode.NONE, text)

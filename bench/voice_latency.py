@@ -56,7 +56,6 @@ FR_COMMANDS = {"quelle heure est-il": "HassGetCurrentTime",
 CHUNK_S = 0.03
 LANGS = {"ko": (COMMANDS, "ko", "네, 알겠습니다"), "fr": (FR_COMMANDS, "mb-fr1", "D'accord")}
 """lang -> (spoken command -> intent, espeak-ng voice, the reply spoken)."""
-"""Where MBROLA's French voice is fetched to when not installed (shared with bench/stt.py)."""
 
 
 def make_transcriber(lang: str) -> Any:

@@ -162,8 +162,8 @@ async def test_clients_at_once_each_get_their_own_transcript(server: Runtime,
             return (await ask(c, [Describe()], ("info",)))[0].type
 
     heard = await asyncio.gather(*(one(s) for s in said), describe())
-    # each utterance is decoded as if it were the first (whatever order the lock serves them
-    # in: "조용히 하세요" once came back as "조종 뒤져 야" when decodes carried state)
+    # each utterance is decoded as if it were the first, whatever order the lock serves them
+    # in (when decodes carried state over, a client's "조용히 해" once came back as "조종 뒤져 야")
     assert heard == [*said, "info"]
     assert server.counters["wyoming_connections"] == 7
 

@@ -68,10 +68,12 @@ def wait_quiet(house: House, *hosts: str, quiet_s: float = 2.0) -> None:
     wait_for(quiet, 120, f"the house quiet in {', '.join(hosts)}", every=0.3)
 
 
-def say(house: House, host: str, pcm: bytes) -> None:
-    """Say `pcm` to the microphone of `host` once the house is quiet there."""
+def say(house: House, host: str, pcm: bytes) -> float:
+    """Say `pcm` to the microphone of `host` once the house is quiet there; when it began."""
     wait_quiet(house, host)
+    began = time.time()
     feed_wav(spool(house, host), pcm)
+    return began
 
 
 def say_until_woken(house: House, host: str, pcm: bytes, tries: int = 3) -> float:
@@ -83,9 +85,7 @@ def say_until_woken(house: House, host: str, pcm: bytes, tries: int = 3) -> floa
     def woken(since: float) -> bool:
         return any(e.src.host == host for e in house.bus.since(since, Wake.TOPIC))
     for attempt in range(tries):
-        wait_quiet(house, host)
-        since = time.time()
-        feed_wav(spool(house, host), pcm)
+        since = say(house, host, pcm)
         try:
             # the spool plays in real time; the slack covers an assistant behind on a busy box
             wait_for(functools.partial(woken, since), len(pcm) / (2 * RATE) + 10,
